@@ -1,0 +1,2 @@
+//! The `posture` command line.
+fn main() {}

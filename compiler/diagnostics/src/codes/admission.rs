@@ -1,0 +1,2 @@
+//! Diagnostic codes of one family; see the ranges in `codes.rs`.
+declare_codes! {}

@@ -1,0 +1,1 @@
+//! Renderers: one diagnostic model, several formats. (Filled in by the renderers work.)

@@ -1,0 +1,1 @@
+//! The control graph: posture items, artifacts, checks, controls, baselines and frameworks.

@@ -1,0 +1,1 @@
+//! The typed posture model: the single input of every emitter and analysis.

@@ -1,0 +1,1 @@
+//! NetworkPolicy semantics: a neutral model, loaders, and the reachability analysis.

@@ -1,0 +1,1 @@
+//! The grammar (pest), the syntax tree, lowering to the AST, and the formatter.
