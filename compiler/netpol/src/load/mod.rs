@@ -1,0 +1,698 @@
+//! Builds the neutral model from plain Kubernetes manifests (YAML or JSON, multi-document
+//! files, directories, `List` and `*List` kinds).
+//!
+//! Read: Namespaces, NetworkPolicies, Pods and the pod templates of Deployments, StatefulSets,
+//! DaemonSets, ReplicaSets, ReplicationControllers, Jobs and CronJobs; Services, OpenShift
+//! Routes and Ingresses become [`IngressExposure`]s (the ingress controller may reach the
+//! Service's pods on its target ports). Other kinds are ignored. Malformed input is an error
+//! value naming the source and document; the loader never panics.
+//!
+//! [`load_sources`] does no IO; [`load_path`] reads files and directories and calls it.
+
+mod raw;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::ip::Cidr;
+use crate::model::{
+    Cluster, ContainerPort, ExposureSource, IngressExposure, IpBlock, Namespace, NamespaceName,
+    NetworkPolicy, ObjectName, PolicyPeer, PolicyPort, PolicyRule, PolicyTypes, PortName,
+    PortSpec, Workload, WorkloadId, WorkloadKind,
+};
+use crate::ports::{PortNumber, PortSet, Protocol};
+use crate::selector::{LabelRequirement, LabelSelector, Labels, SelectorOperator};
+
+/// One input text and the name it is reported under (usually its path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Where the text came from.
+    pub name: String,
+    /// The YAML or JSON text.
+    pub text: String,
+}
+
+/// Where in the input a finding is: source name and 1-based document number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// The source's name.
+    pub source: String,
+    /// The document within the source, from 1 (0 for the whole source).
+    pub document: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.document == 0 {
+            f.write_str(&self.source)
+        } else {
+            write!(f, "{} (document {})", self.source, self.document)
+        }
+    }
+}
+
+/// Why input could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LoadErrorKind {
+    /// The file or directory could not be read.
+    Io(String),
+    /// The text is not YAML (or JSON).
+    Syntax(String),
+    /// An object of a kind the loader reads is not valid.
+    Invalid {
+        /// The object's kind.
+        kind: String,
+        /// The object's name, if it has one.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// An error with its location.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LoadError {
+    /// Where.
+    pub location: Location,
+    /// What.
+    pub kind: LoadErrorKind,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            LoadErrorKind::Io(m) => write!(f, "{}: cannot read: {m}", self.location),
+            LoadErrorKind::Syntax(m) => write!(f, "{}: not YAML: {m}", self.location),
+            LoadErrorKind::Invalid { kind, name, message } => {
+                write!(f, "{}: {kind} `{name}`: {message}", self.location)
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Something the loader skipped or guessed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LoadWarning {
+    /// A document that is not a Kubernetes object (no mapping, or no `kind`).
+    NotAnObject(Location),
+    /// Pods of one workload carry different labels; the first pod's labels are used.
+    InconsistentPodLabels(WorkloadId),
+    /// Two NetworkPolicies share a namespace and name; the later one is used.
+    DuplicatePolicy(NamespaceName, ObjectName),
+    /// A Route or Ingress names a Service that is not in the input.
+    ServiceNotFound {
+        /// The Route's or Ingress's namespace and name.
+        source: ExposureSource,
+        /// The missing Service.
+        service: ObjectName,
+    },
+    /// A Service without a selector (its endpoints are managed by hand) was ignored.
+    ServiceWithoutSelector(NamespaceName, ObjectName),
+}
+
+/// The model and what the loader noticed on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loaded {
+    /// The model.
+    pub cluster: Cluster,
+    /// Skipped or guessed input.
+    pub warnings: Vec<LoadWarning>,
+}
+
+const DEFAULT_NAMESPACE: &str = "default";
+
+/// Loads a file, or every `.yaml`, `.yml` and `.json` file under a directory (recursively, in
+/// path order).
+pub fn load_path(path: &Path) -> Result<Loaded, Vec<LoadError>> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    collect_files(path, &mut files, &mut errors);
+    let mut sources = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(&f) {
+            Ok(text) => sources.push(Source { name: f.display().to_string(), text }),
+            Err(e) => errors.push(LoadError {
+                location: Location { source: f.display().to_string(), document: 0 },
+                kind: LoadErrorKind::Io(e.to_string()),
+            }),
+        }
+    }
+    match load_sources(&sources) {
+        Ok(loaded) if errors.is_empty() => Ok(loaded),
+        Ok(_) => Err(errors),
+        Err(mut more) => {
+            errors.append(&mut more);
+            Err(errors)
+        }
+    }
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return;
+    }
+    let entries = match std::fs::read_dir(path) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(LoadError {
+                location: Location { source: path.display().to_string(), document: 0 },
+                kind: LoadErrorKind::Io(e.to_string()),
+            });
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            collect_files(&p, out, errors);
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// Loads one text.
+pub fn load_str(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>> {
+    load_sources(&[Source { name: name.to_string(), text: text.to_string() }])
+}
+
+/// Loads texts, in order; every error of every source is reported.
+pub fn load_sources(sources: &[Source]) -> Result<Loaded, Vec<LoadError>> {
+    let mut b = Builder::default();
+    for s in sources {
+        let docs: Vec<Value> = match serde_saphyr::from_multiple(&s.text) {
+            Ok(d) => d,
+            Err(e) => {
+                b.errors.push(LoadError {
+                    location: Location { source: s.name.clone(), document: 0 },
+                    kind: LoadErrorKind::Syntax(e.to_string()),
+                });
+                continue;
+            }
+        };
+        for (i, doc) in docs.into_iter().enumerate() {
+            let loc = Location { source: s.name.clone(), document: i + 1 };
+            b.object(&loc, doc, None);
+        }
+    }
+    b.finish()
+}
+
+#[derive(Default)]
+struct Builder {
+    cluster: Cluster,
+    warnings: Vec<LoadWarning>,
+    errors: Vec<LoadError>,
+    policies: BTreeMap<(NamespaceName, ObjectName), NetworkPolicy>,
+    services: BTreeMap<(NamespaceName, ObjectName), raw::ServiceSpec>,
+    /// Routes and Ingresses: their source and the (service, port) pairs they target.
+    frontends: Vec<(ExposureSource, NamespaceName, Vec<(String, Option<raw::IntOrString>)>)>,
+}
+
+/// A failure inside one object: the message (the location and kind are added by the caller).
+type Invalid = String;
+
+fn invalid(loc: &Location, kind: &str, name: &str, message: String) -> LoadError {
+    LoadError {
+        location: loc.clone(),
+        kind: LoadErrorKind::Invalid { kind: kind.to_string(), name: name.to_string(), message },
+    }
+}
+
+impl Builder {
+    fn object(&mut self, loc: &Location, doc: Value, default_kind: Option<&str>) {
+        let Value::Object(map) = &doc else {
+            self.warnings.push(LoadWarning::NotAnObject(loc.clone()));
+            return;
+        };
+        let kind = match map.get("kind").and_then(Value::as_str) {
+            Some(k) => k.to_string(),
+            None => match default_kind {
+                Some(k) => k.to_string(),
+                None => {
+                    self.warnings.push(LoadWarning::NotAnObject(loc.clone()));
+                    return;
+                }
+            },
+        };
+        if let Some(item_kind) = kind.strip_suffix("List") {
+            let items = map.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+            let default = (!item_kind.is_empty()).then_some(item_kind);
+            for item in items {
+                self.object(loc, item, default);
+            }
+            return;
+        }
+        if !matches!(
+            kind.as_str(),
+            "Namespace"
+                | "NetworkPolicy"
+                | "Pod"
+                | "Deployment"
+                | "StatefulSet"
+                | "DaemonSet"
+                | "ReplicaSet"
+                | "ReplicationController"
+                | "Job"
+                | "CronJob"
+                | "Service"
+                | "Route"
+                | "Ingress"
+        ) {
+            return;
+        }
+        let obj: raw::Object = match serde_json::from_value(doc) {
+            Ok(o) => o,
+            Err(e) => {
+                self.errors.push(invalid(loc, &kind, "", e.to_string()));
+                return;
+            }
+        };
+        let name = obj.metadata.name.clone().unwrap_or_default();
+        if let Err(message) = self.typed(&kind, obj) {
+            self.errors.push(invalid(loc, &kind, &name, message));
+        }
+    }
+
+    fn typed(&mut self, kind: &str, obj: raw::Object) -> Result<(), Invalid> {
+        let meta = obj.metadata;
+        let name = meta.name.clone().unwrap_or_default();
+        if name.is_empty() {
+            return Err("has no `metadata.name`".to_string());
+        }
+        let namespace = NamespaceName::new(
+            meta.namespace.clone().filter(|n| !n.is_empty()).unwrap_or(DEFAULT_NAMESPACE.into()),
+        );
+        match kind {
+            "Namespace" => {
+                let labels = labels(meta.labels.as_ref())?;
+                let ns = NamespaceName::new(name);
+                self.cluster.namespaces.insert(ns.clone(), Namespace { name: ns, labels });
+            }
+            "NetworkPolicy" => {
+                let spec: raw::PolicySpec = from_spec(obj.spec)?;
+                let policy = policy(namespace, ObjectName::new(name), spec)?;
+                let key = (policy.namespace.clone(), policy.name.clone());
+                if self.policies.contains_key(&key) {
+                    self.warnings.push(LoadWarning::DuplicatePolicy(key.0.clone(), key.1.clone()));
+                }
+                self.policies.insert(key, policy);
+            }
+            "Pod" => {
+                let spec: raw::PodSpec = from_spec(obj.spec)?;
+                let owner = meta.owner_references.as_ref().and_then(|refs| {
+                    refs.iter().find(|r| r.controller == Some(true) && r.kind.as_deref() != Some("Node"))
+                });
+                let id = match owner {
+                    Some(r) => WorkloadId {
+                        namespace,
+                        name: ObjectName::new(r.name.clone().unwrap_or_else(|| name.clone())),
+                        kind: WorkloadKind::from_kind(r.kind.as_deref().unwrap_or("")),
+                    },
+                    None => WorkloadId {
+                        namespace,
+                        name: ObjectName::new(name),
+                        kind: WorkloadKind::Pod,
+                    },
+                };
+                self.workload(id, labels(meta.labels.as_ref())?, container_ports(&spec)?);
+            }
+            "Service" => {
+                let spec: raw::ServiceSpec = from_spec(obj.spec)?;
+                self.services.insert((namespace, ObjectName::new(name)), spec);
+            }
+            "Route" => {
+                let spec: raw::RouteSpec = from_spec(obj.spec)?;
+                let port = spec.port.map(|p| p.target_port);
+                let mut targets = Vec::new();
+                for t in spec.to.into_iter().chain(spec.alternate_backends.into_iter().flatten()) {
+                    if t.kind.as_deref().is_none_or(|k| k.is_empty() || k == "Service") {
+                        targets.push((t.name, port.clone()));
+                    }
+                }
+                let source = ExposureSource::Route(namespace.clone(), ObjectName::new(name));
+                self.frontends.push((source, namespace, targets));
+            }
+            "Ingress" => {
+                let spec: raw::IngressSpec = from_spec(obj.spec)?;
+                let mut targets = Vec::new();
+                let backends = spec.default_backend.into_iter().chain(
+                    spec.rules
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r.http)
+                        .flat_map(|h| h.paths.into_iter().map(|p| p.backend)),
+                );
+                for b in backends {
+                    let Some(svc) = b.service else { continue };
+                    let port = svc.port.and_then(|p| match (p.name, p.number) {
+                        (Some(n), _) if !n.is_empty() => Some(raw::IntOrString::Str(n)),
+                        (_, Some(n)) => Some(raw::IntOrString::Int(n)),
+                        _ => None,
+                    });
+                    targets.push((svc.name, port));
+                }
+                let source = ExposureSource::Ingress(namespace.clone(), ObjectName::new(name));
+                self.frontends.push((source, namespace, targets));
+            }
+            controller => {
+                let spec: raw::ControllerSpec = from_spec(obj.spec)?;
+                let template = match controller {
+                    "CronJob" => spec.job_template.and_then(|j| j.spec).and_then(|s| s.template),
+                    _ => spec.template,
+                }
+                .unwrap_or_default();
+                let id = WorkloadId {
+                    namespace,
+                    name: ObjectName::new(name),
+                    kind: WorkloadKind::from_kind(controller),
+                };
+                let l = labels(template.metadata.labels.as_ref())?;
+                self.workload(id, l, container_ports(&template.spec)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn workload(&mut self, id: WorkloadId, labels: Labels, ports: Vec<ContainerPort>) {
+        match self.cluster.workloads.get_mut(&id) {
+            Some(existing) => {
+                if existing.labels != labels {
+                    self.warnings.push(LoadWarning::InconsistentPodLabels(id));
+                }
+                for p in ports {
+                    if !existing.ports.contains(&p) {
+                        existing.ports.push(p);
+                    }
+                }
+            }
+            None => self.cluster.add_workload(Workload { id, labels, ports }),
+        }
+    }
+
+    fn finish(mut self) -> Result<Loaded, Vec<LoadError>> {
+        self.cluster.policies = std::mem::take(&mut self.policies).into_values().collect();
+        let frontends = std::mem::take(&mut self.frontends);
+        let mut exposures = Vec::new();
+        for (source, ns, targets) in frontends {
+            for (svc_name, port) in targets {
+                let key = (ns.clone(), ObjectName::new(svc_name));
+                let Some(svc) = self.services.get(&key) else {
+                    self.warnings.push(LoadWarning::ServiceNotFound {
+                        source: source.clone(),
+                        service: key.1.clone(),
+                    });
+                    continue;
+                };
+                let Some(selector) = &svc.selector else {
+                    self.warnings.push(LoadWarning::ServiceWithoutSelector(key.0, key.1));
+                    continue;
+                };
+                let Ok(selector) = labels(Some(selector)) else { continue };
+                let target_ports = service_target_ports(svc, port.as_ref());
+                for w in self.cluster.workloads.values() {
+                    if w.id.namespace != ns || !selector.iter().all(|(k, v)| w.labels.get(k) == Some(v)) {
+                        continue;
+                    }
+                    let mut ports = PortSet::empty();
+                    for t in &target_ports {
+                        let number = match t {
+                            raw::IntOrString::Int(n) => PortNumber::new(*n),
+                            raw::IntOrString::Str(s) => w
+                                .ports
+                                .iter()
+                                .find(|p| {
+                                    p.name.as_ref().is_some_and(|n| n.as_str() == s)
+                                        && p.protocol == Protocol::Tcp
+                                })
+                                .map(|p| p.number),
+                        };
+                        if let Some(n) = number {
+                            ports = ports.union(&PortSet::single(n));
+                        }
+                    }
+                    if !ports.is_empty() {
+                        exposures.push(IngressExposure {
+                            source: source.clone(),
+                            workload: w.id.clone(),
+                            ports,
+                        });
+                    }
+                }
+            }
+        }
+        exposures.sort();
+        exposures.dedup();
+        self.cluster.ingress_exposures = exposures;
+        if self.errors.is_empty() {
+            self.warnings.sort();
+            self.warnings.dedup();
+            Ok(Loaded { cluster: self.cluster, warnings: self.warnings })
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// The pod-side ports a Service forwards to for a requested port (all TCP service ports when
+/// none is requested), as np-guard and the ingress controllers read `targetPort`.
+fn service_target_ports(
+    svc: &raw::ServiceSpec,
+    requested: Option<&raw::IntOrString>,
+) -> Vec<raw::IntOrString> {
+    let mut out = Vec::new();
+    for p in svc.ports.iter().flatten() {
+        if p.protocol.as_deref().is_some_and(|proto| proto != "TCP") {
+            continue;
+        }
+        let target = p.target_port.clone().unwrap_or(raw::IntOrString::Int(p.port));
+        match requested {
+            None => out.push(target),
+            Some(req) => {
+                let by_name = matches!(req, raw::IntOrString::Str(s) if p.name.as_deref() == Some(s));
+                let by_number = matches!(req, raw::IntOrString::Int(n) if *n == p.port);
+                if by_name || by_number || p.target_port.as_ref() == Some(req) {
+                    out.push(target);
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn from_spec<T: serde::de::DeserializeOwned + Default>(spec: Value) -> Result<T, Invalid> {
+    if spec.is_null() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(spec).map_err(|e| format!("bad `spec`: {e}"))
+}
+
+fn scalar(v: &Value) -> Result<String, Invalid> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Null => Ok(String::new()),
+        other => Err(format!("label value `{other}` is not a string")),
+    }
+}
+
+fn labels(map: Option<&BTreeMap<String, Value>>) -> Result<Labels, Invalid> {
+    let mut l = Labels::new();
+    for (k, v) in map.into_iter().flatten() {
+        l.insert(k.clone(), scalar(v)?);
+    }
+    Ok(l)
+}
+
+fn protocol(p: Option<&str>) -> Result<Protocol, Invalid> {
+    match p {
+        None | Some("") => Ok(Protocol::Tcp),
+        Some(s) => Protocol::parse(s).ok_or_else(|| format!("unknown protocol `{s}`")),
+    }
+}
+
+fn port_number(n: i64) -> Result<PortNumber, Invalid> {
+    PortNumber::new(n).ok_or_else(|| format!("port `{n}` is outside 1-65535"))
+}
+
+fn container_ports(spec: &raw::PodSpec) -> Result<Vec<ContainerPort>, Invalid> {
+    let mut out = Vec::new();
+    for c in spec.containers.iter().flatten() {
+        for p in c.ports.iter().flatten() {
+            // A port without `containerPort` (np-guard's cases misspell it) cannot be a
+            // destination; Kubernetes would reject it, np-guard ignores it, and so do we.
+            let Some(number) = p.container_port else { continue };
+            out.push(ContainerPort {
+                name: p.name.clone().filter(|n| !n.is_empty()).map(PortName::new),
+                number: port_number(number)?,
+                protocol: protocol(p.protocol.as_deref())?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn selector(s: &raw::Selector) -> Result<LabelSelector, Invalid> {
+    let mut sel = LabelSelector::everything();
+    for (k, v) in s.match_labels.iter().flatten() {
+        sel.match_labels.insert(k.clone(), scalar(v)?);
+    }
+    for r in s.match_expressions.iter().flatten() {
+        let values = r.values.iter().flatten().map(scalar).collect::<Result<_, _>>()?;
+        let operator = match r.operator.as_str() {
+            "In" | "NotIn" if r.values.as_ref().is_none_or(Vec::is_empty) => {
+                return Err(format!("`{}` on `{}` needs values", r.operator, r.key));
+            }
+            "In" => SelectorOperator::In(values),
+            "NotIn" => SelectorOperator::NotIn(values),
+            "Exists" | "DoesNotExist" if r.values.as_ref().is_some_and(|v| !v.is_empty()) => {
+                return Err(format!("`{}` on `{}` takes no values", r.operator, r.key));
+            }
+            "Exists" => SelectorOperator::Exists,
+            "DoesNotExist" => SelectorOperator::DoesNotExist,
+            other => return Err(format!("unknown selector operator `{other}`")),
+        };
+        sel.match_expressions.push(LabelRequirement { key: r.key.clone(), operator });
+    }
+    Ok(sel)
+}
+
+fn cidr(s: &str) -> Result<Cidr, Invalid> {
+    Cidr::parse(s).map_err(|e| e.to_string())
+}
+
+fn rule(peers: Option<&Vec<raw::Peer>>, ports: Option<&Vec<raw::Port>>) -> Result<PolicyRule, Invalid> {
+    let mut out = PolicyRule { peers: Vec::new(), ports: Vec::new() };
+    for p in peers.into_iter().flatten() {
+        let peer = match (&p.pod_selector, &p.namespace_selector, &p.ip_block) {
+            (None, None, None) => return Err("a peer names no selector and no `ipBlock`".into()),
+            (_, _, Some(b)) if p.pod_selector.is_some() || p.namespace_selector.is_some() => {
+                let _ = b;
+                return Err("a peer combines `ipBlock` with a selector".into());
+            }
+            (_, _, Some(b)) => PolicyPeer::IpBlock(IpBlock {
+                cidr: cidr(&b.cidr)?,
+                except: b.except.iter().flatten().map(|e| cidr(e)).collect::<Result<_, _>>()?,
+            }),
+            (pods, namespaces, None) => PolicyPeer::Pods {
+                namespaces: namespaces.as_ref().map(selector).transpose()?,
+                pods: pods.as_ref().map(selector).transpose()?,
+            },
+        };
+        out.peers.push(peer);
+    }
+    for p in ports.into_iter().flatten() {
+        let proto = protocol(p.protocol.as_deref())?;
+        let port = match (&p.port, p.end_port) {
+            (None, None) => None,
+            (None, Some(_)) => return Err("`endPort` without `port`".into()),
+            (Some(raw::IntOrString::Int(n)), end) => {
+                let start = port_number(*n)?;
+                let end = match end {
+                    Some(e) => port_number(e)?,
+                    None => start,
+                };
+                if end < start {
+                    return Err(format!("`endPort` {end} is below `port` {start}"));
+                }
+                Some(PortSpec::Range { start, end })
+            }
+            (Some(raw::IntOrString::Str(_)), Some(_)) => {
+                return Err("`endPort` with a named port".into());
+            }
+            (Some(raw::IntOrString::Str(s)), None) => Some(PortSpec::Named(PortName::new(s.clone()))),
+        };
+        out.ports.push(PolicyPort { protocol: proto, port });
+    }
+    Ok(out)
+}
+
+fn policy(namespace: NamespaceName, name: ObjectName, spec: raw::PolicySpec) -> Result<NetworkPolicy, Invalid> {
+    let pod_selector = match &spec.pod_selector {
+        Some(s) => selector(s)?,
+        None => LabelSelector::everything(),
+    };
+    let ingress = spec
+        .ingress
+        .iter()
+        .flatten()
+        .map(|r| rule(r.from.as_ref(), r.ports.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let egress = spec
+        .egress
+        .iter()
+        .flatten()
+        .map(|r| rule(r.to.as_ref(), r.ports.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let policy_types = match &spec.policy_types {
+        Some(types) if !types.is_empty() => {
+            let mut t = PolicyTypes { ingress: false, egress: false };
+            for ty in types {
+                match ty.as_str() {
+                    "Ingress" => t.ingress = true,
+                    "Egress" => t.egress = true,
+                    other => return Err(format!("unknown policy type `{other}`")),
+                }
+            }
+            t
+        }
+        _ => PolicyTypes { ingress: true, egress: !egress.is_empty() },
+    };
+    Ok(NetworkPolicy { namespace, name, pod_selector, policy_types, ingress, egress })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_yaml_is_an_error() {
+        let err = load_str("x.yaml", "kind: Pod\n  bad: [").err();
+        assert!(err.is_some());
+    }
+
+    #[test]
+    fn bad_policy_is_an_error_not_a_panic() {
+        let text = "kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  ingress:\n  - ports:\n    - port: 70000\n";
+        let err = load_str("p.yaml", text).err().unwrap_or_default();
+        assert_eq!(err.len(), 1);
+        assert!(err[0].to_string().contains("70000"));
+    }
+
+    #[test]
+    fn lists_and_defaults() {
+        let text = r#"
+kind: PodList
+items:
+- metadata: {name: a, labels: {app: a}}
+  spec: {containers: [{ports: [{name: http, containerPort: 8080}]}]}
+---
+kind: List
+items:
+- kind: NetworkPolicy
+  metadata: {name: p}
+  spec: {podSelector: {}, egress: [{}]}
+- kind: ConfigMap
+  metadata: {name: c}
+"#;
+        let loaded = load_str("l.yaml", text).unwrap_or_default();
+        assert_eq!(loaded.cluster.workloads.len(), 1);
+        assert_eq!(loaded.cluster.policies.len(), 1);
+        let p = &loaded.cluster.policies[0];
+        assert_eq!(p.namespace.as_str(), "default");
+        assert!(p.policy_types.ingress && p.policy_types.egress);
+    }
+}
