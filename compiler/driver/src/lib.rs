@@ -1,1 +1,94 @@
-//! The pipeline: sources in, diagnostics and build outputs out. No file system access except through World.
+//! The pipeline: load (read, parse, imports, stdlib) → check (names, types, IR) → emit →
+//! verify → write plan. The driver touches files only through [`World`]; writing the output
+//! directory is the CLI's job, from the [`BuildOutput`] the driver returns.
+
+pub mod load;
+pub mod world;
+
+pub use load::{Loaded, Origin, load};
+pub use world::{FsWorld, MemWorld, World};
+
+use diagnostics::{Diagnostic, Diagnostics};
+use std::path::Path;
+
+/// Settings of one run that do not come from the posture.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// "Today", for exception expiry: from `--today`, `POSTURE_TODAY` or the clock (the CLI
+    /// decides; the core never reads the clock).
+    pub today: Option<ir::Date>,
+}
+
+/// The result of `posture check`.
+#[derive(Debug)]
+pub struct Checked {
+    pub loaded: Loaded,
+    pub diagnostics: Diagnostics,
+    /// The typed posture, when there were no errors.
+    pub posture: Option<ir::Posture>,
+}
+
+/// Loads and checks the posture at `path`. `Err` is a usage problem (the path itself cannot be
+/// read): the CLI exits with 2.
+pub fn check(world: &dyn World, path: &Path, options: &Options) -> Result<Checked, Diagnostic> {
+    let (loaded, mut diagnostics) = load::load(world, path)?;
+    let mut posture = None;
+    if !diagnostics.has_errors() {
+        let files: Vec<check::Input<'_>> = loaded
+            .files
+            .iter()
+            .filter_map(|f| {
+                f.ast.as_ref().map(|ast| check::Input {
+                    ast,
+                    stdlib: f.origin == Origin::Stdlib,
+                })
+            })
+            .collect();
+        let (ir, d) = check::check(
+            &files,
+            &loaded.sources,
+            &check::Options {
+                today: options.today,
+            },
+        );
+        diagnostics.extend(d);
+        if !diagnostics.has_errors() {
+            posture = ir;
+        }
+    }
+    diagnostics.sort();
+    Ok(Checked {
+        loaded,
+        diagnostics,
+        posture,
+    })
+}
+
+/// Formats one file's text. `Err` carries the syntax diagnostics when it does not parse.
+pub fn format_text(file: diagnostics::FileId, text: &str) -> Result<String, Diagnostics> {
+    let (ast, diags) = syntax::parse(file, text);
+    match ast {
+        Some(ast) if !diags.has_errors() => Ok(syntax::fmt::format(&ast, text)),
+        _ => Err(diags),
+    }
+}
+
+/// One file of a build's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path inside the output directory, `/`-separated, e.g. `network/optimal-system.yaml`.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// The posture items it came from, as `kind name` strings with `file:line`, sorted.
+    pub sources: Vec<String>,
+    /// True for Kubernetes manifests a user applies with kubectl (listed in
+    /// `kustomization.yaml`); false for API-server configuration, OSCAL, reports.
+    pub applyable: bool,
+}
+
+/// What `posture build` writes: every file, with `manifest.json` and `kustomization.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildOutput {
+    /// Sorted by path.
+    pub files: Vec<OutputFile>,
+}

@@ -1,2 +1,31 @@
-//! Diagnostic codes of one family; see the ranges in `codes.rs`.
-declare_codes! {}
+//! P1xxx: names, references and types.
+
+declare_codes! {
+    P1001 "import-outside-root" Error "an import points outside the project root";
+    P1002 "import-not-found" Error "an imported file does not exist or cannot be read";
+    P1003 "unknown-bundle" Error "`use std.…` names a bundle the standard library does not have";
+    P1004 "duplicate-definition" Error "two declarations of the same kind have the same name";
+    P1005 "unknown-attribute" Error "a block has an attribute it does not know";
+    P1006 "missing-attribute" Error "a block lacks an attribute it requires";
+    P1007 "type-mismatch" Error "a value has the wrong type for its attribute";
+    P1008 "unknown-reference" Error "a name refers to nothing that is declared";
+    P1009 "wrong-reference-kind" Error "a name refers to a declaration of the wrong kind";
+    P1010 "duplicate-attribute" Error "an attribute is set twice in one block";
+    P1011 "invalid-cidr" Error "an address block is malformed or has host bits set";
+    P1012 "invalid-url" Error "a URL is malformed or uses a scheme that is not allowed here";
+    P1013 "invalid-kubernetes-name" Error "a name that becomes a Kubernetes object is not a valid DNS-1123 name";
+    P1014 "invalid-duration" Error "a duration has no unit or a unit that is not a duration";
+    P1015 "invalid-quantity" Error "a Kubernetes quantity is malformed";
+    P1016 "invalid-pattern" Error "a glob, regex or label key is malformed";
+    P1017 "unknown-variant" Error "a value is not one of the words its attribute accepts";
+    P1018 "invalid-control-id" Error "a control id is malformed";
+    P1019 "invalid-permission" Error "a permission is not `resource:action`";
+    P1020 "out-of-range" Error "a number is outside the range its attribute allows";
+    P1021 "invalid-version" Error "a version string is malformed";
+    P1022 "conflicting-settings" Error "two settings contradict each other";
+    P1023 "unknown-permission" Error "a role grants a permission the realm does not declare";
+    P1024 "secret-literal" Error "a value looks like a secret; secrets never live in posture files";
+    P1025 "invalid-bundle-parameter" Error "a bundle parameter is unknown or has the wrong type";
+    P1026 "unused-declaration" Warning "a declaration is never used";
+    P1027 "invalid-date" Error "a date is missing or in the wrong place";
+}
