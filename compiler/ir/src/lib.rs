@@ -1,19 +1,66 @@
 //! The typed posture model: the single input of every emitter and analysis.
 //!
-//! Everything here is resolved and checked: references are typed ids, literals are newtypes,
-//! and every item keeps the [`Span`] it came from (for diagnostics and the control graph's
-//! `file:line` answers). Emitters never see the syntax tree.
+//! Everything here is resolved and checked: references are typed names of declared items,
+//! literals are newtypes (`Port`, `Cidr`, `Duration`, `Quantity`, `ControlRef`), and every item
+//! keeps the [`Span`] it came from (for diagnostics and the control graph's `file:line`
+//! answers) and its doc comment (the OSCAL implementation narrative). Maps are `BTreeMap`s, so
+//! iteration order — and therefore output — never depends on input order. Emitters never see
+//! the syntax tree.
+
+pub mod admission;
+pub mod controls;
+pub mod identity;
+pub mod network;
+pub mod runtime;
+pub mod secrets;
+pub mod system;
+mod values;
 
 pub use diagnostics::Span;
+pub use values::*;
 
-/// A calendar date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub struct Date {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
+use std::collections::BTreeMap;
+
+/// What every posture item carries besides its own fields.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Meta {
+    /// Where the item was declared.
+    #[serde(skip)]
+    pub span: Span,
+    /// Its `///` doc comment: the OSCAL implementation narrative.
+    pub doc: Option<String>,
+    /// Extra control mappings from `satisfies = […]`.
+    pub satisfies: Vec<controls::ControlRef>,
+    /// The standard-library bundle it came from, e.g. `pod_security.restricted`.
+    pub bundle: Option<String>,
+}
+
+impl Meta {
+    pub fn new(span: Span) -> Self {
+        Meta {
+            span,
+            doc: None,
+            satisfies: Vec::new(),
+            bundle: None,
+        }
+    }
 }
 
 /// The whole posture.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Posture {}
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Posture {
+    pub system: system::System,
+    pub target: system::Target,
+    pub namespaces: BTreeMap<Name, network::Namespace>,
+    pub workloads: BTreeMap<Name, network::Workload>,
+    pub network: network::Network,
+    pub ingresses: BTreeMap<Name, network::Ingress>,
+    pub mesh: Option<network::Mesh>,
+    pub admission: admission::Admission,
+    pub runtime: runtime::Runtime,
+    pub identity: identity::Identity,
+    pub secrets: secrets::Secrets,
+    pub audit: Option<system::Audit>,
+    pub exceptions: BTreeMap<Name, system::Exception>,
+    pub controls: controls::Controls,
+}

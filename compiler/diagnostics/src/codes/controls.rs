@@ -1,2 +1,8 @@
-//! Diagnostic codes of one family; see the ranges in `codes.rs`.
-declare_codes! {}
+//! P2xxx: control ids, mappings and coverage.
+
+declare_codes! {
+    P2001 "malformed-control-id" Error "a control id is not written like `AC-2(1)`, `soc2:CC6.1` or `hipaa:164.312(a)(1)`";
+    P2002 "unknown-control-id" Error "a control id is not in the catalog";
+    P2003 "withdrawn-control-id" Error "a control id was withdrawn from SP 800-53 rev5";
+    P2004 "unknown-framework" Error "a framework id is not one the compiler knows";
+}

