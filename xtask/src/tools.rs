@@ -1,0 +1,533 @@
+//! External tools the tests need: a typed table, provisioning into the tools cache, and the
+//! environment variables that tell the tests where each tool is.
+//!
+//! Layout: `~/.cache/posture/tools/<name>-<version>/` (override the root with
+//! `POSTURE_TOOLS_DIR`). A tool counts as present when its stamp file
+//! (`<dir>/.posture-stamp`) matches the fingerprint of its install recipe and its check command
+//! prints the expected version. Anything else is reinstalled from scratch. Installs are
+//! serialised per tool with a file lock, so concurrent `cargo xtask` runs do not race.
+
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::util::{self, fmt_duration, workspace_root};
+
+/// How a tool is installed.
+#[derive(Debug)]
+pub enum Install {
+    /// `cargo install --locked --root <dir> <krate> --version <version>`.
+    Cargo {
+        krate: &'static str,
+        /// `None`: default features. `Some(list)`: `--no-default-features --features list`.
+        features: Option<&'static [&'static str]>,
+    },
+    /// `go build` of a wrapper module committed in this repository (relative to the workspace
+    /// root) into `<dir>/<output>`. Go's module and build caches stay in their default places.
+    GoWrapper {
+        module_dir: &'static str,
+        ldflags: &'static str,
+        output: &'static str,
+        /// Oldest Go that builds it, as `(major, minor, patch)`.
+        min_go: (u32, u32, u32),
+    },
+    /// `python3 -m venv <dir>` then `pip install` of these exact pins (the whole resolved set,
+    /// so that a later release of a dependency cannot change what the tests run).
+    PythonVenv {
+        requirements: &'static [&'static str],
+    },
+}
+
+/// One external tool.
+#[derive(Debug)]
+pub struct Tool {
+    /// Cache folder prefix: the folder is `<name>-<version>`.
+    pub name: &'static str,
+    pub version: &'static str,
+    pub install: Install,
+    /// `(ENV_VAR, path relative to the tool folder)`; the first one is the tool's main binary,
+    /// which the check runs.
+    pub exports: &'static [(&'static str, &'static str)],
+    /// Arguments for the main binary; its stdout+stderr must contain `check_expect`.
+    pub check_args: &'static [&'static str],
+    pub check_expect: &'static str,
+    /// Provisioned by `cargo xtask tools` / `test` (false: only by the command that needs it).
+    pub default_set: bool,
+    /// Rough cold install time on 2 cores, shown before a long install.
+    pub cold_hint: &'static str,
+}
+
+pub const KYVERNO: Tool = Tool {
+    name: "kyverno",
+    version: "v1.19.0",
+    install: Install::GoWrapper {
+        module_dir: "tools/kyverno-cli",
+        ldflags: "-s -w -X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.0",
+        output: "kyverno",
+        min_go: (1, 26, 5),
+    },
+    exports: &[("POSTURE_TOOL_KYVERNO", "kyverno")],
+    check_args: &["version"],
+    check_expect: "Version: v1.19.0",
+    default_set: true,
+    cold_hint: "about 20 min cold (module download + compile)",
+};
+
+pub const MDBOOK: Tool = Tool {
+    name: "mdbook",
+    version: "0.5.4",
+    install: Install::Cargo {
+        krate: "mdbook",
+        // No `serve`/`watch`: the tests only build the book, and those pull in tokio and axum.
+        features: Some(&["search"]),
+    },
+    exports: &[("POSTURE_TOOL_MDBOOK", "bin/mdbook")],
+    check_args: &["--version"],
+    check_expect: "v0.5.4",
+    default_set: true,
+    cold_hint: "a few minutes cold",
+};
+
+pub const KUBERNETES_VALIDATE: Tool = Tool {
+    name: "kubernetes-validate",
+    version: "1.37.0",
+    install: Install::PythonVenv {
+        requirements: &[
+            "kubernetes-validate==1.37.0",
+            "PyYAML==6.0.4",
+            "attrs==26.1.0",
+            "importlib_resources==7.1.0",
+            "jsonschema==4.26.0",
+            "jsonschema-specifications==2025.9.1",
+            "packaging==26.4",
+            "referencing==0.37.0",
+            "rpds-py==2026.9.1",
+            "typing_extensions==4.16.0",
+        ],
+    },
+    exports: &[
+        (
+            "POSTURE_TOOL_KUBERNETES_VALIDATE",
+            "bin/kubernetes-validate",
+        ),
+        // A Python 3 with PyYAML (a YAML 1.1 loader) and jsonschema, for read-back checks.
+        ("POSTURE_TOOL_PYTHON_K8S", "bin/python"),
+    ],
+    check_args: &["--version"],
+    check_expect: "1.37.0",
+    default_set: true,
+    cold_hint: "under a minute",
+};
+
+pub const NCA: Tool = Tool {
+    name: "network-config-analyzer",
+    version: "2.1.0",
+    install: Install::PythonVenv {
+        requirements: &[
+            "network-config-analyzer==2.1.0",
+            "beautifulsoup4==4.12.3",
+            "fastcore==2.2.41",
+            "ghapi==1.0.6",
+            "greenery==4.0.0",
+            "lxml==5.3.0",
+            "networkx==3.2.1",
+            "packaging==26.4",
+            "PyYAML==6.0.2",
+            "soupsieve==4.1.3",
+        ],
+    },
+    exports: &[
+        ("POSTURE_TOOL_NCA", "bin/nca"),
+        ("POSTURE_TOOL_PYTHON_NCA", "bin/python"),
+    ],
+    check_args: &["--version"],
+    check_expect: "NCA version 2.1.0",
+    default_set: true,
+    cold_hint: "under a minute",
+};
+
+pub const CHECK_JSONSCHEMA: Tool = Tool {
+    name: "check-jsonschema",
+    version: "0.39.0",
+    install: Install::PythonVenv {
+        requirements: &[
+            "check-jsonschema==0.39.0",
+            "attrs==26.1.0",
+            "certifi==2026.10.19.post1",
+            "charset-normalizer==3.5.3",
+            "click==8.5.1",
+            "idna==3.20",
+            "jsonschema==4.26.0",
+            "jsonschema-specifications==2025.9.1",
+            "referencing==0.37.0",
+            "regress==2026.9.1",
+            "requests==2.34.2",
+            "rpds-py==2026.9.1",
+            "ruamel.yaml==0.19.1",
+            "typing_extensions==4.16.0",
+            "urllib3==2.8.0",
+        ],
+    },
+    exports: &[("POSTURE_TOOL_CHECK_JSONSCHEMA", "bin/check-jsonschema")],
+    check_args: &["--version"],
+    check_expect: "0.39.0",
+    default_set: true,
+    cold_hint: "under a minute",
+};
+
+pub const CARGO_FUZZ: Tool = Tool {
+    name: "cargo-fuzz",
+    version: "0.13.2",
+    install: Install::Cargo {
+        krate: "cargo-fuzz",
+        features: None,
+    },
+    exports: &[("POSTURE_TOOL_CARGO_FUZZ", "bin/cargo-fuzz")],
+    check_args: &["--version"],
+    check_expect: "0.13.2",
+    default_set: false,
+    cold_hint: "a few minutes cold",
+};
+
+/// Every tool this project knows. The quick ones first, so a broken Python setup fails early;
+/// the long kyverno build last.
+pub const ALL: &[&Tool] = &[
+    &KUBERNETES_VALIDATE,
+    &NCA,
+    &CHECK_JSONSCHEMA,
+    &MDBOOK,
+    &KYVERNO,
+    &CARGO_FUZZ,
+];
+
+/// The tools `cargo xtask tools` and `cargo xtask test` provision.
+pub fn default_set() -> impl Iterator<Item = &'static Tool> {
+    ALL.iter().copied().filter(|t| t.default_set)
+}
+
+/// Root of the tools cache.
+pub fn cache_root() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("POSTURE_TOOLS_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or("HOME is not set and POSTURE_TOOLS_DIR is not set: cannot place the tools cache")?;
+    Ok(PathBuf::from(home).join(".cache/posture/tools"))
+}
+
+impl Tool {
+    pub fn dir(&self, root: &Path) -> PathBuf {
+        root.join(format!("{}-{}", self.name, self.version))
+    }
+
+    pub fn main_binary(&self, root: &Path) -> PathBuf {
+        self.dir(root).join(self.exports[0].1)
+    }
+
+    /// `(VAR, absolute path)` for every export.
+    pub fn env(&self, root: &Path) -> Vec<(String, PathBuf)> {
+        let dir = self.dir(root);
+        self.exports
+            .iter()
+            .map(|(var, rel)| (var.to_string(), dir.join(rel)))
+            .collect()
+    }
+
+    /// A fingerprint of everything that decides what gets installed. A change to the recipe
+    /// (or, for a Go wrapper, to its committed go.mod/go.sum/main.go) forces a reinstall.
+    fn fingerprint(&self) -> Result<String, String> {
+        let mut s = format!("{} {}\n{:?}\n", self.name, self.version, self.install);
+        if let Install::GoWrapper { module_dir, .. } = &self.install {
+            let dir = workspace_root().join(module_dir);
+            for file in ["go.mod", "go.sum", "main.go"] {
+                let path = dir.join(file);
+                let bytes =
+                    fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let _ = writeln!(s, "{file} {:016x}", util::fnv1a64(&bytes));
+            }
+        }
+        Ok(format!("{:016x}", util::fnv1a64(s.as_bytes())))
+    }
+
+    /// Runs the check command; `Ok(first line of output)` when it prints the expected text.
+    fn check(&self, root: &Path) -> Result<String, String> {
+        let bin = self.main_binary(root);
+        if !bin.is_file() {
+            return Err(format!("{} does not exist", bin.display()));
+        }
+        let out = Command::new(&bin)
+            .args(self.check_args)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.status.success() && text.contains(self.check_expect) {
+            let line = text
+                .lines()
+                .find(|l| l.contains(self.check_expect))
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            Ok(line)
+        } else {
+            Err(format!(
+                "`{} {}` exited with {} and did not print {:?}; it printed:\n{}",
+                bin.display(),
+                self.check_args.join(" "),
+                out.status,
+                self.check_expect,
+                text.trim_end()
+            ))
+        }
+    }
+
+    /// `Some(check line)` when the stamp matches and the check passes.
+    fn present(&self, root: &Path, fingerprint: &str) -> Option<String> {
+        let stamp = self.dir(root).join(STAMP);
+        if !fs::read_to_string(stamp).is_ok_and(|s| s.trim() == fingerprint) {
+            return None;
+        }
+        self.check(root).ok()
+    }
+}
+
+const STAMP: &str = ".posture-stamp";
+
+/// Makes sure `tool` is installed and working; returns the first line of its check output.
+/// Progress goes to stderr.
+pub fn ensure(tool: &Tool, root: &Path) -> Result<String, String> {
+    let label = format!("{} {}", tool.name, tool.version);
+    let fingerprint = tool.fingerprint()?;
+    fs::create_dir_all(root)
+        .map_err(|e| format!("cannot create the tools cache {}: {e}", root.display()))?;
+
+    if let Some(line) = tool.present(root, &fingerprint) {
+        eprintln!("  {label:<34} cached   ({line})");
+        return Ok(line);
+    }
+
+    // Serialise installs of one tool across concurrent xtask runs.
+    let lock_path = root.join(format!(".{}-{}.lock", tool.name, tool.version));
+    let lock = File::create(&lock_path)
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        eprintln!("  {label:<34} waiting for another xtask that is installing it ...");
+        lock.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+    }
+    // Someone else may have finished it while we waited.
+    if let Some(line) = tool.present(root, &fingerprint) {
+        eprintln!("  {label:<34} cached   ({line})");
+        return Ok(line);
+    }
+
+    let dir = tool.dir(root);
+    let logs = root.join("logs");
+    fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
+    let log = logs.join(format!("{}-{}.log", tool.name, tool.version));
+    eprintln!(
+        "  {label:<34} installing into {} ({}; log: {})",
+        dir.display(),
+        tool.cold_hint,
+        log.display()
+    );
+    let started = Instant::now();
+    if dir.exists() {
+        fs::remove_dir_all(&dir)
+            .map_err(|e| format!("cannot remove the stale {}: {e}", dir.display()))?;
+    }
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+
+    let result = install(tool, &dir, &log);
+    if let Err(e) = result {
+        return Err(format!(
+            "installing {label} failed: {e}\n--- last lines of {} ---\n{}",
+            log.display(),
+            util::tail(&log, 40)
+        ));
+    }
+    let line = tool
+        .check(root)
+        .map_err(|e| format!("{label} was installed but its check failed: {e}"))?;
+    fs::write(dir.join(STAMP), format!("{fingerprint}\n"))
+        .map_err(|e| format!("cannot write the stamp in {}: {e}", dir.display()))?;
+    eprintln!(
+        "  {label:<34} installed in {} ({line})",
+        fmt_duration(started.elapsed())
+    );
+    drop(lock);
+    Ok(line)
+}
+
+fn install(tool: &Tool, dir: &Path, log: &Path) -> Result<(), String> {
+    match &tool.install {
+        Install::Cargo { krate, features } => {
+            let mut cmd = Command::new(util::cargo());
+            cmd.args(["install", "--locked", "--root"]).arg(dir).args([
+                krate,
+                "--version",
+                tool.version,
+            ]);
+            if let Some(features) = features {
+                cmd.arg("--no-default-features");
+                if !features.is_empty() {
+                    cmd.args(["--features", &features.join(",")]);
+                }
+            }
+            // Keep the build out of the workspace target dir and away from its lock.
+            cmd.env_remove("CARGO_TARGET_DIR");
+            util::run_logged(&mut cmd, log)
+        }
+        Install::GoWrapper {
+            module_dir,
+            ldflags,
+            output,
+            min_go,
+        } => {
+            check_go(*min_go)?;
+            let src = workspace_root().join(module_dir);
+            let tmp = dir.join(format!("{output}.partial"));
+            let mut cmd = Command::new("go");
+            cmd.current_dir(&src)
+                .args(["build", "-trimpath", "-buildvcs=false", "-mod=readonly"])
+                .arg(format!("-ldflags={ldflags}"))
+                .arg("-o")
+                .arg(&tmp)
+                .arg(".");
+            util::run_logged(&mut cmd, log)?;
+            fs::rename(&tmp, dir.join(output))
+                .map_err(|e| format!("cannot move the built binary into place: {e}"))
+        }
+        Install::PythonVenv { requirements } => {
+            let python = std::env::var("POSTURE_PYTHON").unwrap_or_else(|_| "python3".into());
+            let mut venv = Command::new(&python);
+            venv.args(["-m", "venv"]).arg(dir);
+            util::run_logged(&mut venv, log).map_err(|e| {
+                format!("`{python} -m venv` failed ({e}); on Debian install python3-venv")
+            })?;
+            let mut pip = Command::new(dir.join("bin/python"));
+            pip.args([
+                "-m",
+                "pip",
+                "install",
+                "--no-input",
+                "--disable-pip-version-check",
+            ])
+            .args(*requirements);
+            util::run_logged(&mut pip, log)
+        }
+    }
+}
+
+/// Go must exist and be at least `min`.
+fn check_go(min: (u32, u32, u32)) -> Result<(), String> {
+    let out = Command::new("go")
+        .args(["env", "GOVERSION"])
+        .output()
+        .map_err(|e| format!("`go` is needed to build the Kyverno CLI but cannot run: {e}"))?;
+    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let nums: Vec<u32> = v
+        .trim_start_matches("go")
+        .split(|c: char| !c.is_ascii_digit())
+        .take(3)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    let have = (
+        nums.first().copied().unwrap_or(0),
+        nums.get(1).copied().unwrap_or(0),
+        nums.get(2).copied().unwrap_or(0),
+    );
+    if have < min {
+        return Err(format!(
+            "Go {}.{}.{} or newer is needed, found {v:?}",
+            min.0, min.1, min.2
+        ));
+    }
+    Ok(())
+}
+
+/// Provisions `tools`; returns the environment for the tests. Every failure is collected and
+/// reported together, then is an error: a missing tool is never skipped.
+pub fn provision<'a>(
+    tools: impl IntoIterator<Item = &'a Tool>,
+) -> Result<Vec<(String, PathBuf)>, String> {
+    let root = cache_root()?;
+    let mut env = vec![("POSTURE_TOOLS_DIR".to_string(), root.clone())];
+    let mut failures = Vec::new();
+    for tool in tools {
+        match ensure(tool, &root) {
+            Ok(_) => env.extend(tool.env(&root)),
+            Err(e) => {
+                eprintln!("  {} {}: FAILED", tool.name, tool.version);
+                failures.push(e);
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(env)
+    } else {
+        Err(format!(
+            "{} tool(s) could not be provisioned:\n\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        ))
+    }
+}
+
+/// `cargo xtask tools [--all] [NAME ...]`: provision, then print `VAR=path` lines on stdout.
+pub fn run_cli(args: &[String]) -> Result<(), String> {
+    let mut all = false;
+    let mut names: Vec<&str> = Vec::new();
+    for a in args {
+        match a.as_str() {
+            "--all" => all = true,
+            "-h" | "--help" => {
+                println!(
+                    "cargo xtask tools [--all] [NAME ...]\n\nProvision the external tools into \
+                     the tools cache and print their environment variables (VAR=path, one a \
+                     line).\n--all also provisions on-demand tools (cargo-fuzz); NAME picks \
+                     tools by name ({}).",
+                    ALL.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+                );
+                return Ok(());
+            }
+            flag if flag.starts_with('-') => {
+                return Err(format!("unknown argument to `tools`: {flag}"));
+            }
+            name => {
+                if !ALL.iter().any(|t| t.name == name) {
+                    return Err(format!(
+                        "unknown tool {name:?}; known: {}",
+                        ALL.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                names.push(name);
+            }
+        }
+    }
+    let selected: Vec<&Tool> = ALL
+        .iter()
+        .copied()
+        .filter(|t| {
+            if names.is_empty() {
+                all || t.default_set
+            } else {
+                names.contains(&t.name)
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    eprintln!("==> tools");
+    let env = provision(selected)?;
+    eprintln!("==> tools: ok in {}", fmt_duration(started.elapsed()));
+    for (k, v) in env {
+        println!("{k}={}", v.display());
+    }
+    Ok(())
+}
