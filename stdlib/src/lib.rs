@@ -11,10 +11,45 @@ pub struct Bundle {
     pub source: &'static str,
 }
 
-/// Every bundle, sorted by name.
-pub static BUNDLES: &[Bundle] = &[];
+macro_rules! bundles {
+    ($($name:literal => $file:literal),* $(,)?) => {
+        /// Every bundle, sorted by name.
+        pub static BUNDLES: &[Bundle] = &[$(Bundle {
+            name: $name,
+            path: concat!("<std>/", $file),
+            source: include_str!(concat!("../", $file)),
+        }),*];
+    };
+}
+
+bundles! {
+    "best_practices" => "best_practices.posture",
+    "falco.defaults" => "falco/defaults.posture",
+    "pod_security.baseline" => "pod_security/baseline.posture",
+    "pod_security.restricted" => "pod_security/restricted.posture",
+    "resources" => "resources.posture",
+}
 
 /// The bundle with this dotted name.
 pub fn bundle(name: &str) -> Option<&'static Bundle> {
     BUNDLES.iter().find(|b| b.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bundles_are_sorted_and_declare_their_name() {
+        let names: Vec<_> = super::BUNDLES.iter().map(|b| b.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        for b in super::BUNDLES {
+            assert!(
+                b.source.contains(&format!("bundle {} ", b.name)),
+                "{} does not declare `bundle {}`",
+                b.path,
+                b.name
+            );
+        }
+    }
 }
