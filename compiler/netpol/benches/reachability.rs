@@ -9,7 +9,12 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("analyze");
     group.sample_size(10);
     for (workloads, rules) in [(1_000, 5_000), (10_000, 50_000)] {
-        let spec = SyntheticSpec { namespaces: workloads / 50, workloads, rules, seed: 7 };
+        let spec = SyntheticSpec {
+            namespaces: workloads / 50,
+            workloads,
+            rules,
+            seed: 7,
+        };
         let cluster = generate(&spec);
         let name = format!("{}w-{}r", cluster.workloads.len(), rule_count(&cluster));
         group.bench_function(format!("{name}/connectivity"), |b| {

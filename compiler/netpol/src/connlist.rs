@@ -58,8 +58,10 @@ pub fn connlist_edges(conn: &Connectivity) -> Vec<Edge> {
             conns: conns.clone(),
         });
     }
-    let mut keyed: Vec<(String, String, Edge)> =
-        edges.into_iter().map(|e| (e.src.to_string(), e.dst.to_string(), e)).collect();
+    let mut keyed: Vec<(String, String, Edge)> = edges
+        .into_iter()
+        .map(|e| (e.src.to_string(), e.dst.to_string(), e))
+        .collect();
     keyed.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     keyed.into_iter().map(|(_, _, e)| e).collect()
 }

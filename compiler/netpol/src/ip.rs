@@ -30,7 +30,11 @@ impl IpFamily {
 
     /// The whole address space of the family.
     pub fn universe(self) -> IpRange {
-        IpRange { family: self, start: 0, end: self.max() }
+        IpRange {
+            family: self,
+            start: 0,
+            end: self.max(),
+        }
     }
 
     fn addr(self, n: u128) -> IpAddr {
@@ -77,13 +81,25 @@ impl Cidr {
             return Err(err());
         }
         let host_bits = u32::from(family.bits() - prefix);
-        let mask = if host_bits >= 128 { 0 } else { family.max() & !((1u128 << host_bits) - 1) };
-        Ok(Cidr { family, network: n & mask, prefix })
+        let mask = if host_bits >= 128 {
+            0
+        } else {
+            family.max() & !((1u128 << host_bits) - 1)
+        };
+        Ok(Cidr {
+            family,
+            network: n & mask,
+            prefix,
+        })
     }
 
     /// The whole space of a family (`0.0.0.0/0` or `::/0`).
     pub fn all(family: IpFamily) -> Cidr {
-        Cidr { family, network: 0, prefix: 0 }
+        Cidr {
+            family,
+            network: 0,
+            prefix: 0,
+        }
     }
 
     /// The address family.
@@ -94,8 +110,11 @@ impl Cidr {
     /// The addresses of the block.
     pub fn range(&self) -> IpRange {
         let host_bits = u32::from(self.family.bits() - self.prefix);
-        let size_minus_one =
-            if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits).wrapping_sub(1) };
+        let size_minus_one = if host_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits).wrapping_sub(1)
+        };
         IpRange {
             family: self.family,
             start: self.network,
@@ -214,7 +233,11 @@ impl IpSet {
                     continue;
                 }
                 if o.start > start {
-                    out.push(IpRange { family: r.family, start, end: o.start - 1 });
+                    out.push(IpRange {
+                        family: r.family,
+                        start,
+                        end: o.start - 1,
+                    });
                 }
                 if o.end >= r.end {
                     open = false;
@@ -223,7 +246,11 @@ impl IpSet {
                 start = o.end + 1;
             }
             if open && start <= r.end {
-                out.push(IpRange { family: r.family, start, end: r.end });
+                out.push(IpRange {
+                    family: r.family,
+                    start,
+                    end: r.end,
+                });
             }
         }
         IpSet { ranges: out }
@@ -260,10 +287,18 @@ pub(crate) fn elementary_ranges(
             if f != family || c == 0 {
                 continue;
             }
-            out.push(IpRange { family, start, end: c - 1 });
+            out.push(IpRange {
+                family,
+                start,
+                end: c - 1,
+            });
             start = c;
         }
-        out.push(IpRange { family, start, end: family.max() });
+        out.push(IpRange {
+            family,
+            start,
+            end: family.max(),
+        });
     }
     out
 }
@@ -280,7 +315,10 @@ mod tests {
         let all = Cidr::parse("0.0.0.0/0").expect("cidr");
         assert_eq!(all.range().to_string(), "0.0.0.0-255.255.255.255");
         let v6 = Cidr::parse("2001:db8::/32").expect("cidr");
-        assert_eq!(v6.range().to_string(), "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+        assert_eq!(
+            v6.range().to_string(),
+            "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"
+        );
         assert_eq!(Cidr::parse("::/0").expect("cidr").range().end(), u128::MAX);
         assert!(Cidr::parse("10.0.0.0").is_err());
         assert!(Cidr::parse("10.0.0.0/33").is_err());

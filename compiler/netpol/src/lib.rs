@@ -25,7 +25,9 @@ pub mod relation;
 pub mod selector;
 pub mod synthetic;
 
-pub use analysis::{AnalysisOptions, AnalysisWarning, Connectivity, IngressControllerMode, analyze};
+pub use analysis::{
+    AnalysisOptions, AnalysisWarning, Connectivity, IngressControllerMode, analyze,
+};
 pub use ip::{Cidr, IpFamily, IpRange, IpSet};
 pub use model::{Cluster, NetworkPolicy, Workload, WorkloadId};
 pub use ports::{ConnSet, PortNumber, PortSet, Protocol};

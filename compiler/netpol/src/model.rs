@@ -132,7 +132,13 @@ pub struct WorkloadId {
 impl fmt::Display for WorkloadId {
     /// np-guard's wording: `namespace/name[Kind]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}[{}]", self.namespace, self.name, self.kind.as_str())
+        write!(
+            f,
+            "{}/{}[{}]",
+            self.namespace,
+            self.name,
+            self.kind.as_str()
+        )
     }
 }
 

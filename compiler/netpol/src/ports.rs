@@ -97,7 +97,9 @@ impl PortSet {
 
     /// Every port, `1..=65535`.
     pub fn all() -> PortSet {
-        PortSet { ranges: vec![(MIN_PORT, MAX_PORT)] }
+        PortSet {
+            ranges: vec![(MIN_PORT, MAX_PORT)],
+        }
     }
 
     /// The ports `start..=end` (empty when `start > end`).
@@ -105,7 +107,9 @@ impl PortSet {
         if start.0 > end.0 {
             PortSet::empty()
         } else {
-            PortSet { ranges: vec![(start.0, end.0)] }
+            PortSet {
+                ranges: vec![(start.0, end.0)],
+            }
         }
     }
 
@@ -142,8 +146,12 @@ impl PortSet {
         if self.ranges.is_empty() {
             return other.clone();
         }
-        let mut all: Vec<(u16, u16)> =
-            self.ranges.iter().chain(other.ranges.iter()).copied().collect();
+        let mut all: Vec<(u16, u16)> = self
+            .ranges
+            .iter()
+            .chain(other.ranges.iter())
+            .copied()
+            .collect();
         all.sort_unstable();
         let mut out: Vec<(u16, u16)> = Vec::with_capacity(all.len());
         for (a, b) in all {
@@ -241,7 +249,9 @@ impl ConnSet {
 
     /// Every port of every protocol.
     pub fn all() -> ConnSet {
-        ConnSet { by_protocol: [PortSet::all(), PortSet::all(), PortSet::all()] }
+        ConnSet {
+            by_protocol: [PortSet::all(), PortSet::all(), PortSet::all()],
+        }
     }
 
     /// The given ports of one protocol.

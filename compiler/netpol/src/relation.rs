@@ -216,7 +216,10 @@ impl Relation {
 
     /// What `src` may open to `dst` (workloads and the ingress controller only).
     pub fn between(&self, src: &Endpoint, dst: &Endpoint) -> ConnSet {
-        self.pairs.get(&(src.clone(), dst.clone())).cloned().unwrap_or_default()
+        self.pairs
+            .get(&(src.clone(), dst.clone()))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The addresses that may reach `dst`, with what.
@@ -240,16 +243,28 @@ impl Relation {
         let mut out: Vec<Edge> = self
             .pairs
             .iter()
-            .map(|((s, d), c)| Edge { src: s.clone(), dst: d.clone(), conns: c.clone() })
+            .map(|((s, d), c)| Edge {
+                src: s.clone(),
+                dst: d.clone(),
+                conns: c.clone(),
+            })
             .collect();
         for (dst, map) in &self.from_ip {
             for (r, c) in map.segments() {
-                out.push(Edge { src: Endpoint::Ip(*r), dst: dst.clone(), conns: c.clone() });
+                out.push(Edge {
+                    src: Endpoint::Ip(*r),
+                    dst: dst.clone(),
+                    conns: c.clone(),
+                });
             }
         }
         for (src, map) in &self.to_ip {
             for (r, c) in map.segments() {
-                out.push(Edge { src: src.clone(), dst: Endpoint::Ip(*r), conns: c.clone() });
+                out.push(Edge {
+                    src: src.clone(),
+                    dst: Endpoint::Ip(*r),
+                    conns: c.clone(),
+                });
             }
         }
         out.sort();
@@ -259,8 +274,16 @@ impl Relation {
     /// The number of edges [`Relation::edges`] returns.
     pub fn len(&self) -> usize {
         self.pairs.len()
-            + self.from_ip.values().map(|m| m.segments().len()).sum::<usize>()
-            + self.to_ip.values().map(|m| m.segments().len()).sum::<usize>()
+            + self
+                .from_ip
+                .values()
+                .map(|m| m.segments().len())
+                .sum::<usize>()
+            + self
+                .to_ip
+                .values()
+                .map(|m| m.segments().len())
+                .sum::<usize>()
     }
 
     /// True when nothing is allowed.
@@ -280,11 +303,19 @@ impl Relation {
             let b = expected.pairs.get(key).unwrap_or(&empty);
             let extra = a.subtract(b);
             if !extra.is_empty() {
-                diff.extra.push(Edge { src: key.0.clone(), dst: key.1.clone(), conns: extra });
+                diff.extra.push(Edge {
+                    src: key.0.clone(),
+                    dst: key.1.clone(),
+                    conns: extra,
+                });
             }
             let missing = b.subtract(a);
             if !missing.is_empty() {
-                diff.missing.push(Edge { src: key.0.clone(), dst: key.1.clone(), conns: missing });
+                diff.missing.push(Edge {
+                    src: key.0.clone(),
+                    dst: key.1.clone(),
+                    conns: missing,
+                });
             }
         }
         let sub = |a: Option<&ConnSet>, b: Option<&ConnSet>| match (a, b) {
@@ -303,9 +334,10 @@ impl Relation {
             for key in keys {
                 let a = mine.get(key).unwrap_or(&empty_map);
                 let b = theirs.get(key).unwrap_or(&empty_map);
-                for (list, map) in
-                    [(&mut diff.extra, a.overlay(b, sub)), (&mut diff.missing, b.overlay(a, sub))]
-                {
+                for (list, map) in [
+                    (&mut diff.extra, a.overlay(b, sub)),
+                    (&mut diff.missing, b.overlay(a, sub)),
+                ] {
                     for (r, c) in map.segments {
                         let (src, dst) = if incoming {
                             (Endpoint::Ip(r), key.clone())
@@ -339,7 +371,10 @@ mod tests {
     }
 
     fn tcp(n: i64) -> ConnSet {
-        ConnSet::of(Protocol::Tcp, PortSet::single(PortNumber::new(n).expect("port")))
+        ConnSet::of(
+            Protocol::Tcp,
+            PortSet::single(PortNumber::new(n).expect("port")),
+        )
     }
 
     fn ip(s: &str) -> Endpoint {
@@ -354,8 +389,22 @@ mod tests {
         e.insert(w("a"), w("b"), &tcp(443));
         e.insert(w("b"), w("a"), &tcp(5432));
         let d = a.diff(&e);
-        assert_eq!(d.extra, vec![Edge { src: w("a"), dst: w("b"), conns: tcp(80) }]);
-        assert_eq!(d.missing, vec![Edge { src: w("b"), dst: w("a"), conns: tcp(5432) }]);
+        assert_eq!(
+            d.extra,
+            vec![Edge {
+                src: w("a"),
+                dst: w("b"),
+                conns: tcp(80)
+            }]
+        );
+        assert_eq!(
+            d.missing,
+            vec![Edge {
+                src: w("b"),
+                dst: w("a"),
+                conns: tcp(5432)
+            }]
+        );
     }
 
     #[test]
@@ -370,6 +419,13 @@ mod tests {
         e.insert(w("a"), ip("10.1.0.0/16"), &tcp(80));
         let d = a.diff(&e);
         assert!(d.extra.is_empty());
-        assert_eq!(d.missing, vec![Edge { src: w("a"), dst: ip("10.1.0.0/16"), conns: tcp(80) }]);
+        assert_eq!(
+            d.missing,
+            vec![Edge {
+                src: w("a"),
+                dst: ip("10.1.0.0/16"),
+                conns: tcp(80)
+            }]
+        );
     }
 }

@@ -92,7 +92,10 @@ impl LabelSelector {
 
     /// A selector from `matchLabels` alone.
     pub fn from_labels(labels: impl IntoIterator<Item = (String, String)>) -> LabelSelector {
-        LabelSelector { match_labels: labels.into_iter().collect(), match_expressions: Vec::new() }
+        LabelSelector {
+            match_labels: labels.into_iter().collect(),
+            match_expressions: Vec::new(),
+        }
     }
 
     /// True when this is `{}`.
@@ -102,7 +105,9 @@ impl LabelSelector {
 
     /// True when the labels satisfy every requirement.
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v.as_str()))
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v.as_str()))
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 }
@@ -112,13 +117,19 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn operators() {
         let l = labels(&[("app", "web"), ("tier", "front")]);
-        let req = |key: &str, operator| LabelRequirement { key: key.into(), operator };
+        let req = |key: &str, operator| LabelRequirement {
+            key: key.into(),
+            operator,
+        };
         let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
         assert!(req("app", SelectorOperator::In(set(&["web", "db"]))).matches(&l));
         assert!(!req("app", SelectorOperator::NotIn(set(&["web"]))).matches(&l));

@@ -2,13 +2,11 @@
 //! policies, DNS, a few external blocks), deterministic for a given seed: for the benchmark
 //! and for scale tests.
 
-use std::collections::BTreeSet;
-
 use crate::ip::Cidr;
 use crate::model::{
-    Cluster, ContainerPort, IpBlock, Namespace, NamespaceName, NetworkPolicy, ObjectName,
-    PolicyPeer, PolicyPort, PolicyRule, PolicyTypes, PortName, PortSpec, Workload, WorkloadId,
-    WorkloadKind, NAMESPACE_NAME_LABEL,
+    Cluster, ContainerPort, IpBlock, NAMESPACE_NAME_LABEL, Namespace, NamespaceName, NetworkPolicy,
+    ObjectName, PolicyPeer, PolicyPort, PolicyRule, PolicyTypes, PortName, PortSpec, Workload,
+    WorkloadId, WorkloadKind,
 };
 use crate::ports::{PortNumber, Protocol};
 use crate::selector::{LabelSelector, Labels};
@@ -29,7 +27,12 @@ pub struct SyntheticSpec {
 impl Default for SyntheticSpec {
     /// 10,000 workloads in 200 namespaces with 50,000 rules.
     fn default() -> Self {
-        SyntheticSpec { namespaces: 200, workloads: 10_000, rules: 50_000, seed: 7 }
+        SyntheticSpec {
+            namespaces: 200,
+            workloads: 10_000,
+            rules: 50_000,
+            seed: 7,
+        }
     }
 }
 
@@ -47,7 +50,11 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
@@ -67,21 +74,44 @@ pub fn generate(spec: &SyntheticSpec) -> Cluster {
     let ns_name = |i: usize| NamespaceName::new(format!("ns-{i:04}"));
     for i in 0..n_ns {
         let name = ns_name(i);
-        let labels: Labels = [label("team", &format!("team-{}", i % 17)), label("tier", ["web", "app", "data"][i % 3])]
-            .into_iter()
-            .collect();
-        cluster.namespaces.insert(name.clone(), Namespace { name, labels });
+        let labels: Labels = [
+            label("team", &format!("team-{}", i % 17)),
+            label("tier", ["web", "app", "data"][i % 3]),
+        ]
+        .into_iter()
+        .collect();
+        cluster
+            .namespaces
+            .insert(name.clone(), Namespace { name, labels });
     }
     let dns_ns = NamespaceName::new("kube-system");
-    cluster.namespaces.insert(dns_ns.clone(), Namespace { name: dns_ns.clone(), labels: Labels::new() });
+    cluster.namespaces.insert(
+        dns_ns.clone(),
+        Namespace {
+            name: dns_ns.clone(),
+            labels: Labels::new(),
+        },
+    );
     cluster.add_workload(Workload {
-        id: WorkloadId { namespace: dns_ns.clone(), name: ObjectName::new("coredns"), kind: WorkloadKind::Deployment },
+        id: WorkloadId {
+            namespace: dns_ns.clone(),
+            name: ObjectName::new("coredns"),
+            kind: WorkloadKind::Deployment,
+        },
         labels: [label("k8s-app", "kube-dns")].into_iter().collect(),
         ports: port(53)
             .map(|p| {
                 vec![
-                    ContainerPort { name: Some(PortName::new("dns")), number: p, protocol: Protocol::Udp },
-                    ContainerPort { name: Some(PortName::new("dns-tcp")), number: p, protocol: Protocol::Tcp },
+                    ContainerPort {
+                        name: Some(PortName::new("dns")),
+                        number: p,
+                        protocol: Protocol::Udp,
+                    },
+                    ContainerPort {
+                        name: Some(PortName::new("dns-tcp")),
+                        number: p,
+                        protocol: Protocol::Tcp,
+                    },
                 ]
             })
             .unwrap_or_default(),
@@ -95,12 +125,25 @@ pub fn generate(spec: &SyntheticSpec) -> Cluster {
         let ports = [(8080u16, "http"), (9090, "metrics")]
             .into_iter()
             .filter_map(|(n, name)| {
-                Some(ContainerPort { name: Some(PortName::new(name)), number: port(n)?, protocol: Protocol::Tcp })
+                Some(ContainerPort {
+                    name: Some(PortName::new(name)),
+                    number: port(n)?,
+                    protocol: Protocol::Tcp,
+                })
             })
             .collect();
         cluster.add_workload(Workload {
-            id: WorkloadId { namespace: ns.clone(), name: ObjectName::new(app.clone()), kind: WorkloadKind::Deployment },
-            labels: [label("app", &app), label("role", ["api", "worker", "db", "cache"][i % 4])].into_iter().collect(),
+            id: WorkloadId {
+                namespace: ns.clone(),
+                name: ObjectName::new(app.clone()),
+                kind: WorkloadKind::Deployment,
+            },
+            labels: [
+                label("app", &app),
+                label("role", ["api", "worker", "db", "cache"][i % 4]),
+            ]
+            .into_iter()
+            .collect(),
             ports,
         });
         apps.push((ns, app));
@@ -109,14 +152,23 @@ pub fn generate(spec: &SyntheticSpec) -> Cluster {
     // Default deny with DNS per namespace.
     let dns_rule = PolicyRule {
         peers: vec![PolicyPeer::Pods {
-            namespaces: Some(LabelSelector::from_labels([label(NAMESPACE_NAME_LABEL, "kube-system")])),
+            namespaces: Some(LabelSelector::from_labels([label(
+                NAMESPACE_NAME_LABEL,
+                "kube-system",
+            )])),
             pods: Some(LabelSelector::from_labels([label("k8s-app", "kube-dns")])),
         }],
         ports: port(53)
             .map(|p| {
                 vec![
-                    PolicyPort { protocol: Protocol::Udp, port: Some(PortSpec::Range { start: p, end: p }) },
-                    PolicyPort { protocol: Protocol::Tcp, port: Some(PortSpec::Range { start: p, end: p }) },
+                    PolicyPort {
+                        protocol: Protocol::Udp,
+                        port: Some(PortSpec::Range { start: p, end: p }),
+                    },
+                    PolicyPort {
+                        protocol: Protocol::Tcp,
+                        port: Some(PortSpec::Range { start: p, end: p }),
+                    },
                 ]
             })
             .unwrap_or_default(),
@@ -126,61 +178,91 @@ pub fn generate(spec: &SyntheticSpec) -> Cluster {
             namespace: ns_name(i),
             name: ObjectName::new("default-deny"),
             pod_selector: LabelSelector::everything(),
-            policy_types: PolicyTypes { ingress: true, egress: true },
+            policy_types: PolicyTypes {
+                ingress: true,
+                egress: true,
+            },
             ingress: Vec::new(),
             egress: vec![dns_rule.clone()],
         });
     }
 
-    // Per-workload allows: about `rules` rules in total, split between ingress and egress.
-    let per_workload = spec.rules.saturating_sub(n_ns) / n_w;
-    let mut blocks = BTreeSet::new();
-    for (i, (ns, app)) in apps.iter().enumerate() {
-        let mut ingress = Vec::new();
-        let mut egress = Vec::new();
-        for r in 0..per_workload {
-            let (peer_ns, peer_app) = &apps[rng.below(apps.len())];
-            let same_ns = peer_ns == ns;
-            let pods = Some(LabelSelector::from_labels([label("app", peer_app)]));
-            let peer = if same_ns {
-                PolicyPeer::Pods { namespaces: None, pods }
-            } else {
-                PolicyPeer::Pods {
-                    namespaces: Some(LabelSelector::from_labels([label(NAMESPACE_NAME_LABEL, peer_ns.as_str())])),
-                    pods,
-                }
-            };
-            let ports = if rng.below(3) == 0 {
-                vec![PolicyPort { protocol: Protocol::Tcp, port: Some(PortSpec::Named(PortName::new("http"))) }]
-            } else {
-                let start = 8000 + (rng.below(200) as u16);
-                port(start)
-                    .into_iter()
-                    .map(|p| PolicyPort { protocol: Protocol::Tcp, port: Some(PortSpec::Range { start: p, end: p }) })
-                    .collect()
-            };
-            if r % 2 == 0 {
-                ingress.push(PolicyRule { peers: vec![peer], ports });
-            } else if rng.below(10) == 0 {
-                let block = format!("10.{}.{}.0/24", rng.below(256), rng.below(256));
-                if let Ok(c) = Cidr::parse(&block) {
-                    blocks.insert(c);
-                    egress.push(PolicyRule {
-                        peers: vec![PolicyPeer::IpBlock(IpBlock { cidr: c, except: Vec::new() })],
-                        ports: port(443)
-                            .map(|p| vec![PolicyPort { protocol: Protocol::Tcp, port: Some(PortSpec::Range { start: p, end: p }) }])
-                            .unwrap_or_default(),
-                    });
-                }
-            } else {
-                egress.push(PolicyRule { peers: vec![peer], ports });
+    // Intents, as an emitter would turn them into rules: each flow between two workloads is an
+    // egress rule at the source and the matching ingress rule at the destination; one flow in
+    // ten goes to an external /24 instead (one egress rule).
+    let mut ingress: Vec<Vec<PolicyRule>> = vec![Vec::new(); n_w];
+    let mut egress: Vec<Vec<PolicyRule>> = vec![Vec::new(); n_w];
+    let selector_for = |from_ns: &NamespaceName, (ns, app): &(NamespaceName, String)| {
+        let pods = Some(LabelSelector::from_labels([label("app", app)]));
+        if ns == from_ns {
+            PolicyPeer::Pods {
+                namespaces: None,
+                pods,
             }
+        } else {
+            let namespaces = Some(LabelSelector::from_labels([label(
+                NAMESPACE_NAME_LABEL,
+                ns.as_str(),
+            )]));
+            PolicyPeer::Pods { namespaces, pods }
         }
+    };
+    let mut budget = spec.rules.saturating_sub(n_ns);
+    while budget > 0 {
+        let a = rng.below(n_w);
+        if budget == 1 || rng.below(10) == 0 {
+            let block = format!("10.{}.{}.0/24", rng.below(256), rng.below(256));
+            if let (Ok(c), Some(p)) = (Cidr::parse(&block), port(443)) {
+                egress[a].push(PolicyRule {
+                    peers: vec![PolicyPeer::IpBlock(IpBlock {
+                        cidr: c,
+                        except: Vec::new(),
+                    })],
+                    ports: vec![PolicyPort {
+                        protocol: Protocol::Tcp,
+                        port: Some(PortSpec::Range { start: p, end: p }),
+                    }],
+                });
+            }
+            budget -= 1;
+            continue;
+        }
+        let b = rng.below(n_w);
+        let ports = if rng.below(3) == 0 {
+            vec![PolicyPort {
+                protocol: Protocol::Tcp,
+                port: Some(PortSpec::Named(PortName::new("http"))),
+            }]
+        } else {
+            port(8000 + (rng.below(200) as u16))
+                .into_iter()
+                .map(|p| PolicyPort {
+                    protocol: Protocol::Tcp,
+                    port: Some(PortSpec::Range { start: p, end: p }),
+                })
+                .collect()
+        };
+        egress[a].push(PolicyRule {
+            peers: vec![selector_for(&apps[a].0, &apps[b])],
+            ports: ports.clone(),
+        });
+        ingress[b].push(PolicyRule {
+            peers: vec![selector_for(&apps[b].0, &apps[a])],
+            ports,
+        });
+        budget -= 2;
+    }
+    for (i, ((ns, app), (ingress, egress))) in
+        apps.iter().zip(ingress.into_iter().zip(egress)).enumerate()
+    {
         cluster.policies.push(NetworkPolicy {
             namespace: ns.clone(),
             name: ObjectName::new(format!("allow-{i:05}")),
             pod_selector: LabelSelector::from_labels([label("app", app)]),
-            policy_types: PolicyTypes { ingress: true, egress: true },
+            policy_types: PolicyTypes {
+                ingress: true,
+                egress: true,
+            },
             ingress,
             egress,
         });
@@ -190,5 +272,9 @@ pub fn generate(spec: &SyntheticSpec) -> Cluster {
 
 /// The number of rules in a cluster (ingress plus egress).
 pub fn rule_count(cluster: &Cluster) -> usize {
-    cluster.policies.iter().map(|p| p.ingress.len() + p.egress.len()).sum()
+    cluster
+        .policies
+        .iter()
+        .map(|p| p.ingress.len() + p.egress.len())
+        .sum()
 }

@@ -16,21 +16,32 @@ use netpol::{AnalysisOptions, analyze};
 const NOT_REPRODUCED: &[(&str, &str)] = &[];
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("golden")
 }
 
 fn run_case(case: &str) -> Result<(), Failed> {
     let input = root().join("tests").join(case);
-    let expected_path =
-        root().join("test_outputs").join("connlist").join(format!("{case}_connlist_output.txt"));
+    let expected_path = root()
+        .join("test_outputs")
+        .join("connlist")
+        .join(format!("{case}_connlist_output.txt"));
     let expected = std::fs::read_to_string(&expected_path)
         .map_err(|e| format!("cannot read {}: {e}", expected_path.display()))?;
     let loaded = load_path(&input).map_err(|errs| {
-        errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        errs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     })?;
     let conn = analyze(&loaded.cluster, &AnalysisOptions::default());
     let actual = connlist_text(&conn);
-    let want: Vec<&str> = expected.lines().map(str::trim_end).filter(|l| !l.is_empty()).collect();
+    let want: Vec<&str> = expected
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
     let got: Vec<&str> = actual.lines().collect();
     if want == got {
         return Ok(());
@@ -41,8 +52,16 @@ fn run_case(case: &str) -> Result<(), Failed> {
         "{case}: expected {} lines, got {}\nmissing (first 15):\n  {}\nextra (first 15):\n  {}",
         want.len(),
         got.len(),
-        missing.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("\n  "),
-        extra.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("\n  "),
+        missing
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("\n  "),
+        extra
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("\n  "),
     )
     .into())
 }
@@ -60,10 +79,19 @@ fn main() {
     cases.sort();
     let mut trials = vec![Trial::test("forty_cases_present", {
         let n = cases.len();
-        move || if n == 40 { Ok(()) } else { Err(format!("expected 40 cases, found {n}").into()) }
+        move || {
+            if n == 40 {
+                Ok(())
+            } else {
+                Err(format!("expected 40 cases, found {n}").into())
+            }
+        }
     })];
     for case in cases {
-        let skipped = NOT_REPRODUCED.iter().find(|(c, _)| *c == case).map(|(_, why)| *why);
+        let skipped = NOT_REPRODUCED
+            .iter()
+            .find(|(c, _)| *c == case)
+            .map(|(_, why)| *why);
         let name = case.clone();
         let trial = Trial::test(name, move || run_case(&case));
         trials.push(match skipped {

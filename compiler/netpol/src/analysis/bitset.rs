@@ -10,7 +10,9 @@ pub(crate) struct BitSet {
 impl BitSet {
     /// The empty set over `0..len`.
     pub(crate) fn new(len: usize) -> BitSet {
-        BitSet { words: vec![0; len.div_ceil(64)] }
+        BitSet {
+            words: vec![0; len.div_ceil(64)],
+        }
     }
 
     pub(crate) fn insert(&mut self, i: usize) {

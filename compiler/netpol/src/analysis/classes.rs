@@ -68,7 +68,9 @@ impl<'a> LabelIndex<'a> {
         let mut keys: HashMap<&'a str, (BitSet, HashMap<&'a str, BitSet>)> = HashMap::new();
         for (i, m) in members.iter().enumerate() {
             for (k, v) in m.labels.iter() {
-                let entry = keys.entry(k).or_insert_with(|| (BitSet::new(n), HashMap::new()));
+                let entry = keys
+                    .entry(k)
+                    .or_insert_with(|| (BitSet::new(n), HashMap::new()));
                 entry.0.insert(i);
                 entry.1.entry(v).or_insert_with(|| BitSet::new(n)).insert(i);
             }
@@ -135,11 +137,7 @@ pub(crate) struct Classes {
 }
 
 /// Evaluates every atom and groups members by signature.
-pub(crate) fn classify(
-    members: &[Member<'_>],
-    ns_labels: &[Labels],
-    atoms: &Atoms<'_>,
-) -> Classes {
+pub(crate) fn classify(members: &[Member<'_>], ns_labels: &[Labels], atoms: &Atoms<'_>) -> Classes {
     let n = members.len();
     let index = LabelIndex::build(members);
     let mut by_ns: Vec<BitSet> = vec![BitSet::new(n); ns_labels.len()];
@@ -170,9 +168,10 @@ pub(crate) fn classify(
     for (atom_id, (scope, pods)) in atoms.list.iter().enumerate() {
         let mut set = match scope {
             NsScope::Exact(ns) => by_ns.get(*ns).cloned().unwrap_or_else(|| BitSet::new(n)),
-            NsScope::Selector(s) => {
-                ns_sel_members.get(*s).cloned().unwrap_or_else(|| BitSet::new(n))
-            }
+            NsScope::Selector(s) => ns_sel_members
+                .get(*s)
+                .cloned()
+                .unwrap_or_else(|| BitSet::new(n)),
         };
         if let Some(sel) = pods {
             index.restrict(&mut set, sel, &mut scratch);
@@ -213,7 +212,11 @@ pub(crate) fn classify(
             }
         }
     }
-    Classes { class_of, members: class_members, atom_classes }
+    Classes {
+        class_of,
+        members: class_members,
+        atom_classes,
+    }
 }
 
 /// Named ports per member, restricted to the names the policies use, sorted by name.
@@ -225,7 +228,9 @@ pub(crate) fn relevant_named_ports<'a>(
         .iter()
         .filter_map(|p| {
             let name = p.name.as_ref()?.as_str();
-            relevant.contains(name).then_some((name, p.protocol, p.number.get()))
+            relevant
+                .contains(name)
+                .then_some((name, p.protocol, p.number.get()))
         })
         .collect();
     out.sort();

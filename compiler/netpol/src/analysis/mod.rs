@@ -135,7 +135,12 @@ impl Connectivity {
     /// each workload's connections to itself, i.e. between its replicas).
     pub fn relation(&self) -> Relation {
         let mut rel = Relation::new();
-        let members = |c: u32| self.classes.get(c as usize).map(Vec::as_slice).unwrap_or(&[]);
+        let members = |c: u32| {
+            self.classes
+                .get(c as usize)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+        };
         for (s, d, conns) in &self.pairs {
             for a in members(*s) {
                 for b in members(*d) {
@@ -158,7 +163,11 @@ impl Connectivity {
             }
         }
         for (w, conns) in &self.ingress_controller {
-            rel.set_pair(Endpoint::IngressController, Endpoint::Workload(w.clone()), conns.clone());
+            rel.set_pair(
+                Endpoint::IngressController,
+                Endpoint::Workload(w.clone()),
+                conns.clone(),
+            );
         }
         rel
     }
@@ -174,14 +183,18 @@ struct RulePorts {
 impl RulePorts {
     fn of(rule: &PolicyRule) -> RulePorts {
         if rule.ports.is_empty() {
-            return RulePorts { numeric: ConnSet::all(), named: BTreeSet::new() };
+            return RulePorts {
+                numeric: ConnSet::all(),
+                named: BTreeSet::new(),
+            };
         }
         let mut out = RulePorts::default();
         for p in &rule.ports {
             match &p.port {
                 None => out.numeric.add_ports(p.protocol, &PortSet::all()),
                 Some(PortSpec::Range { start, end }) => {
-                    out.numeric.add_ports(p.protocol, &PortSet::range(*start, *end));
+                    out.numeric
+                        .add_ports(p.protocol, &PortSet::range(*start, *end));
                 }
                 Some(PortSpec::Named(name)) => {
                     out.named.insert((p.protocol, name.as_str().to_string()));
@@ -372,8 +385,11 @@ impl<'a> Analyzer<'a> {
                 .map(|m| m.named.as_slice())
                 .unwrap_or(&[])
         };
-        let ic_class: Option<u32> =
-            if self.with_controller { classes.class_of.last().copied() } else { None };
+        let ic_class: Option<u32> = if self.with_controller {
+            classes.class_of.last().copied()
+        } else {
+            None
+        };
 
         // Compile rules against classes.
         let compile = |rule: &PolicyRule, peer_atoms: &[usize]| -> CompiledRule {
@@ -418,7 +434,9 @@ impl<'a> Analyzer<'a> {
                 .and_then(|a| classes.atom_classes.get(*a))
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-            let Some((ing_atoms, eg_atoms)) = rule_atoms.get(pi) else { continue };
+            let Some((ing_atoms, eg_atoms)) = rule_atoms.get(pi) else {
+                continue;
+            };
             self.note_blocks(p, &cluster_ranges, &mut warnings, &mut families);
             if p.policy_types.ingress {
                 for &d in selected {
@@ -433,7 +451,9 @@ impl<'a> Analyzer<'a> {
                     }
                     for &d in selected {
                         let ports = cr.ports.resolve(class_named(d));
-                        let Some(inb) = inbound.get_mut(d as usize) else { continue };
+                        let Some(inb) = inbound.get_mut(d as usize) else {
+                            continue;
+                        };
                         if ports.is_empty() {
                             continue;
                         }
@@ -486,7 +506,9 @@ impl<'a> Analyzer<'a> {
                         .collect();
                     let numeric = &cr.ports.numeric;
                     for &s in selected {
-                        let Some(out) = outbound.get_mut(s as usize) else { continue };
+                        let Some(out) = outbound.get_mut(s as usize) else {
+                            continue;
+                        };
                         for (d, c) in &per_dst {
                             out.to.entry(*d).or_default().add(c);
                         }
@@ -534,10 +556,14 @@ impl<'a> Analyzer<'a> {
             }
         };
         let eg_sparse = |s: u32| {
-            outbound.get(s as usize).is_some_and(|o| o.isolated && o.any.is_empty())
+            outbound
+                .get(s as usize)
+                .is_some_and(|o| o.isolated && o.any.is_empty())
         };
         let in_sparse = |d: u32| {
-            inbound.get(d as usize).is_some_and(|i| i.isolated && i.any.is_empty())
+            inbound
+                .get(d as usize)
+                .is_some_and(|i| i.isolated && i.any.is_empty())
         };
         let all_classes: Vec<u32> = (0..n_classes)
             .filter_map(|c| u32::try_from(c).ok())
@@ -548,7 +574,9 @@ impl<'a> Analyzer<'a> {
             if !eg_sparse(s) {
                 continue;
             }
-            let Some(out) = outbound.get(s as usize) else { continue };
+            let Some(out) = outbound.get(s as usize) else {
+                continue;
+            };
             for (&d, c) in &out.to {
                 if is_ic(d) {
                     continue;
@@ -563,7 +591,9 @@ impl<'a> Analyzer<'a> {
             if !in_sparse(d) {
                 continue;
             }
-            let Some(inb) = inbound.get(d as usize) else { continue };
+            let Some(inb) = inbound.get(d as usize) else {
+                continue;
+            };
             for (&s, c) in &inb.from {
                 if is_ic(s) || eg_sparse(s) {
                     continue;
@@ -574,8 +604,16 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        let dense_src: Vec<u32> = all_classes.iter().copied().filter(|&s| !eg_sparse(s)).collect();
-        let dense_dst: Vec<u32> = all_classes.iter().copied().filter(|&d| !in_sparse(d)).collect();
+        let dense_src: Vec<u32> = all_classes
+            .iter()
+            .copied()
+            .filter(|&s| !eg_sparse(s))
+            .collect();
+        let dense_dst: Vec<u32> = all_classes
+            .iter()
+            .copied()
+            .filter(|&d| !in_sparse(d))
+            .collect();
         for &s in &dense_src {
             for &d in &dense_dst {
                 let conn = eg_conn(s, d).intersect(&in_conn(d, s));
@@ -613,7 +651,9 @@ impl<'a> Analyzer<'a> {
                     let mut entries: Vec<(IpSet, ConnSet)> = Vec::new();
                     if !out.any.numeric.is_empty() {
                         entries.extend(
-                            universe.iter().map(|(s, _)| (s.clone(), out.any.numeric.clone())),
+                            universe
+                                .iter()
+                                .map(|(s, _)| (s.clone(), out.any.numeric.clone())),
                         );
                     }
                     entries.extend(out.ips.iter().cloned());
@@ -633,7 +673,10 @@ impl<'a> Analyzer<'a> {
             match self.options.ingress_controller {
                 IngressControllerMode::Exposures => {
                     for e in &cluster.ingress_exposures {
-                        exposed.entry(&e.workload).or_default().add_ports(Protocol::Tcp, &e.ports);
+                        exposed
+                            .entry(&e.workload)
+                            .or_default()
+                            .add_ports(Protocol::Tcp, &e.ports);
                     }
                 }
                 IngressControllerMode::AllWorkloads => {
@@ -643,9 +686,15 @@ impl<'a> Analyzer<'a> {
                 }
             }
             for (id, ports) in exposed {
-                let Some(pos) = self.workload_ids.binary_search(&id).ok() else { continue };
-                let Some(&d) = classes.class_of.get(pos) else { continue };
-                let conn = ports.intersect(&eg_conn(icc, d)).intersect(&in_conn(d, icc));
+                let Some(pos) = self.workload_ids.binary_search(&id).ok() else {
+                    continue;
+                };
+                let Some(&d) = classes.class_of.get(pos) else {
+                    continue;
+                };
+                let conn = ports
+                    .intersect(&eg_conn(icc, d))
+                    .intersect(&in_conn(d, icc));
                 if !conn.is_empty() {
                     ingress_controller.push((id.clone(), conn));
                 }
@@ -656,7 +705,9 @@ impl<'a> Analyzer<'a> {
             .members
             .iter()
             .map(|m| {
-                m.iter().filter_map(|&i| self.workload_ids.get(i).map(|w| (*w).clone())).collect()
+                m.iter()
+                    .filter_map(|&i| self.workload_ids.get(i).map(|w| (*w).clone()))
+                    .collect()
             })
             .collect();
         Connectivity {
@@ -680,7 +731,9 @@ impl<'a> Analyzer<'a> {
     ) {
         for rule in p.ingress.iter().chain(p.egress.iter()) {
             for peer in &rule.peers {
-                let PolicyPeer::IpBlock(b) = peer else { continue };
+                let PolicyPeer::IpBlock(b) = peer else {
+                    continue;
+                };
                 families.insert(b.cidr.family());
                 for set_range in IpSet::from_block(&b.cidr, &b.except).ranges() {
                     for cr in cluster_ranges {

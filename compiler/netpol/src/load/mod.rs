@@ -20,8 +20,8 @@ use serde_json::Value;
 use crate::ip::Cidr;
 use crate::model::{
     Cluster, ContainerPort, ExposureSource, IngressExposure, IpBlock, Namespace, NamespaceName,
-    NetworkPolicy, ObjectName, PolicyPeer, PolicyPort, PolicyRule, PolicyTypes, PortName,
-    PortSpec, Workload, WorkloadId, WorkloadKind,
+    NetworkPolicy, ObjectName, PolicyPeer, PolicyPort, PolicyRule, PolicyTypes, PortName, PortSpec,
+    Workload, WorkloadId, WorkloadKind,
 };
 use crate::ports::{PortNumber, PortSet, Protocol};
 use crate::selector::{LabelRequirement, LabelSelector, Labels, SelectorOperator};
@@ -86,7 +86,11 @@ impl fmt::Display for LoadError {
         match &self.kind {
             LoadErrorKind::Io(m) => write!(f, "{}: cannot read: {m}", self.location),
             LoadErrorKind::Syntax(m) => write!(f, "{}: not YAML: {m}", self.location),
-            LoadErrorKind::Invalid { kind, name, message } => {
+            LoadErrorKind::Invalid {
+                kind,
+                name,
+                message,
+            } => {
                 write!(f, "{}: {kind} `{name}`: {message}", self.location)
             }
         }
@@ -135,9 +139,15 @@ pub fn load_path(path: &Path) -> Result<Loaded, Vec<LoadError>> {
     let mut sources = Vec::new();
     for f in files {
         match std::fs::read_to_string(&f) {
-            Ok(text) => sources.push(Source { name: f.display().to_string(), text }),
+            Ok(text) => sources.push(Source {
+                name: f.display().to_string(),
+                text,
+            }),
             Err(e) => errors.push(LoadError {
-                location: Location { source: f.display().to_string(), document: 0 },
+                location: Location {
+                    source: f.display().to_string(),
+                    document: 0,
+                },
                 kind: LoadErrorKind::Io(e.to_string()),
             }),
         }
@@ -161,7 +171,10 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError
         Ok(e) => e,
         Err(e) => {
             errors.push(LoadError {
-                location: Location { source: path.display().to_string(), document: 0 },
+                location: Location {
+                    source: path.display().to_string(),
+                    document: 0,
+                },
                 kind: LoadErrorKind::Io(e.to_string()),
             });
             return;
@@ -184,7 +197,10 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError
 
 /// Loads one text.
 pub fn load_str(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>> {
-    load_sources(&[Source { name: name.to_string(), text: text.to_string() }])
+    load_sources(&[Source {
+        name: name.to_string(),
+        text: text.to_string(),
+    }])
 }
 
 /// Loads texts, in order; every error of every source is reported.
@@ -195,19 +211,32 @@ pub fn load_sources(sources: &[Source]) -> Result<Loaded, Vec<LoadError>> {
             Ok(d) => d,
             Err(e) => {
                 b.errors.push(LoadError {
-                    location: Location { source: s.name.clone(), document: 0 },
+                    location: Location {
+                        source: s.name.clone(),
+                        document: 0,
+                    },
                     kind: LoadErrorKind::Syntax(e.to_string()),
                 });
                 continue;
             }
         };
         for (i, doc) in docs.into_iter().enumerate() {
-            let loc = Location { source: s.name.clone(), document: i + 1 };
+            let loc = Location {
+                source: s.name.clone(),
+                document: i + 1,
+            };
             b.object(&loc, doc, None);
         }
     }
     b.finish()
 }
+
+/// A Route or Ingress: its source, namespace, and the (service, port) pairs it targets.
+type Frontend = (
+    ExposureSource,
+    NamespaceName,
+    Vec<(String, Option<raw::IntOrString>)>,
+);
 
 #[derive(Default)]
 struct Builder {
@@ -217,7 +246,7 @@ struct Builder {
     policies: BTreeMap<(NamespaceName, ObjectName), NetworkPolicy>,
     services: BTreeMap<(NamespaceName, ObjectName), raw::ServiceSpec>,
     /// Routes and Ingresses: their source and the (service, port) pairs they target.
-    frontends: Vec<(ExposureSource, NamespaceName, Vec<(String, Option<raw::IntOrString>)>)>,
+    frontends: Vec<Frontend>,
 }
 
 /// A failure inside one object: the message (the location and kind are added by the caller).
@@ -226,7 +255,11 @@ type Invalid = String;
 fn invalid(loc: &Location, kind: &str, name: &str, message: String) -> LoadError {
     LoadError {
         location: loc.clone(),
-        kind: LoadErrorKind::Invalid { kind: kind.to_string(), name: name.to_string(), message },
+        kind: LoadErrorKind::Invalid {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            message,
+        },
     }
 }
 
@@ -247,7 +280,11 @@ impl Builder {
             },
         };
         if let Some(item_kind) = kind.strip_suffix("List") {
-            let items = map.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+            let items = map
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let default = (!item_kind.is_empty()).then_some(item_kind);
             for item in items {
                 self.object(loc, item, default);
@@ -292,27 +329,34 @@ impl Builder {
             return Err("has no `metadata.name`".to_string());
         }
         let namespace = NamespaceName::new(
-            meta.namespace.clone().filter(|n| !n.is_empty()).unwrap_or(DEFAULT_NAMESPACE.into()),
+            meta.namespace
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or(DEFAULT_NAMESPACE.into()),
         );
         match kind {
             "Namespace" => {
                 let labels = labels(meta.labels.as_ref())?;
                 let ns = NamespaceName::new(name);
-                self.cluster.namespaces.insert(ns.clone(), Namespace { name: ns, labels });
+                self.cluster
+                    .namespaces
+                    .insert(ns.clone(), Namespace { name: ns, labels });
             }
             "NetworkPolicy" => {
                 let spec: raw::PolicySpec = from_spec(obj.spec)?;
                 let policy = policy(namespace, ObjectName::new(name), spec)?;
                 let key = (policy.namespace.clone(), policy.name.clone());
                 if self.policies.contains_key(&key) {
-                    self.warnings.push(LoadWarning::DuplicatePolicy(key.0.clone(), key.1.clone()));
+                    self.warnings
+                        .push(LoadWarning::DuplicatePolicy(key.0.clone(), key.1.clone()));
                 }
                 self.policies.insert(key, policy);
             }
             "Pod" => {
                 let spec: raw::PodSpec = from_spec(obj.spec)?;
                 let owner = meta.owner_references.as_ref().and_then(|refs| {
-                    refs.iter().find(|r| r.controller == Some(true) && r.kind.as_deref() != Some("Node"))
+                    refs.iter()
+                        .find(|r| r.controller == Some(true) && r.kind.as_deref() != Some("Node"))
                 });
                 let id = match owner {
                     Some(r) => WorkloadId {
@@ -330,14 +374,22 @@ impl Builder {
             }
             "Service" => {
                 let spec: raw::ServiceSpec = from_spec(obj.spec)?;
-                self.services.insert((namespace, ObjectName::new(name)), spec);
+                self.services
+                    .insert((namespace, ObjectName::new(name)), spec);
             }
             "Route" => {
                 let spec: raw::RouteSpec = from_spec(obj.spec)?;
                 let port = spec.port.map(|p| p.target_port);
                 let mut targets = Vec::new();
-                for t in spec.to.into_iter().chain(spec.alternate_backends.into_iter().flatten()) {
-                    if t.kind.as_deref().is_none_or(|k| k.is_empty() || k == "Service") {
+                for t in spec
+                    .to
+                    .into_iter()
+                    .chain(spec.alternate_backends.into_iter().flatten())
+                {
+                    if t.kind
+                        .as_deref()
+                        .is_none_or(|k| k.is_empty() || k == "Service")
+                    {
                         targets.push((t.name, port.clone()));
                     }
                 }
@@ -369,7 +421,10 @@ impl Builder {
             controller => {
                 let spec: raw::ControllerSpec = from_spec(obj.spec)?;
                 let template = match controller {
-                    "CronJob" => spec.job_template.and_then(|j| j.spec).and_then(|s| s.template),
+                    "CronJob" => spec
+                        .job_template
+                        .and_then(|j| j.spec)
+                        .and_then(|s| s.template),
                     _ => spec.template,
                 }
                 .unwrap_or_default();
@@ -416,13 +471,18 @@ impl Builder {
                     continue;
                 };
                 let Some(selector) = &svc.selector else {
-                    self.warnings.push(LoadWarning::ServiceWithoutSelector(key.0, key.1));
+                    self.warnings
+                        .push(LoadWarning::ServiceWithoutSelector(key.0, key.1));
                     continue;
                 };
-                let Ok(selector) = labels(Some(selector)) else { continue };
+                let Ok(selector) = labels(Some(selector)) else {
+                    continue;
+                };
                 let target_ports = service_target_ports(svc, port.as_ref());
                 for w in self.cluster.workloads.values() {
-                    if w.id.namespace != ns || !selector.iter().all(|(k, v)| w.labels.get(k) == Some(v)) {
+                    if w.id.namespace != ns
+                        || !selector.iter().all(|(k, v)| w.labels.get(k) == Some(v))
+                    {
                         continue;
                     }
                     let mut ports = PortSet::empty();
@@ -458,7 +518,10 @@ impl Builder {
         if self.errors.is_empty() {
             self.warnings.sort();
             self.warnings.dedup();
-            Ok(Loaded { cluster: self.cluster, warnings: self.warnings })
+            Ok(Loaded {
+                cluster: self.cluster,
+                warnings: self.warnings,
+            })
         } else {
             Err(self.errors)
         }
@@ -476,11 +539,15 @@ fn service_target_ports(
         if p.protocol.as_deref().is_some_and(|proto| proto != "TCP") {
             continue;
         }
-        let target = p.target_port.clone().unwrap_or(raw::IntOrString::Int(p.port));
+        let target = p
+            .target_port
+            .clone()
+            .unwrap_or(raw::IntOrString::Int(p.port));
         match requested {
             None => out.push(target),
             Some(req) => {
-                let by_name = matches!(req, raw::IntOrString::Str(s) if p.name.as_deref() == Some(s));
+                let by_name =
+                    matches!(req, raw::IntOrString::Str(s) if p.name.as_deref() == Some(s));
                 let by_number = matches!(req, raw::IntOrString::Int(n) if *n == p.port);
                 if by_name || by_number || p.target_port.as_ref() == Some(req) {
                     out.push(target);
@@ -534,7 +601,9 @@ fn container_ports(spec: &raw::PodSpec) -> Result<Vec<ContainerPort>, Invalid> {
         for p in c.ports.iter().flatten() {
             // A port without `containerPort` (np-guard's cases misspell it) cannot be a
             // destination; Kubernetes would reject it, np-guard ignores it, and so do we.
-            let Some(number) = p.container_port else { continue };
+            let Some(number) = p.container_port else {
+                continue;
+            };
             out.push(ContainerPort {
                 name: p.name.clone().filter(|n| !n.is_empty()).map(PortName::new),
                 number: port_number(number)?,
@@ -551,7 +620,12 @@ fn selector(s: &raw::Selector) -> Result<LabelSelector, Invalid> {
         sel.match_labels.insert(k.clone(), scalar(v)?);
     }
     for r in s.match_expressions.iter().flatten() {
-        let values = r.values.iter().flatten().map(scalar).collect::<Result<_, _>>()?;
+        let values = r
+            .values
+            .iter()
+            .flatten()
+            .map(scalar)
+            .collect::<Result<_, _>>()?;
         let operator = match r.operator.as_str() {
             "In" | "NotIn" if r.values.as_ref().is_none_or(Vec::is_empty) => {
                 return Err(format!("`{}` on `{}` needs values", r.operator, r.key));
@@ -565,7 +639,10 @@ fn selector(s: &raw::Selector) -> Result<LabelSelector, Invalid> {
             "DoesNotExist" => SelectorOperator::DoesNotExist,
             other => return Err(format!("unknown selector operator `{other}`")),
         };
-        sel.match_expressions.push(LabelRequirement { key: r.key.clone(), operator });
+        sel.match_expressions.push(LabelRequirement {
+            key: r.key.clone(),
+            operator,
+        });
     }
     Ok(sel)
 }
@@ -574,8 +651,14 @@ fn cidr(s: &str) -> Result<Cidr, Invalid> {
     Cidr::parse(s).map_err(|e| e.to_string())
 }
 
-fn rule(peers: Option<&Vec<raw::Peer>>, ports: Option<&Vec<raw::Port>>) -> Result<PolicyRule, Invalid> {
-    let mut out = PolicyRule { peers: Vec::new(), ports: Vec::new() };
+fn rule(
+    peers: Option<&Vec<raw::Peer>>,
+    ports: Option<&Vec<raw::Port>>,
+) -> Result<PolicyRule, Invalid> {
+    let mut out = PolicyRule {
+        peers: Vec::new(),
+        ports: Vec::new(),
+    };
     for p in peers.into_iter().flatten() {
         let peer = match (&p.pod_selector, &p.namespace_selector, &p.ip_block) {
             (None, None, None) => return Err("a peer names no selector and no `ipBlock`".into()),
@@ -585,7 +668,12 @@ fn rule(peers: Option<&Vec<raw::Peer>>, ports: Option<&Vec<raw::Port>>) -> Resul
             }
             (_, _, Some(b)) => PolicyPeer::IpBlock(IpBlock {
                 cidr: cidr(&b.cidr)?,
-                except: b.except.iter().flatten().map(|e| cidr(e)).collect::<Result<_, _>>()?,
+                except: b
+                    .except
+                    .iter()
+                    .flatten()
+                    .map(|e| cidr(e))
+                    .collect::<Result<_, _>>()?,
             }),
             (pods, namespaces, None) => PolicyPeer::Pods {
                 namespaces: namespaces.as_ref().map(selector).transpose()?,
@@ -613,14 +701,23 @@ fn rule(peers: Option<&Vec<raw::Peer>>, ports: Option<&Vec<raw::Port>>) -> Resul
             (Some(raw::IntOrString::Str(_)), Some(_)) => {
                 return Err("`endPort` with a named port".into());
             }
-            (Some(raw::IntOrString::Str(s)), None) => Some(PortSpec::Named(PortName::new(s.clone()))),
+            (Some(raw::IntOrString::Str(s)), None) => {
+                Some(PortSpec::Named(PortName::new(s.clone())))
+            }
         };
-        out.ports.push(PolicyPort { protocol: proto, port });
+        out.ports.push(PolicyPort {
+            protocol: proto,
+            port,
+        });
     }
     Ok(out)
 }
 
-fn policy(namespace: NamespaceName, name: ObjectName, spec: raw::PolicySpec) -> Result<NetworkPolicy, Invalid> {
+fn policy(
+    namespace: NamespaceName,
+    name: ObjectName,
+    spec: raw::PolicySpec,
+) -> Result<NetworkPolicy, Invalid> {
     let pod_selector = match &spec.pod_selector {
         Some(s) => selector(s)?,
         None => LabelSelector::everything(),
@@ -639,7 +736,10 @@ fn policy(namespace: NamespaceName, name: ObjectName, spec: raw::PolicySpec) -> 
         .collect::<Result<Vec<_>, _>>()?;
     let policy_types = match &spec.policy_types {
         Some(types) if !types.is_empty() => {
-            let mut t = PolicyTypes { ingress: false, egress: false };
+            let mut t = PolicyTypes {
+                ingress: false,
+                egress: false,
+            };
             for ty in types {
                 match ty.as_str() {
                     "Ingress" => t.ingress = true,
@@ -649,9 +749,19 @@ fn policy(namespace: NamespaceName, name: ObjectName, spec: raw::PolicySpec) -> 
             }
             t
         }
-        _ => PolicyTypes { ingress: true, egress: !egress.is_empty() },
+        _ => PolicyTypes {
+            ingress: true,
+            egress: !egress.is_empty(),
+        },
     };
-    Ok(NetworkPolicy { namespace, name, pod_selector, policy_types, ingress, egress })
+    Ok(NetworkPolicy {
+        namespace,
+        name,
+        pod_selector,
+        policy_types,
+        ingress,
+        egress,
+    })
 }
 
 #[cfg(test)]
