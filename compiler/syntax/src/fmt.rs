@@ -20,6 +20,7 @@ pub fn format(file: &File, text: &str) -> String {
         comments: &file.comments,
         next_comment: 0,
         out: String::new(),
+        cursor: 0,
     };
     f.entries_at(
         0,
@@ -63,6 +64,8 @@ struct Formatter<'a> {
     comments: &'a [Comment],
     next_comment: usize,
     out: String,
+    /// Where the last printed source element (entry or comment) ended, for blank lines.
+    cursor: usize,
 }
 
 impl<'a> Formatter<'a> {
@@ -107,11 +110,22 @@ impl<'a> Formatter<'a> {
             if (c.span.start as usize) >= pos {
                 break;
             }
+            self.blank_line_since_cursor(c.span.start as usize);
             self.indent(level);
             self.out.push_str("//");
             self.out.push_str(&c.text);
             self.out.push('\n');
             self.next_comment += 1;
+            self.cursor = c.span.end as usize;
+        }
+    }
+
+    /// Keeps one blank line where the source had at least one between the last printed
+    /// element and `start`, except right after an opening bracket.
+    fn blank_line_since_cursor(&mut self, start: usize) {
+        let at_open = self.out.is_empty() || self.out.ends_with("{\n") || self.out.ends_with("[\n") || self.out.ends_with("\n\n");
+        if !at_open && self.cursor < start && self.blank_line_between(self.cursor, start) {
+            self.out.push('\n');
         }
     }
 
@@ -123,6 +137,7 @@ impl<'a> Formatter<'a> {
                 self.out.push_str(" //");
                 self.out.push_str(&c.text);
                 self.next_comment += 1;
+                self.cursor = c.span.end as usize;
             }
         }
     }
@@ -130,19 +145,9 @@ impl<'a> Formatter<'a> {
     /// Prints entries one per line at `level`; `limit` is where the enclosing container ends.
     fn entries_at(&mut self, level: usize, entries: Vec<EntryRef<'a>>, limit: usize) {
         let widths = self.key_widths(&entries);
-        let mut prev_end: Option<usize> = None;
         for (e, width) in entries.into_iter().zip(widths) {
-            if let Some(p) = prev_end {
-                let first_comment_or_entry = self
-                    .comments
-                    .get(self.next_comment)
-                    .map(|c| (c.span.start as usize).min(e.start()))
-                    .unwrap_or(e.start());
-                if self.blank_line_between(p, first_comment_or_entry) {
-                    self.out.push('\n');
-                }
-            }
             self.flush_comments_before(e.start(), level);
+            self.blank_line_since_cursor(e.start());
             match e {
                 EntryRef::Item(i) => self.item(i, level),
                 EntryRef::Attr(a) => {
@@ -155,9 +160,9 @@ impl<'a> Formatter<'a> {
                     self.value(&a.value, level);
                 }
             }
+            self.cursor = self.cursor.max(e.end());
             self.trailing_comment(e.end(), limit);
             self.out.push('\n');
-            prev_end = Some(e.end());
         }
     }
 
@@ -285,21 +290,16 @@ impl<'a> Formatter<'a> {
                     }
                 }
                 self.out.push_str("[\n");
-                let mut prev_end: Option<usize> = None;
                 for it in items {
                     let s = it.span().start as usize;
-                    if let Some(p) = prev_end {
-                        if self.blank_line_between(p, s) {
-                            self.out.push('\n');
-                        }
-                    }
                     self.flush_comments_before(s, level + 1);
+                    self.blank_line_since_cursor(s);
                     self.indent(level + 1);
                     self.value(it, level + 1);
                     self.out.push(',');
+                    self.cursor = self.cursor.max(it.span().end as usize);
                     self.trailing_comment(it.span().end as usize, end);
                     self.out.push('\n');
-                    prev_end = Some(it.span().end as usize);
                 }
                 self.flush_comments_before(end, level + 1);
                 self.indent(level);
