@@ -1,6 +1,62 @@
-//! The one integration test binary. Each module contributes data-driven trials.
+//! The one integration test binary (`cargo test -p tests`). Each module is one suite and
+//! returns its trials; adding a test means adding a file (a ui case, an example, a stdlib
+//! bundle), never a function. See `book/src/contributing/testing.md`.
+//!
+//! | suite | what | inputs |
+//! | --- | --- | --- |
+//! | `ui` | expected diagnostics written inline, plus a rendered snapshot | `tests/ui/**`, generated cases |
+//! | `ast` | the span-free AST of every valid input, snapshotted | `examples/`, `stdlib/`, `tests/syntax/`, valid ui cases |
+//! | `fmt` | the formatter is idempotent and keeps the AST | the same valid inputs |
+//! | `mutation` | seeded mutants of the valid inputs never panic and keep spans in bounds | the same valid inputs |
+//! | `limits` | nesting depth and size limits at and past the edge | generated |
+//! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
+
+mod ast;
+mod book;
+mod fmt;
+mod limits;
+mod mutation;
+mod ui;
+
+use std::path::PathBuf;
+
+/// One valid input: its path relative to the repository root and its text.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: String,
+    /// The text, or why it could not be read (the `ast` suite reports that; the others skip
+    /// the input).
+    pub text: Result<String, String>,
+}
+
+/// Every valid input: the repository's posture files and the ui cases that expect no error.
+pub fn valid_inputs() -> Vec<Input> {
+    let root = tests::inputs::repo_root();
+    let mut out: Vec<Input> = tests::inputs::valid_inputs()
+        .into_iter()
+        .map(|path| Input {
+            text: std::fs::read_to_string(root.join(&path)).map_err(|e| e.to_string()),
+            path,
+        })
+        .collect();
+    out.extend(ui::valid_files());
+    out
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    tests::inputs::repo_root()
+}
+
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
-    let trials: Vec<libtest_mimic::Trial> = Vec::new();
+    let inputs = valid_inputs();
+    let mut trials = Vec::new();
+    trials.extend(ui::trials());
+    trials.extend(ast::trials(&inputs));
+    trials.extend(fmt::trials(&inputs));
+    trials.extend(mutation::trials(&inputs));
+    trials.extend(limits::trials());
+    trials.extend(book::trials());
     libtest_mimic::run(&args, trials).exit();
 }
