@@ -367,7 +367,7 @@ fn check_item(item: &Item, allowed: &'static [Shape], place: &str, diags: &mut D
         (Some(b), Need::Forbidden) => diags.push(
             Diagnostic::spanned(&codes::P0016, b.span, format!("`{kw}` takes no body"))
                 .with_label("unexpected block")
-                .with_help(format!("{} is a one-line statement", shape.what)),
+                .with_help(format!("`{kw}` is a one-line statement")),
         ),
         _ => {}
     }
@@ -385,7 +385,8 @@ fn check_item(item: &Item, allowed: &'static [Shape], place: &str, diags: &mut D
     }
 
     // Nested items.
-    let inner_place = format!("a `{kw}` block");
+    let article = if kw.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let inner_place = format!("{article} `{kw}` block");
     for entry in item.entries() {
         if let Entry::Item(child) = entry {
             check_item(child, shape.children, &inner_place, diags);

@@ -18,14 +18,12 @@ declare_codes! {
     P1015 "invalid-quantity" Error "a Kubernetes quantity is malformed";
     P1016 "invalid-pattern" Error "a glob, regex or label key is malformed";
     P1017 "unknown-variant" Error "a value is not one of the words its attribute accepts";
-    P1018 "invalid-control-id" Error "a control id is malformed";
     P1019 "invalid-permission" Error "a permission is not `resource:action`";
     P1020 "out-of-range" Error "a number is outside the range its attribute allows";
     P1021 "invalid-version" Error "a version string is malformed";
     P1022 "conflicting-settings" Error "two settings contradict each other";
     P1023 "unknown-permission" Error "a role grants a permission the realm does not declare";
     P1024 "secret-literal" Error "a value looks like a secret; secrets never live in posture files";
-    P1025 "invalid-bundle-parameter" Error "a bundle parameter is unknown or has the wrong type";
-    P1026 "unused-declaration" Warning "a declaration is never used";
-    P1027 "invalid-date" Error "a date is missing or in the wrong place";
+    P1025 "missing-bundle-parameter" Error "a `use` lacks a parameter its bundle requires";
+    P1027 "exception-expiry" Error "an exception has expired (an error) or expires within 30 days (a warning)";
 }
