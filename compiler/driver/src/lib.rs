@@ -3,6 +3,8 @@
 //! directory is the CLI's job, from the [`BuildOutput`] the driver returns.
 
 pub mod load;
+pub mod output;
+pub mod targets;
 pub mod world;
 
 pub use load::{Loaded, Origin, load};

@@ -1,0 +1,409 @@
+//! The build output contract: what `posture build` writes besides the emitted documents.
+//!
+//! [`assemble`] takes the emitters' files and adds two of its own: `manifest.json`, which lists
+//! every file with its SHA-256, size and the posture items it came from, and
+//! `kustomization.yaml`, which lists the files a user applies to a cluster. Everything here is
+//! pure: the CLI writes the result to disk, atomically. [`to_yaml`] is the one place YAML text
+//! is made, so YAML 1.1 scalars (`on`, `no`, `0755`) are quoted the same way everywhere.
+
+use crate::{BuildOutput, Checked, OutputFile};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The name of the manifest, at the root of the output directory.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The name of the kustomization, at the root of the output directory.
+pub const KUSTOMIZATION: &str = "kustomization.yaml";
+
+/// The version of the manifest's format; it changes when a field changes meaning or goes.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// `manifest.json`: every other file of the output, sorted by path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_VERSION`] when written by this compiler.
+    pub version: u32,
+    /// Every file of the output except `manifest.json` itself, sorted by path.
+    pub files: Vec<ManifestEntry>,
+}
+
+/// One file in [`Manifest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// Path inside the output directory, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+    /// True when the file is listed in `kustomization.yaml`.
+    pub applyable: bool,
+    /// The posture items the file came from (`kind name` with `file:line`), sorted.
+    pub sources: Vec<String>,
+}
+
+/// `kustomization.yaml`: the applyable manifests, so `kubectl apply -k DIR` applies them all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Kustomization {
+    api_version: &'static str,
+    kind: &'static str,
+    resources: Vec<String>,
+}
+
+/// Builds the output of `posture build` for a checked posture: every emitter's files, then
+/// [`assemble`]. The emitters are not wired in yet, so the output holds only the manifest and
+/// the kustomization.
+pub fn build(checked: &Checked) -> BuildOutput {
+    let _ = checked;
+    assemble(crate::targets::emit_all(checked))
+}
+
+/// Adds `kustomization.yaml` and `manifest.json` to the emitters' `files` and sorts the result
+/// by path.
+///
+/// Files the emitters name `manifest.json` or `kustomization.yaml` are replaced by the
+/// generated ones, and of several files with the same path only the first is kept, so the
+/// manifest always describes exactly the files written. The kustomization lists every
+/// applyable file; the manifest lists every file but itself, the kustomization included. No
+/// timestamps, no absolute paths: the same files give the same bytes.
+pub fn assemble(files: Vec<OutputFile>) -> BuildOutput {
+    let mut files: Vec<OutputFile> = files
+        .into_iter()
+        .filter(|f| f.path != MANIFEST && f.path != KUSTOMIZATION)
+        .collect();
+    // A stable sort keeps the emitters' order among equal paths, so "the first" is defined.
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|later, first| later.path == first.path);
+    for f in &mut files {
+        f.sources.sort();
+        f.sources.dedup();
+    }
+
+    let kustomization = Kustomization {
+        api_version: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        resources: files
+            .iter()
+            .filter(|f| f.applyable)
+            .map(|f| f.path.clone())
+            .collect(),
+    };
+    files.push(OutputFile {
+        path: KUSTOMIZATION.to_string(),
+        bytes: to_yaml(&kustomization).into_bytes(),
+        sources: Vec::new(),
+        applyable: false,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        files: files
+            .iter()
+            .map(|f| ManifestEntry {
+                path: f.path.clone(),
+                size: f.bytes.len() as u64,
+                sha256: sha256_hex(&f.bytes),
+                applyable: f.applyable,
+                sources: f.sources.clone(),
+            })
+            .collect(),
+    };
+    files.push(OutputFile {
+        path: MANIFEST.to_string(),
+        bytes: to_json(&manifest).into_bytes(),
+        sources: Vec::new(),
+        applyable: false,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    BuildOutput { files }
+}
+
+/// Reads a `manifest.json`; `None` when the bytes are not one. The CLI uses it to recognise an
+/// output directory of a previous build, which it may replace.
+pub fn parse_manifest(bytes: &[u8]) -> Option<Manifest> {
+    serde_json::from_slice(bytes).ok()
+}
+
+/// True when `path` may name a file inside the output directory: relative, `/`-separated,
+/// with no empty, `.` or `..` segment, and no backslash, colon or control character (which
+/// some file systems read as separators or drive letters). The CLI refuses to write a build
+/// with any other path, so no emitter can write outside the directory.
+pub fn is_safe_path(path: &str) -> bool {
+    !path.is_empty()
+        && path
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c == ':' || c.is_control())
+}
+
+/// Serializes `value` as one YAML document, with a trailing newline and no `---` marker.
+///
+/// Strings that a YAML 1.1 reader would take for something else are quoted: booleans (`on`,
+/// `off`, `yes`, `no`, `y`, `n`, …), octal-looking numbers (`0755`), nulls, floats and
+/// timestamps, so Kubernetes (whose YAML reader is YAML 1.1) reads them back as strings.
+///
+/// Our output types are structs, sequences, strings, numbers and string-keyed maps, which
+/// always serialize; should one ever fail, the result is a YAML comment naming the error (a
+/// document that reads as empty), never a panic.
+pub fn to_yaml<T: Serialize>(value: &T) -> String {
+    match serde_saphyr::to_string(value) {
+        Ok(mut s) => {
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s
+        }
+        Err(e) => {
+            let reason: String = e
+                .to_string()
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            format!("# posture could not serialize this document: {reason}\n")
+        }
+    }
+}
+
+/// Serializes `value` as pretty JSON with a trailing newline. Like [`to_yaml`], it cannot fail
+/// for our types; if it ever does, the result is `null`.
+fn to_json<T: Serialize>(value: &T) -> String {
+    match serde_json::to_string_pretty(value) {
+        Ok(mut s) => {
+            s.push('\n');
+            s
+        }
+        Err(_) => "null\n".to_string(),
+    }
+}
+
+/// The SHA-256 of `bytes`, lowercase hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn file(path: &str, bytes: &str, applyable: bool, sources: &[&str]) -> OutputFile {
+        OutputFile {
+            path: path.to_string(),
+            bytes: bytes.as_bytes().to_vec(),
+            sources: sources.iter().map(|s| s.to_string()).collect(),
+            applyable,
+        }
+    }
+
+    fn text<'a>(out: &'a BuildOutput, path: &str) -> &'a str {
+        let f = out
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .expect("file present");
+        std::str::from_utf8(&f.bytes).expect("utf-8")
+    }
+
+    #[test]
+    fn yaml_quotes_yaml_1_1_scalars() {
+        let tricky = [
+            "on",
+            "off",
+            "yes",
+            "no",
+            "y",
+            "n",
+            "Y",
+            "N",
+            "ON",
+            "Yes",
+            "true",
+            "False",
+            "null",
+            "~",
+            "0755",
+            "0o755",
+            "012",
+            "1e3",
+            "1.5",
+            ".inf",
+            "2024-01-01",
+            "12:30",
+        ];
+        let list: Vec<&str> = tricky.to_vec();
+        let yaml = to_yaml(&list);
+        for line in yaml.lines() {
+            let value = line.trim_start_matches("- ");
+            assert!(
+                value.starts_with('\'') || value.starts_with('"'),
+                "not quoted: {line:?} in\n{yaml}"
+            );
+        }
+        assert_eq!(yaml.lines().count(), tricky.len(), "{yaml}");
+        // As map keys and values too (labels are maps).
+        let map: BTreeMap<&str, &str> = [("on", "yes"), ("0755", "n"), ("plain", "text")]
+            .into_iter()
+            .collect();
+        let yaml = to_yaml(&map);
+        assert!(
+            yaml.contains("'0755': 'n'") || yaml.contains("\"0755\": \"n\""),
+            "{yaml}"
+        );
+        assert!(
+            yaml.contains("'on': 'yes'") || yaml.contains("\"on\": \"yes\""),
+            "{yaml}"
+        );
+        assert!(yaml.contains("plain: text"), "{yaml}");
+    }
+
+    #[test]
+    fn yaml_has_no_document_marker_and_ends_with_newline() {
+        let yaml = to_yaml(&vec!["a"]);
+        assert_eq!(yaml, "- a\n");
+    }
+
+    #[test]
+    fn assemble_of_nothing_is_manifest_and_kustomization() {
+        let out = assemble(Vec::new());
+        let paths: Vec<&str> = out.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, [KUSTOMIZATION, MANIFEST]);
+        assert_eq!(
+            text(&out, KUSTOMIZATION),
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n"
+        );
+        let m = parse_manifest(text(&out, MANIFEST).as_bytes()).expect("manifest parses");
+        assert_eq!(m.version, MANIFEST_VERSION);
+        assert_eq!(m.files.len(), 1);
+        assert_eq!(m.files[0].path, KUSTOMIZATION);
+    }
+
+    #[test]
+    fn assemble_sorts_hashes_and_lists_applyable_files() {
+        let out = assemble(vec![
+            file("oscal/ssp.json", "{}\n", false, &["system x a.posture:1"]),
+            file(
+                "network/b.yaml",
+                "kind: NetworkPolicy\n",
+                true,
+                &[
+                    "network a.posture:9",
+                    "network a.posture:3",
+                    "network a.posture:3",
+                ],
+            ),
+            file("namespaces/a.yaml", "kind: Namespace\n", true, &[]),
+            file("manifest.json", "forged", false, &[]),
+        ]);
+        let paths: Vec<&str> = out.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                KUSTOMIZATION,
+                MANIFEST,
+                "namespaces/a.yaml",
+                "network/b.yaml",
+                "oscal/ssp.json"
+            ]
+        );
+        assert_eq!(
+            text(&out, KUSTOMIZATION),
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n\
+             - namespaces/a.yaml\n- network/b.yaml\n"
+        );
+        let m = parse_manifest(text(&out, MANIFEST).as_bytes()).expect("manifest parses");
+        let listed: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            listed,
+            [
+                KUSTOMIZATION,
+                "namespaces/a.yaml",
+                "network/b.yaml",
+                "oscal/ssp.json"
+            ]
+        );
+        let b = &m.files[2];
+        assert_eq!(b.size, 20);
+        assert_eq!(b.sources, ["network a.posture:3", "network a.posture:9"]);
+        assert!(b.applyable);
+        // sha256("") is well known; check the hex encoding against it.
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        for entry in &m.files {
+            let f = out
+                .files
+                .iter()
+                .find(|f| f.path == entry.path)
+                .expect("listed");
+            assert_eq!(entry.sha256, sha256_hex(&f.bytes));
+            assert_eq!(entry.size, f.bytes.len() as u64);
+        }
+    }
+
+    #[test]
+    fn assemble_keeps_the_first_of_duplicate_paths_and_is_deterministic() {
+        let input = vec![
+            file("a.yaml", "first\n", true, &[]),
+            file("a.yaml", "second\n", true, &[]),
+        ];
+        let out = assemble(input.clone());
+        assert_eq!(text(&out, "a.yaml"), "first\n");
+        assert_eq!(out, assemble(input));
+    }
+
+    #[test]
+    fn manifest_json_is_stable_text() {
+        let out = assemble(vec![file("x/y.yaml", "", true, &["k n f:1"])]);
+        let m = text(&out, MANIFEST);
+        assert!(
+            m.starts_with("{\n  \"version\": 1,\n  \"files\": [\n"),
+            "{m}"
+        );
+        assert!(m.ends_with("}\n"));
+        assert!(m.contains(
+            "\"path\": \"x/y.yaml\",\n      \"size\": 0,\n      \"sha256\": \
+             \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\""
+        ));
+    }
+
+    #[test]
+    fn parse_manifest_refuses_other_json() {
+        assert!(parse_manifest(b"{\"name\": \"my-app\"}").is_none());
+        assert!(parse_manifest(b"not json").is_none());
+        assert!(parse_manifest(b"{\"version\": 1, \"files\": []}").is_some());
+    }
+
+    #[test]
+    fn safe_paths() {
+        for ok in ["a.yaml", "network/a.yaml", "a/b/c.json", ".hidden/x"] {
+            assert!(is_safe_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "a/",
+            "./a",
+            "a\\b",
+            "c:x",
+            "a\nb",
+        ] {
+            assert!(!is_safe_path(bad), "{bad:?}");
+        }
+    }
+}
