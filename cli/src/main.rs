@@ -1,2 +1,5 @@
-//! The `posture` command line.
-fn main() {}
+//! The `posture` binary; everything lives in the `cli` library so it can be tested.
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,217 @@
+//! The command line's grammar: commands, flags and their help, declared with clap's derive API.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+
+use crate::today;
+
+/// Compile security postures written in `.posture` files into enforcement documents and
+/// evidence.
+#[derive(Debug, Parser)]
+#[command(
+    name = "posture",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true,
+    after_help = "Examples:\n  posture check platform/\n  posture build platform/ -o out\n  \
+                  posture fmt --check platform/\n\n\
+                  Exit status: 0 success (warnings allowed), 1 the posture has errors, 2 usage \
+                  error or unreadable path."
+)]
+pub struct Cli {
+    /// When to colour diagnostics: `auto` colours only on a terminal and when `NO_COLOR` is
+    /// unset
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a posture: parse, resolve names, type-check, and report every problem
+    #[command(after_help = "Examples:\n  posture check platform.posture\n  \
+                            posture check platform/ --format sarif > posture.sarif\n  \
+                            POSTURE_TODAY=2026-01-31 posture check platform/")]
+    Check(CheckArgs),
+
+    /// Format the posture's files in place (every file of the posture, imports included)
+    #[command(after_help = "Examples:\n  posture fmt platform/\n  \
+                            posture fmt --check platform/   # CI: list and diff, change nothing")]
+    Fmt(FmtArgs),
+
+    /// Check a posture and write its output directory, atomically
+    #[command(after_help = "Examples:\n  posture build platform/ -o out\n  \
+                            posture build platform/ -o out --format github --today 2026-01-31\n\n\
+                            Nothing is written when the posture has errors. A previous build in \
+                            DIR is replaced as a whole; a directory that is not empty and holds \
+                            no posture manifest.json is refused unless --force is given.")]
+    Build(BuildArgs),
+
+    /// Print a shell completion script to standard output
+    #[command(
+        after_help = "Examples:\n  posture completions bash > ~/.local/share/bash-completion/completions/posture\n  \
+                            posture completions zsh > \"${fpath[1]}/_posture\"\n  \
+                            posture completions fish > ~/.config/fish/completions/posture.fish"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// Flags shared by the commands that report diagnostics about a checked posture.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// How to report diagnostics: `human` goes to standard error, the others to standard output
+    #[arg(long, value_enum, default_value_t = FormatName::Human, value_name = "FORMAT")]
+    pub format: FormatName,
+
+    /// The date exceptions expire against, `YYYY-MM-DD` [default: `POSTURE_TODAY`, else the
+    /// system clock's UTC date]
+    #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
+    pub today: Option<ir::Date>,
+}
+
+/// `posture check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A `.posture` file, or a directory of them
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `posture fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Change nothing; list the files that are not formatted, with a diff, and exit 1 if any
+    #[arg(long)]
+    pub check: bool,
+
+    /// A `.posture` file, or a directory of them
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+}
+
+/// `posture build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// A `.posture` file, or a directory of them
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// The output directory; replaced as a whole on success, untouched on failure
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Replace DIR even when it is not empty and is not the output of a previous build
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `posture completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: Shell,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when standard error is a terminal and `NO_COLOR` is unset or empty
+    Auto,
+    /// Always colour
+    Always,
+    /// Never colour
+    Never,
+}
+
+/// `--format`: the names of `diagnostics::render::Format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatName {
+    /// Like rustc, on standard error, with a summary line
+    Human,
+    /// A JSON array of diagnostics
+    Json,
+    /// A SARIF 2.1.0 log, for code scanning
+    Sarif,
+    /// A JUnit XML report: one test case per file
+    Junit,
+    /// GitHub Actions annotations (workflow commands)
+    Github,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn format_names_match_the_renderers() {
+        let ours: Vec<String> = FormatName::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert_eq!(ours, diagnostics::render::Format::NAMES);
+    }
+
+    #[test]
+    fn parses_a_build_line() {
+        let cli = Cli::try_parse_from([
+            "posture",
+            "build",
+            "p/",
+            "-o",
+            "out",
+            "--today",
+            "2026-02-28",
+            "--color",
+            "never",
+        ])
+        .expect("parses");
+        assert_eq!(cli.color, ColorWhen::Never);
+        let Command::Build(b) = cli.command else {
+            panic!("not build");
+        };
+        assert_eq!(b.out, PathBuf::from("out"));
+        assert_eq!(
+            b.report.today,
+            Some(ir::Date {
+                year: 2026,
+                month: 2,
+                day: 28
+            })
+        );
+        assert!(!b.force);
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        for line in [
+            &["posture", "check"][..],
+            &["posture", "check", "p", "--format", "yaml"],
+            &["posture", "check", "p", "--today", "2026-02-30"],
+            &["posture", "build", "p"],
+            &["posture", "completions", "tcsh"],
+            &["posture", "frobnicate"],
+        ] {
+            let err = Cli::try_parse_from(line).expect_err("usage error");
+            assert_eq!(err.exit_code(), 2, "{line:?}");
+        }
+    }
+}

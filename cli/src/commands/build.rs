@@ -1,0 +1,79 @@
+//! `posture build PATH -o DIR`: check, then write the output directory atomically.
+
+use diagnostics::Diagnostic;
+use diagnostics::codes::io::P9006;
+use driver::{FsWorld, Options};
+
+use super::check::user_files;
+use super::{Ui, count, root_of, sources_for_display, today_for};
+use crate::args::BuildArgs;
+use crate::write::{self, WriteError};
+use crate::{Env, Exit};
+
+/// Checks the posture; when it has no errors, builds it and replaces `args.out` with the
+/// result. Diagnostics (including a failed write, P9006) are reported once, at the end, so a
+/// machine format is always one document.
+pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
+    let today = match today_for(&args.report, env, ui) {
+        Ok(t) => t,
+        Err(exit) => return exit,
+    };
+    // Refuse a directory we may not replace before spending time on the posture.
+    if let Err(WriteError::Refused(message) | WriteError::Failed(message)) =
+        write::inspect(&args.out, args.force)
+    {
+        ui.error(&message);
+        return Exit::Usage;
+    }
+    let options = Options { today: Some(today) };
+    let checked = match driver::check(&FsWorld, &args.path, &options) {
+        Ok(c) => c,
+        Err(d) => {
+            ui.report_usage(args.report.format, d);
+            return Exit::Usage;
+        }
+    };
+    let files = user_files(&checked.loaded);
+    let sources = sources_for_display(&checked.loaded, &root_of(&args.path));
+    let mut diags: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
+    if checked.diagnostics.has_errors() {
+        ui.report(args.report.format, &diags, &sources, &files, None);
+        ui.note(&format!("nothing written to `{}`", args.out.display()));
+        return Exit::Failure;
+    }
+
+    let output = driver::output::build(&checked);
+    let mut exit = Exit::Success;
+    let mut done = None;
+    match write::write_dir(&args.out, &output.files, args.force) {
+        Ok(written) => done = Some(written),
+        Err(WriteError::Refused(message)) => {
+            // The directory changed between the first look and the write.
+            ui.error(&message);
+            return Exit::Usage;
+        }
+        Err(WriteError::Failed(message)) => {
+            diags.push(
+                Diagnostic::new(&P9006, message)
+                    .with_note(format!("`{}` was left as it was", args.out.display())),
+            );
+            exit = Exit::Failure;
+        }
+    }
+    let ok = format!("checked {}: no problems found", count(files.len(), "file"));
+    ui.report(args.report.format, &diags, &sources, &files, Some(&ok));
+    if let Some(written) = done {
+        if let Some(old) = written.leftover {
+            ui.warning(&format!(
+                "could not remove the previous output, moved aside to `{}`",
+                old.display()
+            ));
+        }
+        ui.note(&format!(
+            "wrote {} to `{}`",
+            count(output.files.len(), "file"),
+            args.out.display()
+        ));
+    }
+    exit
+}

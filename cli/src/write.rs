@@ -1,0 +1,529 @@
+//! Writing to disk, atomically: the output directory of `posture build` and the files `posture
+//! fmt` rewrites. The rest of the compiler never writes a file.
+//!
+//! A build is written into a fresh sibling directory, synced, and then swapped into place, so
+//! `DIR` holds either the previous build or the new one, never a mix, and a failure before
+//! the swap leaves `DIR` exactly as it was.
+
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use driver::OutputFile;
+use driver::output::{MANIFEST, is_safe_path, parse_manifest};
+
+/// Why the output directory was not written.
+#[derive(Debug)]
+pub enum WriteError {
+    /// `DIR` is not something we may replace (a usage error, exit 2); nothing was touched.
+    Refused(String),
+    /// Writing failed (exit 1); `DIR` is as it was.
+    Failed(String),
+}
+
+/// What was in the way at the output path before writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Nothing is there.
+    Missing,
+    /// An empty directory.
+    Empty,
+    /// The output of a previous build: a directory with a posture `manifest.json`.
+    PreviousBuild,
+    /// A directory with other content.
+    Foreign,
+}
+
+/// A step of [`write_dir_with`], passed to its failure hook so tests can fail any of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// About to write the file at this output path.
+    File(&'a str),
+    /// Everything is written and synced; about to swap the new directory into place.
+    Swap,
+}
+
+/// The result of a successful write.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// The previous build, moved aside, when it could not be removed afterwards.
+    pub leftover: Option<PathBuf>,
+}
+
+/// Looks at what is at `dir` and says whether a build may replace it: a missing or empty
+/// directory and a previous build always, anything else only with `force`. A file, a
+/// symbolic link, or a path without a final name (`.`, `..`, `/`) is always refused.
+pub fn inspect(dir: &Path, force: bool) -> Result<Existing, WriteError> {
+    names(dir)?;
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Missing),
+        Err(e) => {
+            return Err(WriteError::Refused(format!(
+                "cannot use `{}` as the output directory: {e}",
+                dir.display()
+            )));
+        }
+    };
+    if meta.file_type().is_symlink() {
+        return Err(WriteError::Refused(format!(
+            "`{}` is a symbolic link; give the directory it points to",
+            dir.display()
+        )));
+    }
+    if !meta.is_dir() {
+        return Err(WriteError::Refused(format!(
+            "`{}` exists and is not a directory",
+            dir.display()
+        )));
+    }
+    let mut entries = fs::read_dir(dir)
+        .map_err(|e| WriteError::Refused(format!("cannot read `{}`: {e}", dir.display())))?;
+    if entries.next().is_none() {
+        return Ok(Existing::Empty);
+    }
+    let manifest = fs::read(dir.join(MANIFEST)).ok();
+    if manifest.as_deref().and_then(parse_manifest).is_some() {
+        return Ok(Existing::PreviousBuild);
+    }
+    if force {
+        return Ok(Existing::Foreign);
+    }
+    Err(WriteError::Refused(format!(
+        "`{}` is not empty and is not the output of a previous build (it has no posture \
+         `{MANIFEST}`); refusing to replace it, pass --force to replace it anyway",
+        dir.display()
+    )))
+}
+
+/// Writes `files` as the whole content of `dir`, atomically. See [`write_dir_with`].
+pub fn write_dir(dir: &Path, files: &[OutputFile], force: bool) -> Result<Written, WriteError> {
+    write_dir_with(dir, files, force, &mut |_| Ok(()))
+}
+
+/// Writes `files` as the whole content of `dir`:
+///
+/// 1. checks `dir` with [`inspect`] and every file path with [`is_safe_path`];
+/// 2. writes every file into a fresh directory `.NAME.tmp-PID` next to `dir` and syncs it;
+/// 3. moves an existing `dir` aside to `.NAME.old-PID`, renames the new directory to `dir`,
+///    and removes the old one.
+///
+/// A failure before step 3 removes the new directory and leaves `dir` untouched; a failure in
+/// step 3 moves the old directory back. `fail` is called before each step and may fail it
+/// (tests inject failures with it; [`write_dir`] passes a hook that never fails).
+pub fn write_dir_with(
+    dir: &Path,
+    files: &[OutputFile],
+    force: bool,
+    fail: &mut dyn FnMut(Step<'_>) -> io::Result<()>,
+) -> Result<Written, WriteError> {
+    let existing = inspect(dir, force)?;
+    if let Some(bad) = files.iter().find(|f| !is_safe_path(&f.path)) {
+        return Err(WriteError::Failed(format!(
+            "refusing to write `{}`: not a relative path inside the output directory",
+            bad.path.escape_debug()
+        )));
+    }
+    let (parent, name) = names(dir)?;
+    let pid = std::process::id();
+    let temp = parent.join(sibling(&name, "tmp", pid));
+    let aside = parent.join(sibling(&name, "old", pid));
+
+    // A leftover of an earlier run with the same process id is ours to remove.
+    let _ = fs::remove_dir_all(&temp);
+    let filled = fs::create_dir(&temp)
+        .map_err(|e| failed(&temp, e))
+        .and_then(|()| fill(&temp, files, fail));
+    if let Err(e) = filled {
+        let _ = fs::remove_dir_all(&temp);
+        return Err(e);
+    }
+    if let Err(e) = fail(Step::Swap) {
+        let _ = fs::remove_dir_all(&temp);
+        return Err(failed(dir, e));
+    }
+
+    let mut written = Written::default();
+    if existing == Existing::Missing {
+        if let Err(e) = fs::rename(&temp, dir) {
+            let _ = fs::remove_dir_all(&temp);
+            return Err(failed(dir, e));
+        }
+    } else {
+        let _ = fs::remove_dir_all(&aside);
+        if let Err(e) = fs::rename(dir, &aside) {
+            let _ = fs::remove_dir_all(&temp);
+            return Err(failed(dir, e));
+        }
+        if let Err(e) = fs::rename(&temp, dir) {
+            // Put the previous build back where it was before reporting.
+            let _ = fs::rename(&aside, dir);
+            let _ = fs::remove_dir_all(&temp);
+            return Err(failed(dir, e));
+        }
+        if fs::remove_dir_all(&aside).is_err() {
+            written.leftover = Some(aside);
+        }
+    }
+    sync_dir(&parent);
+    Ok(written)
+}
+
+/// Writes and syncs every file below `root`, then syncs the directories.
+fn fill(
+    root: &Path,
+    files: &[OutputFile],
+    fail: &mut dyn FnMut(Step<'_>) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let mut dirs = std::collections::BTreeSet::new();
+    for f in files {
+        let path = root.join(&f.path);
+        fail(Step::File(&f.path)).map_err(|e| failed(&path, e))?;
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| failed(parent, e))?;
+            dirs.insert(parent.to_path_buf());
+        }
+        write_synced(&path, &f.bytes).map_err(|e| failed(&path, e))?;
+    }
+    // Children before parents, so each directory entry is durable before its parent's.
+    for d in dirs.iter().rev() {
+        sync_dir(d);
+    }
+    sync_dir(root);
+    Ok(())
+}
+
+/// Replaces the file at `path` with `bytes` atomically: a temporary file in the same
+/// directory, synced, given the old file's permissions, then renamed over it.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let (parent, name) = match (path.parent(), path.file_name()) {
+        (Some(p), Some(n)) => (
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            },
+            n,
+        ),
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a file path",
+            ));
+        }
+    };
+    let temp = parent.join(sibling(
+        name.to_os_string().as_os_str(),
+        "fmt",
+        std::process::id(),
+    ));
+    // A leftover of an earlier run with the same process id is ours to remove.
+    let _ = fs::remove_file(&temp);
+    let result = write_synced(&temp, bytes)
+        .and_then(|()| match fs::metadata(path) {
+            Ok(m) => fs::set_permissions(&temp, m.permissions()),
+            Err(_) => Ok(()),
+        })
+        .and_then(|()| fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    } else {
+        sync_dir(parent);
+    }
+    result
+}
+
+/// Creates `path` (which must not exist), writes `bytes` and syncs them to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Syncs a directory's entries to disk where the platform allows it; best effort, since a
+/// directory cannot be opened for syncing everywhere.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// The parent directory and final name of `dir`, or a refusal when it has no final name.
+fn names(dir: &Path) -> Result<(PathBuf, OsString), WriteError> {
+    let Some(name) = dir.file_name() else {
+        return Err(WriteError::Refused(format!(
+            "cannot use `{}` as the output directory; name it, e.g. `-o out`",
+            dir.display()
+        )));
+    };
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((parent, name.to_os_string()))
+}
+
+/// `.NAME.KIND-PID`: a hidden sibling of `NAME`.
+fn sibling(name: &std::ffi::OsStr, kind: &str, pid: u32) -> OsString {
+    let mut s = OsString::from(".");
+    s.push(name);
+    s.push(format!(".{kind}-{pid}"));
+    s
+}
+
+fn failed(path: &Path, e: io::Error) -> WriteError {
+    WriteError::Failed(format!("cannot write `{}`: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(tag: &str) -> Scratch {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let p = std::env::temp_dir()
+                .join(format!("posture-cli-test-{}-{tag}-{n}", std::process::id()));
+            let _ = fs::remove_dir_all(&p);
+            fs::create_dir_all(&p).expect("scratch dir");
+            Scratch(p)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile {
+            path: path.to_string(),
+            bytes: text.as_bytes().to_vec(),
+            sources: Vec::new(),
+            applyable: true,
+        }
+    }
+
+    fn build(files: Vec<OutputFile>) -> Vec<OutputFile> {
+        driver::output::assemble(files).files
+    }
+
+    /// Every file and directory below `root`, with file contents.
+    fn snapshot(root: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).expect("read_dir") {
+                let p = e.expect("entry").path();
+                let rel = p.strip_prefix(root).expect("below root").to_path_buf();
+                if p.is_dir() {
+                    out.insert(rel, None);
+                    stack.push(p);
+                } else {
+                    out.insert(rel, Some(fs::read(&p).expect("read")));
+                }
+            }
+        }
+        out
+    }
+
+    /// The names in `parent` other than `keep`: leftovers of a write.
+    fn strays(parent: &Path, keep: &str) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(parent)
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n != keep)
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_a_new_directory_and_replaces_a_previous_build() {
+        let s = Scratch::new("replace");
+        let out = s.0.join("out");
+        let first = build(vec![
+            file("network/a.yaml", "a: 1\n"),
+            file("b.yaml", "b\n"),
+        ]);
+        write_dir(&out, &first, false).expect("first write");
+        assert_eq!(fs::read(out.join("network/a.yaml")).expect("a"), b"a: 1\n");
+        assert_eq!(
+            inspect(&out, false).expect("inspect"),
+            Existing::PreviousBuild
+        );
+
+        let second = build(vec![file("c.yaml", "c\n")]);
+        let w = write_dir(&out, &second, false).expect("second write");
+        assert!(w.leftover.is_none());
+        assert!(!out.join("network").exists(), "old files are gone");
+        assert_eq!(fs::read(out.join("c.yaml")).expect("c"), b"c\n");
+        assert_eq!(strays(&s.0, "out"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_same_output_gives_the_same_bytes() {
+        let s = Scratch::new("same");
+        let files = build(vec![file("x/y.yaml", "y\n")]);
+        write_dir(&s.0.join("one"), &files, false).expect("one");
+        write_dir(&s.0.join("two"), &files, false).expect("two");
+        assert_eq!(snapshot(&s.0.join("one")), snapshot(&s.0.join("two")));
+    }
+
+    #[test]
+    fn a_failure_midway_leaves_dir_byte_identical() {
+        let s = Scratch::new("midway");
+        let out = s.0.join("out");
+        write_dir(&out, &build(vec![file("keep/me.yaml", "old\n")]), false).expect("first");
+        let before = snapshot(&out);
+
+        let next = build(vec![
+            file("a.yaml", "new a\n"),
+            file("m/n.yaml", "new n\n"),
+            file("z.yaml", "new z\n"),
+        ]);
+        let mut count = 0;
+        let err = write_dir_with(&out, &next, false, &mut |step| {
+            if let Step::File(_) = step {
+                count += 1;
+                if count == 3 {
+                    return Err(io::Error::other("disk full (injected)"));
+                }
+            }
+            Ok(())
+        })
+        .expect_err("injected failure");
+        assert!(
+            matches!(err, WriteError::Failed(ref m) if m.contains("injected")),
+            "{err:?}"
+        );
+        assert_eq!(snapshot(&out), before);
+        assert_eq!(
+            strays(&s.0, "out"),
+            Vec::<String>::new(),
+            "temp dir removed"
+        );
+
+        // Failing just before the swap is the same.
+        let err = write_dir_with(&out, &next, false, &mut |step| match step {
+            Step::Swap => Err(io::Error::other("injected")),
+            Step::File(_) => Ok(()),
+        })
+        .expect_err("injected failure");
+        assert!(matches!(err, WriteError::Failed(_)));
+        assert_eq!(snapshot(&out), before);
+        assert_eq!(strays(&s.0, "out"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_failure_on_a_new_dir_leaves_nothing() {
+        let s = Scratch::new("fresh");
+        let out = s.0.join("out");
+        let files = build(vec![file("a.yaml", "a\n")]);
+        let err = write_dir_with(&out, &files, false, &mut |_| Err(io::Error::other("no")));
+        assert!(err.is_err());
+        assert!(!out.exists());
+        assert_eq!(strays(&s.0, "out"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn foreign_directories_are_refused_unless_forced() {
+        let s = Scratch::new("foreign");
+        let out = s.0.join("home");
+        fs::create_dir(&out).expect("mkdir");
+        fs::write(out.join("thesis.tex"), "precious").expect("write");
+        fs::write(out.join(MANIFEST), "{\"name\": \"npm-ish\"}").expect("write");
+        let before = snapshot(&out);
+        let files = build(vec![file("a.yaml", "a\n")]);
+        let err = write_dir(&out, &files, false).expect_err("refused");
+        assert!(
+            matches!(err, WriteError::Refused(ref m) if m.contains("--force")),
+            "{err:?}"
+        );
+        assert_eq!(snapshot(&out), before);
+
+        write_dir(&out, &files, true).expect("forced");
+        assert!(!out.join("thesis.tex").exists());
+        assert_eq!(
+            inspect(&out, false).expect("inspect"),
+            Existing::PreviousBuild
+        );
+    }
+
+    #[test]
+    fn empty_directories_files_and_nameless_paths() {
+        let s = Scratch::new("kinds");
+        let empty = s.0.join("empty");
+        fs::create_dir(&empty).expect("mkdir");
+        assert_eq!(inspect(&empty, false).expect("inspect"), Existing::Empty);
+        assert_eq!(
+            inspect(&s.0.join("missing"), false).expect("inspect"),
+            Existing::Missing
+        );
+        let f = s.0.join("file");
+        fs::write(&f, "x").expect("write");
+        assert!(matches!(inspect(&f, true), Err(WriteError::Refused(_))));
+        for nameless in [".", "..", "/"] {
+            assert!(
+                matches!(
+                    inspect(Path::new(nameless), true),
+                    Err(WriteError::Refused(_))
+                ),
+                "{nameless}"
+            );
+        }
+        #[cfg(unix)]
+        {
+            let link = s.0.join("link");
+            std::os::unix::fs::symlink(&empty, &link).expect("symlink");
+            assert!(matches!(inspect(&link, true), Err(WriteError::Refused(_))));
+        }
+    }
+
+    #[test]
+    fn unsafe_paths_are_refused_before_anything_is_written() {
+        let s = Scratch::new("unsafe");
+        let out = s.0.join("out");
+        let files = vec![file("ok.yaml", "x"), file("../escape.yaml", "x")];
+        let err = write_dir(&out, &files, false).expect_err("refused");
+        assert!(matches!(err, WriteError::Failed(_)));
+        assert!(!out.exists());
+        assert!(!s.0.join("escape.yaml").exists());
+        assert_eq!(strays(&s.0, "out"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn replace_file_keeps_permissions_and_leaves_no_temp() {
+        let s = Scratch::new("replace-file");
+        let p = s.0.join("a.posture");
+        fs::write(&p, "old").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).expect("chmod");
+        }
+        replace_file(&p, b"new").expect("replace");
+        assert_eq!(fs::read(&p).expect("read"), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o640);
+        }
+        assert_eq!(strays(&s.0, "a.posture"), Vec::<String>::new());
+    }
+}
