@@ -409,7 +409,10 @@ fn install(tool: &Tool, dir: &Path, log: &Path) -> Result<(), String> {
             let mut venv = Command::new(&python);
             venv.args(["-m", "venv"]).arg(dir);
             util::run_logged(&mut venv, log).map_err(|e| {
-                format!("`{python} -m venv` failed ({e}); on Debian install python3-venv")
+                format!(
+                    "`{python} -m venv` failed ({e}); set POSTURE_PYTHON to a Python 3 with the venv \
+                     module (a Debian system Python needs the python3-venv package)"
+                )
             })?;
             let mut pip = Command::new(dir.join("bin/python"));
             pip.args([
