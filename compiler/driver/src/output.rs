@@ -53,11 +53,11 @@ struct Kustomization {
 }
 
 /// Builds the output of `posture build` for a checked posture: every emitter's files, then
-/// [`assemble`]. The emitters are not wired in yet, so the output holds only the manifest and
-/// the kustomization.
-pub fn build(checked: &Checked) -> BuildOutput {
-    let _ = checked;
-    assemble(crate::targets::emit_all(checked))
+/// [`assemble`]; and the diagnostics of the proofs over them. When those hold an error, the
+/// output must not be written.
+pub fn build(checked: &Checked) -> (BuildOutput, Vec<diagnostics::Diagnostic>) {
+    let (files, diagnostics) = crate::targets::emit_all(checked);
+    (assemble(files), diagnostics)
 }
 
 /// Adds `kustomization.yaml` and `manifest.json` to the emitters' `files` and sorts the result
@@ -141,45 +141,10 @@ pub fn is_safe_path(path: &str) -> bool {
             .any(|c| c == '\\' || c == ':' || c.is_control())
 }
 
-/// Serializes `value` as one YAML document, with a trailing newline and no `---` marker.
-///
-/// Strings that a YAML 1.1 reader would take for something else are quoted: booleans (`on`,
-/// `off`, `yes`, `no`, `y`, `n`, …), octal-looking numbers (`0755`), nulls, floats and
-/// timestamps, so Kubernetes (whose YAML reader is YAML 1.1) reads them back as strings.
-///
-/// Our output types are structs, sequences, strings, numbers and string-keyed maps, which
-/// always serialize; should one ever fail, the result is a YAML comment naming the error (a
-/// document that reads as empty), never a panic.
-pub fn to_yaml<T: Serialize>(value: &T) -> String {
-    match serde_saphyr::to_string(value) {
-        Ok(mut s) => {
-            if !s.ends_with('\n') {
-                s.push('\n');
-            }
-            s
-        }
-        Err(e) => {
-            let reason: String = e
-                .to_string()
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            format!("# posture could not serialize this document: {reason}\n")
-        }
-    }
-}
+/// The one YAML writer every target uses; see [`emit::to_yaml`].
+pub use emit::to_yaml;
 
-/// Serializes `value` as pretty JSON with a trailing newline. Like [`to_yaml`], it cannot fail
-/// for our types; if it ever does, the result is `null`.
-fn to_json<T: Serialize>(value: &T) -> String {
-    match serde_json::to_string_pretty(value) {
-        Ok(mut s) => {
-            s.push('\n');
-            s
-        }
-        Err(_) => "null\n".to_string(),
-    }
-}
+use emit::to_json;
 
 /// The SHA-256 of `bytes`, lowercase hex.
 fn sha256_hex(bytes: &[u8]) -> String {
