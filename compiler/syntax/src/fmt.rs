@@ -123,7 +123,10 @@ impl<'a> Formatter<'a> {
     /// Keeps one blank line where the source had at least one between the last printed
     /// element and `start`, except right after an opening bracket.
     fn blank_line_since_cursor(&mut self, start: usize) {
-        let at_open = self.out.is_empty() || self.out.ends_with("{\n") || self.out.ends_with("[\n") || self.out.ends_with("\n\n");
+        let at_open = self.out.is_empty()
+            || self.out.ends_with("{\n")
+            || self.out.ends_with("[\n")
+            || self.out.ends_with("\n\n");
         if !at_open && self.cursor < start && self.blank_line_between(self.cursor, start) {
             self.out.push('\n');
         }
@@ -273,21 +276,33 @@ impl<'a> Formatter<'a> {
         })
     }
 
+    /// Prints a list or map on one line when it is empty, or was written on one line, holds no
+    /// comment and fits; returns whether it did.
+    fn try_inline(&mut self, v: &Value, start: usize, end: usize) -> bool {
+        if self.has_comment_in(start, end) {
+            return false;
+        }
+        let empty = matches!(v, Value::List { items, .. } if items.is_empty())
+            || matches!(v, Value::Map { entries, .. } if entries.is_empty());
+        match inline_value(v) {
+            Some(inline)
+                if empty
+                    || (self.same_line(start, end)
+                        && self.current_column() + inline.len() <= WIDTH) =>
+            {
+                self.out.push_str(&inline);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn value(&mut self, v: &'a Value, level: usize) {
         match v {
             Value::List { items, span } => {
                 let (start, end) = (span.start as usize, span.end as usize);
-                if items.is_empty() && !self.has_comment_in(start, end) {
-                    self.out.push_str("[]");
+                if self.try_inline(v, start, end) {
                     return;
-                }
-                if self.same_line(start, end) && !self.has_comment_in(start, end) {
-                    if let Some(inline) = inline_value(v) {
-                        if self.current_column() + inline.len() <= WIDTH {
-                            self.out.push_str(&inline);
-                            return;
-                        }
-                    }
                 }
                 self.out.push_str("[\n");
                 for it in items {
@@ -307,17 +322,8 @@ impl<'a> Formatter<'a> {
             }
             Value::Map { entries, span } => {
                 let (start, end) = (span.start as usize, span.end as usize);
-                if entries.is_empty() && !self.has_comment_in(start, end) {
-                    self.out.push_str("{}");
+                if self.try_inline(v, start, end) {
                     return;
-                }
-                if self.same_line(start, end) && !self.has_comment_in(start, end) {
-                    if let Some(inline) = inline_value(v) {
-                        if self.current_column() + inline.len() <= WIDTH {
-                            self.out.push_str(&inline);
-                            return;
-                        }
-                    }
                 }
                 self.out.push_str("{\n");
                 let refs = entries.iter().map(EntryRef::Attr).collect();

@@ -385,7 +385,11 @@ fn check_item(item: &Item, allowed: &'static [Shape], place: &str, diags: &mut D
     }
 
     // Nested items.
-    let article = if kw.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let article = if kw.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     let inner_place = format!("{article} `{kw}` block");
     for entry in item.entries() {
         if let Entry::Item(child) = entry {
