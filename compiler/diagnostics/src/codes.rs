@@ -36,9 +36,12 @@ macro_rules! declare_codes {
 
 pub mod admission;
 pub mod controls;
+pub mod identity;
 pub mod io;
 pub mod names;
 pub mod network;
+pub mod runtime;
+pub mod secrets;
 pub mod syntax;
 
 /// Every registered code, sorted by id.
@@ -49,6 +52,9 @@ pub fn all() -> Vec<&'static Code> {
         controls::ALL,
         admission::ALL,
         network::ALL,
+        runtime::ALL,
+        identity::ALL,
+        secrets::ALL,
         io::ALL,
     ]
     .concat();
