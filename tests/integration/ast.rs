@@ -16,6 +16,12 @@ pub fn trials(inputs: &[Input]) -> Vec<Trial> {
         .collect()
 }
 
+/// The snapshot file of an input, relative to `tests/snapshots/`.
+pub fn snapshot_file(input: &Input) -> String {
+    let stem = input.path.strip_suffix(".posture").unwrap_or(&input.path);
+    format!("ast/{stem}.snap")
+}
+
 fn run(input: &Input) -> Result<(), Failed> {
     let text = input
         .text

@@ -11,7 +11,9 @@ pub fn trials(inputs: &[Input]) -> Vec<Trial> {
         .filter_map(|input| {
             let text = input.text.as_ref().ok()?.clone();
             let path = input.path.clone();
-            Some(Trial::test(format!("fmt::{path}"), move || run(&path, &text)))
+            Some(Trial::test(format!("fmt::{path}"), move || {
+                run(&path, &text)
+            }))
         })
         .collect()
 }
@@ -22,9 +24,8 @@ fn run(path: &str, text: &str) -> Result<(), Failed> {
         // The `ast` suite reports inputs that do not parse.
         return Err(format!("`{path}` does not parse").into());
     };
-    let once = driver::format_text(FileId(0), text).map_err(|d| {
-        format!("`{path}`: format_text refused a file that parses: {d:?}")
-    })?;
+    let once = driver::format_text(FileId(0), text)
+        .map_err(|d| format!("`{path}`: format_text refused a file that parses: {d:?}"))?;
     let (ast2, diags2) = syntax::parse(FileId(0), &once);
     if !diags2.is_empty() {
         let msgs: Vec<String> = diags2

@@ -29,13 +29,16 @@ pub fn trials() -> Vec<Trial> {
             }
             Ok(())
         }),
-        Trial::test("limits::brackets-in-literals-and-comments-do-not-nest", || {
-            let many = "{[".repeat(200);
-            let text = format!(
-                "system s {{\n  title = \"{many}\"\n  rule = `{many}`\n  // {many}\n}}\n"
-            );
-            clean(&text)
-        }),
+        Trial::test(
+            "limits::brackets-in-literals-and-comments-do-not-nest",
+            || {
+                let many = "{[".repeat(200);
+                let text = format!(
+                    "system s {{\n  title = \"{many}\"\n  rule = `{many}`\n  // {many}\n}}\n"
+                );
+                clean(&text)
+            },
+        ),
         Trial::test("limits::max-depth-constant", || {
             // The book and the P0002 message say 128; keep them honest.
             if syntax::MAX_DEPTH == 128 {

@@ -9,6 +9,7 @@
 //! | `fmt` | the formatter is idempotent and keeps the AST | the same valid inputs |
 //! | `mutation` | seeded mutants of the valid inputs never panic and keep spans in bounds | the same valid inputs |
 //! | `limits` | nesting depth and size limits at and past the edge | generated |
+//! | `snapshots` | no snapshot is left behind by a removed input or case | `tests/snapshots/` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
@@ -16,6 +17,7 @@ mod book;
 mod fmt;
 mod limits;
 mod mutation;
+mod snapshots;
 mod ui;
 
 use std::path::PathBuf;
@@ -58,5 +60,6 @@ fn main() {
     trials.extend(mutation::trials(&inputs));
     trials.extend(limits::trials());
     trials.extend(book::trials());
+    trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -26,11 +26,59 @@ const CHUNKS: usize = 8;
 /// Tokens worth inserting: the punctuation of the grammar, comment and doc starters,
 /// literals at their limits, and characters that are more than one byte long.
 const TOKENS: &[&str] = &[
-    "{", "}", "[", "]", "\"", "`", "=", "->", ":", ",", "///", "//", "\n", "\r\n", "\t", ".",
-    "-", "*", "\\", "\\u{", "\\u{110000}", "\"\\q\"", "2027-02-30", "2028-02-29", "70000", "0",
-    "65535-1", "15m", "4Qi", "-1", "1.5", "99999999999999999999", "true", "allow", "import",
-    "use", "namespace", "network", "identity", "realm", "role", "list", "macro", "bundle",
-    "param", "std.x", "\"./a.posture\"", "a->b", "é", "🦀", "\u{feff}", "\u{202e}", "\0",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    "`",
+    "=",
+    "->",
+    ":",
+    ",",
+    "///",
+    "//",
+    "\n",
+    "\r\n",
+    "\t",
+    ".",
+    "-",
+    "*",
+    "\\",
+    "\\u{",
+    "\\u{110000}",
+    "\"\\q\"",
+    "2027-02-30",
+    "2028-02-29",
+    "70000",
+    "0",
+    "65535-1",
+    "15m",
+    "4Qi",
+    "-1",
+    "1.5",
+    "99999999999999999999",
+    "true",
+    "allow",
+    "import",
+    "use",
+    "namespace",
+    "network",
+    "identity",
+    "realm",
+    "role",
+    "list",
+    "macro",
+    "bundle",
+    "param",
+    "std.x",
+    "\"./a.posture\"",
+    "a->b",
+    "é",
+    "🦀",
+    "\u{feff}",
+    "\u{202e}",
+    "\0",
 ];
 
 pub fn trials(inputs: &[Input]) -> Vec<Trial> {
@@ -48,9 +96,10 @@ pub fn trials(inputs: &[Input]) -> Vec<Trial> {
             })
         })
         .collect();
-    trials.push(Trial::test("mutation::mutants-reach-every-path", move || {
-        mix(&texts)
-    }));
+    trials.push(Trial::test(
+        "mutation::mutants-reach-every-path",
+        move || mix(&texts),
+    ));
     trials
 }
 
@@ -84,7 +133,12 @@ fn mix(texts: &[(String, String)]) -> Result<(), Failed> {
         eprintln!("mutation: {stats}");
     }
     let pct = |k: usize| k * 100 / n;
-    if pct(same) > 5 || pct(not_utf8) < 1 || pct(no_ast) < 20 || pct(errors_with_ast) < 2 || pct(clean) < 5 {
+    if pct(same) > 5
+        || pct(not_utf8) < 1
+        || pct(no_ast) < 20
+        || pct(errors_with_ast) < 2
+        || pct(clean) < 5
+    {
         return Err(format!("the mutants are lopsided: {stats}").into());
     }
     Ok(())
@@ -199,7 +253,8 @@ pub fn check_mutant(bytes: &[u8]) -> Result<(), String> {
         .map_err(|p| format!("driver::check panicked: {}", panic_text(&p)))?;
     if let Ok(checked) = checked {
         let sources = &checked.loaded.sources;
-        tests::spans::check_run(&checked.diagnostics, sources).map_err(|e| format!("check: {e}"))?;
+        tests::spans::check_run(&checked.diagnostics, sources)
+            .map_err(|e| format!("check: {e}"))?;
         let diags: Vec<_> = checked.diagnostics.iter().cloned().collect();
         catch_unwind(AssertUnwindSafe(|| {
             diagnostics::render::human(&diags, sources, false)

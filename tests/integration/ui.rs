@@ -37,7 +37,9 @@ pub fn trials() -> Vec<Trial> {
     let mut trials: Vec<Trial> = discover()
         .into_iter()
         .map(|(name, source)| {
-            Trial::test(format!("ui::{name}"), move || run(load_case(&name, &source)?))
+            Trial::test(format!("ui::{name}"), move || {
+                run(load_case(&name, &source)?)
+            })
         })
         .collect();
     for (name, make) in generated() {
@@ -46,6 +48,20 @@ pub fn trials() -> Vec<Trial> {
         }));
     }
     trials
+}
+
+/// The snapshot file of every ui case, relative to `tests/snapshots/`.
+pub fn snapshot_files() -> Vec<String> {
+    discover()
+        .into_iter()
+        .map(|(name, _)| name)
+        .chain(
+            generated()
+                .into_iter()
+                .map(|(name, _)| format!("generated/{name}")),
+        )
+        .map(|name| format!("ui/{name}.snap"))
+        .collect()
 }
 
 /// The posture files of ui cases that expect no error (warnings are fine), for the AST,
@@ -166,8 +182,8 @@ fn load_case(name: &str, source: &Source) -> Result<Case, Failed> {
         Source::Dir(_) => path.clone(),
     };
     for (display, p) in files {
-        let text = std::fs::read_to_string(&p)
-            .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let text =
+            std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         world.add(prefix.join(&display), bytes_of(&display, &text)?);
         if display.ends_with(".posture") {
             texts.push((display, text));
@@ -184,7 +200,10 @@ fn load_case(name: &str, source: &Source) -> Result<Case, Failed> {
     let expected = if problems.is_empty() {
         Ok(expected)
     } else {
-        Err(format!("malformed annotations:\n  {}", problems.join("\n  ")))
+        Err(format!(
+            "malformed annotations:\n  {}",
+            problems.join("\n  ")
+        ))
     };
     Ok(Case {
         name: name.to_string(),
@@ -224,7 +243,10 @@ fn run(case: Case) -> Result<(), Failed> {
                 .find(|(d, _)| d == file)
                 .map(|(_, t)| t.clone())
         };
-        let mut msg = format!("ui case `{}`: diagnostics differ from the annotations\n", case.name);
+        let mut msg = format!(
+            "ui case `{}`: diagnostics differ from the annotations\n",
+            case.name
+        );
         if !missing.is_empty() {
             msg.push_str("expected but not reported:\n");
             for e in &missing {
@@ -268,7 +290,8 @@ fn snapshot(case: &Case, rendered: &str) {
 }
 
 /// The smallest posture the checker accepts, for generated cases that need a valid neighbour.
-const VALID_HEADER: &str = "system s { title = \"UI case\", impact = low }\ntarget { kubernetes = \"1.33\" }\n";
+const VALID_HEADER: &str =
+    "system s { title = \"UI case\", impact = low }\ntarget { kubernetes = \"1.33\" }\n";
 
 /// A generated case: built on demand (some are large).
 type Make = Box<dyn FnOnce() -> Case + Send>;
@@ -298,7 +321,10 @@ fn generated() -> Vec<(String, Make)> {
     let mut add = |name: &str, make: Make| v.push((name.to_string(), make));
 
     // An empty file beside a valid one: the only finding is the warning.
-    for (name, bytes) in [("empty-file", &b""[..]), ("whitespace-only", &b"  \n\n\t\n"[..])] {
+    for (name, bytes) in [
+        ("empty-file", &b""[..]),
+        ("whitespace-only", &b"  \n\n\t\n"[..]),
+    ] {
         add(
             name,
             Box::new(move || {

@@ -150,7 +150,9 @@ fn expectation(s: &str) -> Result<(Severity, String, String), String> {
         .ok_or_else(|| format!("expected `]: MESSAGE` after the code in `{s}`"))?;
     if !(code.len() == 5 && code.starts_with('P') && code[1..].chars().all(|c| c.is_ascii_digit()))
     {
-        return Err(format!("`{code}` is not a diagnostic code (`P` and four digits)"));
+        return Err(format!(
+            "`{code}` is not a diagnostic code (`P` and four digits)"
+        ));
     }
     let message = rest.trim();
     if message.is_empty() {
@@ -202,7 +204,11 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Expected>, Vec<AnnotationErro
                     let end = column_offset(tstart, tline, last)
                         .ok_or("the carets reach past the end of the line above")?;
                     // The last caret covers one character (or the line break).
-                    let end = end + tline[end - tstart..].chars().next().map_or(1, char::len_utf8);
+                    let end = end
+                        + tline[end - tstart..]
+                            .chars()
+                            .next()
+                            .map_or(1, char::len_utf8);
                     Ok(Expected {
                         file: file.to_string(),
                         loc: Loc::At(start, end),

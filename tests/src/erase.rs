@@ -47,7 +47,13 @@ mod tests {
     fn empty_is_not_absent() {
         let parse = |t: &str| super::ast(&syntax::parse(diagnostics::FileId(0), t).0.unwrap());
         assert_ne!(parse("system a {}\n"), parse("system a\n"));
-        assert_ne!(parse("system a { x = [] }\n"), parse("system a { x = {} }\n"));
-        assert_ne!(parse("system a { x = false }\n"), parse("system a { x = true }\n"));
+        assert_ne!(
+            parse("system a { x = [] }\n"),
+            parse("system a { x = {} }\n")
+        );
+        assert_ne!(
+            parse("system a { x = false }\n"),
+            parse("system a { x = true }\n")
+        );
     }
 }

@@ -10,7 +10,10 @@ pub fn check_span(span: Span, text: &str) -> Result<(), String> {
         return Err(format!("span {s}..{e} is reversed"));
     }
     if e > text.len() {
-        return Err(format!("span {s}..{e} ends past the text ({} bytes)", text.len()));
+        return Err(format!(
+            "span {s}..{e} ends past the text ({} bytes)",
+            text.len()
+        ));
     }
     if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
         return Err(format!("span {s}..{e} splits a character"));
@@ -38,9 +41,12 @@ pub fn check_run<'a>(
 ) -> Result<(), String> {
     for d in diags {
         for span in d.span.iter().chain(d.labels.iter().map(|l| &l.span)) {
-            let file = sources
-                .get(span.file)
-                .ok_or_else(|| format!("[{}] {}: unknown file {:?}", d.code.id, d.message, span.file))?;
+            let file = sources.get(span.file).ok_or_else(|| {
+                format!(
+                    "[{}] {}: unknown file {:?}",
+                    d.code.id, d.message, span.file
+                )
+            })?;
             check_span(*span, &file.text)
                 .map_err(|e| format!("[{}] {} in `{}`: {e}", d.code.id, d.message, file.path))?;
         }
