@@ -345,7 +345,12 @@ impl Cx {
             Diagnostic::spanned(
                 &codes::P1012,
                 s.span,
-                format!("`{}` is not a valid URL", s.value),
+                // A URL with credentials in it is reported without repeating them.
+                if s.value.contains('@') {
+                    "this is not a valid URL".to_string()
+                } else {
+                    format!("`{}` is not a valid URL", s.value)
+                },
             )
             .with_label(why),
         );

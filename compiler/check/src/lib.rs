@@ -85,6 +85,11 @@ pub fn check(
                 }
                 continue;
             }
+            // Secrets never live in posture files: every string of the user's own files is
+            // scanned (`secrets` and `identity` scan theirs while checking, with their context).
+            if !f.stdlib && !matches!(item.keyword.text.as_str(), "secrets" | "identity") {
+                secrets::scan_item(&mut cx, item);
+            }
             by_kw
                 .entry(item.keyword.text.as_str())
                 .or_default()
@@ -112,7 +117,7 @@ pub fn check(
     let controls = system::controls(&mut cx, &get("controls"));
 
     resolve::resolve(&mut cx, &syms);
-    network::check_flows(&mut cx, &net, &namespaces, target.as_ref());
+    network::check_flows(&mut cx, &net, &namespaces, &workloads, target.as_ref());
 
     let has_errors = cx.diags.has_errors();
     let posture = match (system, target) {
