@@ -130,6 +130,10 @@ pub fn write_dir_with(
     let temp = parent.join(sibling(&name, "tmp", pid));
     let aside = parent.join(sibling(&name, "old", pid));
 
+    // `-o a/b/out` creates `a/b` like `mkdir -p`.
+    if !parent.as_os_str().is_empty() {
+        fs::create_dir_all(&parent).map_err(|e| failed(&parent, e))?;
+    }
     // A leftover of an earlier run with the same process id is ours to remove.
     let _ = fs::remove_dir_all(&temp);
     let filled = fs::create_dir(&temp)
