@@ -84,6 +84,7 @@ pub fn valid_files() -> Vec<Input> {
         let base = match &source {
             Source::File(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
             Source::Dir(p) => p.clone(),
+            Source::Stray(_) => continue,
         };
         for (display, text) in case.texts {
             if display.ends_with(".latin1.posture") {
@@ -101,6 +102,8 @@ pub fn valid_files() -> Vec<Input> {
 enum Source {
     File(PathBuf),
     Dir(PathBuf),
+    /// A file where no case can be: its trial fails, so nothing is ignored silently.
+    Stray(PathBuf),
 }
 
 /// `tests/ui/<group>/<case>` entries, sorted by name.
@@ -110,12 +113,16 @@ fn discover() -> Vec<(String, Source)> {
     let Ok(groups) = std::fs::read_dir(&ui) else {
         return out;
     };
+    let documentation = |name: &str| name.ends_with(".md");
     for group in groups.flatten() {
         let gp = group.path();
+        let gname = group.file_name().to_string_lossy().into_owned();
         if !gp.is_dir() {
+            if !documentation(&gname) {
+                out.push((gname, Source::Stray(gp)));
+            }
             continue;
         }
-        let gname = group.file_name().to_string_lossy().into_owned();
         let Ok(entries) = std::fs::read_dir(&gp) else {
             continue;
         };
@@ -126,6 +133,8 @@ fn discover() -> Vec<(String, Source)> {
                 out.push((format!("{gname}/{fname}"), Source::Dir(p)));
             } else if let Some(stem) = fname.strip_suffix(".posture") {
                 out.push((format!("{gname}/{stem}"), Source::File(p)));
+            } else if !documentation(&fname) {
+                out.push((format!("{gname}/{fname}"), Source::Stray(p)));
             }
         }
     }
@@ -159,6 +168,14 @@ fn load_case(name: &str, source: &Source) -> Result<Case, Failed> {
                 vec![(display, p.clone())],
             )
         }
+        Source::Stray(p) => {
+            return Err(format!(
+                "`{}` is not a ui case: cases are `tests/ui/<group>/<case>.posture` files or \
+                 `tests/ui/<group>/<case>/` folders",
+                tests::inputs::relative(&root(), p)
+            )
+            .into());
+        }
         Source::Dir(dir) => {
             let case_dir = dir
                 .file_name()
@@ -178,8 +195,8 @@ fn load_case(name: &str, source: &Source) -> Result<Case, Failed> {
         }
     };
     let prefix = match source {
-        Source::File(_) => PathBuf::new(),
         Source::Dir(_) => path.clone(),
+        _ => PathBuf::new(),
     };
     for (display, p) in files {
         let text =
