@@ -42,7 +42,14 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         return Exit::Failure;
     }
 
-    let output = driver::output::build(&checked);
+    let (output, proofs) = driver::output::build(&checked);
+    diags.extend(proofs);
+    if diags.iter().any(Diagnostic::is_error) {
+        // A proof over the emitted documents failed (e.g. the reachability proof, P4008).
+        ui.report(args.report.format, &diags, &sources, &files, None);
+        ui.note(&format!("nothing written to `{}`", args.out.display()));
+        return Exit::Failure;
+    }
     let mut exit = Exit::Success;
     let mut done = None;
     match write::write_dir(&args.out, &output.files, args.force) {

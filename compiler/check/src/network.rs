@@ -669,17 +669,21 @@ pub(crate) fn mesh(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Option
     })
 }
 
-/// Whole-network checks once everything is resolved: allows into namespaces without default
-/// deny (no effect), duplicate intents, CIDRs overlapping the cluster's own ranges.
+/// Whole-network checks once everything is resolved: duplicate intents (P4004), intents that
+/// another one already covers (P4007), address blocks overlapping the cluster's own ranges
+/// (P4005), intents with no effect because neither side denies by default (P4006), and named
+/// ports used with the wrong protocol (P4003).
 pub(crate) fn check_flows(
     cx: &mut Cx,
     net: &Network,
     namespaces: &BTreeMap<Name, Namespace>,
+    workloads: &BTreeMap<Name, Workload>,
     target: Option<&ir::system::Target>,
 ) {
     let _ = namespaces;
     let mut seen: BTreeMap<(String, String, String, Protocol), Span> = BTreeMap::new();
-    for i in &net.intents {
+    let mut duplicate = vec![false; net.intents.len()];
+    for (n, i) in net.intents.iter().enumerate() {
         let key = (
             format!("{:?}", i.from),
             format!("{:?}", i.to),
@@ -687,6 +691,7 @@ pub(crate) fn check_flows(
             i.protocol,
         );
         if let Some(first) = seen.get(&key) {
+            duplicate[n] = true;
             cx.err(
                 Diagnostic::spanned(
                     &ncodes::P4004,
@@ -699,34 +704,268 @@ pub(crate) fn check_flows(
         } else {
             seen.insert(key, i.meta.span);
         }
-        if let (Peer::Cidr { cidr, .. }, Some(t)) = (&i.to, target) {
-            for r in t.pod_cidrs.iter().chain(&t.service_cidrs) {
-                if cidr.overlaps(r) {
-                    cx.err(
-                        Diagnostic::spanned(&ncodes::P4005, i.meta.span, format!("`{cidr}` overlaps the cluster range `{r}`"))
-                            .with_help("address blocks are for destinations outside the cluster; name a workload or namespace instead")
-                            .with_note("what an ipBlock does to pod and service addresses depends on the CNI"),
-                    );
+        if let Some(t) = target {
+            for side in [&i.from, &i.to] {
+                let Peer::Cidr { cidr, .. } = side else {
+                    continue;
+                };
+                for r in t.pod_cidrs.iter().chain(&t.service_cidrs) {
+                    if cidr.overlaps(r) {
+                        cx.err(
+                            Diagnostic::spanned(&ncodes::P4005, i.meta.span, format!("`{cidr}` overlaps the cluster range `{r}`"))
+                                .with_help("address blocks are for peers outside the cluster; name a workload or namespace instead")
+                                .with_note("what an ipBlock does to pod and service addresses depends on the CNI"),
+                        );
+                    }
+                }
+            }
+        }
+        // A named port resolves by name *and* protocol on the destination's pods.
+        if let Peer::Workload { name } = &i.to {
+            if let Some(w) = workloads.get(name) {
+                for p in &i.ports {
+                    let PortSpec::Named { name: pname, .. } = p else {
+                        continue;
+                    };
+                    if let Some(np) = w.ports.get(pname) {
+                        if np.protocol != i.protocol {
+                            cx.err(
+                                Diagnostic::spanned(
+                                    &ncodes::P4003,
+                                    i.meta.span,
+                                    format!(
+                                        "workload `{}` has no {} port `{pname}`",
+                                        w.name,
+                                        protocol_name(i.protocol)
+                                    ),
+                                )
+                                .with_note(format!(
+                                    "`{pname}` is a {} port; a named port matches by name and protocol",
+                                    protocol_name(np.protocol)
+                                ))
+                                .with_help(format!(
+                                    "say `protocol = {}` on this intent",
+                                    protocol_name(np.protocol).to_lowercase()
+                                )),
+                            );
+                        }
+                    }
                 }
             }
         }
     }
-    // An allow into (or out of) a namespace that is not default-deny in that direction has no
-    // effect: the direction is not isolated.
+
+    let sides = Sides { workloads, target };
+    shadowed(cx, net, &sides, &duplicate);
+
+    // An allow has no effect when no side of it is isolated: the destination's namespace does
+    // not deny ingress and the source's does not deny egress (addresses have no side).
     let denied = |ns: &Name, d: Direction| {
         net.default_deny
             .iter()
             .any(|dd| dd.directions.contains(&d) && dd.namespaces.contains(ns))
     };
     for i in &net.intents {
-        let _ = &i.to;
-        let ns_of = |p: &Peer| -> Option<Name> {
-            match p {
-                Peer::Namespace { name } => Some(name.clone()),
-                _ => None,
-            }
+        let to_ns = sides.namespace(&i.to);
+        let from_ns = sides.namespace(&i.from);
+        if matches!(
+            &i.to,
+            Peer::Workload { .. } | Peer::IngressController | Peer::ClusterDns
+        ) && to_ns.is_none()
+            || matches!(
+                &i.from,
+                Peer::Workload { .. } | Peer::IngressController | Peer::ClusterDns
+            ) && from_ns.is_none()
+        {
+            continue; // an unknown workload, or no target: reported elsewhere
+        }
+        let isolated_in = to_ns
+            .as_ref()
+            .is_some_and(|n| denied(n, Direction::Ingress));
+        let isolated_out = from_ns
+            .as_ref()
+            .is_some_and(|n| denied(n, Direction::Egress));
+        if isolated_in || isolated_out {
+            continue;
+        }
+        let (ns, dir, other) = match (&to_ns, &from_ns) {
+            (Some(t), f) => (t, "ingress", f.as_ref().map(|f| (f, "egress"))),
+            (None, Some(f)) => (f, "egress", None),
+            (None, None) => continue,
         };
-        let _ = ns_of;
-        let _ = denied;
+        let mut d = Diagnostic::spanned(
+            &ncodes::P4006,
+            i.meta.span,
+            format!("`{ns}` is not default-deny for {dir}"),
+        )
+        .with_label("this allow has no effect")
+        .with_help(format!(
+            "add `default_deny = {{ namespaces = [{ns}], directions = [{dir}] }}`"
+        ));
+        if let Some((f, fdir)) = other {
+            d = d.with_note(if f == ns {
+                format!("nor is it default-deny for {fdir}, so this flow is allowed already")
+            } else {
+                format!("nor is `{f}` default-deny for {fdir}, so this flow is allowed already")
+            });
+        } else {
+            d = d.with_note("everything is allowed already in an open direction");
+        }
+        cx.err(d);
+    }
+}
+
+fn protocol_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Tcp => "TCP",
+        Protocol::Udp => "UDP",
+        Protocol::Sctp => "SCTP",
+    }
+}
+
+/// Where the sides of intents live.
+struct Sides<'a> {
+    workloads: &'a BTreeMap<Name, Workload>,
+    target: Option<&'a ir::system::Target>,
+}
+
+impl Sides<'_> {
+    /// The namespace of an in-cluster peer; `None` for address blocks and unknown workloads.
+    fn namespace(&self, p: &Peer) -> Option<Name> {
+        match p {
+            Peer::Workload { name } => self.workloads.get(name).map(|w| w.namespace.clone()),
+            Peer::Namespace { name } => Some(name.clone()),
+            Peer::IngressController => self.target.map(|t| t.ingress_controller.namespace.clone()),
+            Peer::ClusterDns => self.target.map(|t| t.cluster_dns.namespace.clone()),
+            Peer::Cidr { .. } => None,
+        }
+    }
+
+    /// True when every endpoint of `inner` is one of `outer`.
+    fn covers(&self, outer: &Peer, inner: &Peer) -> bool {
+        match (outer, inner) {
+            (a, b) if a == b => true,
+            (Peer::Namespace { name }, b) => {
+                !matches!(b, Peer::Cidr { .. }) && self.namespace(b).as_ref() == Some(name)
+            }
+            (
+                Peer::Cidr {
+                    cidr: oc,
+                    except: oe,
+                },
+                Peer::Cidr {
+                    cidr: ic,
+                    except: ie,
+                },
+            ) => {
+                oc.contains(ic)
+                    && oe.iter().all(|e| {
+                        // Blocks nest or are disjoint: an exception of the outer block that
+                        // reaches into the inner one must be cut out of the inner one too.
+                        !e.overlaps(ic) || (!e.contains(ic) && ie.iter().any(|x| x.contains(e)))
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// The keys under which an intent side can be covered: itself and its namespace.
+    fn keys(&self, p: &Peer) -> Vec<String> {
+        let own = match p {
+            Peer::Cidr { .. } => "cidr".to_string(),
+            other => format!("{other:?}"),
+        };
+        let mut v = vec![own];
+        if !matches!(p, Peer::Namespace { .. } | Peer::Cidr { .. }) {
+            if let Some(ns) = self.namespace(p) {
+                v.push(format!("{:?}", Peer::Namespace { name: ns }));
+            }
+        }
+        v
+    }
+}
+
+/// The inclusive port ranges an intent allows (every port when it names none).
+fn port_ranges(i: &ir::network::Intent) -> Vec<(u16, u16)> {
+    if i.ports.is_empty() {
+        return vec![(1, 65535)];
+    }
+    let mut v: Vec<(u16, u16)> = i
+        .ports
+        .iter()
+        .map(|p| match p {
+            PortSpec::Number { port } | PortSpec::Named { port, .. } => (port.0, port.0),
+            PortSpec::Range { first, last } => (first.0, last.0),
+        })
+        .collect();
+    v.sort_unstable();
+    let mut out: Vec<(u16, u16)> = Vec::with_capacity(v.len());
+    for (a, b) in v {
+        match out.last_mut() {
+            Some(last) if u32::from(a) <= u32::from(last.1) + 1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// P4007: an intent every connection of which another intent allows already. Intents are
+/// indexed by the sides that could cover them (the same peer, or its namespace), so the check
+/// is not quadratic in the number of intents.
+fn shadowed(cx: &mut Cx, net: &Network, sides: &Sides<'_>, duplicate: &[bool]) {
+    let mut index: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (n, i) in net.intents.iter().enumerate() {
+        let own = |p: &Peer| match p {
+            Peer::Cidr { .. } => "cidr".to_string(),
+            other => format!("{other:?}"),
+        };
+        index.entry((own(&i.from), own(&i.to))).or_default().push(n);
+    }
+    let ranges: Vec<Vec<(u16, u16)>> = net.intents.iter().map(port_ranges).collect();
+    let within = |inner: &[(u16, u16)], outer: &[(u16, u16)]| {
+        inner
+            .iter()
+            .all(|&(a, b)| outer.iter().any(|&(c, d)| c <= a && b <= d))
+    };
+    for (j, ij) in net.intents.iter().enumerate() {
+        if duplicate.get(j).copied().unwrap_or(false) {
+            continue;
+        }
+        let mut by: Option<usize> = None;
+        'search: for fk in sides.keys(&ij.from) {
+            for tk in sides.keys(&ij.to) {
+                for &i in index.get(&(fk.clone(), tk)).into_iter().flatten() {
+                    let ii = &net.intents[i];
+                    if i == j
+                        || ii.protocol != ij.protocol
+                        || duplicate.get(i).copied().unwrap_or(false)
+                        || !sides.covers(&ii.from, &ij.from)
+                        || !sides.covers(&ii.to, &ij.to)
+                        || !within(&ranges[j], &ranges[i])
+                    {
+                        continue;
+                    }
+                    // Two intents that cover each other: only the later one is redundant.
+                    let mutual = sides.covers(&ij.from, &ii.from)
+                        && sides.covers(&ij.to, &ii.to)
+                        && within(&ranges[i], &ranges[j]);
+                    if !mutual || i < j {
+                        by = Some(i);
+                        break 'search;
+                    }
+                }
+            }
+        }
+        if let Some(i) = by {
+            cx.err(
+                Diagnostic::spanned(
+                    &ncodes::P4007,
+                    ij.meta.span,
+                    "this intent adds nothing: another one already allows all of it",
+                )
+                .with_secondary(net.intents[i].meta.span, "this one covers it")
+                .with_help("delete it, or narrow the other intent"),
+            );
+        }
     }
 }

@@ -8,6 +8,8 @@
 //!
 //! - [`model`]: the neutral model (namespaces, workloads, policies, exposures, addresses);
 //! - [`load`]: the model from plain Kubernetes YAML or JSON (files, directories, lists);
+//! - [`ir`]: the model from a checked posture, the relation it declares, and the proof's
+//!   comparison;
 //! - [`analysis`]: the reachability analysis over classes of equivalent workloads;
 //! - [`relation`]: the typed connectivity relation and its comparison;
 //! - [`connlist`]: np-guard's `connlist` text format;
@@ -18,6 +20,7 @@
 pub mod analysis;
 pub mod connlist;
 pub mod ip;
+pub mod ir;
 pub mod load;
 pub mod model;
 pub mod ports;
@@ -26,7 +29,7 @@ pub mod selector;
 pub mod synthetic;
 
 pub use analysis::{
-    AnalysisOptions, AnalysisWarning, Connectivity, IngressControllerMode, analyze,
+    AnalysisOptions, AnalysisWarning, ClassIsolation, Connectivity, IngressControllerMode, analyze,
 };
 pub use ip::{Cidr, IpFamily, IpRange, IpSet};
 pub use model::{Cluster, NetworkPolicy, Workload, WorkloadId};

@@ -7,4 +7,6 @@ declare_codes! {
     P4004 "duplicate-intent" Warning "an `allow` repeats an earlier one";
     P4005 "cidr-overlaps-cluster" Warning "an address block overlaps the pod or service range";
     P4006 "allow-without-deny" Warning "an `allow` targets a namespace that is not default-deny in that direction";
+    P4007 "shadowed-intent" Warning "an `allow` adds nothing: another intent already allows all of it";
+    P4008 "reachability-proof-failed" Error "the emitted NetworkPolicies do not allow exactly the declared flows";
 }

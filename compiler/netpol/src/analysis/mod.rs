@@ -76,10 +76,21 @@ pub enum AnalysisWarning {
     },
 }
 
+/// Whether the workloads of a class are isolated, per direction: some policy of their
+/// namespace selects them and lists the direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct ClassIsolation {
+    /// Isolated for ingress.
+    pub ingress: bool,
+    /// Isolated for egress.
+    pub egress: bool,
+}
+
 /// The analysis result, kept per class of equivalent workloads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connectivity {
     classes: Vec<Vec<WorkloadId>>,
+    isolation: Vec<ClassIsolation>,
     pairs: Vec<(u32, u32, ConnSet)>,
     from_ip: Vec<(u32, IpConnMap)>,
     to_ip: Vec<(u32, IpConnMap)>,
@@ -93,6 +104,13 @@ impl Connectivity {
     /// The classes of equivalent workloads, each sorted.
     pub fn classes(&self) -> &[Vec<WorkloadId>] {
         &self.classes
+    }
+
+    /// The isolation of each class, indexed like [`Connectivity::classes`]. Between a class
+    /// that is not egress-isolated and one that is not ingress-isolated everything is allowed:
+    /// a comparison can settle that part by isolation alone, without visiting the pairs.
+    pub fn class_isolation(&self) -> &[ClassIsolation] {
+        &self.isolation
     }
 
     /// Allowed connections between classes: `(source class, destination class, conns)`.
@@ -710,8 +728,15 @@ impl<'a> Analyzer<'a> {
                     .collect()
             })
             .collect();
+        let isolation = (0..n_classes)
+            .map(|c| ClassIsolation {
+                ingress: inbound.get(c).is_some_and(|i| i.isolated),
+                egress: outbound.get(c).is_some_and(|o| o.isolated),
+            })
+            .collect();
         Connectivity {
             classes: class_ids,
+            isolation,
             pairs: pairs.into_iter().map(|((s, d), c)| (s, d, c)).collect(),
             from_ip,
             to_ip,

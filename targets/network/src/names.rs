@@ -1,0 +1,164 @@
+//! Stable, readable NetworkPolicy names: `default-deny-all`, `allow-dns`, an intent's own
+//! `name`, or `allow-<from>-to-<to>[-<ports>][-<protocol>]`; the egress half of an intent adds
+//! `-egress`. Names are unique per namespace: a later clash gets `-2`, `-3`, … in declaration
+//! order, so the same posture always gives the same names.
+
+use ir::network::{Intent, Peer, PortSpec};
+use ir::{Name, Protocol};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The longest object name Kubernetes accepts (a DNS-1123 subdomain).
+const MAX_NAME: usize = 253;
+
+/// Hands out names, unique per namespace.
+#[derive(Debug, Default)]
+pub(crate) struct Namer {
+    used: BTreeMap<Name, BTreeSet<String>>,
+}
+
+impl Namer {
+    /// `base` in `namespace`, or `base-2`, `base-3`, … when taken.
+    pub(crate) fn claim(&mut self, namespace: &Name, base: &str) -> String {
+        let used = self.used.entry(namespace.clone()).or_default();
+        let mut candidate = bounded(base);
+        let mut n = 2u64;
+        while used.contains(&candidate) {
+            candidate = bounded(&format!("{base}-{n}"));
+            n += 1;
+        }
+        used.insert(candidate.clone());
+        candidate
+    }
+}
+
+/// A name cut to [`MAX_NAME`] characters, keeping it unique with a hash of the whole.
+fn bounded(name: &str) -> String {
+    if name.len() <= MAX_NAME {
+        return name.to_string();
+    }
+    // FNV-1a: small, stable across platforms and versions.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let head: String = name.chars().take(MAX_NAME - 9).collect();
+    format!("{}-{h:08x}", head.trim_end_matches('-'))
+}
+
+/// Lowercase letters, digits and single `-`, nothing else; never empty.
+fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_matches('-');
+    if trimmed.is_empty() {
+        "x".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// How a peer reads in a generated name.
+fn peer_part(peer: &Peer) -> String {
+    match peer {
+        Peer::Workload { name } => sanitize(name.as_str()),
+        Peer::Namespace { name } => format!("ns-{}", sanitize(name.as_str())),
+        Peer::IngressController => "ingress-controller".to_string(),
+        Peer::ClusterDns => "cluster-dns".to_string(),
+        Peer::Cidr { cidr, .. } => format!("cidr-{}", sanitize(&cidr.to_string())),
+    }
+}
+
+fn port_part(p: &PortSpec) -> String {
+    match p {
+        PortSpec::Number { port } => port.0.to_string(),
+        PortSpec::Named { name, .. } => sanitize(name.as_str()),
+        PortSpec::Range { first, last } => format!("{}-{}", first.0, last.0),
+    }
+}
+
+/// The name of an intent's policies: its own `name`, or one made from its parts.
+pub(crate) fn intent_base(i: &Intent) -> String {
+    if let Some(n) = &i.name {
+        return n.0.clone();
+    }
+    let mut s = format!("allow-{}-to-{}", peer_part(&i.from), peer_part(&i.to));
+    for p in &i.ports {
+        s.push('-');
+        s.push_str(&port_part(p));
+    }
+    match i.protocol {
+        Protocol::Tcp => {}
+        Protocol::Udp => s.push_str("-udp"),
+        Protocol::Sctp => s.push_str("-sctp"),
+    }
+    s
+}
+
+/// The intent as it reads in the posture, for annotations: `allow portal -> api-gateway:8000`.
+pub(crate) fn describe(i: &Intent) -> String {
+    let peer = |p: &Peer| match p {
+        Peer::Workload { name } => name.0.clone(),
+        Peer::Namespace { name } => format!("namespace.{name}"),
+        Peer::IngressController => "ingress-controller".to_string(),
+        Peer::ClusterDns => "cluster-dns".to_string(),
+        Peer::Cidr { cidr, .. } => cidr.to_string(),
+    };
+    let mut s = format!("allow {} -> {}", peer(&i.from), peer(&i.to));
+    let ports: Vec<String> = i
+        .ports
+        .iter()
+        .map(|p| match p {
+            PortSpec::Number { port } => port.0.to_string(),
+            PortSpec::Named { name, .. } => name.0.clone(),
+            PortSpec::Range { first, last } => format!("{}-{}", first.0, last.0),
+        })
+        .collect();
+    if !ports.is_empty() {
+        s.push(':');
+        s.push_str(&ports.join(","));
+    }
+    if i.protocol != Protocol::Tcp {
+        let proto = match i.protocol {
+            Protocol::Udp => "udp",
+            _ => "sctp",
+        };
+        s.push_str(&format!(" ({proto})"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_keeps_dns_labels() {
+        assert_eq!(sanitize("api-gateway"), "api-gateway");
+        assert_eq!(sanitize("My_Service"), "my-service");
+        assert_eq!(sanitize("10.20.0.0/16"), "10-20-0-0-16");
+        assert_eq!(sanitize("::/0"), "0");
+        assert_eq!(sanitize("--"), "x");
+    }
+
+    #[test]
+    fn clashes_get_numbers_and_long_names_a_hash() {
+        let mut n = Namer::default();
+        let ns = Name("a".into());
+        assert_eq!(n.claim(&ns, "allow-x"), "allow-x");
+        assert_eq!(n.claim(&ns, "allow-x"), "allow-x-2");
+        assert_eq!(n.claim(&ns, "allow-x"), "allow-x-3");
+        assert_eq!(n.claim(&Name("b".into()), "allow-x"), "allow-x");
+        let long = "a".repeat(300);
+        let once = n.claim(&ns, &long);
+        assert_eq!(once.len(), MAX_NAME);
+        assert_ne!(n.claim(&ns, &long), once);
+    }
+}
