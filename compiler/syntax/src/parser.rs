@@ -486,8 +486,8 @@ impl Lower {
                         self.diags.push(
                             Diagnostic::spanned(&codes::P0006, self.span(&p), format!("unknown unit `{u}`"))
                                 .with_label("not a duration or quantity unit")
-                                .with_did_you_mean(u, crate::UNITS.iter().copied())
-                                .with_help("durations: s, m, h, d, w, y; quantities: m, k, M, G, T, Ki, Mi, Gi, Ti, Pi, Ei"),
+                                .with_help(unit_hint(u))
+                                .with_help("durations: s, m, h, d, w, y; quantities: m, k, M, G, T, Ki, Mi, Gi, Ti"),
                         );
                     }
                     unit = Some(u.to_string());
@@ -509,6 +509,30 @@ impl Lower {
             ));
         }
         Number { digits, unit, span }
+    }
+}
+
+/// A "did you mean" for a unit: spelled-out time units map to their letter; anything else
+/// to the closest known unit.
+fn unit_hint(u: &str) -> String {
+    let lower = u.to_ascii_lowercase();
+    let time = [
+        ("sec", "s"),
+        ("min", "m"),
+        ("hour", "h"),
+        ("hr", "h"),
+        ("day", "d"),
+        ("week", "w"),
+        ("wk", "w"),
+        ("year", "y"),
+        ("yr", "y"),
+    ];
+    if let Some((_, unit)) = time.iter().find(|(word, _)| lower.starts_with(word)) {
+        return format!("did you mean `{unit}`?");
+    }
+    match diagnostics::did_you_mean(u, crate::UNITS.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => "units are letters right after the number, e.g. `15m`, `4Gi`".to_string(),
     }
 }
 
@@ -591,6 +615,18 @@ fn syntax_error(file: FileId, text: &str, err: &pest::error::Error<Rule>) -> Dia
     };
     let span = Span::new(file, pos, pos + found.1);
     let mut d = Diagnostic::spanned(&codes::P0001, span, message).with_label("unexpected here");
+    // At the end of the file or at a closing bracket, the real cause is usually a bracket
+    // opened earlier and never closed: point at it.
+    let at = text[pos..].chars().next();
+    if at.is_none() || matches!(at, Some('}' | ']')) {
+        if let Some(open) = unclosed_bracket(text, pos) {
+            let ch = &text[open..open + 1];
+            d = d.with_secondary(
+                Span::new(file, open, open + 1),
+                format!("this `{ch}` is never closed"),
+            );
+        }
+    }
     let line_rest = text[pos..].lines().next().unwrap_or("");
     if line_rest.starts_with("///") {
         d = d.with_help("`///` starts a doc comment, which must stand on its own line before a block; use `//` here");
@@ -626,6 +662,50 @@ fn describe_at(text: &str, pos: usize) -> (String, usize) {
         return ("`` ` ``".to_string(), 1);
     }
     (format!("`{c}`"), c.len_utf8())
+}
+
+/// The innermost bracket opened before `pos` and not closed by then, skipping strings,
+/// backtick expressions and comments; when the text at `pos` closes the wrong kind, that
+/// mismatch is what is reported.
+fn unclosed_bracket(text: &str, pos: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() && i < pos {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'`' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'`' {
+                    i += 1;
+                }
+            }
+            b'{' | b'[' => stack.push(i),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let top = *stack.last()?;
+    match (bytes.get(pos), bytes[top]) {
+        // `}` where a `[` is open: the list was never closed. (A `]` where a `{` is open is
+        // more often a stray `]` than an unclosed block, so it gets no label.)
+        (Some(b'}'), b'[') | (None, _) => Some(top),
+        _ => None,
+    }
 }
 
 /// A diagnostic for an unterminated string or backtick expression that explains `pos`.
