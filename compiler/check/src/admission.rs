@@ -78,8 +78,21 @@ pub(crate) fn admission(
                 continue;
             }
             let Some(declared) = params.get(&name) else {
-                // Unknown bundles were reported by the loader; non-admission bundles are used
-                // in the block they belong to.
+                // Unknown bundles were reported by the loader; a bundle of another block is
+                // an error here (it would silently do nothing).
+                if stdlib::bundle(&name).is_some() {
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1003,
+                            p.span,
+                            format!("`std.{name}` is not an admission bundle"),
+                        )
+                        .with_label("it adds nothing to `admission`")
+                        .with_help(format!(
+                            "use it in the block it belongs to, e.g. `runtime {{ use std.{name} }}`"
+                        )),
+                    );
+                }
                 continue;
             };
             let mut known: Vec<&str> = COMMON_PARAMS.to_vec();

@@ -414,7 +414,9 @@ impl Cx {
         let mut parts = t.split('.');
         let major = parts.next().and_then(|p| p.parse().ok());
         let minor = parts.next().and_then(|p| p.parse().ok());
-        let rest_ok = parts.all(|p| p.parse::<u32>().is_ok());
+        // At most a patch part after `major.minor`.
+        let rest: Vec<&str> = parts.collect();
+        let rest_ok = rest.len() <= 1 && rest.iter().all(|p| p.parse::<u32>().is_ok());
         match (major, minor) {
             (Some(major), Some(minor)) if rest_ok => Some(ir::system::Version { major, minor }),
             _ => {

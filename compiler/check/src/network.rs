@@ -444,9 +444,13 @@ fn intent(
             }
         }
     };
+    // An intent whose port could not be resolved is dropped (its error is reported), so it
+    // is never read as "every port".
+    let errors_before = cx.diags.error_count();
     if let Some(p) = &tr.to.port {
         add_port(cx, p);
     }
+    let port_failed = cx.diags.error_count() > errors_before;
     if let Some(v) = a.get("ports") {
         if let Some(list) = cx.list(v) {
             for p in list {
@@ -484,6 +488,9 @@ fn intent(
         }
     }
     let meta = meta(cx, item, &a);
+    if port_failed {
+        return None;
+    }
     Some(Intent {
         name: name.map(|(n, _)| n),
         from: from?,

@@ -492,7 +492,7 @@ pub(crate) fn exceptions(
                 );
             } else if left <= 30 {
                 cx.err(
-                    Diagnostic::spanned(&codes::P1027, v.span(), format!("exception `{n}` expires in {left} days, on {exp}"))
+                    Diagnostic::spanned(&codes::P1027, v.span(), if left == 0 { format!("exception `{n}` expires today, on {exp}") } else if left == 1 { format!("exception `{n}` expires tomorrow, on {exp}") } else { format!("exception `{n}` expires in {left} days, on {exp}") })
                         .with_severity(Severity::Warning)
                         .with_help("plan the fix, or renew the exception before it expires and the build fails"),
                 );
