@@ -10,6 +10,7 @@
 //! | `mutation` | seeded mutants of the valid inputs never panic and keep spans in bounds | the same valid inputs |
 //! | `limits` | nesting depth and size limits at and past the edge | generated |
 //! | `snapshots` | no snapshot is left behind by a removed input or case | `tests/snapshots/` |
+//! | `network` | the network target: reachability proof and its negative controls, golden files, kubernetes-validate, CRD schemas, nca, YAML 1.1 read-back, checks, reach, scale | `examples/optimal-platform`, `tests/conformance/network/` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
@@ -17,6 +18,7 @@ mod book;
 mod fmt;
 mod limits;
 mod mutation;
+mod network;
 mod snapshots;
 mod ui;
 
@@ -60,6 +62,7 @@ fn main() {
     trials.extend(mutation::trials(&inputs));
     trials.extend(limits::trials());
     trials.extend(book::trials());
+    trials.extend(network::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -1,0 +1,1204 @@
+//! The network target judged by its consumers, on the Optimal Platform and on the postures in
+//! `tests/conformance/network/cases/`:
+//!
+//! - `proof`: the build's reachability proof holds, and fails (P4008) on deliberately widened,
+//!   narrowed or dropped policies (negative controls);
+//! - `golden`: the emitted files, snapshotted in `tests/conformance/network/snapshots/`;
+//! - `kubernetes-validate`: every emitted file with `--strict` for Kubernetes 1.33 and 1.35;
+//!   a policy with an unknown field must fail;
+//! - `crd`: Certificates and PeerAuthentications against the cert-manager and Istio CRD
+//!   schemas vendored in `targets/network/crds/` (`check-jsonschema`), strict on unknown
+//!   fields; broken copies must fail;
+//! - `nca`: network-config-analyzer's `--permits` for every declared flow and `--forbids` for
+//!   every undeclared one, with pod and namespace lists generated from the posture; a widened
+//!   policy must make `--forbids` fail;
+//! - `yaml11`: every emitted file reads the same in PyYAML (YAML 1.1, as Kubernetes reads) as
+//!   in a YAML 1.2 reader;
+//! - `checks`: P4006, P4007 and the named-port protocol check;
+//! - `reach`: the matrix `posture reach` prints;
+//! - `scale`: 10,000 workloads and 50,000 intents through check, emit and proof.
+//!
+//! The external tools come from `cargo xtask tools` (environment variables `POSTURE_TOOL_*`);
+//! a missing tool fails its test.
+
+use crate::root;
+use driver::{Checked, FsWorld, MemWorld};
+use emit::Artifact;
+use libtest_mimic::{Failed, Trial};
+use netpol::ir::Isolation;
+use netpol::{ConnSet, Endpoint, IpFamily, IpRange, WorkloadId};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The postures under test: the example and every conformance case.
+fn postures() -> Vec<(String, PathBuf)> {
+    let root = root();
+    let mut v = vec![(
+        "optimal-platform".to_string(),
+        root.join("examples/optimal-platform"),
+    )];
+    let dir = root.join("tests/conformance/network/cases");
+    for p in tests::inputs::files_under(&dir, ".posture") {
+        let name = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        v.push((name, p));
+    }
+    v
+}
+
+pub fn trials() -> Vec<Trial> {
+    let mut t = Vec::new();
+    for (name, path) in postures() {
+        let p = path.clone();
+        t.push(Trial::test(format!("network::proof/{name}"), move || {
+            proof_holds(&p)
+        }));
+        let (n, p) = (name.clone(), path.clone());
+        t.push(Trial::test(format!("network::golden/{name}"), move || {
+            golden(&n, &p)
+        }));
+        let p = path.clone();
+        t.push(Trial::test(
+            format!("network::kubernetes-validate/{name}"),
+            move || kubernetes_validate(&p),
+        ));
+        let p = path.clone();
+        t.push(Trial::test(format!("network::crd/{name}"), move || {
+            crd(&p)
+        }));
+        let p = path.clone();
+        t.push(Trial::test(format!("network::nca/{name}"), move || {
+            nca(&p, None)
+        }));
+        let p = path.clone();
+        t.push(Trial::test(format!("network::yaml11/{name}"), move || {
+            yaml11(&p)
+        }));
+    }
+    for (name, mutation) in negative_controls() {
+        t.push(Trial::test(
+            format!("network::proof/negative/{name}"),
+            move || proof_fails(name, mutation),
+        ));
+    }
+    t.push(Trial::test("network::nca/negative/widened", || {
+        nca(&example(), Some(widen_port))
+    }));
+    t.push(Trial::test(
+        "network::kubernetes-validate/negative/unknown-field",
+        kubernetes_validate_negative,
+    ));
+    t.push(Trial::test("network::crd/negative", crd_negative));
+    t.push(Trial::test("network::names/optimal-platform", names));
+    for (name, case) in check_cases() {
+        t.push(Trial::test(format!("network::checks/{name}"), move || {
+            check_case(case)
+        }));
+    }
+    t.push(Trial::test("network::reach/optimal-platform", reach));
+    t.push(Trial::test("network::egress-destinations", egress_destinations));
+    t.push(Trial::test("network::scale/10k-workloads-50k-intents", scale));
+    t
+}
+
+fn example() -> PathBuf {
+    root().join("examples/optimal-platform")
+}
+
+fn check(path: &Path) -> Result<Checked, Failed> {
+    let checked = driver::check(&FsWorld, path, &tests::options())
+        .map_err(|d| format!("cannot load `{}`: {}", path.display(), d.message))?;
+    if checked.posture.is_none() {
+        let msgs: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code.id, d.message))
+            .collect();
+        return Err(format!("`{}` does not check:\n{}", path.display(), msgs.join("\n")).into());
+    }
+    Ok(checked)
+}
+
+fn check_text(text: &str) -> Checked {
+    let mut w = MemWorld::new();
+    w.add("/case/main.posture", text.as_bytes().to_vec());
+    match driver::check(&w, Path::new("/case/main.posture"), &tests::options()) {
+        Ok(c) => c,
+        Err(d) => panic!("in-memory posture does not load: {}", d.message),
+    }
+}
+
+fn posture(c: &Checked) -> Result<&ir::Posture, Failed> {
+    c.posture.as_ref().ok_or_else(|| "no posture".into())
+}
+
+/// The tool an environment variable points to; its absence fails the test.
+fn tool(var: &str) -> Result<PathBuf, Failed> {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
+        _ => Err(format!(
+            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
+             with `set -a; eval \"$(cargo xtask tools)\"; set +a`"
+        )
+        .into()),
+    }
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> Result<PathBuf, Failed> {
+    let dir = std::env::temp_dir().join(format!(
+        "posture-network-{}-{}",
+        std::process::id(),
+        name.replace('/', "-")
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn write(dir: &Path, artifacts: &[Artifact]) -> Result<Vec<PathBuf>, Failed> {
+    let mut out = Vec::new();
+    for a in artifacts {
+        let p = dir.join(&a.path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&p, &a.bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+        out.push(p);
+    }
+    Ok(out)
+}
+
+fn run(cmd: &mut Command) -> Result<(bool, String), Failed> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((out.status.success(), text))
+}
+
+fn yaml(a: &Artifact) -> Result<Value, Failed> {
+    serde_saphyr::from_slice(&a.bytes).map_err(|e| format!("{}: {e}", a.path).into())
+}
+
+fn to_artifact(path: &str, value: &Value, from: &Artifact) -> Artifact {
+    Artifact {
+        path: path.to_string(),
+        bytes: emit::to_yaml(value).into_bytes(),
+        origins: from.origins.clone(),
+        applyable: true,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The proof
+
+fn proof_holds(path: &Path) -> Result<(), Failed> {
+    let checked = check(path)?;
+    let p = posture(&checked)?;
+    let artifacts = ::network::emit(p);
+    let diags = ::network::proof::prove(p, &artifacts);
+    if !diags.is_empty() {
+        let text: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{}: {} {:?}", d.code.id, d.message, d.notes))
+            .collect();
+        return Err(format!("the proof fails:\n{}", text.join("\n")).into());
+    }
+    // The build runs it too, and writes only when it holds.
+    let (_, build_diags) = driver::output::build(&checked);
+    if build_diags.iter().any(|d| d.is_error()) {
+        return Err("driver::output::build reports errors".into());
+    }
+    Ok(())
+}
+
+type Mutation = fn(Vec<Artifact>) -> Result<Vec<Artifact>, Failed>;
+
+fn find<'a>(artifacts: &'a [Artifact], path: &str) -> Result<&'a Artifact, Failed> {
+    artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .ok_or_else(|| format!("no emitted file `{path}`").into())
+}
+
+fn replace(mut artifacts: Vec<Artifact>, path: &str, new: Artifact) -> Vec<Artifact> {
+    for a in &mut artifacts {
+        if a.path == path {
+            *a = new.clone();
+        }
+    }
+    artifacts
+}
+
+const IC_PORTAL: &str = "network/policies/optimal-system/allow-ingress-controller-to-portal-http.yaml";
+
+/// Widened: the ingress controller may reach the portal on every port, not just `http`.
+fn widen_port(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
+    let a = find(&artifacts, IC_PORTAL)?;
+    let mut v = yaml(a)?;
+    let rule = &mut v["spec"]["ingress"][0];
+    rule.as_object_mut()
+        .ok_or("no ingress rule")?
+        .remove("ports");
+    let new = to_artifact(IC_PORTAL, &v, a);
+    Ok(replace(artifacts, IC_PORTAL, new))
+}
+
+/// Widened: the policy selects every pod of the namespace (its podSelector lost its labels).
+fn widen_selector(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
+    let a = find(&artifacts, IC_PORTAL)?;
+    let mut v = yaml(a)?;
+    v["spec"]["podSelector"] = json!({});
+    let new = to_artifact(IC_PORTAL, &v, a);
+    Ok(replace(artifacts, IC_PORTAL, new))
+}
+
+/// Narrowed: the seed's allow-portal-to-api names the wrong port.
+fn narrow_port(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
+    let path = "network/policies/optimal-system/allow-portal-to-api.yaml";
+    let a = find(&artifacts, path)?;
+    let mut v = yaml(a)?;
+    v["spec"]["ingress"][0]["ports"][0]["port"] = json!(8001);
+    let new = to_artifact(path, &v, a);
+    Ok(replace(artifacts, path, new))
+}
+
+/// Dropped: the egress half of a flow to an address block.
+fn drop_egress(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
+    let path =
+        "network/policies/optimal-system/allow-api-gateway-to-cidr-10-20-0-0-16-443-egress.yaml";
+    find(&artifacts, path)?;
+    Ok(artifacts.into_iter().filter(|a| a.path != path).collect())
+}
+
+/// Dropped: the default deny of a namespace (a pod no allow selects is then open).
+fn drop_default_deny(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
+    let path = "network/policies/optimal-system/default-deny-all.yaml";
+    find(&artifacts, path)?;
+    Ok(artifacts.into_iter().filter(|a| a.path != path).collect())
+}
+
+/// Widened address block: `10.20.0.0/16` became `10.0.0.0/8`.
+fn widen_cidr(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
+    let path =
+        "network/policies/optimal-system/allow-api-gateway-to-cidr-10-20-0-0-16-443-egress.yaml";
+    let a = find(&artifacts, path)?;
+    let mut v = yaml(a)?;
+    v["spec"]["egress"][0]["to"][0]["ipBlock"]["cidr"] = json!("10.0.0.0/8");
+    let new = to_artifact(path, &v, a);
+    Ok(replace(artifacts, path, new))
+}
+
+fn negative_controls() -> Vec<(&'static str, Mutation)> {
+    vec![
+        ("widened-port", widen_port),
+        ("widened-pod-selector", widen_selector),
+        ("narrowed-port", narrow_port),
+        ("dropped-egress-half", drop_egress),
+        ("dropped-default-deny", drop_default_deny),
+        ("widened-cidr", widen_cidr),
+    ]
+}
+
+/// The expected notes of each negative control: what the proof must say.
+fn expected_notes(name: &str) -> &'static [&'static str] {
+    match name {
+        "widened-port" => &[
+            "extra: ingress-nginx/ingress-controller => optimal-system/portal : SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535",
+        ],
+        "widened-pod-selector" => &[
+            "extra: ingress-nginx/ingress-controller => optimal-system/api-gateway : TCP 8000",
+        ],
+        // The portal's egress still names 8000 only: 8001 stays closed.
+        "narrowed-port" => &["missing: optimal-system/portal => optimal-system/api-gateway : TCP 8000"],
+        "dropped-egress-half" => &["missing: optimal-system/api-gateway => 10.20.0.0/16 : TCP 443"],
+        // The scanner is the one pod of optimal-system no other policy isolates for ingress.
+        "dropped-default-deny" => &["affected: `scanner`"],
+        "widened-cidr" => &[
+            "extra: optimal-system/api-gateway => 10.0.0.0/12, 10.16.0.0/14 : TCP 443",
+            "extra: optimal-system/api-gateway => 10.21.0.0/16, 10.22.0.0/15, 10.24.0.0/13, 10.32.0.0/11, 10.64.0.0/10, 10.128.0.0/9 : TCP 443",
+        ],
+        _ => &[],
+    }
+}
+
+fn proof_fails(name: &str, mutation: Mutation) -> Result<(), Failed> {
+    let checked = check(&example())?;
+    let p = posture(&checked)?;
+    let artifacts = mutation(::network::emit(p))?;
+    let diags = ::network::proof::prove(p, &artifacts);
+    if !diags.iter().any(|d| d.is_error() && d.code.id == "P4008") {
+        return Err("the proof holds on a deliberately broken policy".into());
+    }
+    let notes: Vec<&String> = diags.iter().flat_map(|d| &d.notes).collect();
+    for want in expected_notes(name) {
+        if !notes.iter().any(|n| n.as_str() == *want) {
+            return Err(format!("the proof does not say `{want}`; it says:\n{notes:#?}").into());
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Golden files
+
+fn golden(name: &str, path: &Path) -> Result<(), Failed> {
+    let checked = check(path)?;
+    let p = posture(&checked)?;
+    let mut artifacts = ::network::emit(p);
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut text = String::new();
+    for a in &artifacts {
+        text.push_str(&format!("# {}\n", a.path));
+        text.push_str(&String::from_utf8_lossy(&a.bytes));
+        text.push('\n');
+    }
+    let result = std::panic::catch_unwind(|| {
+        insta::with_settings!({
+            snapshot_path => root().join("tests/conformance/network/snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(name.to_string(), text);
+        });
+    });
+    result.map_err(|_| format!("the emitted files of `{name}` changed: review with `cargo insta review`").into())
+}
+
+// ---------------------------------------------------------------------------------------
+// kubernetes-validate
+
+fn kubernetes_validate(path: &Path) -> Result<(), Failed> {
+    let kv = tool("POSTURE_TOOL_KUBERNETES_VALIDATE")?;
+    let checked = check(path)?;
+    let p = posture(&checked)?;
+    let artifacts = ::network::emit(p);
+    let dir = scratch(&format!("kv-{}", path.display()))?;
+    let files = write(&dir, &artifacts)?;
+    for version in ["1.33.0", "1.35.0"] {
+        let (ok, out) = run(Command::new(&kv).args(["--strict", "-k", version]).args(&files))?;
+        if !ok || out.contains("ERROR") {
+            return Err(format!("kubernetes-validate {version} rejects the output:\n{out}").into());
+        }
+        // Built-in kinds must have been validated, not merely passed over.
+        for (a, f) in artifacts.iter().zip(&files) {
+            let kind = yaml(a)?["kind"].as_str().unwrap_or_default().to_string();
+            let builtin = matches!(kind.as_str(), "NetworkPolicy" | "Ingress");
+            let line = out
+                .lines()
+                .find(|l| l.contains(&f.display().to_string()))
+                .unwrap_or_default();
+            if builtin && !line.contains("passed") {
+                return Err(format!("{} was not validated by {version}: {line}", a.path).into());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn kubernetes_validate_negative() -> Result<(), Failed> {
+    let kv = tool("POSTURE_TOOL_KUBERNETES_VALIDATE")?;
+    let checked = check(&example())?;
+    let p = posture(&checked)?;
+    let artifacts = ::network::emit(p);
+    let a = find(&artifacts, IC_PORTAL)?;
+    let mut v = yaml(a)?;
+    v["spec"]["ingress"][0]["ports"][0]["portName"] = json!("http");
+    let broken = to_artifact(IC_PORTAL, &v, a);
+    let dir = scratch("kv-negative")?;
+    let files = write(&dir, &[broken])?;
+    for version in ["1.33.0", "1.35.0"] {
+        let (ok, out) = run(Command::new(&kv).args(["--strict", "-k", version]).args(&files))?;
+        if ok {
+            return Err(format!("kubernetes-validate {version} accepts an unknown field:\n{out}").into());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// CRD schemas
+
+/// The `openAPIV3Schema` of version `version` of a vendored CRD, made strict: every object
+/// schema that lists properties and says nothing about others rejects unknown fields, and the
+/// root admits `apiVersion`, `kind` and `metadata`.
+fn crd_schema(file: &str, version: &str, api_version: &str, kind: &str) -> Result<Value, Failed> {
+    let path = root().join("targets/network/crds").join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let crd: Value = serde_saphyr::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+    let versions = crd["spec"]["versions"].as_array().ok_or("no versions")?;
+    let v = versions
+        .iter()
+        .find(|v| v["name"] == version)
+        .ok_or_else(|| format!("{file} has no version {version}"))?;
+    let mut schema = v["schema"]["openAPIV3Schema"].clone();
+    fn strict(s: &mut Value) {
+        if let Some(o) = s.as_object_mut() {
+            let open = o.contains_key("additionalProperties")
+                || o.contains_key("x-kubernetes-preserve-unknown-fields");
+            if o.contains_key("properties") && !open {
+                o.insert("additionalProperties".into(), json!(false));
+            }
+            for (_, child) in o.iter_mut() {
+                strict(child);
+            }
+        } else if let Some(a) = s.as_array_mut() {
+            a.iter_mut().for_each(strict);
+        }
+    }
+    strict(&mut schema);
+    let props = schema["properties"]
+        .as_object_mut()
+        .ok_or("the schema has no properties")?;
+    props.insert("apiVersion".into(), json!({ "const": api_version }));
+    props.insert("kind".into(), json!({ "const": kind }));
+    props.insert("metadata".into(), json!({ "type": "object" }));
+    schema["required"] = json!(["apiVersion", "kind", "metadata", "spec"]);
+    schema["$schema"] = json!("http://json-schema.org/draft-04/schema#");
+    Ok(schema)
+}
+
+struct CrdKind {
+    kind: &'static str,
+    api_version: &'static str,
+    file: &'static str,
+    version: &'static str,
+}
+
+const CRDS: [CrdKind; 2] = [
+    CrdKind {
+        kind: "Certificate",
+        api_version: "cert-manager.io/v1",
+        file: "cert-manager.io_certificates.yaml",
+        version: "v1",
+    },
+    CrdKind {
+        kind: "PeerAuthentication",
+        api_version: "security.istio.io/v1",
+        file: "security.istio.io_peerauthentications.yaml",
+        version: "v1",
+    },
+];
+
+/// Runs check-jsonschema on `docs` (each `(name, value)`) against the CRD of `k`; `Ok(ok)`.
+fn check_crd(k: &CrdKind, docs: &[(String, Value)], dir: &Path) -> Result<(bool, String), Failed> {
+    let cj = tool("POSTURE_TOOL_CHECK_JSONSCHEMA")?;
+    let schema = crd_schema(k.file, k.version, k.api_version, k.kind)?;
+    let schema_path = dir.join(format!("{}.schema.json", k.kind));
+    std::fs::write(&schema_path, serde_json::to_vec(&schema).unwrap_or_default())
+        .map_err(|e| format!("{e}"))?;
+    let mut files = Vec::new();
+    for (i, (_, v)) in docs.iter().enumerate() {
+        let f = dir.join(format!("{}-{i}.json", k.kind));
+        std::fs::write(&f, serde_json::to_vec(v).unwrap_or_default()).map_err(|e| format!("{e}"))?;
+        files.push(f);
+    }
+    run(Command::new(cj).arg("--schemafile").arg(&schema_path).args(&files))
+}
+
+fn emitted_of_kind(artifacts: &[Artifact], kind: &str) -> Result<Vec<(String, Value)>, Failed> {
+    let mut out = Vec::new();
+    for a in artifacts {
+        let v = yaml(a)?;
+        if v["kind"] == kind {
+            out.push((a.path.clone(), v));
+        }
+    }
+    Ok(out)
+}
+
+fn crd(path: &Path) -> Result<(), Failed> {
+    let checked = check(path)?;
+    let p = posture(&checked)?;
+    let artifacts = ::network::emit(p);
+    let dir = scratch(&format!("crd-{}", path.display()))?;
+    for k in &CRDS {
+        let docs = emitted_of_kind(&artifacts, k.kind)?;
+        let expected = match k.kind {
+            "Certificate" => p.ingresses.len(),
+            _ => p.mesh.as_ref().map(|m| ::network::tls::meshed_namespaces(p, m).len()).unwrap_or(0),
+        };
+        if docs.len() != expected {
+            return Err(format!("{} {}s emitted, {expected} expected", docs.len(), k.kind).into());
+        }
+        if docs.is_empty() {
+            continue;
+        }
+        let (ok, out) = check_crd(k, &docs, &dir)?;
+        if !ok {
+            return Err(format!("{} documents do not match the CRD schema:\n{out}", k.kind).into());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn crd_negative() -> Result<(), Failed> {
+    let checked = check(&example())?;
+    let p = posture(&checked)?;
+    let artifacts = ::network::emit(p);
+    let dir = scratch("crd-negative")?;
+    let mut cert = emitted_of_kind(&artifacts, "Certificate")?
+        .into_iter()
+        .next()
+        .ok_or("no Certificate")?;
+    let mut pa = emitted_of_kind(&artifacts, "PeerAuthentication")?
+        .into_iter()
+        .next()
+        .ok_or("no PeerAuthentication")?;
+    let mut broken: Vec<(&CrdKind, Value)> = Vec::new();
+    // An unknown field, a wrong type, a value outside an enum, a missing required field.
+    let mut c1 = cert.1.clone();
+    c1["spec"]["issuer"] = json!("corp-ca");
+    broken.push((&CRDS[0], c1));
+    let mut c2 = cert.1.clone();
+    c2["spec"]["dnsNames"] = json!("portal.optimal.io");
+    broken.push((&CRDS[0], c2));
+    if let Some(spec) = cert.1["spec"].as_object_mut() {
+        spec.remove("issuerRef");
+    }
+    broken.push((&CRDS[0], cert.1.clone()));
+    pa.1["spec"]["mtls"]["mode"] = json!("STRICTER");
+    broken.push((&CRDS[1], pa.1.clone()));
+    let mut p2 = pa.1.clone();
+    p2["spec"]["mtls"] = json!({ "mode": "STRICT", "level": 2 });
+    broken.push((&CRDS[1], p2));
+    for (i, (k, v)) in broken.into_iter().enumerate() {
+        let (ok, out) = check_crd(k, &[(format!("broken-{i}"), v)], &dir)?;
+        if ok {
+            return Err(format!("broken {} #{i} passes the CRD schema:\n{out}", k.kind).into());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// nca
+
+fn labels_json(l: &ir::Labels) -> Value {
+    Value::Object(
+        l.iter()
+            .map(|(k, v)| (k.0.clone(), Value::String(v.0.clone())))
+            .collect(),
+    )
+}
+
+/// Pods and namespaces of the posture: one pod per workload and built-in peer.
+fn pod_and_ns_lists(p: &ir::Posture) -> (Value, Value) {
+    let mut pods = Vec::new();
+    let mut namespaces: BTreeMap<String, Value> = BTreeMap::new();
+    for ns in p.namespaces.values() {
+        let mut l = labels_json(&ns.labels);
+        l["kubernetes.io/metadata.name"] = json!(ns.name.0);
+        namespaces.insert(ns.name.0.clone(), l);
+    }
+    let mut pod = |name: &str, ns: &str, labels: Value, ports: Vec<Value>| {
+        pods.push(json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": { "name": name, "namespace": ns, "labels": labels },
+            "spec": { "containers": [{ "name": "main", "image": "example", "ports": ports }] },
+        }));
+    };
+    for w in p.workloads.values() {
+        let ports = w
+            .ports
+            .iter()
+            .map(|(n, np)| {
+                json!({ "name": n.0, "containerPort": np.port.0, "protocol": match np.protocol {
+                    ir::Protocol::Tcp => "TCP", ir::Protocol::Udp => "UDP", ir::Protocol::Sctp => "SCTP" } })
+            })
+            .collect();
+        pod(w.name.as_str(), w.namespace.as_str(), labels_json(&w.selector), ports);
+    }
+    for (name, b) in [
+        (netpol::ir::INGRESS_CONTROLLER, &p.target.ingress_controller),
+        (netpol::ir::CLUSTER_DNS, &p.target.cluster_dns),
+    ] {
+        pod(name, b.namespace.as_str(), labels_json(&b.selector), Vec::new());
+        namespaces
+            .entry(b.namespace.0.clone())
+            .or_insert_with(|| json!({ "kubernetes.io/metadata.name": b.namespace.0 }));
+    }
+    let ns_items: Vec<Value> = namespaces
+        .into_iter()
+        .map(|(n, l)| json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": n, "labels": l } }))
+        .collect();
+    (
+        json!({ "apiVersion": "v1", "kind": "PodList", "items": pods }),
+        json!({ "apiVersion": "v1", "kind": "NamespaceList", "items": ns_items }),
+    )
+}
+
+/// `ports` entries for a connection set (port ranges with `endPort`).
+fn ports_json(c: &ConnSet) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (proto, set) in c.iter() {
+        if set.is_all() {
+            out.push(json!({ "protocol": proto.as_str() }));
+            continue;
+        }
+        for &(a, b) in set.ranges() {
+            out.push(if a == b {
+                json!({ "protocol": proto.as_str(), "port": a })
+            } else {
+                json!({ "protocol": proto.as_str(), "port": a, "endPort": b })
+            });
+        }
+    }
+    out
+}
+
+/// The CIDR blocks a range is made of.
+fn cidrs(r: &IpRange) -> Vec<String> {
+    ::network::proof::range_cidrs(r)
+}
+
+struct Spec {
+    /// Ingress spec policies at destinations (pod and address sources).
+    ingress: Vec<Value>,
+    /// Egress spec policies at sources (address destinations).
+    egress: Vec<Value>,
+}
+
+/// Spec policies describing, per pair where one side is isolated, either the declared
+/// connections (`complement = false`) or every other connection (`complement = true`).
+fn spec(p: &ir::Posture, complement: bool) -> Result<Spec, Failed> {
+    let cluster = netpol::ir::cluster(p);
+    let declared = netpol::ir::declared(p);
+    let labels = |w: &WorkloadId| -> Value {
+        cluster
+            .workloads
+            .get(w)
+            .map(|wl| Value::Object(wl.labels.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()))
+            .unwrap_or(json!({}))
+    };
+    let iso = |w: &WorkloadId| declared.isolation.get(w).copied().unwrap_or(Isolation::default());
+    let peer = |w: &WorkloadId| {
+        json!({
+            "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": w.namespace.as_str() } },
+            "podSelector": { "matchLabels": labels(w) },
+        })
+    };
+    let policy = |n: usize, at: &WorkloadId, dir: &str, rules: Vec<Value>| {
+        let mut v = json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": { "name": format!("spec-{n}"), "namespace": at.namespace.as_str() },
+            "spec": { "podSelector": { "matchLabels": labels(at) }, "policyTypes": [dir] },
+        });
+        v["spec"][dir.to_lowercase()] = Value::Array(rules);
+        v
+    };
+    let ids: Vec<&WorkloadId> = cluster.workloads.keys().collect();
+    let all = ConnSet::all();
+    let rel = &declared.relation;
+    let mut ingress = Vec::new();
+    let mut egress = Vec::new();
+    let universe = IpFamily::V4.universe();
+    for d in &ids {
+        let mut rules = Vec::new();
+        for s in &ids {
+            if s == d || !(iso(s).egress || iso(d).ingress) {
+                continue; // self-connections are not nca's business; open pairs allow all
+            }
+            let want = rel.between(&Endpoint::Workload((*s).clone()), &Endpoint::Workload((*d).clone()));
+            let conns = if complement { all.subtract(&want) } else { want };
+            if !conns.is_empty() {
+                rules.push(json!({ "from": [peer(s)], "ports": ports_json(&conns) }));
+            }
+        }
+        if iso(d).ingress {
+            for (r, conns) in ip_pieces(rel.from_addresses(&Endpoint::Workload((*d).clone())), universe, complement) {
+                rules.push(json!({ "from": cidrs(&r).iter().map(|c| json!({ "ipBlock": { "cidr": c } })).collect::<Vec<_>>(), "ports": ports_json(&conns) }));
+            }
+        }
+        if !rules.is_empty() {
+            ingress.push(policy(ingress.len(), d, "Ingress", rules));
+        }
+        if iso(d).egress {
+            let mut rules = Vec::new();
+            for (r, conns) in ip_pieces(rel.to_addresses(&Endpoint::Workload((*d).clone())), universe, complement) {
+                rules.push(json!({ "to": cidrs(&r).iter().map(|c| json!({ "ipBlock": { "cidr": c } })).collect::<Vec<_>>(), "ports": ports_json(&conns) }));
+            }
+            if !rules.is_empty() {
+                egress.push(policy(egress.len(), d, "Egress", rules));
+            }
+        }
+    }
+    Ok(Spec { ingress, egress })
+}
+
+/// The declared address map cut into pieces over the IPv4 space, each with the declared
+/// connections or their complement.
+fn ip_pieces(
+    map: Option<&netpol::relation::IpConnMap>,
+    universe: IpRange,
+    complement: bool,
+) -> Vec<(IpRange, ConnSet)> {
+    let segments: Vec<(IpRange, ConnSet)> = map
+        .map(|m| m.segments().iter().filter(|(r, _)| r.family() == IpFamily::V4).cloned().collect())
+        .unwrap_or_default();
+    if !complement {
+        return segments;
+    }
+    let mut out = Vec::new();
+    let mut next = universe.start();
+    for (r, c) in &segments {
+        if r.start() > next {
+            if let Some(gap) = IpRange::new(IpFamily::V4, next, r.start() - 1) {
+                out.push((gap, ConnSet::all()));
+            }
+        }
+        let rest = ConnSet::all().subtract(c);
+        if !rest.is_empty() {
+            out.push((*r, rest));
+        }
+        next = r.end().saturating_add(1);
+    }
+    if next <= universe.end() {
+        if let Some(tail) = IpRange::new(IpFamily::V4, next, universe.end()) {
+            out.push((tail, ConnSet::all()));
+        }
+    }
+    out
+}
+
+fn write_json_files(dir: &Path, docs: &[Value]) -> Result<(), Failed> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{e}"))?;
+    for (i, d) in docs.iter().enumerate() {
+        std::fs::write(dir.join(format!("{i:04}.yaml")), serde_json::to_vec_pretty(d).unwrap_or_default())
+            .map_err(|e| format!("{e}"))?;
+    }
+    Ok(())
+}
+
+/// `--permits` for the declared flows and `--forbids` for every other flow where one side is
+/// isolated; with a mutation, `--forbids` must fail instead.
+fn nca(path: &Path, mutation: Option<Mutation>) -> Result<(), Failed> {
+    let nca = tool("POSTURE_TOOL_NCA")?;
+    let checked = check(path)?;
+    let p = posture(&checked)?;
+    let mut artifacts = ::network::emit(p);
+    if let Some(m) = mutation {
+        artifacts = m(artifacts)?;
+    }
+    let policies: Vec<Artifact> = artifacts
+        .into_iter()
+        .filter(|a| a.path.starts_with(::network::POLICIES_DIR))
+        .collect();
+    let dir = scratch(&format!("nca-{}-{}", path.display(), mutation.is_some()))?;
+    write(&dir.join("emitted"), &policies)?;
+    let (pods, nss) = pod_and_ns_lists(p);
+    std::fs::write(dir.join("pods.yaml"), serde_json::to_vec_pretty(&pods).unwrap_or_default())
+        .map_err(|e| format!("{e}"))?;
+    std::fs::write(dir.join("ns.yaml"), serde_json::to_vec_pretty(&nss).unwrap_or_default())
+        .map_err(|e| format!("{e}"))?;
+    let base = dir.join("emitted").join("network/policies");
+    let query = |flag: &str, spec_dir: &Path| -> Result<(bool, String), Failed> {
+        run(Command::new(&nca)
+            .arg(flag)
+            .arg(spec_dir)
+            .arg("--base_np_list")
+            .arg(&base)
+            .arg("--pod_list")
+            .arg(dir.join("pods.yaml"))
+            .arg("--ns_list")
+            .arg(dir.join("ns.yaml")))
+    };
+    let mut forbids_failed = false;
+    for (flag, complement) in [("--permits", false), ("--forbids", true)] {
+        let s = spec(p, complement)?;
+        for (side, docs) in [("ingress", &s.ingress), ("egress", &s.egress)] {
+            if docs.is_empty() {
+                continue;
+            }
+            let spec_dir = dir.join(format!("{}-{side}", &flag[2..]));
+            write_json_files(&spec_dir, docs)?;
+            let (ok, out) = query(flag, &spec_dir)?;
+            match (mutation.is_some(), flag, ok) {
+                (_, "--permits", false) | (false, "--forbids", false) => {
+                    return Err(format!("nca {flag} ({side}) fails:\n{out}").into());
+                }
+                (true, "--forbids", false) => forbids_failed = true,
+                _ => {}
+            }
+        }
+    }
+    if mutation.is_some() && !forbids_failed {
+        return Err("nca --forbids accepts a deliberately widened policy".into());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// YAML 1.1 read-back
+
+fn yaml11(path: &Path) -> Result<(), Failed> {
+    let python = tool("POSTURE_TOOL_PYTHON_K8S")?;
+    let checked = check(path)?;
+    let p = posture(&checked)?;
+    let artifacts = ::network::emit(p);
+    let dir = scratch(&format!("yaml11-{}", path.display()))?;
+    let files = write(&dir, &artifacts)?;
+    let script = "import json, sys, yaml\nfor f in sys.argv[1:]:\n    print(json.dumps(yaml.safe_load(open(f)), sort_keys=True))\n";
+    let (ok, out) = run(Command::new(python).arg("-c").arg(script).args(&files))?;
+    if !ok {
+        return Err(format!("PyYAML cannot read the output:\n{out}").into());
+    }
+    for (a, line) in artifacts.iter().zip(out.lines()) {
+        let theirs: Value = serde_json::from_str(line).map_err(|e| format!("{e}"))?;
+        let ours = yaml(a)?;
+        if theirs != ours {
+            return Err(format!("{} reads differently in YAML 1.1:\n{theirs}\n{ours}", a.path).into());
+        }
+    }
+    if out.lines().count() != artifacts.len() {
+        return Err("PyYAML read a different number of documents".into());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The example's policies
+
+fn names() -> Result<(), Failed> {
+    let checked = check(&example())?;
+    let p = posture(&checked)?;
+    let paths: Vec<String> = ::network::emit(p).into_iter().map(|a| a.path).collect();
+    let want = [
+        "network/policies/optimal-system/default-deny-all.yaml",
+        "network/policies/optimal-system/allow-dns.yaml",
+        "network/policies/optimal-system/allow-portal-to-api.yaml",
+        "network/policies/optimal-system/allow-portal-to-api-egress.yaml",
+        "network/policies/optimal-system/allow-ingress-controller-to-portal-http.yaml",
+        "network/policies/optimal-data/default-deny-all.yaml",
+        "network/policies/optimal-data/allow-api-gateway-to-postgres-pg.yaml",
+        "network/policies/keycloak/default-deny-all.yaml",
+        "network/ingress/portal-web/certificate.yaml",
+        "network/ingress/portal-web/ingress.yaml",
+        "network/mesh/optimal-system-mtls.yaml",
+        "network/mesh/optimal-data-mtls.yaml",
+    ];
+    for w in want {
+        if !paths.iter().any(|p| p == w) {
+            return Err(format!("`{w}` is not emitted; emitted:\n{paths:#?}").into());
+        }
+    }
+    // The seed's policy, exactly: ingress at the gateway from the portal on 8000.
+    let a = ::network::emit(p)
+        .into_iter()
+        .find(|a| a.path == "network/policies/optimal-system/allow-portal-to-api.yaml")
+        .ok_or("no allow-portal-to-api")?;
+    let v = yaml(&a)?;
+    let want = json!({
+        "podSelector": { "matchLabels": { "app": "optimal-api-gateway" } },
+        "policyTypes": ["Ingress"],
+        "ingress": [{
+            "from": [{ "podSelector": { "matchLabels": { "app": "optimal-portal" } } }],
+            "ports": [{ "protocol": "TCP", "port": 8000 }],
+        }],
+    });
+    if v["spec"] != want {
+        return Err(format!("allow-portal-to-api is\n{}", v["spec"]).into());
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks
+
+const HEAD: &str = "system s { title = \"t\", impact = low }\n\
+target { kubernetes = \"1.33\", pod_cidr = \"10.244.0.0/16\", service_cidr = \"10.96.0.0/12\" }\n\
+namespace a {}\nnamespace b {}\n\
+workload web { namespace = a, match = { app = \"web\" }, ports = { http = 8080 } }\n\
+workload api { namespace = a, match = { app = \"api\" }, ports = { http = 8000, dns = { port = 53, protocol = udp } } }\n\
+workload db { namespace = b, match = { app = \"db\" }, ports = { pg = 5432 } }\n";
+
+struct CheckCase {
+    body: &'static str,
+    /// `(code, message)` expected, in order of position; nothing else may be reported.
+    want: &'static [(&'static str, &'static str)],
+}
+
+fn check_cases() -> Vec<(&'static str, CheckCase)> {
+    vec![
+        (
+            "allow-without-deny",
+            CheckCase {
+                body: "network {\n  allow web -> api:8000\n  allow web -> \"203.0.113.0/24\":443\n}\n",
+                want: &[
+                    ("P4006", "`a` is not default-deny for ingress"),
+                    ("P4006", "`a` is not default-deny for egress"),
+                ],
+            },
+        ),
+        (
+            "allow-with-one-side-denied",
+            CheckCase {
+                body: "network {\n  default_deny = { namespaces = [b], directions = [ingress] }\n  allow web -> db:pg\n}\n",
+                want: &[],
+            },
+        ),
+        (
+            "shadowed-by-namespace",
+            CheckCase {
+                body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow namespace.a -> db:5432\n  allow web -> db:pg\n  allow api -> db:5432\n}\n",
+                want: &[
+                    ("P4007", "this intent adds nothing: another one already allows all of it"),
+                    ("P4007", "this intent adds nothing: another one already allows all of it"),
+                ],
+            },
+        ),
+        (
+            "shadowed-by-ports-and-cidr",
+            CheckCase {
+                body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow web -> api\n  allow web -> api:8000\n  allow api -> \"203.0.113.0/24\":443 { except = [\"203.0.113.128/25\"] }\n  allow api -> \"203.0.113.0/25\":443\n  allow api -> \"203.0.113.128/26\":443\n}\n",
+                want: &[
+                    ("P4007", "this intent adds nothing: another one already allows all of it"),
+                    ("P4007", "this intent adds nothing: another one already allows all of it"),
+                ],
+            },
+        ),
+        (
+            "equal-intents-only-the-later-is-shadowed",
+            CheckCase {
+                body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow web -> api:http\n  allow web -> api:8000\n}\n",
+                want: &[("P4007", "this intent adds nothing: another one already allows all of it")],
+            },
+        ),
+        (
+            "named-port-protocol",
+            CheckCase {
+                body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow web -> api:dns\n  allow db -> api:dns { protocol = udp }\n}\n",
+                want: &[("P4003", "workload `api` has no TCP port `dns`")],
+            },
+        ),
+        (
+            "source-block-overlaps-pods",
+            CheckCase {
+                body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow \"10.244.1.0/24\" -> api:8000\n}\n",
+                want: &[("P4005", "`10.244.1.0/24` overlaps the cluster range `10.244.0.0/16`")],
+            },
+        ),
+    ]
+}
+
+fn check_case(case: CheckCase) -> Result<(), Failed> {
+    let text = format!("{HEAD}{}", case.body);
+    let checked = check_text(&text);
+    let got: Vec<(String, String)> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.id.starts_with("P4"))
+        .map(|d| (d.code.id.to_string(), d.message.clone()))
+        .collect();
+    let want: Vec<(String, String)> = case
+        .want
+        .iter()
+        .map(|(c, m)| (c.to_string(), m.to_string()))
+        .collect();
+    let others: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| !d.code.id.starts_with("P4"))
+        .map(|d| format!("{}: {}", d.code.id, d.message))
+        .collect();
+    if got != want || !others.is_empty() {
+        return Err(format!("expected {want:#?}\ngot {got:#?}\nother diagnostics: {others:#?}").into());
+    }
+    // Whatever the warnings, a posture that checks must prove.
+    if let Some(p) = &checked.posture {
+        let diags = ::network::proof::prove(p, &::network::emit(p));
+        if !diags.is_empty() {
+            return Err(format!("the proof fails: {:?}", diags.iter().map(|d| &d.notes).collect::<Vec<_>>()).into());
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// reach
+
+fn reach() -> Result<(), Failed> {
+    use ::network::reach::{self as r, Query};
+    let checked = check(&example())?;
+    let p = posture(&checked)?;
+    let all = r::reach(p, &Query::default()).map_err(|d| format!("{d:?}"))?;
+    let table = r::table(&all);
+    for line in [
+        "optimal-system/portal",
+        "optimal-system/api-gateway",
+        "TCP 8000",
+    ] {
+        if !table.contains(line) {
+            return Err(format!("the table lacks `{line}`:\n{table}").into());
+        }
+    }
+    let from_portal = r::reach(
+        p,
+        &Query {
+            from: Some(r::parse_peer(p, "portal").map_err(|e| e.to_string())?),
+            ..Query::default()
+        },
+    )
+    .map_err(|d| format!("{d:?}"))?;
+    let rows: Vec<(String, String, String)> = from_portal
+        .rows
+        .iter()
+        .map(|x| (x.from.clone(), x.to.clone(), x.connections.clone()))
+        .collect();
+    let want = vec![
+        (
+            "optimal-system/portal".to_string(),
+            "kube-system/cluster-dns".to_string(),
+            "TCP 53,UDP 53".to_string(),
+        ),
+        (
+            "optimal-system/portal".to_string(),
+            "optimal-system/api-gateway".to_string(),
+            "TCP 8000".to_string(),
+        ),
+    ];
+    if rows != want {
+        return Err(format!("reach --from portal:\n{rows:#?}").into());
+    }
+    // Open pairs (neither side isolated) are listed up to the limit, then counted.
+    let capped = r::reach(
+        p,
+        &Query {
+            limit: 0,
+            ..Query::default()
+        },
+    )
+    .map_err(|d| format!("{d:?}"))?;
+    if capped.omitted_open == 0 || capped.rows.iter().any(|x| x.open) {
+        return Err(format!("limit 0 still lists open rows: {capped:?}").into());
+    }
+    if !r::table(&capped).contains("not listed") {
+        return Err("the table does not say that open rows were left out".into());
+    }
+    let json: Value = serde_json::from_str(&r::json(&from_portal)).map_err(|e| format!("{e}"))?;
+    if json["rows"].as_array().map(Vec::len) != Some(2) {
+        return Err(format!("json: {json}").into());
+    }
+    if !r::dot(&from_portal).contains("\"optimal-system/portal\" -> \"optimal-system/api-gateway\" [label = \"TCP 8000\"];") {
+        return Err(r::dot(&from_portal).into());
+    }
+    for bad in ["portl", "namespace.nope", "10.0.0.1/8"] {
+        if r::parse_peer(p, bad).is_ok() {
+            return Err(format!("`{bad}` is accepted as an endpoint").into());
+        }
+    }
+    Ok(())
+}
+
+fn egress_destinations() -> Result<(), Failed> {
+    let checked = check(&example())?;
+    let p = posture(&checked)?;
+    let d = p.network.egress_destinations();
+    let text: Vec<String> = d
+        .iter()
+        .map(|(from, to, ports)| format!("{from:?} {to:?} {ports:?}"))
+        .collect();
+    if d.len() != 1
+        || !matches!(d[0].0, ir::network::Peer::Workload { name } if name.as_str() == "api-gateway")
+        || !matches!(d[0].1, ir::network::Peer::Cidr { cidr, .. } if cidr.to_string() == "10.20.0.0/16")
+    {
+        return Err(format!("egress destinations: {text:#?}").into());
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Scale
+
+/// 10,000 workloads in 500 namespaces, 50,000 intents (a tenth to address blocks), default
+/// deny and DNS everywhere: check, emit, prove. Times are printed, never asserted.
+fn scale() -> Result<(), Failed> {
+    let (workloads, namespaces, intents) = (10_000usize, 500usize, 50_000usize);
+    let mut text = String::from(
+        "system s { title = \"scale\", impact = low }\n\
+         target { kubernetes = \"1.33\", pod_cidr = \"10.244.0.0/16\", service_cidr = \"10.96.0.0/12\" }\n",
+    );
+    let ns = |i: usize| format!("ns-{:04}", i % namespaces);
+    for n in 0..namespaces {
+        text.push_str(&format!("namespace {} {{}}\n", ns(n)));
+    }
+    for w in 0..workloads {
+        text.push_str(&format!(
+            "workload w{w:05} {{ namespace = {}, match = {{ app = \"w{w:05}\" }}, ports = {{ http = {} }} }}\n",
+            ns(w),
+            8000 + w % 100
+        ));
+    }
+    let all: Vec<String> = (0..namespaces).map(ns).collect();
+    text.push_str(&format!(
+        "network {{\n  default_deny = {{ namespaces = [{}] }}\n  allow_dns = [{}]\n",
+        all.join(", "),
+        all.join(", ")
+    ));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut n = 0;
+    while n < intents {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let a = (x % workloads as u64) as usize;
+        let b = ((x >> 20) % workloads as u64) as usize;
+        let line = if n % 10 == 0 {
+            format!("  allow w{a:05} -> \"192.0.{}.0/24\":443\n", b % 256)
+        } else {
+            format!("  allow w{a:05} -> w{b:05}:http\n")
+        };
+        if a != b && seen.insert(line.clone()) {
+            text.push_str(&line);
+            n += 1;
+        }
+    }
+    text.push_str("}\n");
+    let t0 = std::time::Instant::now();
+    let checked = check_text(&text);
+    let p = checked.posture.as_ref().ok_or_else(|| {
+        let first: Vec<String> = checked.diagnostics.iter().take(5).map(|d| d.message.clone()).collect();
+        format!("the scale posture does not check: {first:?}")
+    })?;
+    let t1 = std::time::Instant::now();
+    let artifacts = ::network::emit(p);
+    let t2 = std::time::Instant::now();
+    let diags = ::network::proof::prove(p, &artifacts);
+    let t3 = std::time::Instant::now();
+    eprintln!(
+        "network scale: {} workloads, {} intents, {} files; check {:?}, emit {:?}, proof {:?}",
+        p.workloads.len(),
+        p.network.intents.len(),
+        artifacts.len(),
+        t1 - t0,
+        t2 - t1,
+        t3 - t2
+    );
+    if !diags.is_empty() {
+        return Err(format!("the proof fails at scale: {:?}", diags.first().map(|d| (&d.message, &d.notes))).into());
+    }
+    // Every intent has two halves (both namespaces deny both ways), the blocks one.
+    let expected = namespaces * 2 + intents / 10 + (intents - intents / 10) * 2;
+    if artifacts.len() != expected {
+        return Err(format!("{} files, {expected} expected", artifacts.len()).into());
+    }
+    Ok(())
+}
