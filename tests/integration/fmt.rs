@@ -1,12 +1,16 @@
 //! Formatter properties on every valid input: `fmt(x)` parses without diagnostics, keeps the
-//! AST (spans aside; comments compared by text), and formatting again changes nothing.
+//! AST (spans aside; comments compared by text), and formatting again changes nothing. The
+//! postures users copy from — `examples/` and `stdlib/` — must already be in canonical layout
+//! (`posture fmt --check` passes on them); `tests/syntax/` and the ui cases keep deliberately
+//! unusual layouts (the verbatim language sketch, trailing commas), so they only have to obey
+//! the properties.
 
 use crate::Input;
 use diagnostics::FileId;
 use libtest_mimic::{Failed, Trial};
 
 pub fn trials(inputs: &[Input]) -> Vec<Trial> {
-    inputs
+    let mut out: Vec<Trial> = inputs
         .iter()
         .filter_map(|input| {
             let text = input.text.as_ref().ok()?.clone();
@@ -15,7 +19,28 @@ pub fn trials(inputs: &[Input]) -> Vec<Trial> {
                 run(&path, &text)
             }))
         })
-        .collect()
+        .collect();
+    for input in inputs {
+        if !(input.path.starts_with("examples/") || input.path.starts_with("stdlib/")) {
+            continue;
+        }
+        let Ok(text) = input.text.clone() else {
+            continue;
+        };
+        let path = input.path.clone();
+        out.push(Trial::test(format!("fmt::canonical::{path}"), move || {
+            let formatted = driver::format_text(FileId(0), &text)
+                .map_err(|_| format!("`{path}` does not parse"))?;
+            if formatted != text {
+                return Err(format!(
+                    "`{path}` is not in canonical layout: run `posture fmt {path}`"
+                )
+                .into());
+            }
+            Ok(())
+        }));
+    }
+    out
 }
 
 fn run(path: &str, text: &str) -> Result<(), Failed> {
