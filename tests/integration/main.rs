@@ -8,6 +8,7 @@
 //! | `ast` | the span-free AST of every valid input, snapshotted | `examples/`, `stdlib/`, `tests/syntax/`, valid ui cases |
 //! | `fmt` | the formatter is idempotent and keeps the AST | the same valid inputs |
 //! | `mutation` | seeded mutants of the valid inputs never panic and keep spans in bounds | the same valid inputs |
+//! | `pipeline` | every example's IR and build output snapshotted; same bytes in any file order and location; a failed build leaves the output directory untouched | `examples/*/` |
 //! | `limits` | nesting depth and size limits at and past the edge | generated |
 //! | `snapshots` | no snapshot is left behind by a removed input or case | `tests/snapshots/` |
 //! | `network` | the network target: reachability proof and its negative controls, golden files, kubernetes-validate, CRD schemas, nca, YAML 1.1 read-back, checks, reach, scale | `examples/optimal-platform`, `tests/conformance/network/` |
@@ -19,6 +20,7 @@ mod fmt;
 mod limits;
 mod mutation;
 mod network;
+mod pipeline;
 mod snapshots;
 mod ui;
 
@@ -61,6 +63,7 @@ fn main() {
     trials.extend(fmt::trials(&inputs));
     trials.extend(mutation::trials(&inputs));
     trials.extend(limits::trials());
+    trials.extend(pipeline::trials());
     trials.extend(book::trials());
     trials.extend(network::trials());
     trials.push(snapshots::no_orphans(&inputs));
