@@ -52,6 +52,19 @@ pub enum Command {
                             no posture manifest.json is refused unless --force is given.")]
     Build(BuildArgs),
 
+    /// Show which workloads, built-in peers and address blocks may connect under the
+    /// NetworkPolicies the posture emits
+    #[command(after_help = "Examples:\n  posture reach platform/\n  \
+                            posture reach platform/ --from portal\n  \
+                            posture reach platform/ --to namespace.optimal-data --format json\n  \
+                            posture reach platform/ --format dot | dot -Tsvg > reach.svg\n\n\
+                            Endpoints: a workload, namespace.NAME, ingress-controller, cluster-dns \
+                            or an address block (\"10.20.0.0/16\"). Rows where neither side is \
+                            isolated allow everything; beyond --limit they are counted, not listed.\n\n\
+                            Exit status: 0 shown, 1 the posture has errors or the emitted policies \
+                            fail the reachability proof, 2 usage error.")]
+    Reach(ReachArgs),
+
     /// Print a shell completion script to standard output
     #[command(
         after_help = "Examples:\n  posture completions bash > ~/.local/share/bash-completion/completions/posture\n  \
@@ -114,6 +127,46 @@ pub struct BuildArgs {
 
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `posture reach`.
+#[derive(Debug, Args)]
+pub struct ReachArgs {
+    /// A `.posture` file, or a directory of them
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// Only connections from this endpoint
+    #[arg(long, value_name = "ENDPOINT")]
+    pub from: Option<String>,
+
+    /// Only connections to this endpoint
+    #[arg(long, value_name = "ENDPOINT")]
+    pub to: Option<String>,
+
+    /// How to print the connections
+    #[arg(long, value_enum, default_value_t = ReachFormat::Table, value_name = "FORMAT")]
+    pub format: ReachFormat,
+
+    /// List at most this many rows where neither side is isolated (everything allowed)
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub limit: usize,
+
+    /// The date exceptions expire against, `YYYY-MM-DD` [default: `POSTURE_TODAY`, else the
+    /// system clock's UTC date]
+    #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
+    pub today: Option<ir::Date>,
+}
+
+/// `posture reach --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReachFormat {
+    /// Aligned columns: from, to, connections
+    Table,
+    /// `{ "rows": [{ "from", "to", "connections", "open" }], "omitted_open": N }`
+    Json,
+    /// A Graphviz digraph, one edge per row
+    Dot,
 }
 
 /// `posture completions`.

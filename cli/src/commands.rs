@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod fmt;
+mod reach;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ pub(crate) fn run(command: &Command, env: &Env, mut ui: Ui<'_>) -> Exit {
         Command::Check(a) => check::run(a, env, &mut ui),
         Command::Fmt(a) => fmt::run(a, &mut ui),
         Command::Build(a) => build::run(a, env, &mut ui),
+        Command::Reach(a) => reach::run(a, env, &mut ui),
         Command::Completions(a) => {
             // Generate into memory first: the generators panic when their writer fails, and
             // a closed pipe (`posture completions bash | head`) must not make us panic.

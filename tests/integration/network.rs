@@ -67,9 +67,7 @@ pub fn trials() -> Vec<Trial> {
             move || kubernetes_validate(&p),
         ));
         let p = path.clone();
-        t.push(Trial::test(format!("network::crd/{name}"), move || {
-            crd(&p)
-        }));
+        t.push(Trial::test(format!("network::crd/{name}"), move || crd(&p)));
         let p = path.clone();
         t.push(Trial::test(format!("network::nca/{name}"), move || {
             nca(&p, None)
@@ -100,8 +98,14 @@ pub fn trials() -> Vec<Trial> {
         }));
     }
     t.push(Trial::test("network::reach/optimal-platform", reach));
-    t.push(Trial::test("network::egress-destinations", egress_destinations));
-    t.push(Trial::test("network::scale/10k-workloads-50k-intents", scale));
+    t.push(Trial::test(
+        "network::egress-destinations",
+        egress_destinations,
+    ));
+    t.push(Trial::test(
+        "network::scale/10k-workloads-50k-intents",
+        scale,
+    ));
     t
 }
 
@@ -239,7 +243,8 @@ fn replace(mut artifacts: Vec<Artifact>, path: &str, new: Artifact) -> Vec<Artif
     artifacts
 }
 
-const IC_PORTAL: &str = "network/policies/optimal-system/allow-ingress-controller-to-portal-http.yaml";
+const IC_PORTAL: &str =
+    "network/policies/optimal-system/allow-ingress-controller-to-portal-http.yaml";
 
 /// Widened: the ingress controller may reach the portal on every port, not just `http`.
 fn widen_port(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
@@ -315,11 +320,13 @@ fn expected_notes(name: &str) -> &'static [&'static str] {
         "widened-port" => &[
             "extra: ingress-nginx/ingress-controller => optimal-system/portal : SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535",
         ],
-        "widened-pod-selector" => &[
-            "extra: ingress-nginx/ingress-controller => optimal-system/api-gateway : TCP 8000",
-        ],
+        "widened-pod-selector" => {
+            &["extra: ingress-nginx/ingress-controller => optimal-system/api-gateway : TCP 8000"]
+        }
         // The portal's egress still names 8000 only: 8001 stays closed.
-        "narrowed-port" => &["missing: optimal-system/portal => optimal-system/api-gateway : TCP 8000"],
+        "narrowed-port" => {
+            &["missing: optimal-system/portal => optimal-system/api-gateway : TCP 8000"]
+        }
         "dropped-egress-half" => &["missing: optimal-system/api-gateway => 10.20.0.0/16 : TCP 443"],
         // The scanner is the one pod of optimal-system no other policy isolates for ingress.
         "dropped-default-deny" => &["affected: `scanner`"],
@@ -371,7 +378,9 @@ fn golden(name: &str, path: &Path) -> Result<(), Failed> {
             insta::assert_snapshot!(name.to_string(), text);
         });
     });
-    result.map_err(|_| format!("the emitted files of `{name}` changed: review with `cargo insta review`").into())
+    result.map_err(|_| {
+        format!("the emitted files of `{name}` changed: review with `cargo insta review`").into()
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -385,7 +394,9 @@ fn kubernetes_validate(path: &Path) -> Result<(), Failed> {
     let dir = scratch(&format!("kv-{}", path.display()))?;
     let files = write(&dir, &artifacts)?;
     for version in ["1.33.0", "1.35.0"] {
-        let (ok, out) = run(Command::new(&kv).args(["--strict", "-k", version]).args(&files))?;
+        let (ok, out) = run(Command::new(&kv)
+            .args(["--strict", "-k", version])
+            .args(&files))?;
         if !ok || out.contains("ERROR") {
             return Err(format!("kubernetes-validate {version} rejects the output:\n{out}").into());
         }
@@ -418,9 +429,13 @@ fn kubernetes_validate_negative() -> Result<(), Failed> {
     let dir = scratch("kv-negative")?;
     let files = write(&dir, &[broken])?;
     for version in ["1.33.0", "1.35.0"] {
-        let (ok, out) = run(Command::new(&kv).args(["--strict", "-k", version]).args(&files))?;
+        let (ok, out) = run(Command::new(&kv)
+            .args(["--strict", "-k", version])
+            .args(&files))?;
         if ok {
-            return Err(format!("kubernetes-validate {version} accepts an unknown field:\n{out}").into());
+            return Err(
+                format!("kubernetes-validate {version} accepts an unknown field:\n{out}").into(),
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -496,15 +511,22 @@ fn check_crd(k: &CrdKind, docs: &[(String, Value)], dir: &Path) -> Result<(bool,
     let cj = tool("POSTURE_TOOL_CHECK_JSONSCHEMA")?;
     let schema = crd_schema(k.file, k.version, k.api_version, k.kind)?;
     let schema_path = dir.join(format!("{}.schema.json", k.kind));
-    std::fs::write(&schema_path, serde_json::to_vec(&schema).unwrap_or_default())
-        .map_err(|e| format!("{e}"))?;
+    std::fs::write(
+        &schema_path,
+        serde_json::to_vec(&schema).unwrap_or_default(),
+    )
+    .map_err(|e| format!("{e}"))?;
     let mut files = Vec::new();
     for (i, (_, v)) in docs.iter().enumerate() {
         let f = dir.join(format!("{}-{i}.json", k.kind));
-        std::fs::write(&f, serde_json::to_vec(v).unwrap_or_default()).map_err(|e| format!("{e}"))?;
+        std::fs::write(&f, serde_json::to_vec(v).unwrap_or_default())
+            .map_err(|e| format!("{e}"))?;
         files.push(f);
     }
-    run(Command::new(cj).arg("--schemafile").arg(&schema_path).args(&files))
+    run(Command::new(cj)
+        .arg("--schemafile")
+        .arg(&schema_path)
+        .args(&files))
 }
 
 fn emitted_of_kind(artifacts: &[Artifact], kind: &str) -> Result<Vec<(String, Value)>, Failed> {
@@ -527,7 +549,11 @@ fn crd(path: &Path) -> Result<(), Failed> {
         let docs = emitted_of_kind(&artifacts, k.kind)?;
         let expected = match k.kind {
             "Certificate" => p.ingresses.len(),
-            _ => p.mesh.as_ref().map(|m| ::network::tls::meshed_namespaces(p, m).len()).unwrap_or(0),
+            _ => p
+                .mesh
+                .as_ref()
+                .map(|m| ::network::tls::meshed_namespaces(p, m).len())
+                .unwrap_or(0),
         };
         if docs.len() != expected {
             return Err(format!("{} {}s emitted, {expected} expected", docs.len(), k.kind).into());
@@ -621,13 +647,23 @@ fn pod_and_ns_lists(p: &ir::Posture) -> (Value, Value) {
                     ir::Protocol::Tcp => "TCP", ir::Protocol::Udp => "UDP", ir::Protocol::Sctp => "SCTP" } })
             })
             .collect();
-        pod(w.name.as_str(), w.namespace.as_str(), labels_json(&w.selector), ports);
+        pod(
+            w.name.as_str(),
+            w.namespace.as_str(),
+            labels_json(&w.selector),
+            ports,
+        );
     }
     for (name, b) in [
         (netpol::ir::INGRESS_CONTROLLER, &p.target.ingress_controller),
         (netpol::ir::CLUSTER_DNS, &p.target.cluster_dns),
     ] {
-        pod(name, b.namespace.as_str(), labels_json(&b.selector), Vec::new());
+        pod(
+            name,
+            b.namespace.as_str(),
+            labels_json(&b.selector),
+            Vec::new(),
+        );
         namespaces
             .entry(b.namespace.0.clone())
             .or_insert_with(|| json!({ "kubernetes.io/metadata.name": b.namespace.0 }));
@@ -682,10 +718,23 @@ fn spec(p: &ir::Posture, complement: bool) -> Result<Spec, Failed> {
         cluster
             .workloads
             .get(w)
-            .map(|wl| Value::Object(wl.labels.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()))
+            .map(|wl| {
+                Value::Object(
+                    wl.labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), json!(v)))
+                        .collect(),
+                )
+            })
             .unwrap_or(json!({}))
     };
-    let iso = |w: &WorkloadId| declared.isolation.get(w).copied().unwrap_or(Isolation::default());
+    let iso = |w: &WorkloadId| {
+        declared
+            .isolation
+            .get(w)
+            .copied()
+            .unwrap_or(Isolation::default())
+    };
     let peer = |w: &WorkloadId| {
         json!({
             "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": w.namespace.as_str() } },
@@ -714,14 +763,25 @@ fn spec(p: &ir::Posture, complement: bool) -> Result<Spec, Failed> {
             if s == d || !(iso(s).egress || iso(d).ingress) {
                 continue; // self-connections are not nca's business; open pairs allow all
             }
-            let want = rel.between(&Endpoint::Workload((*s).clone()), &Endpoint::Workload((*d).clone()));
-            let conns = if complement { all.subtract(&want) } else { want };
+            let want = rel.between(
+                &Endpoint::Workload((*s).clone()),
+                &Endpoint::Workload((*d).clone()),
+            );
+            let conns = if complement {
+                all.subtract(&want)
+            } else {
+                want
+            };
             if !conns.is_empty() {
                 rules.push(json!({ "from": [peer(s)], "ports": ports_json(&conns) }));
             }
         }
         if iso(d).ingress {
-            for (r, conns) in ip_pieces(rel.from_addresses(&Endpoint::Workload((*d).clone())), universe, complement) {
+            for (r, conns) in ip_pieces(
+                rel.from_addresses(&Endpoint::Workload((*d).clone())),
+                universe,
+                complement,
+            ) {
                 rules.push(json!({ "from": cidrs(&r).iter().map(|c| json!({ "ipBlock": { "cidr": c } })).collect::<Vec<_>>(), "ports": ports_json(&conns) }));
             }
         }
@@ -730,7 +790,11 @@ fn spec(p: &ir::Posture, complement: bool) -> Result<Spec, Failed> {
         }
         if iso(d).egress {
             let mut rules = Vec::new();
-            for (r, conns) in ip_pieces(rel.to_addresses(&Endpoint::Workload((*d).clone())), universe, complement) {
+            for (r, conns) in ip_pieces(
+                rel.to_addresses(&Endpoint::Workload((*d).clone())),
+                universe,
+                complement,
+            ) {
                 rules.push(json!({ "to": cidrs(&r).iter().map(|c| json!({ "ipBlock": { "cidr": c } })).collect::<Vec<_>>(), "ports": ports_json(&conns) }));
             }
             if !rules.is_empty() {
@@ -749,7 +813,13 @@ fn ip_pieces(
     complement: bool,
 ) -> Vec<(IpRange, ConnSet)> {
     let segments: Vec<(IpRange, ConnSet)> = map
-        .map(|m| m.segments().iter().filter(|(r, _)| r.family() == IpFamily::V4).cloned().collect())
+        .map(|m| {
+            m.segments()
+                .iter()
+                .filter(|(r, _)| r.family() == IpFamily::V4)
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
     if !complement {
         return segments;
@@ -757,10 +827,10 @@ fn ip_pieces(
     let mut out = Vec::new();
     let mut next = universe.start();
     for (r, c) in &segments {
-        if r.start() > next {
-            if let Some(gap) = IpRange::new(IpFamily::V4, next, r.start() - 1) {
-                out.push((gap, ConnSet::all()));
-            }
+        if r.start() > next
+            && let Some(gap) = IpRange::new(IpFamily::V4, next, r.start() - 1)
+        {
+            out.push((gap, ConnSet::all()));
         }
         let rest = ConnSet::all().subtract(c);
         if !rest.is_empty() {
@@ -768,10 +838,10 @@ fn ip_pieces(
         }
         next = r.end().saturating_add(1);
     }
-    if next <= universe.end() {
-        if let Some(tail) = IpRange::new(IpFamily::V4, next, universe.end()) {
-            out.push((tail, ConnSet::all()));
-        }
+    if next <= universe.end()
+        && let Some(tail) = IpRange::new(IpFamily::V4, next, universe.end())
+    {
+        out.push((tail, ConnSet::all()));
     }
     out
 }
@@ -779,8 +849,11 @@ fn ip_pieces(
 fn write_json_files(dir: &Path, docs: &[Value]) -> Result<(), Failed> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{e}"))?;
     for (i, d) in docs.iter().enumerate() {
-        std::fs::write(dir.join(format!("{i:04}.yaml")), serde_json::to_vec_pretty(d).unwrap_or_default())
-            .map_err(|e| format!("{e}"))?;
+        std::fs::write(
+            dir.join(format!("{i:04}.yaml")),
+            serde_json::to_vec_pretty(d).unwrap_or_default(),
+        )
+        .map_err(|e| format!("{e}"))?;
     }
     Ok(())
 }
@@ -802,10 +875,16 @@ fn nca(path: &Path, mutation: Option<Mutation>) -> Result<(), Failed> {
     let dir = scratch(&format!("nca-{}-{}", path.display(), mutation.is_some()))?;
     write(&dir.join("emitted"), &policies)?;
     let (pods, nss) = pod_and_ns_lists(p);
-    std::fs::write(dir.join("pods.yaml"), serde_json::to_vec_pretty(&pods).unwrap_or_default())
-        .map_err(|e| format!("{e}"))?;
-    std::fs::write(dir.join("ns.yaml"), serde_json::to_vec_pretty(&nss).unwrap_or_default())
-        .map_err(|e| format!("{e}"))?;
+    std::fs::write(
+        dir.join("pods.yaml"),
+        serde_json::to_vec_pretty(&pods).unwrap_or_default(),
+    )
+    .map_err(|e| format!("{e}"))?;
+    std::fs::write(
+        dir.join("ns.yaml"),
+        serde_json::to_vec_pretty(&nss).unwrap_or_default(),
+    )
+    .map_err(|e| format!("{e}"))?;
     let base = dir.join("emitted").join("network/policies");
     let query = |flag: &str, spec_dir: &Path| -> Result<(bool, String), Failed> {
         run(Command::new(&nca)
@@ -863,7 +942,11 @@ fn yaml11(path: &Path) -> Result<(), Failed> {
         let theirs: Value = serde_json::from_str(line).map_err(|e| format!("{e}"))?;
         let ours = yaml(a)?;
         if theirs != ours {
-            return Err(format!("{} reads differently in YAML 1.1:\n{theirs}\n{ours}", a.path).into());
+            return Err(format!(
+                "{} reads differently in YAML 1.1:\n{theirs}\n{ours}",
+                a.path
+            )
+            .into());
         }
     }
     if out.lines().count() != artifacts.len() {
@@ -959,8 +1042,14 @@ fn check_cases() -> Vec<(&'static str, CheckCase)> {
             CheckCase {
                 body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow namespace.a -> db:5432\n  allow web -> db:pg\n  allow api -> db:5432\n}\n",
                 want: &[
-                    ("P4007", "this intent adds nothing: another one already allows all of it"),
-                    ("P4007", "this intent adds nothing: another one already allows all of it"),
+                    (
+                        "P4007",
+                        "this intent adds nothing: another one already allows all of it",
+                    ),
+                    (
+                        "P4007",
+                        "this intent adds nothing: another one already allows all of it",
+                    ),
                 ],
             },
         ),
@@ -969,8 +1058,14 @@ fn check_cases() -> Vec<(&'static str, CheckCase)> {
             CheckCase {
                 body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow web -> api\n  allow web -> api:8000\n  allow api -> \"203.0.113.0/24\":443 { except = [\"203.0.113.128/25\"] }\n  allow api -> \"203.0.113.0/25\":443\n  allow api -> \"203.0.113.128/26\":443\n}\n",
                 want: &[
-                    ("P4007", "this intent adds nothing: another one already allows all of it"),
-                    ("P4007", "this intent adds nothing: another one already allows all of it"),
+                    (
+                        "P4007",
+                        "this intent adds nothing: another one already allows all of it",
+                    ),
+                    (
+                        "P4007",
+                        "this intent adds nothing: another one already allows all of it",
+                    ),
                 ],
             },
         ),
@@ -978,7 +1073,10 @@ fn check_cases() -> Vec<(&'static str, CheckCase)> {
             "equal-intents-only-the-later-is-shadowed",
             CheckCase {
                 body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow web -> api:http\n  allow web -> api:8000\n}\n",
-                want: &[("P4007", "this intent adds nothing: another one already allows all of it")],
+                want: &[(
+                    "P4007",
+                    "this intent adds nothing: another one already allows all of it",
+                )],
             },
         ),
         (
@@ -992,7 +1090,10 @@ fn check_cases() -> Vec<(&'static str, CheckCase)> {
             "source-block-overlaps-pods",
             CheckCase {
                 body: "network {\n  default_deny = { namespaces = [a, b] }\n  allow \"10.244.1.0/24\" -> api:8000\n}\n",
-                want: &[("P4005", "`10.244.1.0/24` overlaps the cluster range `10.244.0.0/16`")],
+                want: &[(
+                    "P4005",
+                    "`10.244.1.0/24` overlaps the cluster range `10.244.0.0/16`",
+                )],
             },
         ),
     ]
@@ -1019,13 +1120,19 @@ fn check_case(case: CheckCase) -> Result<(), Failed> {
         .map(|d| format!("{}: {}", d.code.id, d.message))
         .collect();
     if got != want || !others.is_empty() {
-        return Err(format!("expected {want:#?}\ngot {got:#?}\nother diagnostics: {others:#?}").into());
+        return Err(
+            format!("expected {want:#?}\ngot {got:#?}\nother diagnostics: {others:#?}").into(),
+        );
     }
     // Whatever the warnings, a posture that checks must prove.
     if let Some(p) = &checked.posture {
         let diags = ::network::proof::prove(p, &::network::emit(p));
         if !diags.is_empty() {
-            return Err(format!("the proof fails: {:?}", diags.iter().map(|d| &d.notes).collect::<Vec<_>>()).into());
+            return Err(format!(
+                "the proof fails: {:?}",
+                diags.iter().map(|d| &d.notes).collect::<Vec<_>>()
+            )
+            .into());
         }
     }
     Ok(())
@@ -1038,7 +1145,10 @@ fn reach() -> Result<(), Failed> {
     use ::network::reach::{self as r, Query};
     let checked = check(&example())?;
     let p = posture(&checked)?;
-    let all = r::reach(p, &Query::default()).map_err(|d| format!("{d:?}"))?;
+    let (all, proofs) = r::reach(p, &Query::default()).map_err(|d| format!("{d:?}"))?;
+    if !proofs.is_empty() {
+        return Err(format!("reach reports a failed proof: {proofs:?}").into());
+    }
     let table = r::table(&all);
     for line in [
         "optimal-system/portal",
@@ -1049,7 +1159,7 @@ fn reach() -> Result<(), Failed> {
             return Err(format!("the table lacks `{line}`:\n{table}").into());
         }
     }
-    let from_portal = r::reach(
+    let (from_portal, _) = r::reach(
         p,
         &Query {
             from: Some(r::parse_peer(p, "portal").map_err(|e| e.to_string())?),
@@ -1078,7 +1188,7 @@ fn reach() -> Result<(), Failed> {
         return Err(format!("reach --from portal:\n{rows:#?}").into());
     }
     // Open pairs (neither side isolated) are listed up to the limit, then counted.
-    let capped = r::reach(
+    let (capped, _) = r::reach(
         p,
         &Query {
             limit: 0,
@@ -1096,7 +1206,9 @@ fn reach() -> Result<(), Failed> {
     if json["rows"].as_array().map(Vec::len) != Some(2) {
         return Err(format!("json: {json}").into());
     }
-    if !r::dot(&from_portal).contains("\"optimal-system/portal\" -> \"optimal-system/api-gateway\" [label = \"TCP 8000\"];") {
+    if !r::dot(&from_portal).contains(
+        "\"optimal-system/portal\" -> \"optimal-system/api-gateway\" [label = \"TCP 8000\"];",
+    ) {
         return Err(r::dot(&from_portal).into());
     }
     for bad in ["portl", "namespace.nope", "10.0.0.1/8"] {
@@ -1175,7 +1287,12 @@ fn scale() -> Result<(), Failed> {
     let t0 = std::time::Instant::now();
     let checked = check_text(&text);
     let p = checked.posture.as_ref().ok_or_else(|| {
-        let first: Vec<String> = checked.diagnostics.iter().take(5).map(|d| d.message.clone()).collect();
+        let first: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .take(5)
+            .map(|d| d.message.clone())
+            .collect();
         format!("the scale posture does not check: {first:?}")
     })?;
     let t1 = std::time::Instant::now();
@@ -1193,7 +1310,11 @@ fn scale() -> Result<(), Failed> {
         t3 - t2
     );
     if !diags.is_empty() {
-        return Err(format!("the proof fails at scale: {:?}", diags.first().map(|d| (&d.message, &d.notes))).into());
+        return Err(format!(
+            "the proof fails at scale: {:?}",
+            diags.first().map(|d| (&d.message, &d.notes))
+        )
+        .into());
     }
     // Every intent has two halves (both namespaces deny both ways), the blocks one.
     let expected = namespaces * 2 + intents / 10 + (intents - intents / 10) * 2;

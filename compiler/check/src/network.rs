@@ -728,35 +728,35 @@ pub(crate) fn check_flows(
             }
         }
         // A named port resolves by name *and* protocol on the destination's pods.
-        if let Peer::Workload { name } = &i.to {
-            if let Some(w) = workloads.get(name) {
-                for p in &i.ports {
-                    let PortSpec::Named { name: pname, .. } = p else {
-                        continue;
-                    };
-                    if let Some(np) = w.ports.get(pname) {
-                        if np.protocol != i.protocol {
-                            cx.err(
-                                Diagnostic::spanned(
-                                    &ncodes::P4003,
-                                    i.meta.span,
-                                    format!(
-                                        "workload `{}` has no {} port `{pname}`",
-                                        w.name,
-                                        protocol_name(i.protocol)
-                                    ),
-                                )
-                                .with_note(format!(
-                                    "`{pname}` is a {} port; a named port matches by name and protocol",
-                                    protocol_name(np.protocol)
-                                ))
-                                .with_help(format!(
-                                    "say `protocol = {}` on this intent",
-                                    protocol_name(np.protocol).to_lowercase()
-                                )),
-                            );
-                        }
-                    }
+        if let Peer::Workload { name } = &i.to
+            && let Some(w) = workloads.get(name)
+        {
+            for p in &i.ports {
+                let PortSpec::Named { name: pname, .. } = p else {
+                    continue;
+                };
+                if let Some(np) = w.ports.get(pname)
+                    && np.protocol != i.protocol
+                {
+                    cx.err(
+                        Diagnostic::spanned(
+                            &ncodes::P4003,
+                            i.meta.span,
+                            format!(
+                                "workload `{}` has no {} port `{pname}`",
+                                w.name,
+                                protocol_name(i.protocol)
+                            ),
+                        )
+                        .with_note(format!(
+                            "`{pname}` is a {} port; a named port matches by name and protocol",
+                            protocol_name(np.protocol)
+                        ))
+                        .with_help(format!(
+                            "say `protocol = {}` on this intent",
+                            protocol_name(np.protocol).to_lowercase()
+                        )),
+                    );
                 }
             }
         }
@@ -883,10 +883,10 @@ impl Sides<'_> {
             other => format!("{other:?}"),
         };
         let mut v = vec![own];
-        if !matches!(p, Peer::Namespace { .. } | Peer::Cidr { .. }) {
-            if let Some(ns) = self.namespace(p) {
-                v.push(format!("{:?}", Peer::Namespace { name: ns }));
-            }
+        if !matches!(p, Peer::Namespace { .. } | Peer::Cidr { .. })
+            && let Some(ns) = self.namespace(p)
+        {
+            v.push(format!("{:?}", Peer::Namespace { name: ns }));
         }
         v
     }

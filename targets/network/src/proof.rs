@@ -58,21 +58,18 @@ pub fn analyze(
             .iter()
             .map(|e| {
                 // Back from (chunk, document) to the file.
-                let file = e
-                    .location
-                    .source
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| {
-                        let doc = e.location.document.max(1) - 1;
-                        policies.get(n * CHUNK + doc)
-                    });
+                let file = e.location.source.parse::<usize>().ok().and_then(|n| {
+                    let doc = e.location.document.max(1) - 1;
+                    policies.get(n * CHUNK + doc)
+                });
                 let span = file
                     .and_then(|a| a.origins.first())
                     .map(|o| o.span)
                     .unwrap_or(p.target.meta.span);
                 let what = match &e.kind {
-                    netpol::load::LoadErrorKind::Io(m) | netpol::load::LoadErrorKind::Syntax(m) => m.clone(),
+                    netpol::load::LoadErrorKind::Io(m) | netpol::load::LoadErrorKind::Syntax(m) => {
+                        m.clone()
+                    }
                     netpol::load::LoadErrorKind::Invalid { message, .. } => message.clone(),
                 };
                 let path = file.map(|a| a.path.as_str()).unwrap_or("network/policies");
@@ -93,7 +90,9 @@ pub fn analyze(
 
 /// The policies of `sources`, read on as many threads as the machine has cores (each YAML
 /// stream is independent), in source order.
-fn load_parallel(sources: &[Source]) -> Result<Vec<netpol::NetworkPolicy>, Vec<netpol::load::LoadError>> {
+fn load_parallel(
+    sources: &[Source],
+) -> Result<Vec<netpol::NetworkPolicy>, Vec<netpol::load::LoadError>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -139,12 +138,16 @@ fn load_parallel(sources: &[Source]) -> Result<Vec<netpol::NetworkPolicy>, Vec<n
 
 /// Runs the proof over the target's artifacts; no diagnostics when it holds.
 pub fn prove(p: &Posture, artifacts: &[Artifact]) -> Vec<Diagnostic> {
-    let (_, conn) = match analyze(p, artifacts) {
-        Ok(x) => x,
-        Err(d) => return d,
-    };
+    match analyze(p, artifacts) {
+        Ok((_, conn)) => prove_connectivity(p, &conn),
+        Err(d) => d,
+    }
+}
+
+/// The proof over an analysis already made by [`analyze`].
+pub fn prove_connectivity(p: &Posture, conn: &Connectivity) -> Vec<Diagnostic> {
     let declared = netpol::ir::declared(p);
-    let proof = netpol::ir::prove(&declared, &conn);
+    let proof = netpol::ir::prove(&declared, conn);
     if proof.holds() {
         return Vec::new();
     }
@@ -239,12 +242,12 @@ pub fn prove(p: &Posture, artifacts: &[Artifact]) -> Vec<Diagnostic> {
         ));
     }
     let left = n_missing.saturating_sub(MAX_DIAGNOSTICS) + n_extra.saturating_sub(MAX_DIAGNOSTICS);
-    if left > 0 {
-        if let Some(last) = out.last_mut() {
-            last.notes.push(format!(
-                "{left} more places differ; the first {MAX_DIAGNOSTICS} of each kind are shown"
-            ));
-        }
+    if left > 0
+        && let Some(last) = out.last_mut()
+    {
+        last.notes.push(format!(
+            "{left} more places differ; the first {MAX_DIAGNOSTICS} of each kind are shown"
+        ));
     }
     out
 }

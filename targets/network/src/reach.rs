@@ -11,10 +11,10 @@
 use crate::proof::{self, endpoint_text};
 use diagnostics::Diagnostic;
 use emit::Artifact;
-use ir::{Name, Posture};
 use ir::network::Peer;
+use ir::{Name, Posture};
 use netpol::ir::{Index, Members};
-use netpol::{ClassIsolation, Endpoint, WorkloadId};
+use netpol::{ClassIsolation, Connectivity, Endpoint, WorkloadId};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -71,10 +71,13 @@ fn wanted(filter: &Option<Members>, e: &Endpoint) -> bool {
     filter.as_ref().is_none_or(|m| netpol::ir::contains(m, e))
 }
 
-/// The connectivity of the NetworkPolicies the network target emits for `p`. `Err` holds
-/// P4008 diagnostics when they cannot be read back (a bug).
-pub fn reach(p: &Posture, q: &Query) -> Result<Reach, Vec<Diagnostic>> {
-    reach_artifacts(p, &crate::emit(p), q)
+/// The connectivity of the NetworkPolicies the network target emits for `p`, and the
+/// diagnostics of the build's reachability proof over the same analysis (empty when it
+/// holds). `Err` holds P4008 diagnostics when the policies cannot be read back (a bug).
+pub fn reach(p: &Posture, q: &Query) -> Result<(Reach, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let artifacts = crate::emit(p);
+    let (_, conn) = proof::analyze(p, &artifacts)?;
+    Ok((rows(p, &conn, q), proof::prove_connectivity(p, &conn)))
 }
 
 /// The connectivity of the NetworkPolicies among `artifacts` (the files under
@@ -85,6 +88,11 @@ pub fn reach_artifacts(
     q: &Query,
 ) -> Result<Reach, Vec<Diagnostic>> {
     let (_, conn) = proof::analyze(p, artifacts)?;
+    Ok(rows(p, &conn, q))
+}
+
+/// The rows of an analysis.
+fn rows(p: &Posture, conn: &Connectivity, q: &Query) -> Reach {
     let index = Index::new(p);
     let from = members_filter(&index, &q.from);
     let to = members_filter(&index, &q.to);
@@ -129,7 +137,10 @@ pub fn reach_artifacts(
     for (s, d, conns) in conn.class_pairs() {
         let open = !iso(*s).egress && !iso(*d).ingress;
         let (ms, md) = (members(*s, &from), members(*d, &to));
-        if ms.is_empty() || md.is_empty() || !admit(open, ms.len() * md.len(), &mut out.omitted_open) {
+        if ms.is_empty()
+            || md.is_empty()
+            || !admit(open, ms.len() * md.len(), &mut out.omitted_open)
+        {
             continue;
         }
         for a in &ms {
@@ -179,7 +190,7 @@ pub fn reach_artifacts(
         }
     }
     out.rows.sort();
-    Ok(out)
+    out
 }
 
 /// The peers of the posture an endpoint filter names: a workload, `namespace.NAME`,
@@ -243,11 +254,28 @@ pub fn table(r: &Reach) -> String {
             row.connections.clone()
         }
     };
-    let w0 = r.rows.iter().map(|x| x.from.len()).chain([head.0.len()]).max().unwrap_or(0);
-    let w1 = r.rows.iter().map(|x| x.to.len()).chain([head.1.len()]).max().unwrap_or(0);
+    let w0 = r
+        .rows
+        .iter()
+        .map(|x| x.from.len())
+        .chain([head.0.len()])
+        .max()
+        .unwrap_or(0);
+    let w1 = r
+        .rows
+        .iter()
+        .map(|x| x.to.len())
+        .chain([head.1.len()])
+        .max()
+        .unwrap_or(0);
     let mut s = format!("{:w0$}  {:w1$}  {}\n", head.0, head.1, head.2);
     for row in &r.rows {
-        s.push_str(&format!("{:w0$}  {:w1$}  {}\n", row.from, row.to, conns(row)));
+        s.push_str(&format!(
+            "{:w0$}  {:w1$}  {}\n",
+            row.from,
+            row.to,
+            conns(row)
+        ));
     }
     if r.rows.iter().any(|x| x.open) {
         s.push_str("(open): neither side is isolated by a NetworkPolicy\n");
@@ -361,7 +389,14 @@ mod tests {
             omitted_open: 0,
         };
         let d = dot(&r);
-        assert!(d.contains("\"a/b\" -> \"10.0.0.0/8\" [label = \"TCP 443\"];"), "{d}");
-        assert!(table(&r).contains("a/b   10.0.0.0/8  TCP 443"), "{}", table(&r));
+        assert!(
+            d.contains("\"a/b\" -> \"10.0.0.0/8\" [label = \"TCP 443\"];"),
+            "{d}"
+        );
+        assert!(
+            table(&r).contains("a/b   10.0.0.0/8  TCP 443"),
+            "{}",
+            table(&r)
+        );
     }
 }
