@@ -98,6 +98,7 @@ pub fn trials() -> Vec<Trial> {
         }));
     }
     t.push(Trial::test("network::reach/optimal-platform", reach));
+    t.push(Trial::test("network::reach/cli", reach_cli));
     t.push(Trial::test(
         "network::egress-destinations",
         egress_destinations,
@@ -1215,6 +1216,62 @@ fn reach() -> Result<(), Failed> {
         if r::parse_peer(p, bad).is_ok() {
             return Err(format!("`{bad}` is accepted as an endpoint").into());
         }
+    }
+    Ok(())
+}
+
+/// `posture reach` through the command line: output on stdout, exit codes 0, 1 and 2.
+fn reach_cli() -> Result<(), Failed> {
+    use clap::Parser;
+    let example = example();
+    let example = example.to_string_lossy().into_owned();
+    let run = |args: &[&str]| -> Result<(cli::Exit, String, String), Failed> {
+        let mut argv = vec![
+            "posture",
+            "reach",
+            example.as_str(),
+            "--today",
+            "2026-11-27",
+        ];
+        argv.extend_from_slice(args);
+        let parsed = cli::Cli::try_parse_from(&argv).map_err(|e| e.to_string())?;
+        let env = cli::Env {
+            no_color: true,
+            stdout_is_terminal: false,
+            stderr_is_terminal: false,
+            posture_today: None,
+            now: std::time::SystemTime::UNIX_EPOCH,
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let exit = cli::run(&parsed, &env, &mut out, &mut err);
+        Ok((
+            exit,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        ))
+    };
+    let (exit, out, err) = run(&["--from", "portal"])?;
+    let want = "FROM                   TO                          CONNECTIONS\n\
+                optimal-system/portal  kube-system/cluster-dns     TCP 53,UDP 53\n\
+                optimal-system/portal  optimal-system/api-gateway  TCP 8000\n";
+    if exit != cli::Exit::Success || out != want {
+        return Err(format!("reach --from portal: {exit:?}\n{out}\n{err}").into());
+    }
+    let (exit, out, _) = run(&["--to", "namespace.optimal-data", "--format", "json"])?;
+    let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+    if exit != cli::Exit::Success || v["rows"].as_array().map(Vec::len) != Some(2) {
+        return Err(format!("reach --format json: {exit:?}\n{out}").into());
+    }
+    let (exit, out, _) = run(&["--format", "dot", "--limit", "0"])?;
+    if exit != cli::Exit::Success
+        || !out.starts_with("digraph \"reach\" {")
+        || !out.contains("comment = ")
+    {
+        return Err(format!("reach --format dot: {exit:?}\n{out}").into());
+    }
+    let (exit, out, err) = run(&["--from", "portl"])?;
+    if exit != cli::Exit::Usage || !out.is_empty() || !err.contains("did you mean `portal`?") {
+        return Err(format!("reach --from portl: {exit:?}\n{out}\n{err}").into());
     }
     Ok(())
 }
