@@ -72,6 +72,30 @@ pub enum Command {
                             posture completions fish > ~/.config/fish/completions/posture.fish"
     )]
     Completions(CompletionsArgs),
+
+    /// Show how a posture covers a framework's requirements, with CI gates
+    #[command(
+        after_help = "Examples:\n  posture coverage platform/ --framework fedramp-moderate\n  \
+                            posture coverage platform/ --framework dod-il5 --format json > coverage.json\n  \
+                            posture coverage platform/ --framework soc2 --min-coverage 80 --deny-gaps\n\n\
+                            Exit status: 0 the gates pass, 1 the posture has errors or a gate fails, \
+                            2 usage error."
+    )]
+    Coverage(CoverageArgs),
+
+    /// Explain a control: frameworks, items (file:line), output files, checks, exceptions, gaps
+    #[command(after_help = "Examples:\n  posture explain platform/ SC-7\n  \
+                            posture explain platform/ 'AC-6(10)' --format json\n  \
+                            posture explain platform/ soc2:CC6.1")]
+    Explain(ExplainArgs),
+
+    /// Print the control graph as Graphviz DOT or a Mermaid flowchart
+    #[command(
+        after_help = "Examples:\n  posture graph platform/ | dot -Tsvg > graph.svg\n  \
+                            posture graph platform/ --control SC-7 --format mermaid\n  \
+                            posture graph platform/ --item namespace.optimal-system"
+    )]
+    Graph(GraphArgs),
 }
 
 /// Flags shared by the commands that report diagnostics about a checked posture.
@@ -201,6 +225,119 @@ pub enum FormatName {
     Junit,
     /// GitHub Actions annotations (workflow commands)
     Github,
+}
+
+/// `posture coverage`.
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// A `.posture` file, or a directory of them
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// The framework to measure against (`fedramp-moderate`, `dod-il5`, `soc2`, …)
+    #[arg(long, value_parser = parse_framework, value_name = "FRAMEWORK")]
+    pub framework: controls::Framework,
+
+    /// How to print the coverage
+    #[arg(long, value_enum, default_value_t = CoverageFormat::Table, value_name = "FORMAT")]
+    pub format: CoverageFormat,
+
+    /// Exit 1 when less than PERCENT of the requirements are covered (satisfied, inherited,
+    /// process or not applicable)
+    #[arg(long, value_parser = parse_percent, value_name = "PERCENT")]
+    pub min_coverage: Option<graph::Percent>,
+
+    /// Exit 1 when any requirement is a gap, partial, supported only, or claimed
+    #[arg(long)]
+    pub deny_gaps: bool,
+
+    /// The date exceptions expire against, `YYYY-MM-DD` [default: `POSTURE_TODAY`, else the
+    /// system clock's UTC date]
+    #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
+    pub today: Option<ir::Date>,
+}
+
+/// `posture coverage --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CoverageFormat {
+    /// A plain-text table, one line per requirement
+    Table,
+    /// JSON: the summary and every requirement, for CI
+    Json,
+    /// A Markdown report
+    Markdown,
+}
+
+/// `posture explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A `.posture` file, or a directory of them
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// The control or requirement: `SC-7`, `AC-6(10)`, `soc2:CC6.1`, `hipaa:164.312(a)(1)`
+    #[arg(value_name = "CONTROL")]
+    pub control: String,
+
+    /// How to print the explanation
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text, value_name = "FORMAT")]
+    pub format: ExplainFormat,
+
+    /// The date exceptions expire against, `YYYY-MM-DD`
+    #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
+    pub today: Option<ir::Date>,
+}
+
+/// `posture explain --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Text for people
+    Text,
+    /// JSON
+    Json,
+}
+
+/// `posture graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// A `.posture` file, or a directory of them
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// How to print the graph
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot, value_name = "FORMAT")]
+    pub format: GraphFormat,
+
+    /// Only the neighbourhood of this control
+    #[arg(long, value_name = "CONTROL", conflicts_with = "item")]
+    pub control: Option<String>,
+
+    /// Only the neighbourhood of this item (`namespace.optimal-system`, `admission.NAME`)
+    #[arg(long, value_name = "ITEM")]
+    pub item: Option<String>,
+
+    /// The date exceptions expire against, `YYYY-MM-DD`
+    #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
+    pub today: Option<ir::Date>,
+}
+
+/// `posture graph --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT
+    Dot,
+    /// A Mermaid flowchart
+    Mermaid,
+}
+
+/// `--framework`: a framework id, with a did-you-mean.
+fn parse_framework(text: &str) -> Result<controls::Framework, String> {
+    controls::Framework::from_id(text).map_err(|e| e.to_string())
+}
+
+/// `--min-coverage`: `80`, `72.5`, `99.95%`.
+fn parse_percent(text: &str) -> Result<graph::Percent, String> {
+    text.parse()
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 
 mod build;
 mod check;
+mod coverage;
+mod explain;
 mod fmt;
+mod graph;
 mod reach;
 
 use std::io::Write;
@@ -22,6 +25,9 @@ pub(crate) fn run(command: &Command, env: &Env, mut ui: Ui<'_>) -> Exit {
         Command::Check(a) => check::run(a, env, &mut ui),
         Command::Fmt(a) => fmt::run(a, &mut ui),
         Command::Build(a) => build::run(a, env, &mut ui),
+        Command::Coverage(a) => coverage::run(a, env, &mut ui),
+        Command::Explain(a) => explain::run(a, env, &mut ui),
+        Command::Graph(a) => graph::run(a, env, &mut ui),
         Command::Reach(a) => reach::run(a, env, &mut ui),
         Command::Completions(a) => {
             // Generate into memory first: the generators panic when their writer fails, and

@@ -12,10 +12,12 @@
 //! | `limits` | nesting depth and size limits at and past the edge | generated |
 //! | `snapshots` | no snapshot is left behind by a removed input or case | `tests/snapshots/` |
 //! | `network` | the network target: reachability proof and its negative controls, golden files, kubernetes-validate, CRD schemas, nca, YAML 1.1 read-back, checks, reach, scale | `examples/optimal-platform`, `tests/conformance/network/` |
+//! | `controls` | coverage and explain snapshots of the example, JSON = table, gates' exit codes, deterministic graphs | `examples/optimal-platform` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
 mod book;
+mod controls;
 mod fmt;
 mod limits;
 mod mutation;
@@ -65,6 +67,7 @@ fn main() {
     trials.extend(limits::trials());
     trials.extend(pipeline::trials());
     trials.extend(book::trials());
+    trials.extend(controls::trials());
     trials.extend(network::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();

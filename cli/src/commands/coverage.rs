@@ -1,0 +1,126 @@
+//! `posture coverage PATH --framework F`: the status of every requirement of a framework,
+//! as a table, JSON or Markdown, with the CI gates `--min-coverage` and `--deny-gaps`. The
+//! shared first half of `coverage`, `explain` and `graph` lives here too: check the posture,
+//! emit the enforcing artifacts, build the control graph.
+
+use std::path::Path;
+
+use diagnostics::{Diagnostic, Sources};
+use driver::{FsWorld, Options};
+
+use super::check::user_files;
+use super::{Ui, root_of, sources_for_display};
+use crate::args::{CoverageArgs, CoverageFormat, FormatName};
+use crate::{Env, Exit, today};
+
+/// A checked posture with its enforcing artifacts and display sources, ready for the graph.
+pub(super) struct Prepared {
+    pub(super) checked: driver::Checked,
+    pub(super) artifacts: Vec<emit::Artifact>,
+    pub(super) sources: Sources,
+}
+
+impl Prepared {
+    /// The control graph over the embedded catalog, including `extra` frameworks.
+    pub(super) fn graph<'a>(
+        &'a self,
+        extra: &'a [controls::Framework],
+    ) -> Option<(graph::ControlGraph<'a>, Vec<Diagnostic>)> {
+        let posture = self.checked.posture.as_ref()?;
+        let catalog = controls::try_catalog().ok()?;
+        let input = graph::Input {
+            posture,
+            artifacts: &self.artifacts,
+            checks: &[],
+            sources: &self.sources,
+            catalog,
+            frameworks: extra,
+        };
+        Some(graph::build(&input))
+    }
+}
+
+/// Checks the posture at `path` and emits its enforcing artifacts. Diagnostics of the check
+/// are reported (human, on standard error) only when there are errors; `Err` is the exit.
+pub(super) fn prepare(
+    path: &Path,
+    today: Option<ir::Date>,
+    env: &Env,
+    ui: &mut Ui<'_>,
+) -> Result<Prepared, Exit> {
+    let today = today::resolve(today, env.posture_today.as_deref(), env.now).map_err(|m| {
+        ui.error(&m);
+        Exit::Usage
+    })?;
+    let options = Options { today: Some(today) };
+    let checked = driver::check(&FsWorld, path, &options).map_err(|d| {
+        ui.report_usage(FormatName::Human, d);
+        Exit::Usage
+    })?;
+    let sources = sources_for_display(&checked.loaded, &root_of(path));
+    if checked.diagnostics.has_errors() || checked.posture.is_none() {
+        let files = user_files(&checked.loaded);
+        let diags: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
+        ui.report(FormatName::Human, &diags, &sources, &files, None);
+        return Err(Exit::Failure);
+    }
+    let artifacts = checked
+        .posture
+        .as_ref()
+        .map(graph::artifacts)
+        .unwrap_or_default();
+    Ok(Prepared {
+        checked,
+        artifacts,
+        sources,
+    })
+}
+
+/// Reports the check's warnings and the graph's (P2005, P2006) on standard error.
+pub(super) fn report_warnings(prepared: &Prepared, graph_diags: Vec<Diagnostic>, ui: &mut Ui<'_>) {
+    let mut diags: Vec<Diagnostic> = prepared.checked.diagnostics.iter().cloned().collect();
+    diags.extend(graph_diags);
+    if diags.is_empty() {
+        return;
+    }
+    let mut all = diagnostics::Diagnostics::new();
+    all.extend(diags);
+    all.sort();
+    let diags: Vec<Diagnostic> = all.into_vec();
+    let files = user_files(&prepared.checked.loaded);
+    ui.report(FormatName::Human, &diags, &prepared.sources, &files, None);
+}
+
+/// Prints the coverage of one framework and applies the gates: exit 1 when a gate fails.
+pub(crate) fn run(args: &CoverageArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
+    let prepared = match prepare(&args.path, args.today, env, ui) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    let extra = [args.framework];
+    let Some((graph, diags)) = prepared.graph(&extra) else {
+        ui.error("the embedded control catalog does not load (a build defect)");
+        return Exit::Failure;
+    };
+    report_warnings(&prepared, diags, ui);
+    let coverage = graph.coverage(args.framework);
+    let text = match args.format {
+        CoverageFormat::Table => graph::report::coverage_table(&coverage),
+        CoverageFormat::Json => graph::report::to_json(&coverage),
+        CoverageFormat::Markdown => graph::report::coverage_markdown(&coverage),
+    };
+    ui.out(&text);
+    let gate = graph::Gate {
+        min_coverage: args.min_coverage,
+        deny_gaps: args.deny_gaps,
+    };
+    let failures = gate.failures(&coverage);
+    for f in &failures {
+        ui.error(f);
+    }
+    if failures.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Failure
+    }
+}

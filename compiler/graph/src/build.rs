@@ -1,0 +1,480 @@
+//! Building the control graph: items from the IR, artifacts attached to items by their
+//! origins, checks to artifacts, and the frameworks' requirements over the controls.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use controls::{Catalog, ControlRef, Framework};
+use diagnostics::codes::controls::{P2005, P2006};
+use diagnostics::{Diagnostic, Sources, Span};
+use petgraph::Direction as Dir;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::items;
+use crate::model::{
+    ArtifactNode, ArtifactRole, Check, CheckId, Declaration, Edge, Enforcement, Item, ItemId,
+    ItemKind, MappingSource, Node,
+};
+
+/// What the graph is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The checked posture.
+    pub posture: &'a ir::Posture,
+    /// Every target's artifacts; each attaches to the items its origins name.
+    pub artifacts: &'a [emit::Artifact],
+    /// The verifications that ran over the artifacts.
+    pub checks: &'a [Check],
+    /// The loaded sources, for `file:line`.
+    pub sources: &'a Sources,
+    /// The control catalog.
+    pub catalog: &'a Catalog,
+    /// Frameworks to include besides the system's own (`coverage --framework F`).
+    pub frameworks: &'a [Framework],
+}
+
+/// The control graph. Every query answers in sorted order (by id, path or control), never in
+/// petgraph's insertion order.
+#[derive(Debug, Clone)]
+pub struct ControlGraph<'c> {
+    pub(crate) graph: DiGraph<Node, Edge>,
+    pub(crate) index: BTreeMap<Node, NodeIndex>,
+    pub(crate) items: BTreeMap<ItemId, Item>,
+    pub(crate) artifacts: BTreeMap<String, ArtifactNode>,
+    /// Each item's enforcing artifacts, sorted.
+    pub(crate) enforcing: BTreeMap<ItemId, Vec<String>>,
+    /// Edges already added, so each (from, kind, to) is added once.
+    pub(crate) edge_set: BTreeSet<(NodeIndex, Edge, NodeIndex)>,
+    pub(crate) checks: BTreeMap<CheckId, Check>,
+    pub(crate) frameworks: BTreeSet<Framework>,
+    pub(crate) system_frameworks: BTreeSet<Framework>,
+    pub(crate) catalog: &'c Catalog,
+}
+
+/// Builds the control graph and reports claims without artifacts (P2005) and controls declared
+/// not applicable that items implement or claim (P2006), both warnings.
+pub fn build<'a>(input: &Input<'a>) -> (ControlGraph<'a>, Vec<Diagnostic>) {
+    let catalog = input.catalog;
+    let items = items::collect(input.posture, input.sources, catalog);
+    let system_frameworks: BTreeSet<Framework> =
+        input.posture.system.frameworks.iter().copied().collect();
+    let mut frameworks = system_frameworks.clone();
+    frameworks.extend(input.frameworks.iter().copied());
+
+    let mut g = ControlGraph {
+        graph: DiGraph::new(),
+        index: BTreeMap::new(),
+        items,
+        artifacts: BTreeMap::new(),
+        enforcing: BTreeMap::new(),
+        edge_set: BTreeSet::new(),
+        checks: BTreeMap::new(),
+        frameworks,
+        system_frameworks,
+        catalog,
+    };
+    g.attach_artifacts(input.artifacts);
+    g.add_nodes_and_edges(input.checks);
+    let diagnostics = g.diagnose(input.posture);
+    (g, diagnostics)
+}
+
+impl<'c> ControlGraph<'c> {
+    fn node(&mut self, n: Node) -> NodeIndex {
+        if let Some(&i) = self.index.get(&n) {
+            return i;
+        }
+        let i = self.graph.add_node(n.clone());
+        self.index.insert(n, i);
+        i
+    }
+
+    fn edge(&mut self, from: Node, kind: Edge, to: Node) {
+        let a = self.node(from);
+        let b = self.node(to);
+        if self.edge_set.insert((a, kind, b)) {
+            self.graph.add_edge(a, b, kind);
+        }
+    }
+
+    /// Attaches each artifact to the items of its origins: by span first (what every target
+    /// gives), then by the origin's text naming an item's id or label (for items without a
+    /// span, like `secrets.encryption`).
+    fn attach_artifacts(&mut self, artifacts: &[emit::Artifact]) {
+        let mut by_span: BTreeMap<(u32, u32, u32), ItemId> = BTreeMap::new();
+        let mut by_name: BTreeMap<&str, ItemId> = BTreeMap::new();
+        for item in self.items.values() {
+            if let Some(s) = item.span {
+                by_span
+                    .entry(span_key(s))
+                    .or_insert_with(|| item.id.clone());
+            }
+            by_name
+                .entry(item.id.as_str())
+                .or_insert_with(|| item.id.clone());
+            by_name
+                .entry(item.label.as_str())
+                .or_insert_with(|| item.id.clone());
+        }
+        let mut out: BTreeMap<String, ArtifactNode> = BTreeMap::new();
+        for a in artifacts {
+            let node = out.entry(a.path.clone()).or_insert_with(|| ArtifactNode {
+                path: a.path.clone(),
+                role: ArtifactRole::of_path(&a.path),
+                items: BTreeSet::new(),
+                unattached: Vec::new(),
+            });
+            for o in &a.origins {
+                let found = by_span
+                    .get(&span_key(o.span))
+                    .or_else(|| by_name.get(o.item.as_str()));
+                match found {
+                    Some(id) => {
+                        node.items.insert(id.clone());
+                    }
+                    None => node.unattached.push(o.item.clone()),
+                }
+            }
+            node.unattached.sort();
+            node.unattached.dedup();
+        }
+        let mut enforcing: BTreeMap<ItemId, Vec<String>> = BTreeMap::new();
+        for a in out.values().filter(|a| a.role == ArtifactRole::Enforcing) {
+            for i in &a.items {
+                enforcing.entry(i.clone()).or_default().push(a.path.clone());
+            }
+        }
+        self.enforcing = enforcing;
+        self.artifacts = out;
+    }
+
+    fn add_nodes_and_edges(&mut self, checks: &[Check]) {
+        // Frameworks and their requirements.
+        let frameworks: Vec<Framework> = self.frameworks.iter().copied().collect();
+        for f in frameworks {
+            for req in self.catalog.requirements(f) {
+                self.edge(
+                    Node::Framework(f),
+                    Edge::Requires,
+                    Node::Requirement(f, req.id),
+                );
+                self.edge(
+                    Node::Requirement(f, req.id),
+                    Edge::Requires,
+                    Node::Control(req.id),
+                );
+                for inf in &req.informs {
+                    self.edge(
+                        Node::Control(ControlRef::Nist(inf.control)),
+                        Edge::Informs,
+                        Node::Requirement(f, req.id),
+                    );
+                }
+            }
+        }
+        // Items, their artifacts and their mappings.
+        let mut edges: Vec<(Node, Edge, Node)> = Vec::new();
+        for item in self.items.values() {
+            let me = Node::Item(item.id.clone());
+            edges.push((me.clone(), Edge::Emits, me.clone()));
+            let enforcing = self.enforcing_artifacts(&item.id);
+            let implements = item.enforcement == Enforcement::Enforce && !enforcing.is_empty();
+            for c in item.mappings.keys() {
+                let kind = if implements {
+                    Edge::Implements
+                } else {
+                    Edge::Claims
+                };
+                edges.push((me.clone(), kind, Node::Control(*c)));
+            }
+            if let Some((decl, set)) = &item.declaration {
+                let kind = match decl {
+                    Declaration::Inherited { .. } => Edge::InheritedFrom,
+                    Declaration::Process { .. } => Edge::Process,
+                    Declaration::NotApplicable { .. } => Edge::NotApplicable,
+                };
+                for c in set {
+                    edges.push((Node::Control(*c), kind, me.clone()));
+                }
+            }
+            for w in &item.waives {
+                if self.items.contains_key(w) {
+                    edges.push((me.clone(), Edge::Waives, Node::Item(w.clone())));
+                }
+            }
+        }
+        for a in self.artifacts.values() {
+            for i in &a.items {
+                edges.push((
+                    Node::Item(i.clone()),
+                    Edge::Emits,
+                    Node::Artifact(a.path.clone()),
+                ));
+            }
+        }
+        for (from, kind, to) in edges {
+            if from == to {
+                // The placeholder above only makes sure every item is a node.
+                self.node(from);
+                continue;
+            }
+            self.edge(from, kind, to);
+        }
+        for c in checks {
+            self.checks.insert(c.id.clone(), c.clone());
+            for path in &c.verifies {
+                self.edge(
+                    Node::Check(c.id.clone()),
+                    Edge::Verifies,
+                    Node::Artifact(path.clone()),
+                );
+            }
+        }
+    }
+
+    /// The warnings the graph can give: P2005 for `satisfies` no artifact backs (one per item
+    /// of the user's, one per standard-library bundle), P2006 for not-applicable controls an
+    /// item implements or claims.
+    fn diagnose(&self, posture: &ir::Posture) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut by_bundle: BTreeMap<&str, (BTreeSet<ControlRef>, usize)> = BTreeMap::new();
+        for item in self.items.values() {
+            if item.declaration.is_some() || item.kind == ItemKind::Exception {
+                continue;
+            }
+            let enforcing = self.enforcing_artifacts(&item.id);
+            let implements = item.enforcement == Enforcement::Enforce && !enforcing.is_empty();
+            if implements {
+                continue;
+            }
+            let declared: Vec<ControlRef> = item
+                .mappings
+                .iter()
+                .filter(|(_, s)| {
+                    s.iter().any(|m| {
+                        matches!(m, MappingSource::Declared | MappingSource::Stdlib { .. })
+                    })
+                })
+                .map(|(c, _)| *c)
+                .collect();
+            if declared.is_empty() {
+                continue;
+            }
+            if let Some(b) = &item.bundle {
+                let e = by_bundle.entry(b.as_str()).or_default();
+                e.0.extend(declared.iter().copied());
+                e.1 += 1;
+                continue;
+            }
+            let why = match item.enforcement {
+                Enforcement::AuditOnly => "it runs in audit mode, so it reports but never refuses",
+                Enforcement::Disabled => "it is disabled",
+                Enforcement::Enforce => "no emitted artifact enforces it",
+            };
+            let msg = format!("`{}` claims {} but {why}", item.label, list(&declared));
+            let mut d = match item.span {
+                Some(s) => Diagnostic::spanned(&P2005, s, msg).with_label("claimed here"),
+                None => Diagnostic::new(&P2005, msg),
+            };
+            d = d
+                .with_help("coverage counts these controls as claimed, never as satisfied")
+                .with_note(claim_note(item.enforcement));
+            out.push(d);
+        }
+        for (bundle, (controls, n)) in by_bundle {
+            let user_use = posture
+                .admission
+                .uses
+                .iter()
+                .find(|u| u.bundle == bundle)
+                .map(|u| u.meta.span)
+                .or_else(|| {
+                    posture
+                        .runtime
+                        .uses
+                        .iter()
+                        .find(|u| u.bundle == bundle)
+                        .map(|u| u.meta.span)
+                });
+            let controls: Vec<ControlRef> = controls.into_iter().collect();
+            let msg = format!(
+                "`std.{bundle}` claims {} through {n} item{} but no emitted artifact enforces {}",
+                list(&controls),
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it" } else { "them" }
+            );
+            let d = match user_use {
+                Some(s) => Diagnostic::spanned(&P2005, s, msg).with_label("bundle used here"),
+                None => Diagnostic::new(&P2005, msg),
+            };
+            out.push(
+                d.with_help("coverage counts these controls as claimed, never as satisfied")
+                    .with_note(claim_note(Enforcement::Enforce)),
+            );
+        }
+        for item in self.items.values() {
+            let Some((Declaration::NotApplicable { .. }, set)) = &item.declaration else {
+                continue;
+            };
+            for c in set {
+                let facts = self.facts(*c);
+                let users: Vec<&ItemId> = facts
+                    .implemented_by
+                    .iter()
+                    .chain(facts.claimed_by.iter())
+                    .collect();
+                if users.is_empty() {
+                    continue;
+                }
+                let names: Vec<String> = users
+                    .iter()
+                    .filter_map(|i| self.items.get(*i))
+                    .map(|i| format!("`{}`", i.label))
+                    .collect();
+                let msg = format!(
+                    "`{c}` is declared not applicable but {} maps to it",
+                    names.join(", ")
+                );
+                let d = match item.span {
+                    Some(s) => Diagnostic::spanned(&P2006, s, msg).with_label("declared here"),
+                    None => Diagnostic::new(&P2006, msg),
+                };
+                out.push(d.with_help(
+                    "remove the control from `not_applicable`, or the mapping from the items",
+                ));
+            }
+        }
+        out
+    }
+
+    /// The enforcing artifacts an item emits, sorted by path.
+    pub fn enforcing_artifacts(&self, item: &ItemId) -> Vec<&str> {
+        self.enforcing
+            .get(item)
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every item, by id.
+    pub fn items(&self) -> &BTreeMap<ItemId, Item> {
+        &self.items
+    }
+
+    /// Every artifact, by path.
+    pub fn artifacts(&self) -> &BTreeMap<String, ArtifactNode> {
+        &self.artifacts
+    }
+
+    /// Every registered check, by id.
+    pub fn checks(&self) -> &BTreeMap<CheckId, Check> {
+        &self.checks
+    }
+
+    /// The frameworks whose requirements are nodes.
+    pub fn frameworks(&self) -> &BTreeSet<Framework> {
+        &self.frameworks
+    }
+
+    /// The frameworks the posture's `system` names.
+    pub fn system_frameworks(&self) -> &BTreeSet<Framework> {
+        &self.system_frameworks
+    }
+
+    /// The catalog the graph was built over.
+    pub fn catalog(&self) -> &'c Catalog {
+        self.catalog
+    }
+
+    /// The number of nodes and edges.
+    pub fn size(&self) -> (usize, usize) {
+        (self.graph.node_count(), self.graph.edge_count())
+    }
+
+    /// Every edge as (from, kind, to), sorted: the graph in a form that does not depend on
+    /// petgraph's indices.
+    pub fn edges(&self) -> Vec<(&Node, Edge, &Node)> {
+        let mut v: Vec<(&Node, Edge, &Node)> = self
+            .graph
+            .edge_references()
+            .map(|e| {
+                (
+                    &self.graph[e.source()],
+                    *e.weight(),
+                    &self.graph[e.target()],
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Every node, sorted.
+    pub fn nodes(&self) -> Vec<&Node> {
+        self.index.keys().collect()
+    }
+
+    /// The nodes at the other end of a node's edges of one kind, in one direction, sorted.
+    pub(crate) fn neighbours(&self, n: &Node, kind: Edge, dir: Dir) -> Vec<&Node> {
+        let Some(&i) = self.index.get(n) else {
+            return Vec::new();
+        };
+        let mut v: Vec<&Node> = self
+            .graph
+            .edges_directed(i, dir)
+            .filter(|e| *e.weight() == kind)
+            .map(|e| match dir {
+                Dir::Outgoing => &self.graph[e.target()],
+                Dir::Incoming => &self.graph[e.source()],
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Every edge touching a node, as (from, kind, to), sorted.
+    pub(crate) fn incident(&self, n: &Node) -> Vec<(&Node, Edge, &Node)> {
+        let Some(&i) = self.index.get(n) else {
+            return Vec::new();
+        };
+        let mut v: Vec<(&Node, Edge, &Node)> = self
+            .graph
+            .edges_directed(i, Dir::Outgoing)
+            .chain(self.graph.edges_directed(i, Dir::Incoming))
+            .map(|e| {
+                (
+                    &self.graph[e.source()],
+                    *e.weight(),
+                    &self.graph[e.target()],
+                )
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+fn span_key(s: Span) -> (u32, u32, u32) {
+    (s.file.0, s.start, s.end)
+}
+
+fn list(controls: &[ControlRef]) -> String {
+    controls
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn claim_note(e: Enforcement) -> String {
+    match e {
+        Enforcement::AuditOnly => "set `action = enforce` to make the mapping count".to_string(),
+        Enforcement::Disabled => "enable the rule to make the mapping count".to_string(),
+        Enforcement::Enforce => {
+            "a control counts as satisfied only when a target emits an enforcing artifact for the item; \
+             targets that are not built yet make this a claim"
+                .to_string()
+        }
+    }
+}

@@ -1,0 +1,656 @@
+//! From the IR to the graph's items: one [`Item`] per posture item, with a stable id, its
+//! `file:line`, and its control mappings (declared `satisfies`, the standard library's rows and
+//! the built-in constructs' defaults).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use controls::{Catalog, ControlRef};
+use diagnostics::{Sources, Span};
+use ir::Action;
+use ir::admission::Admission;
+use ir::controls::ControlSelector;
+use ir::network::{Direction, MtlsMode, Peer, PodSecurityLevel, PortSpec};
+use ir::system::AuditLevel;
+use ir::{Meta, Posture};
+
+use crate::defaults::{self, Construct};
+use crate::model::{
+    Declaration, Enforcement, ExceptionFacts, Item, ItemId, ItemKind, Location, MappingSource,
+};
+
+/// Every item of the posture, keyed by id. Two items can never share an id: ids follow the
+/// language's own uniqueness rules, and the rare duplicate (two identical `inherited`
+/// statements) gets a `#2` suffix.
+pub(crate) fn collect(p: &Posture, sources: &Sources, catalog: &Catalog) -> BTreeMap<ItemId, Item> {
+    let mut c = Collector {
+        sources,
+        catalog,
+        out: BTreeMap::new(),
+    };
+    c.system(p);
+    c.network(p);
+    c.admission(&p.admission);
+    c.runtime(p);
+    c.identity(p);
+    c.secrets(p);
+    c.audit(p);
+    c.exceptions(p);
+    c.controls(p);
+    c.out
+}
+
+struct Collector<'a> {
+    sources: &'a Sources,
+    catalog: &'a Catalog,
+    out: BTreeMap<ItemId, Item>,
+}
+
+/// The `file:line` of a span, when its file is known.
+pub(crate) fn locate(sources: &Sources, span: Span) -> Option<Location> {
+    let file = sources.get(span.file)?;
+    Some(Location {
+        file: file.path.clone(),
+        line: file.line_col(span.start as usize).line,
+    })
+}
+
+impl Collector<'_> {
+    /// Adds an item with its declared `satisfies` and the constructs' defaults.
+    fn add(
+        &mut self,
+        id: String,
+        kind: ItemKind,
+        label: String,
+        meta: Option<&Meta>,
+        constructs: &[Construct],
+    ) -> &mut Item {
+        let mut id = id;
+        if self.out.contains_key(&ItemId(id.clone())) {
+            let mut n = 2;
+            while self.out.contains_key(&ItemId(format!("{id} #{n}"))) {
+                n += 1;
+            }
+            id = format!("{id} #{n}");
+        }
+        let mut mappings: BTreeMap<ControlRef, BTreeSet<MappingSource>> = BTreeMap::new();
+        let bundle = meta.and_then(|m| m.bundle.clone());
+        if let Some(m) = meta {
+            let name = label.rsplit(' ').next().unwrap_or_default();
+            for c in &m.satisfies {
+                let source = match (&bundle, c.as_nist()) {
+                    (Some(b), Some(nist)) => match defaults::stdlib_rationale(b, name, nist) {
+                        Some(r) => MappingSource::Stdlib {
+                            rationale: r.to_string(),
+                        },
+                        None => MappingSource::Declared,
+                    },
+                    _ => MappingSource::Declared,
+                };
+                mappings.entry(*c).or_default().insert(source);
+            }
+        }
+        for construct in constructs {
+            for row in construct.rows() {
+                if let Some(id) = row.control_id() {
+                    mappings.entry(ControlRef::Nist(id)).or_default().insert(
+                        MappingSource::Default {
+                            construct: *construct,
+                            rationale: row.rationale.to_string(),
+                        },
+                    );
+                }
+            }
+        }
+        let span = meta.map(|m| m.span);
+        let item = Item {
+            id: ItemId(id.clone()),
+            kind,
+            label,
+            location: span.and_then(|s| locate(self.sources, s)),
+            span,
+            bundle,
+            enforcement: Enforcement::Enforce,
+            mappings,
+            declaration: None,
+            waives: Vec::new(),
+            exception: None,
+        };
+        self.out.entry(ItemId(id)).or_insert(item)
+    }
+
+    fn system(&mut self, p: &Posture) {
+        let s = &p.system;
+        self.add(
+            "system".into(),
+            ItemKind::System,
+            format!("system {}", s.name),
+            Some(&s.meta),
+            &[],
+        );
+        self.add(
+            "target".into(),
+            ItemKind::Target,
+            "target".into(),
+            Some(&p.target.meta),
+            &[],
+        );
+    }
+
+    fn network(&mut self, p: &Posture) {
+        for ns in p.namespaces.values() {
+            let level = ns
+                .pod_security
+                .map(|ps| ps.enforce)
+                .or(p.target.default_pod_security);
+            let constructs: &[Construct] = match level {
+                Some(PodSecurityLevel::Restricted) => &[Construct::PodSecurityRestricted],
+                Some(PodSecurityLevel::Baseline) => &[Construct::PodSecurityBaseline],
+                Some(PodSecurityLevel::Privileged) | None => &[],
+            };
+            self.add(
+                format!("namespace.{}", ns.name),
+                ItemKind::Namespace,
+                format!("namespace {}", ns.name),
+                Some(&ns.meta),
+                constructs,
+            );
+        }
+        for w in p.workloads.values() {
+            self.add(
+                format!("workload.{}", w.name),
+                ItemKind::Workload,
+                format!("workload {}", w.name),
+                Some(&w.meta),
+                &[],
+            );
+        }
+        for d in &p.network.default_deny {
+            let mut names: Vec<&str> = d.namespaces.iter().map(|n| n.as_str()).collect();
+            names.sort_unstable();
+            let both = d.directions.contains(&Direction::Ingress)
+                && d.directions.contains(&Direction::Egress);
+            let construct = if both {
+                Construct::DefaultDenyBoth
+            } else {
+                Construct::DefaultDenyOneDirection
+            };
+            self.add(
+                format!("network.default_deny {}", names.join(",")),
+                ItemKind::DefaultDeny,
+                format!("default_deny [{}]", names.join(", ")),
+                Some(&d.meta),
+                &[construct],
+            );
+        }
+        for i in &p.network.intents {
+            let flow = format!("{} -> {}{}", peer(&i.from), peer(&i.to), ports(&i.ports));
+            let id = match &i.name {
+                Some(n) => format!("network.{n}"),
+                None => format!("network.allow {flow}"),
+            };
+            self.add(
+                id,
+                ItemKind::Intent,
+                format!("allow {flow}"),
+                Some(&i.meta),
+                &[Construct::AllowIntent],
+            );
+        }
+        for ing in p.ingresses.values() {
+            self.add(
+                format!("ingress.{}", ing.name),
+                ItemKind::Ingress,
+                format!("ingress {}", ing.name),
+                Some(&ing.meta),
+                &[Construct::IngressTls],
+            );
+        }
+        if let Some(m) = &p.mesh {
+            let constructs: &[Construct] = match m.mtls {
+                MtlsMode::Strict => &[Construct::MeshStrictMtls],
+                MtlsMode::Permissive => &[],
+            };
+            self.add(
+                "mesh".into(),
+                ItemKind::Mesh,
+                "mesh".into(),
+                Some(&m.meta),
+                constructs,
+            );
+        }
+    }
+
+    fn admission(&mut self, a: &Admission) {
+        for u in &a.uses {
+            let item = self.add(
+                format!("admission.use std.{}", u.bundle),
+                ItemKind::BundleUse,
+                format!("use std.{}", u.bundle),
+                Some(&u.meta),
+                &[],
+            );
+            // The `use` names the bundle it pulls in; it is the user's statement, not the
+            // bundle's.
+            item.bundle = None;
+        }
+        for v in a.validate.values() {
+            let item = self.add(
+                format!("admission.{}", v.name),
+                ItemKind::Validate,
+                format!("validate {}", v.name),
+                Some(&v.meta),
+                &[],
+            );
+            item.enforcement = enforcement(v.action);
+        }
+        for m in a.mutate.values() {
+            self.add(
+                format!("admission.{}", m.name),
+                ItemKind::Mutate,
+                format!("mutate {}", m.name),
+                Some(&m.meta),
+                &[],
+            );
+        }
+        for g in a.generate.values() {
+            self.add(
+                format!("admission.{}", g.name),
+                ItemKind::Generate,
+                format!("generate {}", g.name),
+                Some(&g.meta),
+                &[Construct::GenerateDefaultDeny],
+            );
+        }
+        for v in a.verify_images.values() {
+            let constructs: &[Construct] = match v.action {
+                Action::Enforce => &[Construct::VerifyImages],
+                Action::Audit => &[],
+            };
+            let item = self.add(
+                format!("admission.{}", v.name),
+                ItemKind::VerifyImages,
+                format!("verify_images {}", v.name),
+                Some(&v.meta),
+                constructs,
+            );
+            item.enforcement = enforcement(v.action);
+        }
+    }
+
+    fn runtime(&mut self, p: &Posture) {
+        let r = &p.runtime;
+        for u in &r.uses {
+            let item = self.add(
+                format!("runtime.use std.{}", u.bundle),
+                ItemKind::RuleSet,
+                format!("use std.{}", u.bundle),
+                Some(&u.meta),
+                &[],
+            );
+            item.bundle = None;
+        }
+        for rule in r.rules.values() {
+            let constructs: &[Construct] = if rule.enabled {
+                &[Construct::RuntimeRule]
+            } else {
+                &[]
+            };
+            let item = self.add(
+                format!("runtime.{}", rule.name),
+                ItemKind::Rule,
+                format!("rule {}", rule.name),
+                Some(&rule.meta),
+                constructs,
+            );
+            if !rule.enabled {
+                item.enforcement = Enforcement::Disabled;
+            }
+        }
+        for prof in r.profiles.values() {
+            self.add(
+                format!("runtime.profile {}", prof.workload),
+                ItemKind::Profile,
+                format!("profile {}", prof.workload),
+                Some(&prof.meta),
+                &[Construct::RuntimeProfile],
+            );
+        }
+    }
+
+    fn identity(&mut self, p: &Posture) {
+        for realm in p.identity.realms.values() {
+            let mut constructs = vec![Construct::Realm];
+            let roles: BTreeSet<&ir::Name> = realm.roles.keys().collect();
+            let mfa: BTreeSet<&ir::Name> = realm.mfa_required_for.iter().collect();
+            if !mfa.is_empty() {
+                if !roles.is_empty() && roles.is_subset(&mfa) {
+                    constructs.push(Construct::RealmMfaAll);
+                } else {
+                    constructs.push(Construct::RealmMfaSome);
+                }
+            }
+            if realm.password.is_some() {
+                constructs.push(Construct::RealmPassword);
+            }
+            if realm.brute_force.is_some() {
+                constructs.push(Construct::RealmBruteForce);
+            }
+            if realm.tokens.is_some() {
+                constructs.push(Construct::RealmTokens);
+            }
+            let r = &realm.name;
+            self.add(
+                format!("identity.{r}"),
+                ItemKind::Realm,
+                format!("realm {r}"),
+                Some(&realm.meta),
+                &constructs,
+            );
+            for x in realm.roles.values() {
+                self.add(
+                    format!("identity.{r}.role.{}", x.name),
+                    ItemKind::Role,
+                    format!("role {}", x.name),
+                    Some(&x.meta),
+                    &[],
+                );
+            }
+            for x in realm.clients.values() {
+                self.add(
+                    format!("identity.{r}.client.{}", x.name),
+                    ItemKind::Client,
+                    format!("client {}", x.name),
+                    Some(&x.meta),
+                    &[],
+                );
+            }
+            for x in realm.federations.values() {
+                self.add(
+                    format!("identity.{r}.federation.{}", x.name),
+                    ItemKind::Federation,
+                    format!("federation {}", x.name),
+                    Some(&x.meta),
+                    &[],
+                );
+            }
+            for x in realm.groups.values() {
+                self.add(
+                    format!("identity.{r}.group.{}", x.name),
+                    ItemKind::Group,
+                    format!("group {}", x.name),
+                    Some(&x.meta),
+                    &[],
+                );
+            }
+            for x in realm.mappers.values() {
+                self.add(
+                    format!("identity.{r}.mapper.{}", x.name),
+                    ItemKind::Mapper,
+                    format!("mapper {}", x.name),
+                    Some(&x.meta),
+                    &[],
+                );
+            }
+        }
+        for (role, binding) in &p.identity.kubernetes_rbac {
+            let mut constructs = vec![Construct::RbacBinding];
+            if !binding.namespaces.is_empty() {
+                constructs.push(Construct::RbacNamespaced);
+            }
+            self.add(
+                format!("identity.kubernetes_rbac.{role}"),
+                ItemKind::RbacBinding,
+                format!("kubernetes_rbac {role} = {}", binding.cluster_role),
+                None,
+                &constructs,
+            );
+        }
+    }
+
+    fn secrets(&mut self, p: &Posture) {
+        for s in p.secrets.stores.values() {
+            self.add(
+                format!("secrets.store.{}", s.name),
+                ItemKind::Store,
+                format!("store {}", s.name),
+                Some(&s.meta),
+                &[],
+            );
+        }
+        for s in p.secrets.secrets.values() {
+            let mut constructs = vec![Construct::SecretFromStore];
+            if s.rotate.is_some() {
+                constructs.push(Construct::SecretRotated);
+            }
+            self.add(
+                format!("secrets.{}", s.name),
+                ItemKind::Secret,
+                format!("secret {}", s.name),
+                Some(&s.meta),
+                &constructs,
+            );
+        }
+        if p.secrets.at_rest.is_some() {
+            self.add(
+                "secrets.encryption".into(),
+                ItemKind::EncryptionAtRest,
+                "encryption at_rest".into(),
+                None,
+                &[Construct::EncryptionAtRest],
+            );
+        }
+    }
+
+    fn audit(&mut self, p: &Posture) {
+        let Some(a) = &p.audit else { return };
+        let mut constructs = Vec::new();
+        if a.level != AuditLevel::None {
+            constructs.push(Construct::AuditPolicy);
+        }
+        if a.level >= AuditLevel::Request {
+            constructs.push(Construct::AuditRequestBodies);
+        }
+        self.add(
+            "audit".into(),
+            ItemKind::Audit,
+            "audit".into(),
+            Some(&a.meta),
+            &constructs,
+        );
+        for r in &a.rules {
+            self.add(
+                format!("audit.rule.{}", r.name),
+                ItemKind::AuditRule,
+                format!("rule {}", r.name),
+                Some(&r.meta),
+                &[],
+            );
+        }
+    }
+
+    fn exceptions(&mut self, p: &Posture) {
+        for e in p.exceptions.values() {
+            let mut scope: Vec<String> = e
+                .scope
+                .namespaces
+                .iter()
+                .map(|n| format!("namespace {n}"))
+                .chain(e.scope.workloads.iter().map(|w| format!("workload {w}")))
+                .collect();
+            scope.sort();
+            let facts = ExceptionFacts {
+                owner: e.owner.clone(),
+                ticket: e.ticket.clone(),
+                expires: e.expires.to_string(),
+                scope,
+            };
+            let waives: Vec<ItemId> = e
+                .waive
+                .iter()
+                .map(|w| ItemId(format!("{}.{}", w.block, w.name)))
+                .collect();
+            let item = self.add(
+                format!("exception.{}", e.name),
+                ItemKind::Exception,
+                format!("exception {}", e.name),
+                Some(&e.meta),
+                &[],
+            );
+            item.waives = waives;
+            item.exception = Some(facts);
+        }
+    }
+
+    fn controls(&mut self, p: &Posture) {
+        let c = &p.controls;
+        for inh in &c.inherited {
+            let set = self.expand(&inh.controls);
+            let item = self.add(
+                format!("controls.inherited {}", selectors(&inh.controls)),
+                ItemKind::Inherited,
+                format!(
+                    "inherited [{}] from {}",
+                    selectors(&inh.controls),
+                    inh.provider
+                ),
+                Some(&inh.meta),
+                &[],
+            );
+            item.declaration = Some((
+                Declaration::Inherited {
+                    provider: inh.provider.clone(),
+                },
+                set,
+            ));
+        }
+        for pr in c.processes.values() {
+            let set = self.expand(&pr.controls);
+            let item = self.add(
+                format!("controls.process.{}", pr.name),
+                ItemKind::Process,
+                format!("process {}", pr.name),
+                Some(&pr.meta),
+                &[],
+            );
+            item.declaration = Some((
+                Declaration::Process {
+                    name: pr.name.to_string(),
+                    evidence: pr.evidence.0.clone(),
+                    every: duration(pr.every),
+                    owner: pr.owner.clone(),
+                },
+                set,
+            ));
+        }
+        for na in &c.not_applicable {
+            // A control that does not apply takes its enhancements with it.
+            let mut set = self.expand(&na.controls);
+            let bases: Vec<controls::ControlId> = set.iter().filter_map(|c| c.as_nist()).collect();
+            for base in bases.into_iter().filter(|b| !b.is_enhancement()) {
+                let pattern = controls::ControlPattern::Enhancements(base);
+                if let Ok(ids) = self.catalog.expand(&pattern) {
+                    set.extend(ids.into_iter().map(ControlRef::Nist));
+                }
+            }
+            let item = self.add(
+                format!("controls.not_applicable {}", selectors(&na.controls)),
+                ItemKind::NotApplicable,
+                format!("not_applicable [{}]", selectors(&na.controls)),
+                Some(&na.meta),
+                &[],
+            );
+            item.declaration = Some((
+                Declaration::NotApplicable {
+                    reason: na.reason.clone(),
+                },
+                set,
+            ));
+        }
+        // `satisfies` on a `controls { … }` statement is not meaningful: the statement is the
+        // declaration. Drop such mappings so they are not reported as claims.
+        for item in self.out.values_mut() {
+            if item.declaration.is_some() {
+                item.mappings.clear();
+            }
+        }
+    }
+
+    /// The controls a list of selectors names, patterns expanded over the catalog. Patterns the
+    /// catalog cannot expand were reported by the checker.
+    fn expand(&self, list: &[ControlSelector]) -> BTreeSet<ControlRef> {
+        let mut out = BTreeSet::new();
+        for s in list {
+            match s {
+                ControlSelector::One(c) => {
+                    out.insert(*c);
+                }
+                ControlSelector::Pattern(p) => {
+                    if let Ok(ids) = self.catalog.expand(p) {
+                        out.extend(ids.into_iter().map(ControlRef::Nist));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn enforcement(a: Action) -> Enforcement {
+    match a {
+        Action::Enforce => Enforcement::Enforce,
+        Action::Audit => Enforcement::AuditOnly,
+    }
+}
+
+fn selectors(list: &[ControlSelector]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn peer(p: &Peer) -> String {
+    match p {
+        Peer::Workload { name } => name.to_string(),
+        Peer::Namespace { name } => format!("namespace {name}"),
+        Peer::IngressController => "ingress-controller".into(),
+        Peer::ClusterDns => "cluster-dns".into(),
+        Peer::Cidr { cidr, except } if except.is_empty() => format!("\"{cidr}\""),
+        Peer::Cidr { cidr, except } => {
+            let ex: Vec<String> = except.iter().map(ToString::to_string).collect();
+            format!("\"{cidr}\" except [{}]", ex.join(", "))
+        }
+    }
+}
+
+fn ports(list: &[PortSpec]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = list
+        .iter()
+        .map(|p| match p {
+            PortSpec::Number { port } => port.0.to_string(),
+            PortSpec::Named { name, .. } => name.to_string(),
+            PortSpec::Range { first, last } => format!("{}-{}", first.0, last.0),
+        })
+        .collect();
+    format!(":{}", parts.join(","))
+}
+
+/// A duration as the language writes it, in the largest unit that divides it (`90d`, `1y`).
+pub(crate) fn duration(d: ir::Duration) -> String {
+    let s = d.seconds();
+    for (unit, secs) in [
+        ("y", 31_536_000u64),
+        ("w", 604_800),
+        ("d", 86_400),
+        ("h", 3600),
+        ("m", 60),
+    ] {
+        if s >= secs && s % secs == 0 {
+            return format!("{}{unit}", s / secs);
+        }
+    }
+    format!("{s}s")
+}

@@ -1,0 +1,344 @@
+//! The graph's vocabulary: item ids, items with their control mappings, artifacts, checks,
+//! nodes and edges.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use controls::{ControlRef, Framework};
+use serde::{Deserialize, Serialize};
+
+use crate::defaults::Construct;
+
+/// A posture item's stable id: `block.name`, the form exceptions use to waive items
+/// (`admission.require-run-as-non-root`, `runtime.container-escape-ptrace`, `namespace.keycloak`,
+/// `network.allow portal -> api-gateway:8000`). Ids never depend on the order of input files.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ItemId(pub String);
+
+impl ItemId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ItemId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What kind of posture item a node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    System,
+    Target,
+    Namespace,
+    Workload,
+    DefaultDeny,
+    Intent,
+    Ingress,
+    Mesh,
+    BundleUse,
+    Validate,
+    Mutate,
+    Generate,
+    VerifyImages,
+    RuleSet,
+    Rule,
+    Profile,
+    Realm,
+    Role,
+    Client,
+    Federation,
+    Group,
+    Mapper,
+    RbacBinding,
+    Store,
+    Secret,
+    EncryptionAtRest,
+    Audit,
+    AuditRule,
+    Exception,
+    Inherited,
+    Process,
+    NotApplicable,
+}
+
+impl ItemKind {
+    /// The keyword a posture writes the item with (`validate`, `namespace`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ItemKind::System => "system",
+            ItemKind::Target => "target",
+            ItemKind::Namespace => "namespace",
+            ItemKind::Workload => "workload",
+            ItemKind::DefaultDeny => "default_deny",
+            ItemKind::Intent => "allow",
+            ItemKind::Ingress => "ingress",
+            ItemKind::Mesh => "mesh",
+            ItemKind::BundleUse => "use",
+            ItemKind::Validate => "validate",
+            ItemKind::Mutate => "mutate",
+            ItemKind::Generate => "generate",
+            ItemKind::VerifyImages => "verify_images",
+            ItemKind::RuleSet => "use",
+            ItemKind::Rule => "rule",
+            ItemKind::Profile => "profile",
+            ItemKind::Realm => "realm",
+            ItemKind::Role => "role",
+            ItemKind::Client => "client",
+            ItemKind::Federation => "federation",
+            ItemKind::Group => "group",
+            ItemKind::Mapper => "mapper",
+            ItemKind::RbacBinding => "kubernetes_rbac",
+            ItemKind::Store => "store",
+            ItemKind::Secret => "secret",
+            ItemKind::EncryptionAtRest => "encryption",
+            ItemKind::Audit => "audit",
+            ItemKind::AuditRule => "rule",
+            ItemKind::Exception => "exception",
+            ItemKind::Inherited => "inherited",
+            ItemKind::Process => "process",
+            ItemKind::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+/// `file:line` of a declaration, with the file as the loader names it (relative to the
+/// posture's root, or `<std>/…` for the standard library).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Why an item maps to a control.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum MappingSource {
+    /// `satisfies = [...]` written in the user's posture (on the item or on the `use` that
+    /// pulled a bundle item in).
+    Declared,
+    /// A standard-library item's own `satisfies`, with the reviewed rationale.
+    Stdlib { rationale: String },
+    /// A built-in construct's default mapping.
+    Default {
+        construct: Construct,
+        rationale: String,
+    },
+}
+
+impl MappingSource {
+    /// One line for people: why the mapping exists.
+    pub fn describe(&self) -> String {
+        match self {
+            MappingSource::Declared => "declared with `satisfies`".to_string(),
+            MappingSource::Stdlib { rationale } => format!("standard library: {rationale}"),
+            MappingSource::Default {
+                construct,
+                rationale,
+            } => format!("default for {}: {rationale}", construct.title()),
+        }
+    }
+}
+
+/// Whether an item's artifacts enforce what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Enforcement {
+    /// Its artifacts enforce (or, for detections, detect) what it declares.
+    Enforce,
+    /// Admission in `audit` mode: violations are reported, not refused.
+    AuditOnly,
+    /// A runtime rule with `enabled = false`.
+    Disabled,
+}
+
+/// What a `controls { … }` statement declares about its controls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Declaration {
+    /// A provider implements the controls.
+    Inherited { provider: String },
+    /// People do it on a schedule, with evidence.
+    Process {
+        name: String,
+        evidence: String,
+        every: String,
+        owner: Option<String>,
+    },
+    /// The controls do not apply.
+    NotApplicable { reason: String },
+}
+
+/// An exception's facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionFacts {
+    pub owner: String,
+    pub ticket: Option<String>,
+    pub expires: String,
+    /// Namespaces and workloads of the scope, `ns:`/`workload:` prefixed, sorted.
+    pub scope: Vec<String>,
+}
+
+/// A posture item as the graph sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub id: ItemId,
+    pub kind: ItemKind,
+    /// `validate require-run-as-non-root`, `namespace optimal-system`.
+    pub label: String,
+    pub location: Option<Location>,
+    /// The span the item was declared at; targets name it in their artifacts' origins.
+    pub span: Option<diagnostics::Span>,
+    /// The standard-library bundle it came from.
+    pub bundle: Option<String>,
+    pub enforcement: Enforcement,
+    /// The controls it maps to, each with why.
+    pub mappings: BTreeMap<ControlRef, BTreeSet<MappingSource>>,
+    /// For `controls { … }` statements: what they declare, and about which controls
+    /// (patterns expanded over the catalog).
+    pub declaration: Option<(Declaration, BTreeSet<ControlRef>)>,
+    /// For exceptions: the items waived, and the exception's facts.
+    pub waives: Vec<ItemId>,
+    pub exception: Option<ExceptionFacts>,
+}
+
+/// What an artifact is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactRole {
+    /// A document a cluster component enforces (Kyverno, Namespaces, NetworkPolicies, Falco,
+    /// Keycloak, RBAC, secrets, API-server configuration).
+    Enforcing,
+    /// Evidence and reports (OSCAL, the coverage report, the manifest).
+    Evidence,
+}
+
+/// The output directories whose files are enforced by a cluster component.
+pub const ENFORCING_DIRS: [&str; 8] = [
+    "apiserver",
+    "falco",
+    "keycloak",
+    "kyverno",
+    "namespaces",
+    "network",
+    "rbac",
+    "secrets",
+];
+
+impl ArtifactRole {
+    /// The role of an output path, by its top directory.
+    pub fn of_path(path: &str) -> ArtifactRole {
+        match path.split_once('/') {
+            Some((dir, _)) if ENFORCING_DIRS.contains(&dir) => ArtifactRole::Enforcing,
+            _ => ArtifactRole::Evidence,
+        }
+    }
+}
+
+/// An emitted file, attached to the items it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactNode {
+    pub path: String,
+    pub role: ArtifactRole,
+    pub items: BTreeSet<ItemId>,
+    /// Origins that matched no item (a target bug; reported in explain and the graph).
+    pub unattached: Vec<String>,
+}
+
+/// A check's id (`reachability`, `kyverno-cli`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CheckId(pub String);
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A verification that ran over emitted artifacts: a schema check, the reachability proof,
+/// a real consumer. The verify phase registers them; the graph links them to the artifacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub id: CheckId,
+    /// One line: what it proves.
+    pub title: String,
+    /// The artifact paths it verified.
+    pub verifies: Vec<String>,
+}
+
+/// A node of the control graph.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Node {
+    Framework(Framework),
+    /// A framework's requirement (a baseline's selection of a control, or a criterion).
+    Requirement(Framework, ControlRef),
+    /// A control or criterion id, as items and requirements name it.
+    Control(ControlRef),
+    Item(ItemId),
+    Artifact(String),
+    Check(CheckId),
+}
+
+impl Node {
+    /// A stable textual key, used for sorting and as the DOT id.
+    pub fn key(&self) -> String {
+        match self {
+            Node::Framework(f) => format!("framework:{f}"),
+            Node::Requirement(f, r) => format!("requirement:{f}:{r}"),
+            Node::Control(c) => format!("control:{c}"),
+            Node::Item(i) => format!("item:{i}"),
+            Node::Artifact(p) => format!("artifact:{p}"),
+            Node::Check(c) => format!("check:{c}"),
+        }
+    }
+}
+
+/// An edge of the control graph. Directions: framework → requirement → control (`requires`);
+/// control → non-NIST requirement (`informs`); item → control (`implements`, `claims`);
+/// item → artifact (`emits`); check → artifact (`verifies`); control → `controls { … }`
+/// statement (`inherited-from`, `process`, `not-applicable`); exception → item (`waives`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Edge {
+    Requires,
+    Informs,
+    Implements,
+    /// `satisfies` (or a default) without an enforcing artifact behind it.
+    Claims,
+    Emits,
+    Verifies,
+    InheritedFrom,
+    Process,
+    NotApplicable,
+    Waives,
+}
+
+impl Edge {
+    /// The edge's name in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Edge::Requires => "requires",
+            Edge::Informs => "informs",
+            Edge::Implements => "implements",
+            Edge::Claims => "claims",
+            Edge::Emits => "emits",
+            Edge::Verifies => "verifies",
+            Edge::InheritedFrom => "inherited-from",
+            Edge::Process => "process",
+            Edge::NotApplicable => "not-applicable",
+            Edge::Waives => "waives",
+        }
+    }
+}
