@@ -649,6 +649,25 @@ impl<'a> Attrs<'a> {
         Self::new(cx, owner, span, attrs, known)
     }
 
+    /// The attributes of every merged section of one kind (`network { … }` in several files),
+    /// read as one block: a key set in two sections is reported as set twice.
+    pub fn of_sections(
+        cx: &mut Cx,
+        owner: &str,
+        sections: &[crate::Top<'a>],
+        known: &[&str],
+    ) -> Option<Self> {
+        let first = sections.first()?;
+        let attrs = sections
+            .iter()
+            .flat_map(|t| t.item.entries())
+            .filter_map(|e| match e {
+                ast::Entry::Attr(a) => Some(a),
+                ast::Entry::Item(_) => None,
+            });
+        Some(Self::new(cx, owner, first.item.keyword.span, attrs, known))
+    }
+
     pub fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).map(|a| &a.value)
     }
@@ -688,5 +707,20 @@ pub(crate) fn meta(cx: &mut Cx, item: &ast::Item, attrs: &Attrs<'_>) -> Meta {
     if let Some(v) = attrs.get("satisfies") {
         m.satisfies = cx.satisfies(v);
     }
+    m
+}
+
+/// [`meta`] for an item of a merged section, tagged with the standard-library bundle it came
+/// from (if any).
+pub(crate) fn bundle_meta(
+    cx: &mut Cx,
+    t: &crate::Top<'_>,
+    item: &ast::Item,
+    attrs: &Attrs<'_>,
+) -> Meta {
+    let mut m = meta(cx, item, attrs);
+    m.bundle = t
+        .bundle
+        .map(|b| b.strip_prefix("std.").unwrap_or(b).to_string());
     m
 }

@@ -5,49 +5,30 @@
 //! go through [`Symbols`].
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, is_name, meta};
+use crate::cx::{Attrs, Cx, bundle_meta, is_name};
 use crate::resolve::{Kind, Symbols};
 use crate::secrets::{scan_item, secret_ref};
 use diagnostics::codes::{identity as icodes, names as codes};
 use diagnostics::{Diagnostic, Span};
 use ir::identity::*;
-use ir::{Duration, Meta, Name};
+use ir::{Duration, Name};
 use std::collections::{BTreeMap, BTreeSet};
 use syntax::ast::{self, Value};
 
 /// Claims a mapper must not overwrite (RFC 7519, section 4.1).
 const REGISTERED_CLAIMS: &[&str] = &["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
-fn item_meta(cx: &mut Cx, t: &Top<'_>, item: &ast::Item, attrs: &Attrs<'_>) -> Meta {
-    let mut m = meta(cx, item, attrs);
-    m.bundle = t
-        .bundle
-        .map(|b| b.strip_prefix("std.").unwrap_or(b).to_string());
-    m
-}
-
 pub(crate) fn identity(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Identity {
     let mut out = Identity::default();
-    let Some(first) = items.first() else {
+    if items.is_empty() {
         return out;
-    };
+    }
     for t in items {
         scan_item(cx, t.item);
     }
-    let attrs = items
-        .iter()
-        .flat_map(|t| t.item.entries())
-        .filter_map(|e| match e {
-            ast::Entry::Attr(a) => Some(a),
-            _ => None,
-        });
-    let a = Attrs::new(
-        cx,
-        "`identity`",
-        first.item.keyword.span,
-        attrs,
-        &["kubernetes_rbac"],
-    );
+    let Some(a) = Attrs::of_sections(cx, "`identity`", items, &["kubernetes_rbac"]) else {
+        return out;
+    };
     // Where each role's name is, for diagnostics about roles found after the realm is built.
     let mut role_spans: BTreeMap<(Name, Name), Span> = BTreeMap::new();
     for t in items {
@@ -408,7 +389,7 @@ fn realm(
     let password = a.get("password").and_then(|v| password_policy(cx, v));
     let brute_force = a.get("brute_force").and_then(|v| brute_force(cx, v));
     let tokens = a.get("tokens").and_then(|v| tokens(cx, v));
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     if !declared {
         return None;
     }
@@ -526,7 +507,7 @@ fn role(
             }
         }
     }
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     // Keep the realm's declaration order, so output follows the posture.
     let permissions: Vec<Permission> = permissions
         .iter()
@@ -636,7 +617,7 @@ fn client(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
     let secret = a
         .get("secret")
         .and_then(|v| secret_ref(cx, syms, v, "secret"));
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     let access = access?;
     let at = |k: &str| a.key_span(k).unwrap_or(name.span);
     match access {
@@ -890,7 +871,7 @@ fn federation(
             );
         }
     }
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     Some(Federation {
         name: n,
         protocol: protocol?,
@@ -919,7 +900,7 @@ fn group(
             }
         }
     }
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     Some(Group {
         name: n,
         roles,
@@ -968,7 +949,7 @@ fn mapper(cx: &mut Cx, t: &Top<'_>, item: &ast::Item) -> Option<Mapper> {
             "permissions" => MapperSource::Permissions,
             _ => MapperSource::Groups,
         });
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     Some(Mapper {
         name: n,
         claim: claim?,

@@ -276,23 +276,12 @@ pub(crate) fn network(
     workloads: &BTreeMap<Name, Workload>,
 ) -> Network {
     let mut net = Network::default();
-    let Some(first) = items.first() else {
+    if items.is_empty() {
+        return net;
+    }
+    let Some(a) = Attrs::of_sections(cx, "`network`", items, &["default_deny", "allow_dns"]) else {
         return net;
     };
-    let attrs = items
-        .iter()
-        .flat_map(|t| t.item.entries())
-        .filter_map(|e| match e {
-            ast::Entry::Attr(a) => Some(a),
-            _ => None,
-        });
-    let a = Attrs::new(
-        cx,
-        "`network`",
-        first.item.keyword.span,
-        attrs,
-        &["default_deny", "allow_dns"],
-    );
     if let Some(v) = a.get("default_deny") {
         let maps: Vec<&Value> = match v {
             Value::List { items, .. } => items.iter().collect(),

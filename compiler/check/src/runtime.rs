@@ -7,12 +7,12 @@
 //! conditions that cannot parse at all (empty, unbalanced parentheses, unterminated strings).
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, meta};
+use crate::cx::{Attrs, Cx, bundle_meta};
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{names as codes, runtime as rcodes};
 use diagnostics::{Diagnostic, Span};
 use ir::runtime::*;
-use ir::{Expr, Meta, Name};
+use ir::{Expr, Name};
 use std::collections::{BTreeMap, BTreeSet};
 use syntax::ast::{self, Value};
 
@@ -52,13 +52,6 @@ pub(crate) fn is_falco_identifier(s: &str) -> bool {
 }
 
 /// The item's meta, with the bundle it came from.
-fn item_meta(cx: &mut Cx, t: &Top<'_>, item: &ast::Item, attrs: &Attrs<'_>) -> Meta {
-    let mut m = meta(cx, item, attrs);
-    m.bundle = t
-        .bundle
-        .map(|b| b.strip_prefix("std.").unwrap_or(b).to_string());
-    m
-}
 
 /// Declares a list or macro name, checking that a condition can refer to it.
 fn declare_condition_name(
@@ -121,18 +114,11 @@ fn list_item(cx: &mut Cx, v: &Value) -> Option<String> {
 
 pub(crate) fn runtime(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Runtime {
     let mut rt = Runtime::default();
-    let Some(first) = items.first() else {
+    if items.is_empty() {
         return rt;
-    };
+    }
     // `runtime` has no attributes of its own; report any, in every merged section.
-    let attrs = items
-        .iter()
-        .flat_map(|t| t.item.entries())
-        .filter_map(|e| match e {
-            ast::Entry::Attr(a) => Some(a),
-            _ => None,
-        });
-    let _ = Attrs::new(cx, "`runtime`", first.item.keyword.span, attrs, &[]);
+    let _ = Attrs::of_sections(cx, "`runtime`", items, &[]);
 
     let mut used: BTreeMap<String, Span> = BTreeMap::new();
     let mut titles: BTreeMap<String, Span> = BTreeMap::new();
@@ -230,7 +216,7 @@ fn rule_set(
         return None;
     }
     used.insert(dotted.clone(), p.span);
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     Some(RuleSet {
         bundle: bundle.to_string(),
         meta,
@@ -253,7 +239,7 @@ fn list(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Optio
         (None, false) => None,
     };
     let list_items = value.map(|v| cx.list_of(v, list_item)).unwrap_or_default();
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     Some(List {
         name: n?,
         items: list_items,
@@ -288,7 +274,7 @@ fn macro_(
     if let Some(c) = &condition {
         conditions.push((format!("macro `{}`", name.text), c.clone()));
     }
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     Some(Macro {
         name: n?,
         condition: condition?,
@@ -386,7 +372,7 @@ fn rule(
         }
     }
     let enabled = a.get("enabled").and_then(|v| cx.bool(v)).unwrap_or(true);
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     if !declared {
         return None;
     }
@@ -440,7 +426,7 @@ fn profile(
         .get("priority")
         .map(|v| priority(cx, v))
         .unwrap_or(Some(DEFAULT_PROFILE_PRIORITY));
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     if let Some(first) = seen.get(&w) {
         cx.err(
             Diagnostic::spanned(

@@ -6,12 +6,12 @@
 //! up in CI logs and SARIF reports.
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, is_name, meta};
+use crate::cx::{Attrs, Cx, bundle_meta, is_name};
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{names as codes, secrets as scodes};
 use diagnostics::{Diagnostic, Span};
+use ir::Name;
 use ir::secrets::*;
-use ir::{Meta, Name};
 use std::collections::BTreeMap;
 use syntax::ast::{self, Value};
 
@@ -45,36 +45,17 @@ fn kind_attrs(kind: &str) -> &'static [&'static str] {
     }
 }
 
-fn item_meta(cx: &mut Cx, t: &Top<'_>, item: &ast::Item, attrs: &Attrs<'_>) -> Meta {
-    let mut m = meta(cx, item, attrs);
-    m.bundle = t
-        .bundle
-        .map(|b| b.strip_prefix("std.").unwrap_or(b).to_string());
-    m
-}
-
 pub(crate) fn secrets(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Secrets {
     let mut out = Secrets::default();
-    let Some(first) = items.first() else {
+    if items.is_empty() {
         return out;
-    };
+    }
     for t in items {
         scan_item(cx, t.item);
     }
-    let attrs = items
-        .iter()
-        .flat_map(|t| t.item.entries())
-        .filter_map(|e| match e {
-            ast::Entry::Attr(a) => Some(a),
-            _ => None,
-        });
-    let a = Attrs::new(
-        cx,
-        "`secrets`",
-        first.item.keyword.span,
-        attrs,
-        &["encryption"],
-    );
+    let Some(a) = Attrs::of_sections(cx, "`secrets`", items, &["encryption"]) else {
+        return out;
+    };
     if let Some(v) = a.get("encryption") {
         out.at_rest = encryption(cx, v);
     }
@@ -216,7 +197,7 @@ fn store(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opti
             StoreKind::Kubernetes { namespace: ns?.0 }
         }
     };
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     if !declared {
         return None;
     }
@@ -331,7 +312,7 @@ fn secret(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
     }
     let rotate = a.get("rotate").and_then(|v| cx.duration(v));
     let sealed = a.get("sealed").and_then(|v| cx.bool(v)).unwrap_or(false);
-    let meta = item_meta(cx, t, item, &a);
+    let meta = bundle_meta(cx, t, item, &a);
     if !declared {
         return None;
     }

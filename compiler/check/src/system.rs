@@ -302,20 +302,14 @@ fn resources(cx: &mut Cx, v: &Value) -> Vec<String> {
 
 pub(crate) fn audit(cx: &mut Cx, items: &[Top<'_>]) -> Option<Audit> {
     let first = items.first()?.item;
-    let attrs = items
-        .iter()
-        .flat_map(|t| t.item.entries())
-        .filter_map(|e| match e {
-            ast::Entry::Attr(a) => Some(a),
-            _ => None,
-        });
-    let a = Attrs::new(
+    let Some(a) = Attrs::of_sections(
         cx,
         "`audit`",
-        first.keyword.span,
-        attrs,
+        items,
         &["level", "exclude", "sink", "retention", "satisfies"],
-    );
+    ) else {
+        return None;
+    };
     let level = a.req(cx, "level").and_then(|v| audit_level(cx, v));
     let exclude = a
         .get("exclude")
