@@ -255,6 +255,11 @@ pub struct CoverageArgs {
     /// system clock's UTC date]
     #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
     pub today: Option<ir::Date>,
+
+    /// Load the control catalogs from DIR (newer or additional catalogs in the shape of the
+    /// compiled-in ones: `catalog.json` and `frameworks.json`) instead of the embedded ones
+    #[arg(long, value_name = "DIR")]
+    pub controls_dir: Option<PathBuf>,
 }
 
 /// `posture coverage --format`.
@@ -286,6 +291,11 @@ pub struct ExplainArgs {
     /// The date exceptions expire against, `YYYY-MM-DD`
     #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
     pub today: Option<ir::Date>,
+
+    /// Load the control catalogs from DIR (newer or additional catalogs in the shape of the
+    /// compiled-in ones: `catalog.json` and `frameworks.json`) instead of the embedded ones
+    #[arg(long, value_name = "DIR")]
+    pub controls_dir: Option<PathBuf>,
 }
 
 /// `posture explain --format`.
@@ -319,6 +329,11 @@ pub struct GraphArgs {
     /// The date exceptions expire against, `YYYY-MM-DD`
     #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
     pub today: Option<ir::Date>,
+
+    /// Load the control catalogs from DIR (newer or additional catalogs in the shape of the
+    /// compiled-in ones: `catalog.json` and `frameworks.json`) instead of the embedded ones
+    #[arg(long, value_name = "DIR")]
+    pub controls_dir: Option<PathBuf>,
 }
 
 /// `posture graph --format`.

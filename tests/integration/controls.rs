@@ -38,6 +38,7 @@ pub fn trials() -> Vec<Trial> {
         json_equals_table,
     ));
     out.push(Trial::test("controls::gates-exit-codes", gates_exit_codes));
+    out.push(Trial::test("controls::controls-dir", controls_dir));
     out.push(Trial::test(
         "controls::graph-deterministic",
         graph_deterministic,
@@ -274,6 +275,42 @@ fn posture(args: &[&str]) -> Result<(u8, String), Failed> {
     let mut err = Vec::new();
     let exit = cli::run(&cli, &env, &mut out, &mut err);
     Ok((exit.code(), String::from_utf8_lossy(&out).into_owned()))
+}
+
+/// `--controls-dir` with the sources of the embedded catalog gives the same coverage; a
+/// directory without catalogs is a usage error.
+fn controls_dir() -> Result<(), Failed> {
+    let path = root().join(EXAMPLE).to_string_lossy().into_owned();
+    let dir = root()
+        .join("controls/data/compact")
+        .to_string_lossy()
+        .into_owned();
+    let args = [
+        "coverage",
+        path.as_str(),
+        "--framework",
+        "dod-il5",
+        "--format",
+        "json",
+    ];
+    let (code, embedded) = posture(&args)?;
+    let mut with_dir = args.to_vec();
+    with_dir.extend(["--controls-dir", dir.as_str()]);
+    let (code2, loaded) = posture(&with_dir)?;
+    if (code, code2) != (0, 0) || embedded != loaded || embedded.is_empty() {
+        return Err(format!("--controls-dir changed the coverage (exit {code} vs {code2})").into());
+    }
+    let empty = std::env::temp_dir().join(format!("posture-no-catalog-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).map_err(|e| e.to_string())?;
+    let mut bad = args.to_vec();
+    let empty_s = empty.to_string_lossy().into_owned();
+    bad.extend(["--controls-dir", empty_s.as_str()]);
+    let (code3, _) = posture(&bad)?;
+    let _ = std::fs::remove_dir_all(&empty);
+    if code3 != 2 {
+        return Err(format!("a directory without catalogs should exit 2, got {code3}").into());
+    }
+    Ok(())
 }
 
 fn gates_exit_codes() -> Result<(), Failed> {

@@ -16,6 +16,8 @@ use crate::{Env, Exit, today};
 /// A checked posture with its enforcing artifacts and display sources, ready for the graph.
 pub(super) struct Prepared {
     pub(super) checked: driver::Checked,
+    /// Catalogs loaded with `--controls-dir`; `None` uses the embedded ones.
+    pub(super) catalog: Option<controls::Catalog>,
     pub(super) artifacts: Vec<emit::Artifact>,
     pub(super) sources: Sources,
 }
@@ -27,7 +29,10 @@ impl Prepared {
         extra: &'a [controls::Framework],
     ) -> Option<(graph::ControlGraph<'a>, Vec<Diagnostic>)> {
         let posture = self.checked.posture.as_ref()?;
-        let catalog = controls::try_catalog().ok()?;
+        let catalog = match &self.catalog {
+            Some(c) => c,
+            None => controls::try_catalog().ok()?,
+        };
         let input = graph::Input {
             posture,
             artifacts: &self.artifacts,
@@ -45,6 +50,7 @@ impl Prepared {
 pub(super) fn prepare(
     path: &Path,
     today: Option<ir::Date>,
+    controls_dir: Option<&Path>,
     env: &Env,
     ui: &mut Ui<'_>,
 ) -> Result<Prepared, Exit> {
@@ -52,6 +58,16 @@ pub(super) fn prepare(
         ui.error(&m);
         Exit::Usage
     })?;
+    let catalog = match controls_dir {
+        Some(dir) => Some(controls::Catalog::load_dir(dir).map_err(|e| {
+            ui.error(&format!(
+                "cannot load the control catalogs in `{}`: {e}",
+                dir.display()
+            ));
+            Exit::Usage
+        })?),
+        None => None,
+    };
     let options = Options { today: Some(today) };
     let checked = driver::check(&FsWorld, path, &options).map_err(|d| {
         ui.report_usage(FormatName::Human, d);
@@ -71,6 +87,7 @@ pub(super) fn prepare(
         .unwrap_or_default();
     Ok(Prepared {
         checked,
+        catalog,
         artifacts,
         sources,
     })
@@ -93,7 +110,13 @@ pub(super) fn report_warnings(prepared: &Prepared, graph_diags: Vec<Diagnostic>,
 
 /// Prints the coverage of one framework and applies the gates: exit 1 when a gate fails.
 pub(crate) fn run(args: &CoverageArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
-    let prepared = match prepare(&args.path, args.today, env, ui) {
+    let prepared = match prepare(
+        &args.path,
+        args.today,
+        args.controls_dir.as_deref(),
+        env,
+        ui,
+    ) {
         Ok(p) => p,
         Err(exit) => return exit,
     };

@@ -16,7 +16,13 @@ pub(crate) fn run(args: &ExplainArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
             return Exit::Usage;
         }
     };
-    let prepared = match prepare(&args.path, args.today, env, ui) {
+    let prepared = match prepare(
+        &args.path,
+        args.today,
+        args.controls_dir.as_deref(),
+        env,
+        ui,
+    ) {
         Ok(p) => p,
         Err(exit) => return exit,
     };

@@ -19,7 +19,13 @@ pub(crate) fn run(args: &GraphArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         (None, Some(i)) => ::graph::Focus::Item(::graph::ItemId(i.clone())),
         (None, None) => ::graph::Focus::Whole,
     };
-    let prepared = match prepare(&args.path, args.today, env, ui) {
+    let prepared = match prepare(
+        &args.path,
+        args.today,
+        args.controls_dir.as_deref(),
+        env,
+        ui,
+    ) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
