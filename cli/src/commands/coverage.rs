@@ -18,6 +18,8 @@ pub(super) struct Prepared {
     pub(super) checked: driver::Checked,
     /// Catalogs loaded with `--controls-dir`; `None` uses the embedded ones.
     pub(super) catalog: Option<controls::Catalog>,
+    /// The verifications that passed over the artifacts (today: the reachability proof).
+    pub(super) checks: Vec<graph::Check>,
     pub(super) artifacts: Vec<emit::Artifact>,
     pub(super) sources: Sources,
 }
@@ -36,7 +38,7 @@ impl Prepared {
         let input = graph::Input {
             posture,
             artifacts: &self.artifacts,
-            checks: &[],
+            checks: &self.checks,
             sources: &self.sources,
             catalog,
             frameworks: extra,
@@ -85,12 +87,42 @@ pub(super) fn prepare(
         .as_ref()
         .map(graph::artifacts)
         .unwrap_or_default();
+    let checks = checked
+        .posture
+        .as_ref()
+        .map(|p| verified(p, &artifacts))
+        .unwrap_or_default();
     Ok(Prepared {
         checked,
         catalog,
+        checks,
         artifacts,
         sources,
     })
+}
+
+/// The build-time verifications that hold over `artifacts`, as the graph's checks: the
+/// reachability proof verifies every emitted NetworkPolicy when it passes (when it fails, the
+/// build fails, and nothing is verified).
+fn verified(posture: &ir::Posture, artifacts: &[emit::Artifact]) -> Vec<graph::Check> {
+    let policies: Vec<String> = artifacts
+        .iter()
+        .filter(|a| a.path.starts_with("network/policies/"))
+        .map(|a| a.path.clone())
+        .collect();
+    if policies.is_empty()
+        || network::proof::prove(posture, artifacts)
+            .iter()
+            .any(Diagnostic::is_error)
+    {
+        return Vec::new();
+    }
+    vec![graph::Check {
+        id: graph::CheckId("network-reachability-proof".to_string()),
+        title: "the emitted NetworkPolicies allow exactly the declared flows (reachability proof)"
+            .to_string(),
+        verifies: policies,
+    }]
 }
 
 /// Reports the check's warnings and the graph's (P2005, P2006) on standard error.
