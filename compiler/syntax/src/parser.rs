@@ -668,39 +668,16 @@ fn describe_at(text: &str, pos: usize) -> (String, usize) {
 /// backtick expressions and comments; when the text at `pos` closes the wrong kind, that
 /// mismatch is what is reported.
 fn unclosed_bracket(text: &str, pos: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
     let mut stack: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() && i < pos {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'`' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'`' {
-                    i += 1;
-                }
-            }
-            b'{' | b'[' => stack.push(i),
-            b'}' | b']' => {
-                stack.pop();
-            }
-            _ => {}
+    for (i, b) in crate::depth::brackets(text).take_while(|(i, _)| *i < pos) {
+        if matches!(b, b'{' | b'[') {
+            stack.push(i);
+        } else {
+            stack.pop();
         }
-        i += 1;
     }
     let top = *stack.last()?;
-    match (bytes.get(pos), bytes[top]) {
+    match (text.as_bytes().get(pos), text.as_bytes()[top]) {
         // `}` where a `[` is open: the list was never closed. (A `]` where a `{` is open is
         // more often a stray `]` than an unclosed block, so it gets no label.)
         (Some(b'}'), b'[') | (None, _) => Some(top),
