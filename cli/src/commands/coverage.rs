@@ -125,6 +125,28 @@ fn verified(posture: &ir::Posture, artifacts: &[emit::Artifact]) -> Vec<graph::C
     }]
 }
 
+/// Checks the posture, builds its control graph and hands it to `f`: the shared first half of
+/// `explain` and `graph`. The graph's warnings (P2005, P2006) are `posture coverage`'s to
+/// report, so they are dropped here.
+pub(super) fn with_graph(
+    path: &Path,
+    today: Option<ir::Date>,
+    controls_dir: Option<&Path>,
+    env: &Env,
+    ui: &mut Ui<'_>,
+    f: impl FnOnce(&graph::ControlGraph<'_>, &mut Ui<'_>) -> Exit,
+) -> Exit {
+    let prepared = match prepare(path, today, controls_dir, env, ui) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    let Some((graph, _warnings)) = prepared.graph(&[]) else {
+        ui.error("the control catalog does not load (a build defect)");
+        return Exit::Failure;
+    };
+    f(&graph, ui)
+}
+
 /// Reports the check's warnings and the graph's (P2005, P2006) on standard error.
 pub(super) fn report_warnings(prepared: &Prepared, graph_diags: Vec<Diagnostic>, ui: &mut Ui<'_>) {
     let mut diags: Vec<Diagnostic> = prepared.checked.diagnostics.iter().cloned().collect();

@@ -3,7 +3,7 @@
 //! declarations, exceptions and gaps touch it.
 
 use super::Ui;
-use super::coverage::prepare;
+use super::coverage::with_graph;
 use crate::args::{ExplainArgs, ExplainFormat};
 use crate::{Env, Exit};
 
@@ -16,26 +16,20 @@ pub(crate) fn run(args: &ExplainArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
             return Exit::Usage;
         }
     };
-    let prepared = match prepare(
+    with_graph(
         &args.path,
         args.today,
         args.controls_dir.as_deref(),
         env,
         ui,
-    ) {
-        Ok(p) => p,
-        Err(exit) => return exit,
-    };
-    // The graph's warnings (P2005, P2006) are `posture coverage`'s to report.
-    let Some((graph, _warnings)) = prepared.graph(&[]) else {
-        ui.error("the embedded control catalog does not load (a build defect)");
-        return Exit::Failure;
-    };
-    let explanation = graph.explain(control);
-    let text = match args.format {
-        ExplainFormat::Text => graph::report::explain_text(&explanation),
-        ExplainFormat::Json => graph::report::to_json(&explanation),
-    };
-    ui.out(&text);
-    Exit::Success
+        |graph, ui| {
+            let explanation = graph.explain(control);
+            let text = match args.format {
+                ExplainFormat::Text => graph::report::explain_text(&explanation),
+                ExplainFormat::Json => graph::report::to_json(&explanation),
+            };
+            ui.out(&text);
+            Exit::Success
+        },
+    )
 }

@@ -2,7 +2,7 @@
 //! (`--control`) or item (`--item`).
 
 use super::Ui;
-use super::coverage::prepare;
+use super::coverage::with_graph;
 use crate::args::{GraphArgs, GraphFormat};
 use crate::{Env, Exit};
 
@@ -19,35 +19,29 @@ pub(crate) fn run(args: &GraphArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         (None, Some(i)) => ::graph::Focus::Item(::graph::ItemId(i.clone())),
         (None, None) => ::graph::Focus::Whole,
     };
-    let prepared = match prepare(
+    with_graph(
         &args.path,
         args.today,
         args.controls_dir.as_deref(),
         env,
         ui,
-    ) {
-        Ok(p) => p,
-        Err(exit) => return exit,
-    };
-    // The graph's warnings (P2005, P2006) are `posture coverage`'s to report.
-    let Some((graph, _warnings)) = prepared.graph(&[]) else {
-        ui.error("the embedded control catalog does not load (a build defect)");
-        return Exit::Failure;
-    };
-    let drawing = match graph.drawing(&focus) {
-        Ok(d) => d,
-        Err(::graph::FocusError::UnknownItem { id, suggestion }) => {
-            let hint = suggestion
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            ui.error(&format!("no item `{id}` in the posture{hint}"));
-            return Exit::Usage;
-        }
-    };
-    let text = match args.format {
-        GraphFormat::Dot => drawing.to_dot(),
-        GraphFormat::Mermaid => drawing.to_mermaid(),
-    };
-    ui.out(&text);
-    Exit::Success
+        |graph, ui| {
+            let drawing = match graph.drawing(&focus) {
+                Ok(d) => d,
+                Err(::graph::FocusError::UnknownItem { id, suggestion }) => {
+                    let hint = suggestion
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    ui.error(&format!("no item `{id}` in the posture{hint}"));
+                    return Exit::Usage;
+                }
+            };
+            let text = match args.format {
+                GraphFormat::Dot => drawing.to_dot(),
+                GraphFormat::Mermaid => drawing.to_mermaid(),
+            };
+            ui.out(&text);
+            Exit::Success
+        },
+    )
 }
