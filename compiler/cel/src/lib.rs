@@ -1,0 +1,1 @@
+//! The typed CEL subset of admission rules (skeleton; being built).

@@ -1,0 +1,1 @@
+//! Target `kyverno/` (skeleton; being built).
