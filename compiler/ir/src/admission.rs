@@ -1,7 +1,7 @@
 //! Admission policies: standard-library bundles, custom validation, mutation, generation and
 //! image verification.
 
-use crate::{Action, Expr, ImageGlob, Labels, Meta, Name, Quantity, Url};
+use crate::{Action, ImageGlob, Labels, Meta, Name, Quantity, Url};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -49,17 +49,28 @@ pub enum Severity {
     Critical,
 }
 
-/// The CEL test of a validation rule.
+/// A CEL expression the checker has parsed, checked against the Kubernetes schema of the
+/// target version and printed in canonical form (optional-safe access inserted, bundle
+/// parameters substituted). Emitters embed `text` as is; CEL they build themselves goes
+/// through the `cel` crate's builder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Assertion {
-    /// Must hold.
-    Require(Expr),
-    /// Must not hold.
-    Deny(Expr),
+#[serde(transparent)]
+pub struct Cel {
+    pub text: String,
+    #[serde(skip)]
+    pub span: diagnostics::Span,
 }
 
-/// `validate NAME { … }`.
+/// A named CEL value an expression refers to as `variables.NAME` (e.g. `containers`, every
+/// container of a pod: regular, init and ephemeral).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CelVariable {
+    pub name: String,
+    pub expression: Cel,
+}
+
+/// `validate NAME { … }`: each check is normalised so that `true` means the resource passes
+/// (`deny = e` is stored as `!(e)`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validate {
     pub name: Name,
@@ -68,7 +79,10 @@ pub struct Validate {
     pub severity: Severity,
     pub action: Action,
     pub matches: Match,
-    pub assertions: Vec<Assertion>,
+    /// The variables the checks use, in dependency order.
+    pub variables: Vec<CelVariable>,
+    /// Every check must hold (one Kyverno validation each).
+    pub checks: Vec<Cel>,
     pub message: String,
     pub meta: Meta,
 }
