@@ -113,7 +113,14 @@ pub fn check(
     let secrets = secrets::secrets(&mut cx, &mut syms, &get("secrets"));
     let identity = identity::identity(&mut cx, &mut syms, &get("identity"));
     let audit = system::audit(&mut cx, &get("audit"));
-    let exceptions = system::exceptions(&mut cx, &mut syms, &get("exception"), options.today);
+    let exceptions = system::exceptions(
+        &mut cx,
+        &mut syms,
+        &workloads,
+        &admission,
+        &get("exception"),
+        options.today,
+    );
     let controls = system::controls(&mut cx, &get("controls"));
 
     resolve::resolve(&mut cx, &syms);

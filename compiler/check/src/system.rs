@@ -9,6 +9,7 @@ use ir::controls::{Framework, Inherited, NotApplicable, Process};
 use ir::network::{BuiltinPeer, PodSecurityLevel};
 use ir::system::*;
 use ir::{LabelKey, LabelValue, Labels, Name};
+use std::collections::BTreeMap;
 use syntax::ast::{self, Value};
 
 /// Exactly one of a singleton block (`system`), or an error at the second.
@@ -363,6 +364,8 @@ const WAIVABLE: &[(&str, Kind)] = &[
 pub(crate) fn exceptions(
     cx: &mut Cx,
     syms: &mut Symbols,
+    workloads: &BTreeMap<Name, ir::network::Workload>,
+    admission: &ir::admission::Admission,
     items: &[Top<'_>],
     today: Option<ir::Date>,
 ) -> std::collections::BTreeMap<Name, Exception> {
@@ -456,10 +459,21 @@ pub(crate) fn exceptions(
                 }
                 // Workloads in a scope may be declared or not: an exception often exists for a
                 // workload the posture does not otherwise describe. They are names, not refs.
-                scope.workloads = sa
-                    .get("workloads")
-                    .map(|v| cx.names(v).into_iter().map(|(n, _)| n).collect())
-                    .unwrap_or_default();
+                for (wl, span) in sa.get("workloads").map(|v| cx.names(v)).unwrap_or_default() {
+                    if !workloads.contains_key(&wl) {
+                        cx.err(
+                            Diagnostic::spanned(
+                                &codes::P1028,
+                                span,
+                                format!("exception `{n}` names workload `{wl}`, which the posture does not declare"),
+                            )
+                            .with_severity(Severity::Warning)
+                            .with_label("no selector to match its pods by")
+                            .with_help(format!("declare `workload {wl} {{ namespace = …, match = {{ … }} }}`; until then the exception matches resources named `{wl}` or `{wl}-…` only")),
+                        );
+                    }
+                    scope.workloads.push(wl);
+                }
                 scope.condition = sa.get("condition").and_then(|v| cx.expr(v));
                 if scope.namespaces.is_empty()
                     && scope.workloads.is_empty()
@@ -472,6 +486,7 @@ pub(crate) fn exceptions(
                 }
             }
         }
+        waives_nothing(cx, &n, &waive, &scope, admission, a.get("waive"));
         let owner = a.req(cx, "owner").and_then(|v| cx.string(v));
         let ticket = a.get("ticket").and_then(|v| cx.string(v));
         let reason = a.get("reason").and_then(|v| cx.string(v));
@@ -641,5 +656,49 @@ fn map_entries(v: &Value) -> &[ast::Attr] {
     match v {
         Value::Map { entries, .. } => entries,
         _ => &[],
+    }
+}
+
+/// Warns when a waived admission policy does not apply in any namespace of the exception's
+/// scope: the exception would match nothing.
+fn waives_nothing(
+    cx: &mut Cx,
+    n: &Name,
+    waive: &[ItemRef],
+    scope: &Scope,
+    admission: &ir::admission::Admission,
+    at: Option<&Value>,
+) {
+    let (Some(at), false) = (at, scope.namespaces.is_empty()) else {
+        return;
+    };
+    for w in waive.iter().filter(|w| w.block == "admission") {
+        let m = admission
+            .validate
+            .get(&w.name)
+            .map(|v| &v.matches)
+            .or_else(|| admission.mutate.get(&w.name).map(|v| &v.matches));
+        let Some(m) = m else { continue };
+        let applies = |ns: &Name| {
+            (m.namespaces.is_empty() || m.namespaces.contains(ns))
+                && !m.exclude_namespaces.contains(ns)
+        };
+        if !scope.namespaces.iter().any(applies) {
+            let list = scope
+                .namespaces
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1028,
+                    at.span(),
+                    format!("exception `{n}` waives `{w}`, which does not apply in {list}"),
+                )
+                .with_severity(Severity::Warning)
+                .with_help("the policy's `match` leaves these namespaces out already: drop the waiver, or fix the scope"),
+            );
+        }
     }
 }
