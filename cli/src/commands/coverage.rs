@@ -85,7 +85,7 @@ pub(super) fn prepare(
     let artifacts = checked
         .posture
         .as_ref()
-        .map(graph::artifacts)
+        .map(|p| driver::targets::artifacts(p, &driver::targets::TargetOptions::default()))
         .unwrap_or_default();
     let checks = checked
         .posture

@@ -32,6 +32,7 @@ struct Param {
 pub(crate) fn admission(
     cx: &mut Cx,
     syms: &mut Symbols,
+    target: Option<&ir::system::Target>,
     items: &[Top<'_>],
     bundles: &[(&ast::Item, &ast::File)],
 ) -> Admission {
@@ -171,9 +172,33 @@ pub(crate) fn admission(
         None
     };
 
+    // The parameter values a bundle's CEL sees: those of its `use`, or its defaults when it
+    // came in through another bundle.
+    let values_of = |bundle: Option<&str>| -> BTreeMap<Name, ParamValue> {
+        let Some(b) = bundle else {
+            return BTreeMap::new();
+        };
+        if let Some(u) = uses.get(b) {
+            return u.params.clone();
+        }
+        params
+            .get(b)
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(|(k, p)| Some((Name(k.clone()), p.default.clone()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let kubernetes = target.map(|t| t.kubernetes.clone());
+
     // Then every item, the bundles' included.
     for t in items {
         let bundle_use = t.bundle.and_then(|b| find_use(b));
+        let env = CelEnv {
+            kubernetes: kubernetes.clone(),
+            params: values_of(t.bundle),
+        };
         for e in t.item.entries() {
             let ast::Entry::Item(item) = e else { continue };
             if item.keyword.text == "use" {
@@ -187,7 +212,7 @@ pub(crate) fn admission(
             cx.k8s_name(&n, name.span, "a policy's name");
             match item.keyword.text.as_str() {
                 "validate" => {
-                    if let Some(mut v) = validate(cx, syms, item, &n) {
+                    if let Some(mut v) = validate(cx, syms, &env, item, &n) {
                         apply_use(
                             &mut v.meta,
                             &mut v.action,
@@ -378,7 +403,20 @@ fn matches(cx: &mut Cx, syms: &mut Symbols, v: Option<&Value>) -> Match {
     m
 }
 
-fn validate(cx: &mut Cx, syms: &mut Symbols, item: &ast::Item, n: &Name) -> Option<Validate> {
+/// What a rule's CEL is checked against: the cluster's Kubernetes version (its schema) and the
+/// parameter values of the bundle the rule comes from.
+struct CelEnv {
+    kubernetes: Option<ir::system::Version>,
+    params: BTreeMap<Name, ParamValue>,
+}
+
+fn validate(
+    cx: &mut Cx,
+    syms: &mut Symbols,
+    env: &CelEnv,
+    item: &ast::Item,
+    n: &Name,
+) -> Option<Validate> {
     let a = Attrs::of_item(
         cx,
         format!("validate `{n}`"),
@@ -429,7 +467,7 @@ fn validate(cx: &mut Cx, syms: &mut Symbols, item: &ast::Item, n: &Name) -> Opti
                 ));
                 continue;
             }
-            if let Some((check, vars)) = cel_check(cx, &x, negate, &matches) {
+            if let Some((check, vars)) = cel_check(cx, env, &x, negate, &matches) {
                 checks.push(check);
                 for var in vars {
                     if !variables.iter().any(|v| v.name == var.name) {
@@ -640,6 +678,7 @@ fn verify_images(cx: &mut Cx, item: &ast::Item, n: &Name) -> Option<VerifyImages
 /// normalised (`true` = pass).
 fn cel_check(
     _cx: &mut Cx,
+    _env: &CelEnv,
     x: &ir::Expr,
     negate: bool,
     _matches: &Match,

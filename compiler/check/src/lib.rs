@@ -108,7 +108,13 @@ pub fn check(
     let net = network::network(&mut cx, &mut syms, &get("network"), &workloads);
     let ingresses = network::ingresses(&mut cx, &mut syms, &get("ingress"), &workloads);
     let mesh = network::mesh(&mut cx, &mut syms, &get("mesh"));
-    let admission = admission::admission(&mut cx, &mut syms, &get("admission"), &bundles);
+    let admission = admission::admission(
+        &mut cx,
+        &mut syms,
+        target.as_ref(),
+        &get("admission"),
+        &bundles,
+    );
     let runtime = runtime::runtime(&mut cx, &mut syms, &get("runtime"));
     let secrets = secrets::secrets(&mut cx, &mut syms, &get("secrets"));
     let identity = identity::identity(&mut cx, &mut syms, &get("identity"));

@@ -56,7 +56,15 @@ struct Kustomization {
 /// [`assemble`]; and the diagnostics of the proofs over them. When those hold an error, the
 /// output must not be written.
 pub fn build(checked: &Checked) -> (BuildOutput, Vec<diagnostics::Diagnostic>) {
-    let (files, diagnostics) = crate::targets::emit_all(checked);
+    build_with(checked, &crate::targets::TargetOptions::default())
+}
+
+/// [`build`] with the choices of `options` (e.g. the Kyverno API).
+pub fn build_with(
+    checked: &Checked,
+    options: &crate::targets::TargetOptions,
+) -> (BuildOutput, Vec<diagnostics::Diagnostic>) {
+    let (files, diagnostics) = crate::targets::emit_all(checked, options);
     (assemble(files), diagnostics)
 }
 

@@ -10,19 +10,33 @@ use diagnostics::Diagnostic;
 
 pub use network::reach;
 
+/// Choices a build makes that the posture may leave open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetOptions {}
+
+/// Every enforcing target's artifacts for a posture, in the targets' order: the one list of
+/// targets (the control graph attaches these artifacts to the items they come from).
+pub fn artifacts(p: &ir::Posture, _options: &TargetOptions) -> Vec<emit::Artifact> {
+    let mut out = Vec::new();
+    out.extend(namespaces::emit(p));
+    out.extend(network::emit(p));
+    out
+}
+
 /// Every target's artifacts for a checked posture, sorted by path, and the diagnostics of the
 /// proofs run over them (errors mean the output must not be written). Empty when the posture
 /// did not check.
-pub fn emit_all(checked: &Checked) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+pub fn emit_all(checked: &Checked, options: &TargetOptions) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let Some(p) = &checked.posture else {
         return (Vec::new(), Vec::new());
     };
-    let mut artifacts = Vec::new();
-    let mut diagnostics = Vec::new();
-    artifacts.extend(namespaces::emit(p));
-    let net = network::emit(p);
-    diagnostics.extend(network::proof::prove(p, &net));
-    artifacts.extend(net);
+    let artifacts = artifacts(p, options);
+    let net: Vec<emit::Artifact> = artifacts
+        .iter()
+        .filter(|a| a.path.starts_with("network/"))
+        .cloned()
+        .collect();
+    let diagnostics = network::proof::prove(p, &net);
     let sources = &checked.loaded.sources;
     let mut files: Vec<OutputFile> = artifacts
         .into_iter()

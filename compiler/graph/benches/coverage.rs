@@ -73,7 +73,8 @@ fn bench(c: &mut Criterion) {
                 .collect();
             panic!("the synthetic posture does not check: {msgs:?}");
         };
-        let artifacts = graph::artifacts(posture);
+        let artifacts =
+            driver::targets::artifacts(posture, &driver::targets::TargetOptions::default());
         let catalog = controls::catalog();
         let input = graph::Input {
             posture,

@@ -22,7 +22,6 @@ mod explain;
 mod items;
 mod model;
 pub mod report;
-mod targets;
 mod view;
 
 pub use build::{ControlGraph, Input, build};
@@ -38,5 +37,4 @@ pub use model::{
     ArtifactNode, ArtifactRole, Check, CheckId, Declaration, ENFORCING_DIRS, Edge, Enforcement,
     ExceptionFacts, Item, ItemId, ItemKind, Location, MappingSource, Node,
 };
-pub use targets::artifacts;
 pub use view::{DrawEdge, DrawNode, Drawing, Focus, FocusError, Shape};
