@@ -149,8 +149,22 @@ pub struct BuildArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// The Kyverno API to write admission policies for: `cel` (policies.kyverno.io/v1, Kyverno
+    /// 1.17 and later) or `clusterpolicy` (kyverno.io/v1). Default: from `target { kyverno }`
+    #[arg(long, value_name = "API", value_enum)]
+    pub kyverno_api: Option<KyvernoApi>,
+
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `--kyverno-api`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KyvernoApi {
+    /// ValidatingPolicy, MutatingPolicy, GeneratingPolicy, ImageValidatingPolicy (v1)
+    Cel,
+    /// ClusterPolicy (kyverno.io/v1) and PolicyException (kyverno.io/v2)
+    Clusterpolicy,
 }
 
 /// `posture reach`.

@@ -6,7 +6,7 @@ use driver::{FsWorld, Options};
 
 use super::check::user_files;
 use super::{Ui, count, root_of, sources_for_display, today_for};
-use crate::args::BuildArgs;
+use crate::args::{BuildArgs, KyvernoApi};
 use crate::write::{self, WriteError};
 use crate::{Env, Exit};
 
@@ -42,7 +42,13 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         return Exit::Failure;
     }
 
-    let (output, proofs) = driver::output::build(&checked);
+    let options = driver::targets::TargetOptions {
+        kyverno_api: args.kyverno_api.map(|a| match a {
+            KyvernoApi::Cel => driver::targets::KyvernoApi::Cel,
+            KyvernoApi::Clusterpolicy => driver::targets::KyvernoApi::ClusterPolicy,
+        }),
+    };
+    let (output, proofs) = driver::output::build_with(&checked, &options);
     diags.extend(proofs);
     if diags.iter().any(Diagnostic::is_error) {
         // A proof over the emitted documents failed (e.g. the reachability proof, P4008).

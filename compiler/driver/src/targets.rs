@@ -8,18 +8,27 @@
 use crate::{Checked, OutputFile};
 use diagnostics::Diagnostic;
 
+pub use kyverno::Api as KyvernoApi;
 pub use network::reach;
 
 /// Choices a build makes that the posture may leave open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TargetOptions {}
+pub struct TargetOptions {
+    /// The Kyverno API; `None` = the one `target { kyverno }` implies
+    /// ([`kyverno::default_api`]).
+    pub kyverno_api: Option<kyverno::Api>,
+}
 
 /// Every enforcing target's artifacts for a posture, in the targets' order: the one list of
 /// targets (the control graph attaches these artifacts to the items they come from).
-pub fn artifacts(p: &ir::Posture, _options: &TargetOptions) -> Vec<emit::Artifact> {
+pub fn artifacts(p: &ir::Posture, options: &TargetOptions) -> Vec<emit::Artifact> {
+    let kyverno_api = options
+        .kyverno_api
+        .unwrap_or_else(|| kyverno::default_api(p.target.kyverno.as_ref()));
     let mut out = Vec::new();
     out.extend(namespaces::emit(p));
     out.extend(network::emit(p));
+    out.extend(kyverno::emit(p, kyverno_api));
     out
 }
 
