@@ -1,0 +1,79 @@
+use crate::*;
+
+fn roundtrip(text: &str) -> String {
+    let e = parse(text).unwrap_or_else(|err| panic!("{text}: {err:?}"));
+    let printed = print(&e);
+    let again = parse(&printed).unwrap_or_else(|err| panic!("{printed}: {err:?}"));
+    assert_eq!(
+        e.without_ranges(),
+        again.without_ranges(),
+        "{text} -> {printed}"
+    );
+    assert_eq!(printed, print(&again));
+    printed
+}
+
+#[test]
+fn precedence_and_parentheses() {
+    assert_eq!(roundtrip("a || b && c"), "a || b && c");
+    assert_eq!(roundtrip("(a || b) && c"), "(a || b) && c");
+    assert_eq!(roundtrip("a - (b - c)"), "a - (b - c)");
+    assert_eq!(roundtrip("(a - b) - c"), "a - b - c");
+    assert_eq!(roundtrip("a ? b : c ? d : e"), "a ? b : c ? d : e");
+    assert_eq!(roundtrip("(a ? b : c) ? d : e"), "(a ? b : c) ? d : e");
+    assert_eq!(roundtrip("!(a == b)"), "!(a == b)");
+    assert_eq!(roundtrip("-1"), "-1");
+    assert_eq!(roundtrip("-(1)"), "-(1)");
+    assert_eq!(roundtrip("--1"), "--1");
+    assert_eq!(roundtrip("(-1).foo()"), "(-1).foo()");
+    assert_eq!(roundtrip("-9223372036854775808"), "-9223372036854775808");
+    assert_eq!(roundtrip("1 + 2 * 3 % 4"), "1 + 2 * 3 % 4");
+    assert_eq!(roundtrip("'a' in ['a', \"b\"]"), "'a' in ['a', 'b']");
+    assert_eq!(roundtrip("x.?a.?b.orValue(1u)"), "x.?a.?b.orValue(1u)");
+    assert_eq!(roundtrip("m[?'k'].hasValue()"), "m[?'k'].hasValue()");
+    assert_eq!(
+        roundtrip("{'a': 1, 'b': [2.5, 1e+30]}"),
+        "{'a': 1, 'b': [2.5, 1e30]}"
+    );
+    assert_eq!(
+        roundtrip("l.map(x, x > 1, x * 2)"),
+        "l.map(x, x > 1, x * 2)"
+    );
+    assert_eq!(roundtrip("has(a.b) ? 1 : 2"), "has(a.b) ? 1 : 2");
+}
+
+#[test]
+fn strings() {
+    assert_eq!(roundtrip(r#""it's\n""#), r"'it\'s\n'");
+    assert_eq!(roundtrip(r"r'\d+'"), r"'\\d+'");
+    assert_eq!(roundtrip("'''a\nb'''"), r"'a\nb'");
+    assert_eq!(roundtrip(r"'\x41\u00e9\101'"), "'AéA'");
+    assert_eq!(roundtrip(r"b'\xff'"), r"b'\xff'");
+}
+
+#[test]
+fn builder_prints() {
+    let e = Expr::ident("object")
+        .field("metadata")
+        .field("namespace")
+        .eq(Expr::string("x"))
+        .or(Expr::ident("object")
+            .opt_field("spec")
+            .opt_field("a")
+            .or_value(Expr::bool(false))
+            .not());
+    assert_eq!(
+        print(&e),
+        "object.metadata.namespace == 'x' || !object.?spec.?a.orValue(false)"
+    );
+    let e = Expr::ident("c")
+        .field("image")
+        .call("startsWith", [Expr::string("r/")])
+        .and(Expr::string("a").in_(Expr::strings(["a", "b"])));
+    assert_eq!(print(&e), "c.image.startsWith('r/') && 'a' in ['a', 'b']");
+    let e = Expr::ident("l").all("x", Expr::ident("x").gt(Expr::int(-1)));
+    assert_eq!(print(&e), "l.all(x, x > -1)");
+    let e = Expr::int(1).neg().neg();
+    assert_eq!(print(&e), "--(1)");
+    assert_eq!(roundtrip("--(1)"), "--(1)");
+}
