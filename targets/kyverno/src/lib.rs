@@ -1,1 +1,244 @@
-//! Target `kyverno/` (skeleton; being built).
+//! Target `kyverno/`: the `admission` block as Kyverno policies, and the exceptions that waive
+//! admission items as Kyverno PolicyExceptions.
+//!
+//! Two back ends, one per Kyverno API ([`Api`]):
+//!
+//! - [`Api::Cel`] (Kyverno ≥ 1.17, the default): `policies.kyverno.io/v1` ValidatingPolicy,
+//!   MutatingPolicy, GeneratingPolicy, ImageValidatingPolicy and PolicyException
+//!   ([`celpol`]).
+//! - [`Api::ClusterPolicy`] (older clusters): `kyverno.io/v1` ClusterPolicy with one rule each,
+//!   and `kyverno.io/v2` PolicyException ([`clusterpolicy`]).
+//!
+//! Files (one document each):
+//!
+//! | path | what |
+//! | --- | --- |
+//! | `kyverno/<item>.yaml` | the policy of one `validate`, `mutate`, `generate` or `verify_images` item (bundle items included), named like the item |
+//! | `kyverno/exceptions/<exception>.yaml` | the PolicyException of one exception that waives admission items |
+//!
+//! Every policy carries Kyverno's `policies.kyverno.io/{title,category,severity,subject,description}`
+//! annotations, `posture.dev/source` (the posture item) and, when it says `satisfies`,
+//! `posture.dev/controls`. Which IR feature becomes what, in each back end, is in the README.
+
+pub mod celpol;
+pub mod clusterpolicy;
+pub mod generate;
+pub mod kinds;
+pub mod model;
+pub mod scope;
+
+use emit::k8s::ObjectMeta;
+use emit::{Artifact, CONTROLS_ANNOTATION, Origin, SOURCE_ANNOTATION};
+use ir::system::Version;
+use ir::{Meta, Name, Posture};
+
+/// Where every file of the target goes.
+pub const DIR: &str = "kyverno/";
+/// Where the PolicyExceptions go.
+pub const EXCEPTIONS_DIR: &str = "kyverno/exceptions/";
+/// The namespace PolicyExceptions are created in (Kyverno's own, where the
+/// `--exceptionNamespace` flag usually points).
+pub const EXCEPTION_NAMESPACE: &str = "kyverno";
+
+/// Which Kyverno API the policies are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// `policies.kyverno.io/v1` CEL policy kinds (Kyverno ≥ 1.17).
+    Cel,
+    /// `kyverno.io/v1` ClusterPolicy (deprecated in 1.17, still what most clusters run).
+    ClusterPolicy,
+}
+
+/// The first Kyverno release whose CEL policy kinds are `v1`.
+pub const CEL_SINCE: Version = Version {
+    major: 1,
+    minor: 17,
+};
+
+/// The API for the target's Kyverno version: CEL kinds from 1.17 on, and when no version is
+/// given; ClusterPolicy before.
+pub fn default_api(target_kyverno: Option<&Version>) -> Api {
+    match target_kyverno {
+        Some(v) if *v < CEL_SINCE => Api::ClusterPolicy,
+        _ => Api::Cel,
+    }
+}
+
+/// Every file of the target, sorted by path.
+pub fn emit(p: &Posture, api: Api) -> Vec<Artifact> {
+    let mut out = match api {
+        Api::Cel => celpol::emit(p),
+        Api::ClusterPolicy => clusterpolicy::emit(p),
+    };
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// `kyverno/<name>.yaml`.
+pub(crate) fn policy_path(name: &Name) -> String {
+    format!("{DIR}{name}.yaml")
+}
+
+/// `kyverno/exceptions/<name>.yaml`.
+pub(crate) fn exception_path(name: &Name) -> String {
+    format!("{EXCEPTIONS_DIR}{name}.yaml")
+}
+
+/// The origin of an admission item.
+pub(crate) fn origin(name: &Name, meta: &Meta) -> Vec<Origin> {
+    vec![Origin {
+        item: format!("admission.{name}"),
+        span: meta.span,
+    }]
+}
+
+/// The origin of an exception.
+pub(crate) fn exception_origin(e: &ir::system::Exception) -> Vec<Origin> {
+    vec![Origin {
+        item: format!("exception {}", e.name),
+        span: e.meta.span,
+    }]
+}
+
+/// What the policy annotations say about one item.
+pub(crate) struct About<'a> {
+    pub name: &'a Name,
+    pub title: Option<&'a str>,
+    pub category: &'a str,
+    pub severity: &'a str,
+    pub subject: String,
+    /// The doc comment, else this.
+    pub fallback_description: &'a str,
+    pub meta: &'a Meta,
+}
+
+/// `require-team-label` → `Require Team Label`.
+fn title_case(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A doc comment as one paragraph per blank-line-separated block, lines joined by spaces.
+fn prose(doc: &str) -> String {
+    doc.split("\n\n")
+        .map(|para| para.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Metadata of a cluster-scoped policy: name, managed-by label and the annotations.
+pub(crate) fn policy_metadata(a: &About<'_>) -> ObjectMeta {
+    let mut m = ObjectMeta::named(a.name.as_str(), None);
+    let ann = &mut m.annotations;
+    let title = a
+        .title
+        .map(str::to_string)
+        .unwrap_or_else(|| title_case(a.name.as_str()));
+    ann.insert("policies.kyverno.io/title".into(), title);
+    ann.insert("policies.kyverno.io/category".into(), a.category.into());
+    ann.insert("policies.kyverno.io/severity".into(), a.severity.into());
+    ann.insert("policies.kyverno.io/subject".into(), a.subject.clone());
+    let description = a
+        .meta
+        .doc
+        .as_deref()
+        .map(prose)
+        .unwrap_or_else(|| a.fallback_description.to_string());
+    ann.insert("policies.kyverno.io/description".into(), description);
+    if let Some(c) = emit::controls_annotation([a.meta.satisfies.as_slice()]) {
+        ann.insert(CONTROLS_ANNOTATION.into(), c);
+    }
+    let mut source = format!("admission.{}", a.name);
+    if let Some(b) = &a.meta.bundle {
+        source.push_str(&format!(" (std.{b})"));
+    }
+    ann.insert(SOURCE_ANNOTATION.into(), source);
+    m
+}
+
+/// Metadata of a PolicyException: owner, ticket, reason and expiry as annotations.
+pub(crate) fn exception_metadata(e: &ir::system::Exception) -> ObjectMeta {
+    let mut m = ObjectMeta::named(e.name.as_str(), Some(EXCEPTION_NAMESPACE.to_string()));
+    let ann = &mut m.annotations;
+    ann.insert("posture.dev/owner".into(), e.owner.clone());
+    if let Some(t) = &e.ticket {
+        ann.insert("posture.dev/ticket".into(), t.clone());
+    }
+    if let Some(r) = &e.reason {
+        ann.insert("posture.dev/reason".into(), r.clone());
+    }
+    ann.insert("posture.dev/expires".into(), e.expires.to_string());
+    if let Some(d) = &e.meta.doc {
+        ann.insert("posture.dev/description".into(), prose(d));
+    }
+    if let Some(c) = emit::controls_annotation([e.meta.satisfies.as_slice()]) {
+        ann.insert(CONTROLS_ANNOTATION.into(), c);
+    }
+    ann.insert(SOURCE_ANNOTATION.into(), format!("exception.{}", e.name));
+    m
+}
+
+/// The admission items an exception waives, in order, without duplicates.
+pub(crate) fn waived(e: &ir::system::Exception) -> Vec<&Name> {
+    let mut out: Vec<&Name> = e
+        .waive
+        .iter()
+        .filter(|r| r.block == "admission")
+        .map(|r| &r.name)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The severity annotation value.
+pub(crate) fn severity(s: ir::admission::Severity) -> &'static str {
+    use ir::admission::Severity::*;
+    match s {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
+    }
+}
+
+/// `Pod`, `Pod, Service`: the kinds an item matches, for the subject annotation.
+pub(crate) fn subject(kinds: &[ir::admission::ResourceKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| kinds::of(*k).kind)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests;
+
+/// The calendar day after `d` (an exception holds through its expiry date).
+pub(crate) fn day_after(d: ir::Date) -> ir::Date {
+    // Howard Hinnant's civil_from_days.
+    let z = d.days_since_epoch() + 1 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    ir::Date {
+        year: year as u16,
+        month: month as u8,
+        day: day as u8,
+    }
+}
