@@ -28,6 +28,7 @@ bundles! {
     "pod_security.baseline" => "pod_security/baseline.posture",
     "pod_security.restricted" => "pod_security/restricted.posture",
     "resources" => "resources.posture",
+    "supply_chain" => "supply_chain.posture",
 }
 
 /// The bundle with this dotted name.
