@@ -208,6 +208,12 @@ pub enum ExprKind {
         then: Box<Expr>,
         otherwise: Box<Expr>,
     },
+    /// Message construction `Type{field: value, …}`, `type_name` dotted: a MutatingPolicy's
+    /// apply configuration, `Object{metadata: Object.metadata{labels: {…}}}`.
+    Struct {
+        type_name: String,
+        fields: Vec<(String, Expr)>,
+    },
 }
 
 impl Expr {
@@ -275,6 +281,17 @@ impl Expr {
             cond: Box::new(cond),
             then: Box::new(then),
             otherwise: Box::new(otherwise),
+        })
+    }
+    /// Message construction `type_name{field: value, …}`, e.g.
+    /// `Expr::message("Object", [("metadata", Expr::message("Object.metadata", […]))])`.
+    pub fn message<S: Into<String>>(
+        type_name: impl Into<String>,
+        fields: impl IntoIterator<Item = (S, Expr)>,
+    ) -> Expr {
+        Expr::built(ExprKind::Struct {
+            type_name: type_name.into(),
+            fields: fields.into_iter().map(|(n, v)| (n.into(), v)).collect(),
         })
     }
     /// `a || b || …`; `false` for no operands.
@@ -516,6 +533,7 @@ impl Expr {
                 f(then);
                 f(otherwise);
             }
+            ExprKind::Struct { fields, .. } => fields.iter_mut().for_each(|(_, v)| f(v)),
         }
     }
 

@@ -22,6 +22,7 @@
 pub mod ast;
 pub mod parse;
 pub mod print;
+pub mod schema;
 
 pub use ast::{BinaryOp, Expr, ExprKind, Lit, Macro, TextRange, UnaryOp};
 pub use parse::{MAX_DEPTH, ParseError, parse};

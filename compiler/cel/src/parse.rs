@@ -118,10 +118,24 @@ fn check_depth(e: &Expr) -> Result<(), ParseError> {
                 then,
                 otherwise,
             } => kids.extend([&**cond, &**then, &**otherwise]),
+            ExprKind::Struct { fields, .. } => kids.extend(fields.iter().map(|(_, v)| v)),
         }
         stack.extend(kids.into_iter().map(|k| (k, d + 1)));
     }
     Ok(())
+}
+
+/// `a.b.c` for an identifier followed by plain field selections: a message type name.
+fn dotted_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Ident(n) => Some(n.clone()),
+        ExprKind::Select {
+            operand,
+            field,
+            optional: false,
+        } => dotted_name(operand).map(|t| format!("{t}.{field}")),
+        _ => None,
+    }
 }
 
 fn too_deep(range: TextRange) -> ParseError {
@@ -708,8 +722,47 @@ impl Parser {
                     },
                     range,
                 );
+            } else if self.is_punct("{")
+                && let Some(type_name) = dotted_name(&e)
+            {
+                self.bump();
+                e = self.message(type_name, e.range, depth)?;
             } else {
                 return Ok(e);
+            }
+        }
+    }
+
+    /// After `Type{`: the field initialisers, through `}`.
+    fn message(
+        &mut self,
+        type_name: String,
+        start: TextRange,
+        depth: usize,
+    ) -> Result<Expr, ParseError> {
+        let mut fields = Vec::new();
+        loop {
+            if let Some(c) = self.eat("}") {
+                return Ok(Expr::new(
+                    ExprKind::Struct { type_name, fields },
+                    start.to(c.range),
+                ));
+            }
+            let name = match self.peek() {
+                Some(Tok::Ident(_)) => match self.bump().kind {
+                    Tok::Ident(n) => n,
+                    _ => unreachable!("peeked an identifier"),
+                },
+                _ => return Err(self.unexpected("a field name in the message")),
+            };
+            self.expect(":", "between a field name and its value")?;
+            fields.push((name, self.expr(depth + 1)?));
+            if self.eat(",").is_none() {
+                let c = self.expect("}", "or `,` in the message")?;
+                return Ok(Expr::new(
+                    ExprKind::Struct { type_name, fields },
+                    start.to(c.range),
+                ));
             }
         }
     }

@@ -156,6 +156,19 @@ fn write_bare(out: &mut String, e: &Expr) {
             out.push_str(" : ");
             write_expr(out, otherwise, 0);
         }
+        ExprKind::Struct { type_name, fields } => {
+            out.push_str(type_name);
+            out.push('{');
+            for (i, (name, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(name);
+                out.push_str(": ");
+                write_expr(out, v, 0);
+            }
+            out.push('}');
+        }
     }
 }
 

@@ -77,3 +77,29 @@ fn builder_prints() {
     assert_eq!(print(&e), "--(1)");
     assert_eq!(roundtrip("--(1)"), "--(1)");
 }
+
+#[test]
+fn message_construction() {
+    assert_eq!(
+        roundtrip("Object{metadata: Object.metadata{labels: {'a': 'b'}}}"),
+        "Object{metadata: Object.metadata{labels: {'a': 'b'}}}"
+    );
+    assert_eq!(roundtrip("Object{}"), "Object{}");
+    assert_eq!(
+        roundtrip("a.b{c: 1, d: x.?y.orValue(2),}.c"),
+        "a.b{c: 1, d: x.?y.orValue(2)}.c"
+    );
+    assert!(parse("a.?b{c: 1}").is_err());
+    let e = Expr::message(
+        "Object",
+        [(
+            "metadata",
+            Expr::message("Object.metadata", [("labels", Expr::map([]))]),
+        )],
+    );
+    assert_eq!(print(&e), "Object{metadata: Object.metadata{labels: {}}}");
+    assert_eq!(
+        parse(&print(&e)).map(|p| p.without_ranges()),
+        Ok(e.without_ranges())
+    );
+}
