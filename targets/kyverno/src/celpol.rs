@@ -35,6 +35,14 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
             true,
         ));
     }
+    for m in a.mutate.values() {
+        out.push(Artifact::yaml(
+            policy_path(&m.name),
+            &mutating_policy(p, m),
+            origin(&m.name, &m.meta),
+            true,
+        ));
+    }
     for g in a.generate.values() {
         out.push(Artifact::yaml(
             policy_path(&g.name),
@@ -181,6 +189,87 @@ pub fn validating_policy(p: &Posture, v: &admission::Validate) -> Document<Valid
                     expression: x.expression.text.clone(),
                 })
                 .collect(),
+        },
+    }
+}
+
+/// `metadata.labels` / `metadata.annotations` of `object`, optional.
+fn current(map: &str) -> Expr {
+    Expr::ident("object").field("metadata").opt_field(map)
+}
+
+/// `{"k": object.metadata.?labels[?"k"].orValue("v"), …}`: every key keeps its value when it
+/// has one and gets the declared value otherwise.
+fn add_if_absent(map: &str, entries: &ir::Labels) -> Expr {
+    Expr::map(entries.iter().map(|(k, v)| {
+        (
+            Expr::string(k.0.clone()),
+            current(map)
+                .opt_index(Expr::string(k.0.clone()))
+                .or_value(Expr::string(v.0.clone())),
+        )
+    }))
+}
+
+/// True when some declared key is missing: the mutation only runs then.
+fn any_missing(map: &str, entries: &ir::Labels) -> Expr {
+    Expr::any_of(entries.keys().map(|k| {
+        current(map)
+            .opt_index(Expr::string(k.0.clone()))
+            .has_value()
+            .not()
+    }))
+}
+
+/// `mutate` → MutatingPolicy.
+pub fn mutating_policy(p: &Posture, m: &admission::Mutate) -> Document<MutatingPolicySpec> {
+    let about = About {
+        name: &m.name,
+        title: None,
+        category: "Posture",
+        severity: "medium",
+        subject: crate::subject(&m.matches.kinds),
+        fallback_description: "Adds labels and annotations that are missing.",
+        meta: &m.meta,
+    };
+    let mut metadata_fields = Vec::new();
+    let mut missing = Vec::new();
+    for (field, entries) in [("labels", &m.labels), ("annotations", &m.annotations)] {
+        if entries.is_empty() {
+            continue;
+        }
+        metadata_fields.push((field, add_if_absent(field, entries)));
+        missing.push(any_missing(field, entries));
+    }
+    let expression = Expr::message(
+        "Object",
+        [(
+            "metadata",
+            Expr::message("Object.metadata", metadata_fields),
+        )],
+    );
+    let mut match_conditions = match_conditions(p, &m.matches);
+    match_conditions.push(condition("missing", &Expr::any_of(missing)));
+    Document {
+        api_version: API_VERSION,
+        kind: "MutatingPolicy",
+        metadata: policy_metadata(&about),
+        spec: MutatingPolicySpec {
+            // The mutation is written for the object it matches; Pods are labelled when they
+            // are created, whatever created them.
+            autogen: (m.matches.kinds.contains(&ResourceKind::Pods)).then(|| Autogen {
+                pod_controllers: PodControllers {
+                    controllers: Vec::new(),
+                },
+            }),
+            match_conditions,
+            match_constraints: match_constraints(&m.matches.kinds),
+            mutations: vec![Mutation {
+                patch_type: PatchType::ApplyConfiguration,
+                apply_configuration: Expression {
+                    expression: cel::print(&expression),
+                },
+            }],
         },
     }
 }

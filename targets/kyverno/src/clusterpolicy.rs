@@ -18,7 +18,7 @@ use crate::generate;
 use crate::kinds;
 use crate::model::LabelSelector;
 use crate::model::legacy::*;
-use crate::model::netpol::{DataMeta, NetworkPolicyData};
+use crate::model::netpol::NetworkPolicyData;
 use crate::scope;
 use crate::{About, exception_metadata, exception_origin, origin, policy_metadata, policy_path};
 use emit::Artifact;
@@ -304,12 +304,7 @@ pub fn generate_policy(p: &Posture, g: &admission::Generate) -> ClusterPolicy {
                 name: name.to_string(),
                 namespace: "{{request.object.metadata.name}}".to_string(),
                 synchronize: g.synchronize,
-                data: NetworkPolicyData {
-                    metadata: DataMeta {
-                        labels: Default::default(),
-                    },
-                    spec,
-                },
+                data: NetworkPolicyData { spec },
             });
             r
         })

@@ -75,12 +75,5 @@ pub struct NetworkPolicySpec {
 /// `generate.data`: the downstream object without its name and namespace (the rule has them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NetworkPolicyData {
-    pub metadata: DataMeta,
     pub spec: NetworkPolicySpec,
-}
-
-/// The downstream object's labels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DataMeta {
-    pub labels: std::collections::BTreeMap<String, String>,
 }
