@@ -12,6 +12,7 @@
 //! | `limits` | nesting depth and size limits at and past the edge | generated |
 //! | `snapshots` | no snapshot is left behind by a removed input or case | `tests/snapshots/` |
 //! | `network` | the network target: reachability proof and its negative controls, golden files, kubernetes-validate, CRD schemas, nca, YAML 1.1 read-back, checks, reach, scale | `examples/optimal-platform`, `tests/conformance/network/` |
+//! | `kyverno` | the kyverno target in both back ends: upstream kyverno/policies tests with our policies in place of theirs (`kyverno test`/`apply`), negative controls, own fixtures (autogen, limits, mutate, generate with DNS, PolicyException), strict CRD schemas; per-policy table in `target/kyverno-conformance.md` | `tests/conformance/kyverno/`, `examples/optimal-platform` |
 //! | `controls` | coverage and explain snapshots of the example, JSON = table, gates' exit codes, deterministic graphs | `examples/optimal-platform` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
@@ -19,6 +20,7 @@ mod ast;
 mod book;
 mod controls;
 mod fmt;
+mod kyverno;
 mod limits;
 mod mutation;
 mod network;
@@ -69,6 +71,7 @@ fn main() {
     trials.extend(book::trials());
     trials.extend(controls::trials());
     trials.extend(network::trials());
+    trials.extend(kyverno::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -446,43 +446,16 @@ fn kubernetes_validate_negative() -> Result<(), Failed> {
 // ---------------------------------------------------------------------------------------
 // CRD schemas
 
-/// The `openAPIV3Schema` of version `version` of a vendored CRD, made strict: every object
-/// schema that lists properties and says nothing about others rejects unknown fields, and the
-/// root admits `apiVersion`, `kind` and `metadata`.
+/// The strict schema of version `version` of a CRD vendored in `targets/network/crds/`
+/// (`tests::crd::strict_schema`).
 fn crd_schema(file: &str, version: &str, api_version: &str, kind: &str) -> Result<Value, Failed> {
     let path = root().join("targets/network/crds").join(file);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let crd: Value = serde_saphyr::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
-    let versions = crd["spec"]["versions"].as_array().ok_or("no versions")?;
-    let v = versions
-        .iter()
-        .find(|v| v["name"] == version)
-        .ok_or_else(|| format!("{file} has no version {version}"))?;
-    let mut schema = v["schema"]["openAPIV3Schema"].clone();
-    fn strict(s: &mut Value) {
-        if let Some(o) = s.as_object_mut() {
-            let open = o.contains_key("additionalProperties")
-                || o.contains_key("x-kubernetes-preserve-unknown-fields");
-            if o.contains_key("properties") && !open {
-                o.insert("additionalProperties".into(), json!(false));
-            }
-            for (_, child) in o.iter_mut() {
-                strict(child);
-            }
-        } else if let Some(a) = s.as_array_mut() {
-            a.iter_mut().for_each(strict);
-        }
-    }
-    strict(&mut schema);
-    let props = schema["properties"]
-        .as_object_mut()
-        .ok_or("the schema has no properties")?;
-    props.insert("apiVersion".into(), json!({ "const": api_version }));
-    props.insert("kind".into(), json!({ "const": kind }));
-    props.insert("metadata".into(), json!({ "type": "object" }));
-    schema["required"] = json!(["apiVersion", "kind", "metadata", "spec"]);
-    schema["$schema"] = json!("http://json-schema.org/draft-04/schema#");
-    Ok(schema)
+    Ok(tests::crd::strict_schema(
+        &path,
+        version,
+        api_version,
+        kind,
+    )?)
 }
 
 struct CrdKind {

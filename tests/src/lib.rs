@@ -1,8 +1,10 @@
 //! Shared helpers for the integration tests (`integration/main.rs`) and the fuzz targets
 //! (`fuzz/`): the ui-case annotation parser, the span-free AST rendering, span invariants, a
-//! tiny seeded PRNG, and the list of valid inputs in the repository.
+//! tiny seeded PRNG, the list of valid inputs in the repository, and strict JSON schemas from
+//! CRDs.
 
 pub mod annotations;
+pub mod crd;
 pub mod erase;
 pub mod inputs;
 pub mod prng;
