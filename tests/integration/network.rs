@@ -330,7 +330,7 @@ fn expected_notes(name: &str) -> &'static [&'static str] {
         }
         "dropped-egress-half" => &["missing: optimal-system/api-gateway => 10.20.0.0/16 : TCP 443"],
         // The scanner is the one pod of optimal-system no other policy isolates for ingress.
-        "dropped-default-deny" => &["affected: `scanner`"],
+        "dropped-default-deny" => &["affected: `profiler`, `scanner`"],
         "widened-cidr" => &[
             "extra: optimal-system/api-gateway => 10.0.0.0/12, 10.16.0.0/14 : TCP 443",
             "extra: optimal-system/api-gateway => 10.21.0.0/16, 10.22.0.0/15, 10.24.0.0/13, 10.32.0.0/11, 10.64.0.0/10, 10.128.0.0/9 : TCP 443",
