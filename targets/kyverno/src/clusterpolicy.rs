@@ -376,7 +376,7 @@ pub fn verify_images_policy(i: &admission::VerifyImages) -> ClusterPolicy {
 }
 
 /// Kyverno's autogen rule name: `prefix-rule`, cut at 63 characters.
-fn autogen_name(prefix: &str, rule: &str) -> String {
+pub(crate) fn autogen_name(prefix: &str, rule: &str) -> String {
     let mut n = format!("{prefix}-{rule}");
     n.truncate(63);
     n
