@@ -20,13 +20,19 @@
 //! | [`print`](mod@print) | the canonical printer |
 
 pub mod ast;
+pub mod check;
 pub mod parse;
 pub mod print;
 pub mod schema;
+pub mod types;
 
 pub use ast::{BinaryOp, Expr, ExprKind, Lit, Macro, TextRange, UnaryOp};
+pub use check::{Checked, Env, Param, Polarity, check, containers_variable, kind_name};
 pub use parse::{MAX_DEPTH, ParseError, parse};
 pub use print::print;
+pub use types::Type;
 
+#[cfg(test)]
+mod check_tests;
 #[cfg(test)]
 mod tests;

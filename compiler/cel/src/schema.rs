@@ -395,7 +395,7 @@ mod tests {
             s.resolve("io.k8s.apimachinery.pkg.api.resource.Quantity"),
             Shape::IntOrString
         );
-        for (_, d) in &s.kinds {
+        for d in s.kinds.values() {
             assert!(s.definitions.contains_key(d));
         }
     }
