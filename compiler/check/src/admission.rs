@@ -674,19 +674,97 @@ fn verify_images(cx: &mut Cx, item: &ast::Item, n: &Name) -> Option<VerifyImages
     })
 }
 
-/// Checks one CEL expression of a validate rule against the Kubernetes schema and prints it
-/// normalised (`true` = pass).
+/// Checks one CEL expression of a validate rule against the Kubernetes schema of the target
+/// version (the `cel` crate) and prints it normalised (`true` = pass), with the variables it
+/// uses. Errors and warnings go to `cx`.
 fn cel_check(
-    _cx: &mut Cx,
-    _env: &CelEnv,
+    cx: &mut Cx,
+    env: &CelEnv,
     x: &ir::Expr,
     negate: bool,
-    _matches: &Match,
+    matches: &Match,
 ) -> Option<(Cel, Vec<CelVariable>)> {
-    let text = if negate {
-        format!("!({})", x.text.trim())
-    } else {
-        x.text.trim().to_string()
+    // The text sits between the backticks of the literal.
+    let base = Span {
+        file: x.span.file,
+        start: x.span.start + 1,
+        end: x.span.end.saturating_sub(1).max(x.span.start + 1),
     };
-    Some((Cel { text, span: x.span }, Vec::new()))
+    let kinds = matches
+        .kinds
+        .iter()
+        .map(|k| {
+            KINDS
+                .iter()
+                .find(|(_, v)| v == k)
+                .map_or("pods", |(n, _)| *n)
+                .to_string()
+        })
+        .collect();
+    let params = env
+        .params
+        .iter()
+        .filter_map(|(k, v)| Some((k.0.clone(), cel_param(v)?)))
+        .collect();
+    let cenv = cel::Env {
+        base,
+        // Without a target the posture has an error already; check against the newest schema.
+        kubernetes: env
+            .kubernetes
+            .map_or((u16::MAX, u16::MAX), |v| (v.major, v.minor)),
+        kinds,
+        params,
+        polarity: if negate {
+            cel::Polarity::Deny
+        } else {
+            cel::Polarity::Require
+        },
+    };
+    match cel::check(&x.text, &cenv) {
+        Ok(checked) => {
+            for w in checked.warnings.iter().cloned() {
+                cx.err(w);
+            }
+            let variables = checked
+                .print_variables()
+                .into_iter()
+                .map(|(name, text)| CelVariable {
+                    name,
+                    expression: Cel { text, span: x.span },
+                })
+                .collect();
+            Some((
+                Cel {
+                    text: checked.print(),
+                    span: x.span,
+                },
+                variables,
+            ))
+        }
+        Err(diags) => {
+            for d in diags {
+                cx.err(d);
+            }
+            None
+        }
+    }
+}
+
+/// A bundle parameter as the CEL checker substitutes it for `params.NAME`.
+fn cel_param(v: &ParamValue) -> Option<cel::Param> {
+    Some(match v {
+        ParamValue::Bool(b) => cel::Param::Bool(*b),
+        ParamValue::Int(i) => cel::Param::Int(*i),
+        ParamValue::Quantity(q) => cel::Param::Quantity(q.text.clone()),
+        ParamValue::Word(w) | ParamValue::Text(w) => cel::Param::String(w.clone()),
+        ParamValue::List(items) => cel::Param::Strings(
+            items
+                .iter()
+                .map(|i| match i {
+                    ParamValue::Word(w) | ParamValue::Text(w) => Some(w.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?,
+        ),
+    })
 }
