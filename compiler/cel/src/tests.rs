@@ -103,3 +103,82 @@ fn message_construction() {
         Ok(e.without_ranges())
     );
 }
+
+/// A small deterministic generator of random trees, for the round-trip property.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn random_expr(r: &mut Rng, depth: u32) -> Expr {
+    const OPS: [BinaryOp; 14] = [
+        BinaryOp::Or,
+        BinaryOp::And,
+        BinaryOp::Eq,
+        BinaryOp::Ne,
+        BinaryOp::Lt,
+        BinaryOp::Le,
+        BinaryOp::Gt,
+        BinaryOp::Ge,
+        BinaryOp::In,
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Rem,
+    ];
+    let leaf = depth == 0 || r.pick(4) == 0;
+    if leaf {
+        return match r.pick(9) {
+            0 => Expr::null(),
+            1 => Expr::bool(r.pick(2) == 0),
+            2 => Expr::int(r.next() as i64 >> r.pick(63)),
+            3 => Expr::uint(r.next() >> r.pick(64)),
+            4 => Expr::double((r.next() as i64 >> 40) as f64 / 8.0),
+            5 => Expr::string(["", "a'b", "\\n\n", "é\u{1}", "\"q\""][r.pick(5) as usize]),
+            6 => Expr::bytes(vec![0, b'\'', 255]),
+            _ => Expr::ident(["object", "c", "x_1"][r.pick(3) as usize]),
+        };
+    }
+    let d = depth - 1;
+    match r.pick(13) {
+        0 => random_expr(r, d).field("f"),
+        1 => random_expr(r, d).opt_field("g"),
+        2 => random_expr(r, d).index(random_expr(r, d)),
+        3 => random_expr(r, d).opt_index(random_expr(r, d)),
+        4 => random_expr(r, d).call("startsWith", [random_expr(r, d)]),
+        5 => Expr::global("size", [random_expr(r, d)]),
+        6 => random_expr(r, d).all("v", random_expr(r, d)),
+        7 => Expr::has(random_expr(r, d).field("h")),
+        8 => random_expr(r, d).unary(if r.pick(2) == 0 {
+            UnaryOp::Not
+        } else {
+            UnaryOp::Neg
+        }),
+        9 | 10 => {
+            let op = OPS[r.pick(OPS.len() as u64) as usize];
+            random_expr(r, d).binary(op, random_expr(r, d))
+        }
+        11 => Expr::ternary(random_expr(r, d), random_expr(r, d), random_expr(r, d)),
+        _ => Expr::list([random_expr(r, d), random_expr(r, d)]),
+    }
+}
+
+#[test]
+fn random_trees_round_trip() {
+    let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..5000 {
+        let e = random_expr(&mut r, 6);
+        let printed = print(&e);
+        let back = parse(&printed).unwrap_or_else(|err| panic!("{printed}: {err:?}"));
+        assert_eq!(back.without_ranges(), e, "{printed}");
+    }
+}
