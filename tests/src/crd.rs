@@ -25,18 +25,27 @@ pub fn strict_schema(
         .find(|v| v["name"] == version)
         .ok_or_else(|| format!("{} has no version {version}", path.display()))?;
     let mut schema = v["schema"]["openAPIV3Schema"].clone();
+    /// Walks schemas, not maps of property names (a CRD may have a field called
+    /// `properties`).
     fn strict(s: &mut Value) {
-        if let Some(o) = s.as_object_mut() {
-            let open = o.contains_key("additionalProperties")
-                || o.contains_key("x-kubernetes-preserve-unknown-fields");
-            if o.contains_key("properties") && !open {
-                o.insert("additionalProperties".into(), json!(false));
-            }
-            for (_, child) in o.iter_mut() {
+        let Some(o) = s.as_object_mut() else { return };
+        let open = o.contains_key("additionalProperties")
+            || o.contains_key("x-kubernetes-preserve-unknown-fields");
+        if o.contains_key("properties") && !open {
+            o.insert("additionalProperties".into(), json!(false));
+        }
+        if let Some(props) = o.get_mut("properties").and_then(Value::as_object_mut) {
+            props.values_mut().for_each(strict);
+        }
+        for key in ["items", "additionalProperties", "not"] {
+            if let Some(child) = o.get_mut(key) {
                 strict(child);
             }
-        } else if let Some(a) = s.as_array_mut() {
-            a.iter_mut().for_each(strict);
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            if let Some(children) = o.get_mut(key).and_then(Value::as_array_mut) {
+                children.iter_mut().for_each(strict);
+            }
         }
     }
     strict(&mut schema);
