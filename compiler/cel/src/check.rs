@@ -1275,7 +1275,8 @@ impl<'a> Cx<'a> {
             && (function == "orValue" || function == "hasValue")
         {
             let (to, tv) = self.optional_operand(t);
-            if !tv.optional {
+            // `Dyn` is what an erroneous operand gets: it was reported already.
+            if !tv.optional && tv.ty != Type::Dyn {
                 self.err(
                     &P3005,
                     r,

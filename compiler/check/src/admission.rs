@@ -115,15 +115,22 @@ pub(crate) fn admission(
                     Some(v) => {
                         values.insert(Name(pname.clone()), v);
                     }
-                    None if a.get(pname).is_none() => cx.err(
-                        Diagnostic::spanned(
-                            &codes::P1025,
-                            p_span(u),
-                            format!("`std.{name}` needs parameter `{pname}`"),
-                        )
-                        .with_help(format!("add `{pname} = …` to the `use`")),
-                    ),
-                    None => {}
+                    None => {
+                        if a.get(pname).is_none() {
+                            cx.err(
+                                Diagnostic::spanned(
+                                    &codes::P1025,
+                                    p_span(u),
+                                    format!("`std.{name}` needs parameter `{pname}`"),
+                                )
+                                .with_help(format!("add `{pname} = …` to the `use`")),
+                            );
+                        }
+                        // Reported (missing or invalid): a stand-in of the declared type keeps
+                        // the bundle's CEL from reporting the parameter as unknown. The posture
+                        // has an error, so no IR is built with it.
+                        values.insert(Name(pname.clone()), stand_in(p.ty));
+                    }
                 }
             }
             let mut m = meta(cx, u, &a);
@@ -312,6 +319,20 @@ fn bundle_params(
         out.insert(p.dotted(), params);
     }
     out
+}
+
+/// A value of a parameter type, for parameters whose given value was reported as wrong.
+fn stand_in(ty: &str) -> ParamValue {
+    match ty {
+        "bool" => ParamValue::Bool(false),
+        "int" => ParamValue::Int(0),
+        "quantity" => ParamValue::Quantity(ir::Quantity {
+            text: "0".into(),
+            millis: 0,
+        }),
+        "string" => ParamValue::Text(String::new()),
+        _ => ParamValue::List(Vec::new()),
+    }
 }
 
 fn param_value(cx: &mut Cx, v: &Value, ty: &str) -> Option<ParamValue> {
