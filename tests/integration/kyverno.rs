@@ -423,11 +423,22 @@ fn kyverno_apply(
     Ok(out)
 }
 
-/// The expected verdict of each `(kind, name)` of a test file, over all its entries: `fail`
-/// when any entry fails it, `pass` when every entry that names it passes it, `skip` otherwise.
-fn expected_verdicts(test: &Value) -> BTreeMap<(String, String), String> {
-    let mut seen: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for r in test["results"].as_array().into_iter().flatten() {
+/// The expected verdict of each `(kind, name)` of a test file, over all its `(policy, rule)`
+/// entries: `fail` when any entry fails it; `pass` when every `(policy, rule)` of the file
+/// lists it as passing; `skip` when every entry that names it skips it; `None` (undetermined)
+/// when it passes the entries that name it but others do not name it (upstream
+/// `disallow-capabilities-strict` lists its `addcap-good*` resources for one rule only).
+fn expected_verdicts(test: &Value) -> BTreeMap<(String, String), Option<String>> {
+    let id = |r: &Value| {
+        (
+            r["policy"].as_str().unwrap_or_default().to_string(),
+            r["rule"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let entries: Vec<&Value> = test["results"].as_array().into_iter().flatten().collect();
+    let ids: BTreeSet<(String, String)> = entries.iter().map(|r| id(r)).collect();
+    let mut seen: BTreeMap<(String, String), BTreeMap<(String, String), String>> = BTreeMap::new();
+    for r in entries {
         let kind = r["kind"].as_str().unwrap_or_default().to_string();
         let result = r["result"].as_str().unwrap_or_default().to_string();
         for res in r["resources"].as_array().into_iter().flatten() {
@@ -435,19 +446,21 @@ fn expected_verdicts(test: &Value) -> BTreeMap<(String, String), String> {
             let name = name.rsplit('/').next().unwrap_or(name).to_string();
             seen.entry((kind.clone(), name))
                 .or_default()
-                .insert(result.clone());
+                .insert(id(r), result.clone());
         }
     }
     seen.into_iter()
         .map(|(k, rs)| {
-            let v = if rs.contains("fail") {
-                "fail"
-            } else if rs.contains("pass") {
-                "pass"
+            let v = if rs.values().any(|r| r == "fail") {
+                Some("fail")
+            } else if rs.values().all(|r| r == "skip") {
+                Some("skip")
+            } else if rs.len() == ids.len() {
+                Some("pass")
             } else {
-                "skip"
+                None
             };
-            (k, v.to_string())
+            (k, v.map(String::from))
         })
         .collect()
 }
@@ -472,12 +485,18 @@ fn combined(
     let out = case.join("apply-output.yaml");
     let results = kyverno_apply(&policies, &resources, exceptions, &out)?;
     let expected = expected_verdicts(test);
+    let undetermined = expected.values().filter(|v| v.is_none()).count();
     let mut outcome = Outcome {
-        method: "kyverno apply, combined",
-        total: expected.len(),
+        method: if undetermined == 0 {
+            "kyverno apply, combined"
+        } else {
+            "kyverno apply, combined; resources the test lists for only some upstream rules are undetermined and not counted"
+        },
+        total: expected.len() - undetermined,
         ..Outcome::default()
     };
     for ((kind, name), want) in &expected {
+        let Some(want) = want else { continue };
         let got: Vec<(&str, &str)> = results
             .iter()
             .filter(|(k, n, _, _)| k == kind && n == name)
