@@ -28,7 +28,7 @@
 use crate::ast::{BinaryOp, Expr, ExprKind, Lit, Macro, TextRange, UnaryOp};
 use crate::schema::{Schema, short_name};
 use crate::types::{Type, assignable, comparable, join};
-use diagnostics::codes::admission::{P3003, P3004, P3005, P3006, P3007, P3008, P3009};
+use diagnostics::codes::admission::{P3003, P3004, P3005, P3006, P3007, P3008, P3009, P3010};
 use diagnostics::{Code, Diagnostic, Span};
 use std::collections::BTreeMap;
 
@@ -179,6 +179,7 @@ pub fn check(text: &str, env: &Env) -> Result<Checked, Vec<Diagnostic>> {
         facts: Vec::new(),
         ignore_narrowing: false,
         is_pod: roots.len() == 1 && roots[0].0 == "Pod",
+        presence_of: None,
         roots,
         uses_containers: false,
     };
@@ -250,6 +251,8 @@ struct Cx<'a> {
     /// Paths known present here.
     facts: Vec<Path>,
     ignore_narrowing: bool,
+    /// The expression `has(…)` is testing right now (it may be absent there).
+    presence_of: Option<TextRange>,
     roots: Vec<(String, String)>,
     is_pod: bool,
     uses_containers: bool,
@@ -812,6 +815,43 @@ impl<'a> Cx<'a> {
                 (Type::Dyn, false)
             }
         };
+        // Kyverno's autogen turns a Pod rule into rules for pod controllers by rewriting the
+        // text `object.metadata` / `object.spec` to the pod template's. It does not rewrite
+        // `object.?metadata`, and a template may have no `metadata` at all.
+        if is_root && self.is_pod && (field == "metadata" || field == "spec") {
+            if user_opt {
+                self.err(
+                    &P3010,
+                    r,
+                    format!("`object.?{field}` escapes Kyverno's autogen for pod controllers"),
+                )
+                .help
+                .push(format!(
+                    "write `object.{field}`: autogen rewrites that to the pod template's `{field}`; `object.?{field}` would check the controller's own"
+                ));
+            } else if field == "metadata" && !self.is_present(e) && self.presence_of != Some(r) {
+                self.err(
+                    &P3010,
+                    r,
+                    "`object.metadata` may be absent: in a pod controller it is the pod template's",
+                )
+                .help
+                .push(
+                    "check `has(object.metadata)` first, e.g. `has(object.metadata) && …`".into(),
+                );
+            }
+            return (
+                Expr::new(
+                    ExprKind::Select {
+                        operand: Box::new(oe),
+                        field: field.to_string(),
+                        optional: false,
+                    },
+                    r,
+                ),
+                Val::plain(ty),
+            );
+        }
         let narrowed = absent_able && self.is_present(e);
         let optional = ov.optional || user_opt || (absent_able && !narrowed);
         let optional_unnarrowed = ov.optional_unnarrowed || user_opt || absent_able;
@@ -967,7 +1007,9 @@ impl<'a> Cx<'a> {
     /// `has(sel)` or a `== null` test: `has(a.b)` when only the last step may be absent,
     /// otherwise the optional chain and `.hasValue()`.
     fn presence(&mut self, sel: &Expr, r: TextRange) -> Expr {
+        let outer = self.presence_of.replace(sel.range);
         let (se, _) = self.optional_operand(sel);
+        self.presence_of = outer;
         let chain_optional = match &se.kind {
             ExprKind::Select { operand, .. } | ExprKind::Index { operand, .. } => matches!(
                 operand.kind,

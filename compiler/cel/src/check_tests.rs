@@ -125,10 +125,41 @@ fn inserts_optional_access() {
     );
     assert_eq!(
         ok(
-            "has(object.metadata.labels) && 'team' in object.metadata.labels && object.metadata.labels['team'] != ''",
+            "has(object.metadata) && has(object.metadata.labels) && 'team' in object.metadata.labels && object.metadata.labels['team'] != ''",
             &["pods"]
         ),
-        "has(object.metadata.labels) && 'team' in object.metadata.labels && object.metadata.labels['team'] != ''"
+        "has(object.metadata) && has(object.metadata.labels) && 'team' in object.metadata.labels && object.metadata.labels['team'] != ''"
+    );
+}
+
+#[test]
+fn p3010_escapes_autogen() {
+    // A pod template may have no metadata: unguarded, the controller's check errors.
+    let (code, msg, under, help) =
+        err1("object.metadata.?labels.orValue({}).size() > 0", &["pods"]);
+    assert_eq!(
+        (code.as_str(), under.as_str()),
+        ("P3010", "object.metadata")
+    );
+    assert_eq!(
+        msg,
+        "`object.metadata` may be absent: in a pod controller it is the pod template's"
+    );
+    assert_eq!(
+        help,
+        ["check `has(object.metadata)` first, e.g. `has(object.metadata) && …`"]
+    );
+    // `object.?spec` is not rewritten by autogen.
+    let (code, _, under, _) = err1("object.?spec.?hostPID.orValue(false) == false", &["pods"]);
+    assert_eq!((code.as_str(), under.as_str()), ("P3010", "object.?spec"));
+    // Guarded, or for kinds without autogen, it is fine.
+    ok(
+        "!has(object.metadata) || object.metadata.?labels.orValue({}).size() > 0",
+        &["pods"],
+    );
+    ok(
+        "object.metadata.?labels.orValue({}).size() > 0",
+        &["services"],
     );
 }
 
@@ -290,12 +321,12 @@ fn p3005_type_mismatch() {
         (code.as_str(), msg.as_str()),
         ("P3005", "int has no method `startsWith`")
     );
-    let (code, msg, ..) = err1("object.metadata.name.all(x, true)", &["pods"]);
+    let (code, msg, ..) = err1("object.metadata.name.all(x, true)", &["services"]);
     assert_eq!(
         (code.as_str(), msg.as_str()),
         ("P3005", "`all` needs a list or a map, found string")
     );
-    let (code, msg, ..) = err1("object.metadata.name", &["pods"]);
+    let (code, msg, ..) = err1("object.metadata.name", &["services"]);
     assert_eq!(
         (code.as_str(), msg.as_str()),
         (
@@ -328,7 +359,7 @@ fn p3006_unknown_function() {
         err1("sise(object.spec.containers) > 0", &["pods"]).0,
         "P3006"
     );
-    let (code, msg, ..) = err1("object.metadata.name.startsWith('a', 'b')", &["pods"]);
+    let (code, msg, ..) = err1("object.metadata.name.startsWith('a', 'b')", &["services"]);
     assert_eq!(
         (code.as_str(), msg.as_str()),
         ("P3006", "`startsWith` takes 1 argument, found 2")
@@ -367,7 +398,7 @@ fn p3008_unhandled_absence() {
         ["add `.orValue(false)`, or check `has(c.securityContext.runAsNonRoot)` first"]
     );
     assert_eq!(
-        err1("object.metadata.labels['team'] == 'x'", &["pods"]).0,
+        err1("object.metadata.labels['team'] == 'x'", &["services"]).0,
         "P3008"
     );
     // every error is reported, not just the first
@@ -560,7 +591,15 @@ fn reference_policies_type_check() {
             let text = print(&e);
             let r = check(&text, &env(&text, &kinds));
             if let Err(ds) = &r {
-                panic!("{}: {text}\n{}", p.file, describe(ds));
+                // Upstream's require-labels reads `object.metadata.labels` unguarded, which
+                // errors on a pod controller whose template has no metadata (P3010 finds it).
+                let autogen_bug = p
+                    .file
+                    .ends_with("best-practices-vpol/require-labels/require-labels.yaml")
+                    && ds.iter().all(|d| d.code.id == "P3010");
+                if !autogen_bug {
+                    panic!("{}: {text}\n{}", p.file, describe(ds));
+                }
             }
             checked += 1;
         }

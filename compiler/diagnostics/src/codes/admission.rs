@@ -11,4 +11,5 @@ declare_codes! {
     P3007 "cel-unknown-parameter" Error "`params.NAME` names a parameter the bundle does not have";
     P3008 "cel-unhandled-absence" Error "a field that may be absent is used without saying what its absence means";
     P3009 "cel-schema-version" Warning "the target Kubernetes version is older than every vendored schema";
+    P3010 "cel-escapes-autogen" Error "a Pod rule reads `object.metadata` unguarded or writes `object.?metadata`/`object.?spec`, which Kyverno's autogen for pod controllers gets wrong";
 }
