@@ -1,10 +1,54 @@
 //! Every diagnostic code has a page `book/src/diagnostics/<ID>.md`, and `book/src/SUMMARY.md`
-//! links it. One trial per code, so the failures list exactly the missing pages.
+//! links it. One trial per code, so the failures list exactly the missing pages. Likewise every
+//! admission policy of the standard library has its row in the book's standard-library page.
 
 use crate::root;
 use libtest_mimic::Trial;
 
+/// The book page that lists the standard library's admission policies.
+const STDLIB_PAGE: &str = "book/src/admission/standard-library.md";
+
 pub fn trials() -> Vec<Trial> {
+    let mut out = code_pages();
+    out.extend(stdlib_policies().into_iter().map(|(bundle, policy)| {
+        Trial::test(format!("book::stdlib/{bundle}/{policy}"), move || {
+            let text = std::fs::read_to_string(root().join(STDLIB_PAGE))
+                .map_err(|e| format!("{STDLIB_PAGE}: {e}"))?;
+            let row = format!("| `{policy}` |");
+            if text.lines().any(|l| l.starts_with(&row)) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{STDLIB_PAGE} has no row for `{policy}` (bundle `std.{bundle}`): add `{row} …`"
+                )
+                .into())
+            }
+        })
+    }));
+    out
+}
+
+/// Every admission item of every stdlib bundle, as (bundle, name).
+fn stdlib_policies() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for b in stdlib::BUNDLES {
+        let (Some(file), _) = syntax::parse(diagnostics::FileId(0), b.source) else {
+            continue;
+        };
+        for item in file.items.iter().filter(|i| i.keyword.text == "admission") {
+            for e in item.entries() {
+                if let syntax::ast::Entry::Item(i) = e {
+                    if let (false, Some(n)) = (i.keyword.text == "use", i.name()) {
+                        out.push((b.name.to_string(), n.text.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn code_pages() -> Vec<Trial> {
     diagnostics::codes::all()
         .into_iter()
         .map(|code| {
