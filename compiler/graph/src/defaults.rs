@@ -271,9 +271,7 @@ macro_rules! stdlib_rows {
 /// table and the bundles' `satisfies` lists name exactly the same rows.
 pub static STDLIB: &[StdlibRow] = stdlib_rows![
     "best_practices" "disallow-latest-tag" "CM-2" => "pinned image tags keep the deployed configuration equal to the reviewed baseline",
-    "best_practices" "disallow-latest-tag" "CM-3" => "a moving `latest` tag changes the running software without a reviewed change",
     "best_practices" "require-image-digest" "CM-2" => "a digest pins the deployed software to exactly the reviewed baseline",
-    "best_practices" "require-image-digest" "CM-3" => "with digests, a different image can only arrive through a changed, reviewed manifest",
     "best_practices" "require-image-digest" "SI-7" => "a content digest lets the runtime verify the image it pulls is the one referenced",
     "best_practices" "require-labels" "CM-8" => "the required labels name every pod's component, so the inventory can be built from the cluster",
     "best_practices" "require-probes" "CP-10" => "liveness probes let Kubernetes restart a failed container, recovering the component automatically",
@@ -345,6 +343,11 @@ pub struct Rejected {
 
 /// Rows of the shared mapping synthesis (and a few obvious candidates) left out after review.
 pub static REJECTED: &[Rejected] = &[
+    Rejected {
+        construct: "std.best_practices disallow-latest-tag, require-image-digest",
+        control: "CM-3",
+        reason: "CM-3 is the organization's change control (review, approval, records); pinned tags and digests only make an unreviewed image change visible, they are no change control",
+    },
     Rejected {
         construct: "ingress TLS",
         control: "SC-13",
