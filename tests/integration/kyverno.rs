@@ -19,6 +19,10 @@
 //! - `fixtures::<backend>::<case>`: our own `kyverno test` folders for what upstream does not
 //!   test (`fixtures/*/kyverno-test.yaml`, policies compiled from `fixtures.posture`), the
 //!   generated default deny with DNS egress, and a PolicyException given with `-e`;
+//! - `example::<backend>`: every admission policy the Optimal Platform emits, loaded by the
+//!   Kyverno CLI at once, on a compliant Deployment (every validate policy passes) and on a
+//!   non-compliant one (exactly the expected policies fail); image verification is left out
+//!   (it needs a registry and a transparency log);
 //! - `schema::<backend>::<posture>`: every emitted document against the Kyverno CRD schemas,
 //!   strict on unknown fields; `schema::negative`: broken documents must be rejected.
 //!
@@ -646,6 +650,10 @@ pub fn trials() -> Vec<Trial> {
                 result?.into_result("exception")
             },
         ));
+        t.push(Trial::test(
+            format!("kyverno::example::{}", b.name()),
+            move || example(b),
+        ));
         for (name, posture) in SCHEMA_POSTURES {
             t.push(Trial::test(
                 format!("kyverno::schema::{}::{name}", b.name()),
@@ -1175,4 +1183,94 @@ fn schema_negative() -> Result<(), Failed> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The Optimal Platform's policies, all at once, on `example/compliant.yaml` (every validate
+/// policy passes) and `example/noncompliant.yaml` (exactly three fail). Counting the policies
+/// with a result guards against a policy that does not load (it would give no result at all).
+fn example(b: Backend) -> Result<(), Failed> {
+    let artifacts = compiled("examples/optimal-platform", b)?;
+    let dir = scratch(&format!("example-{}", b.name()))?;
+    let mut policies = Vec::new();
+    let mut validating = BTreeSet::new();
+    for a in artifacts.iter() {
+        let Some(file) = a.path.strip_prefix("kyverno/") else {
+            continue;
+        };
+        if file.contains('/') {
+            continue; // exceptions/
+        }
+        let doc: Value =
+            serde_saphyr::from_slice(&a.bytes).map_err(|e| format!("{}: {e}", a.path))?;
+        let kind = doc["kind"].as_str().unwrap_or_default();
+        let rules = doc["spec"]["rules"].as_array().cloned().unwrap_or_default();
+        // Image verification needs a registry and a transparency log: not offline.
+        if kind == "ImageValidatingPolicy" || rules.iter().any(|r| r.get("verifyImages").is_some())
+        {
+            continue;
+        }
+        if kind == "ValidatingPolicy" || rules.iter().any(|r| r.get("validate").is_some()) {
+            validating.insert(
+                doc["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+        let path = dir.join(file);
+        std::fs::write(&path, &a.bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        policies.push(path);
+    }
+    if validating.len() < 25 {
+        return Err(format!(
+            "the example emits only {} validate policies",
+            validating.len()
+        )
+        .into());
+    }
+    let resources = conformance().join("example");
+    let verdicts = |file: &str| -> Result<BTreeMap<String, BTreeSet<String>>, Failed> {
+        let results = kyverno_apply(
+            &policies,
+            &[resources.join(file)],
+            &[],
+            &dir.join(format!("{file}.out")),
+        )?;
+        let mut by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (_, _, policy, result) in results {
+            by.entry(policy).or_default().insert(result);
+        }
+        Ok(by)
+    };
+    let mut problems = Vec::new();
+    for (file, failing) in [
+        ("compliant.yaml", &[][..]),
+        (
+            "noncompliant.yaml",
+            &[
+                "disallow-latest-tag",
+                "require-image-digest",
+                "require-read-only-root-filesystem",
+            ][..],
+        ),
+    ] {
+        let got = verdicts(file)?;
+        for policy in &validating {
+            let want = if failing.contains(&policy.as_str()) {
+                "fail"
+            } else {
+                "pass"
+            };
+            match got.get(policy) {
+                Some(r) if r.len() == 1 && r.contains(want) => {}
+                Some(r) => problems.push(format!("{file}: `{policy}` gave {r:?}, expected {want}")),
+                None => problems.push(format!("{file}: `{policy}` gave no result (did it load?)")),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
 }
