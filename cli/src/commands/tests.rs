@@ -341,3 +341,57 @@ fn display_paths_join_the_root() {
         "../p/a.posture"
     );
 }
+
+/// The Kyverno API of `kyverno/`: from `target { kyverno }` (1.17 and later: the CEL kinds;
+/// older: ClusterPolicy), or `--kyverno-api`, which wins.
+#[test]
+fn build_picks_the_kyverno_api() {
+    let dir = Scratch::new("kyverno-api");
+    let posture_for = |kyverno: &str| {
+        format!(
+            "system s {{ title = \"t\", impact = low }}\n\
+             target {{ kubernetes = \"1.33\"{kyverno} }}\n\
+             admission {{\n  validate no-host-pid {{\n    \
+             deny    = `object.spec.?hostPID.orValue(false)`\n    \
+             message = \"no host PID\"\n  }}\n}}\n"
+        )
+    };
+    let kind_of = |out: &Path| {
+        let text = fs::read_to_string(out.join("kyverno/no-host-pid.yaml")).expect("policy");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("kind: "))
+            .expect("kind");
+        line["kind: ".len()..].to_string()
+    };
+    let cases: [(&str, &str, &[&str], &str); 5] = [
+        ("none", "", &[], "ValidatingPolicy"),
+        ("new", ", kyverno = \"1.19\"", &[], "ValidatingPolicy"),
+        ("old", ", kyverno = \"1.16\"", &[], "ClusterPolicy"),
+        (
+            "forced-cp",
+            ", kyverno = \"1.19\"",
+            &["--kyverno-api", "clusterpolicy"],
+            "ClusterPolicy",
+        ),
+        (
+            "forced-cel",
+            ", kyverno = \"1.16\"",
+            &["--kyverno-api", "cel"],
+            "ValidatingPolicy",
+        ),
+    ];
+    for (tag, kyverno, flags, want) in cases {
+        let file = dir.file(&format!("{tag}.posture"), &posture_for(kyverno));
+        let out = dir.0.join(format!("out-{tag}"));
+        let mut args = vec!["build", s(&file), "-o", s(&out)];
+        args.extend_from_slice(flags);
+        let r = posture(&args);
+        assert_eq!(r.exit, Exit::Success, "{tag}: {}", r.err);
+        assert_eq!(kind_of(&out), want, "{tag}");
+    }
+    // An unknown API is a usage error of the command line.
+    assert!(
+        Cli::try_parse_from(["posture", "build", "x", "-o", "y", "--kyverno-api", "v2"]).is_err()
+    );
+}
