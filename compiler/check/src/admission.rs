@@ -105,6 +105,8 @@ pub(crate) fn admission(
                 .unwrap_or(Action::Enforce);
             let exclude_namespaces =
                 refer_names(cx, syms, a.get("exclude_namespaces"), Kind::Namespace);
+            let exclude_workloads =
+                refer_names(cx, syms, a.get("exclude_workloads"), Kind::Workload);
             let mut values = BTreeMap::new();
             for (pname, p) in declared {
                 let value = match a.get(pname) {
@@ -142,6 +144,7 @@ pub(crate) fn admission(
                     action,
                     params: values,
                     exclude_namespaces,
+                    exclude_workloads,
                     meta: m,
                 },
             );
@@ -276,6 +279,11 @@ fn apply_use(
         for ns in &u.exclude_namespaces {
             if !matches.exclude_namespaces.contains(ns) {
                 matches.exclude_namespaces.push(ns.clone());
+            }
+        }
+        for w in &u.exclude_workloads {
+            if !matches.exclude_workloads.contains(w) {
+                matches.exclude_workloads.push(w.clone());
             }
         }
         meta.satisfies.extend(u.meta.satisfies.iter().cloned());

@@ -76,3 +76,53 @@ pub fn emit_all(checked: &Checked, options: &TargetOptions) -> (Vec<OutputFile>,
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, diagnostics)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MemWorld, Options};
+    use std::path::Path;
+
+    const POSTURE: &str = r#"
+system s { title = "t", impact = low }
+target { kubernetes = "1.33" }
+namespace apps { pod_security = restricted }
+namespace legacy { pod_security = baseline }
+workload batch { namespace = apps, match = { app = "nightly-batch" } }
+admission {
+  use std.resources { action = audit, exclude_namespaces = [legacy], exclude_workloads = [batch] }
+}
+"#;
+
+    fn policy(api: KyvernoApi) -> String {
+        let mut world = MemWorld::new();
+        world.add("p.posture", POSTURE);
+        let checked =
+            crate::check(&world, Path::new("p.posture"), &Options::default()).expect("loads");
+        let p = checked.posture.as_ref().expect("checks");
+        let out = artifacts(
+            p,
+            &TargetOptions {
+                kyverno_api: Some(api),
+            },
+        );
+        let a = out
+            .iter()
+            .find(|a| a.path == "kyverno/require-resource-limits.yaml")
+            .expect("policy emitted");
+        String::from_utf8(a.bytes.clone()).expect("utf-8")
+    }
+
+    /// A bundle's `use` sets the action and the exclusions of every policy it brings.
+    #[test]
+    fn bundle_use_sets_action_and_exclusions() {
+        let cel = policy(KyvernoApi::Cel);
+        assert!(cel.contains("- Audit"), "{cel}");
+        assert!(cel.contains("'legacy'"), "{cel}");
+        assert!(cel.contains("'nightly-batch'"), "{cel}");
+        let cp = policy(KyvernoApi::ClusterPolicy);
+        assert!(cp.contains("failureAction: Audit"), "{cp}");
+        assert!(cp.contains("legacy"), "{cp}");
+        assert!(cp.contains("nightly-batch"), "{cp}");
+    }
+}

@@ -159,6 +159,7 @@ pub struct BundleUse {
     pub action: Action,
     pub params: BTreeMap<Name, ParamValue>,
     pub exclude_namespaces: Vec<Name>,
+    pub exclude_workloads: Vec<Name>,
     pub meta: Meta,
 }
 
