@@ -17,7 +17,7 @@ use crate::generate;
 use crate::kinds::{self, AUTOGEN_CONTROLLERS};
 use crate::model::policies::*;
 use crate::scope;
-use crate::{About, exception_metadata, exception_origin, origin, policy_metadata, policy_path};
+use crate::{About, exception_metadata, policy_metadata};
 use cel::Expr;
 use emit::Artifact;
 use ir::admission::{self, ResourceKind};
@@ -25,51 +25,16 @@ use ir::{Action, Posture};
 
 /// Every file of the CEL back end.
 pub fn emit(p: &Posture) -> Vec<Artifact> {
-    let a = &p.admission;
-    let mut out = Vec::new();
-    for v in a.validate.values() {
-        out.push(Artifact::yaml(
-            policy_path(&v.name),
-            &validating_policy(p, v),
-            origin(&v.name, &v.meta),
-            true,
-        ));
-    }
-    for m in a.mutate.values() {
-        out.push(Artifact::yaml(
-            policy_path(&m.name),
-            &mutating_policy(p, m),
-            origin(&m.name, &m.meta),
-            true,
-        ));
-    }
-    for g in a.generate.values() {
-        out.push(Artifact::yaml(
-            policy_path(&g.name),
-            &generating_policy(p, g),
-            origin(&g.name, &g.meta),
-            true,
-        ));
-    }
-    for i in a.verify_images.values() {
-        out.push(Artifact::yaml(
-            policy_path(&i.name),
-            &image_validating_policy(i),
-            origin(&i.name, &i.meta),
-            true,
-        ));
-    }
-    for e in p.exceptions.values() {
-        if let Some(doc) = policy_exception(p, e) {
-            out.push(Artifact::yaml(
-                crate::exception_path(&e.name),
-                &doc,
-                exception_origin(e),
-                true,
-            ));
-        }
-    }
-    out
+    crate::files(
+        p,
+        &crate::Lowering {
+            validate: validating_policy,
+            mutate: mutating_policy,
+            generate: generating_policy,
+            verify_images: image_validating_policy,
+            exception: policy_exception,
+        },
+    )
 }
 
 fn operations() -> Vec<Operation> {

@@ -20,7 +20,7 @@ use crate::model::LabelSelector;
 use crate::model::legacy::*;
 use crate::model::netpol::NetworkPolicyData;
 use crate::scope;
-use crate::{About, exception_metadata, exception_origin, origin, policy_metadata, policy_path};
+use crate::{About, exception_metadata, policy_metadata};
 use emit::Artifact;
 use ir::admission::{self, ResourceKind};
 use ir::{Action, Name, Posture};
@@ -34,51 +34,16 @@ pub const TTL_LABEL: &str = "cleanup.kyverno.io/ttl";
 
 /// Every file of the ClusterPolicy back end.
 pub fn emit(p: &Posture) -> Vec<Artifact> {
-    let a = &p.admission;
-    let mut out = Vec::new();
-    for v in a.validate.values() {
-        out.push(Artifact::yaml(
-            policy_path(&v.name),
-            &validate_policy(p, v),
-            origin(&v.name, &v.meta),
-            true,
-        ));
-    }
-    for m in a.mutate.values() {
-        out.push(Artifact::yaml(
-            policy_path(&m.name),
-            &mutate_policy(p, m),
-            origin(&m.name, &m.meta),
-            true,
-        ));
-    }
-    for g in a.generate.values() {
-        out.push(Artifact::yaml(
-            policy_path(&g.name),
-            &generate_policy(p, g),
-            origin(&g.name, &g.meta),
-            true,
-        ));
-    }
-    for i in a.verify_images.values() {
-        out.push(Artifact::yaml(
-            policy_path(&i.name),
-            &verify_images_policy(i),
-            origin(&i.name, &i.meta),
-            true,
-        ));
-    }
-    for e in p.exceptions.values() {
-        if let Some(doc) = policy_exception(p, e) {
-            out.push(Artifact::yaml(
-                crate::exception_path(&e.name),
-                &doc,
-                exception_origin(e),
-                true,
-            ));
-        }
-    }
-    out
+    crate::files(
+        p,
+        &crate::Lowering {
+            validate: validate_policy,
+            mutate: mutate_policy,
+            generate: generate_policy,
+            verify_images: verify_images_policy,
+            exception: policy_exception,
+        },
+    )
 }
 
 fn names(ns: &[Name]) -> Vec<String> {

@@ -74,6 +74,56 @@ pub fn emit(p: &Posture, api: Api) -> Vec<Artifact> {
     out
 }
 
+/// How one back end lowers each kind of admission item (and an exception) to a document.
+pub(crate) struct Lowering<V, M, G, I, E> {
+    pub validate: fn(&Posture, &ir::admission::Validate) -> V,
+    pub mutate: fn(&Posture, &ir::admission::Mutate) -> M,
+    pub generate: fn(&Posture, &ir::admission::Generate) -> G,
+    pub verify_images: fn(&ir::admission::VerifyImages) -> I,
+    /// `None` when the exception waives no admission item.
+    pub exception: fn(&Posture, &ir::system::Exception) -> Option<E>,
+}
+
+/// Every file of one back end: a policy per admission item, a PolicyException per exception
+/// that waives admission items.
+pub(crate) fn files<V, M, G, I, E>(p: &Posture, l: &Lowering<V, M, G, I, E>) -> Vec<Artifact>
+where
+    V: serde::Serialize,
+    M: serde::Serialize,
+    G: serde::Serialize,
+    I: serde::Serialize,
+    E: serde::Serialize,
+{
+    fn policy(name: &Name, meta: &Meta, doc: &impl serde::Serialize) -> Artifact {
+        Artifact::yaml(policy_path(name), doc, origin(name, meta), true)
+    }
+    let a = &p.admission;
+    let mut out = Vec::new();
+    for v in a.validate.values() {
+        out.push(policy(&v.name, &v.meta, &(l.validate)(p, v)));
+    }
+    for m in a.mutate.values() {
+        out.push(policy(&m.name, &m.meta, &(l.mutate)(p, m)));
+    }
+    for g in a.generate.values() {
+        out.push(policy(&g.name, &g.meta, &(l.generate)(p, g)));
+    }
+    for i in a.verify_images.values() {
+        out.push(policy(&i.name, &i.meta, &(l.verify_images)(i)));
+    }
+    for e in p.exceptions.values() {
+        if let Some(doc) = (l.exception)(p, e) {
+            out.push(Artifact::yaml(
+                exception_path(&e.name),
+                &doc,
+                exception_origin(e),
+                true,
+            ));
+        }
+    }
+    out
+}
+
 /// `kyverno/<name>.yaml`.
 pub(crate) fn policy_path(name: &Name) -> String {
     format!("{DIR}{name}.yaml")
