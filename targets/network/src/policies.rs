@@ -190,6 +190,57 @@ fn policy(metadata: ObjectMeta, spec: NetworkPolicySpec) -> NetworkPolicy {
     }
 }
 
+/// The spec of a default deny: every pod of the namespace isolated in these directions, with
+/// no rule (what `default-deny-all` says, and what an admission `generate` creates in each new
+/// namespace).
+pub fn default_deny_spec(types: &[PolicyType]) -> NetworkPolicySpec {
+    NetworkPolicySpec {
+        pod_selector: LabelSelector::default(),
+        policy_types: types.to_vec(),
+        ingress: Vec::new(),
+        egress: Vec::new(),
+    }
+}
+
+/// The DNS ports: UDP and TCP 53.
+fn dns_ports() -> Vec<PolicyPort> {
+    [Protocol::Udp, Protocol::Tcp]
+        .into_iter()
+        .map(|protocol| PolicyPort {
+            protocol,
+            port: Some(PortRef::Number(DNS_PORT)),
+            end_port: None,
+        })
+        .collect()
+}
+
+/// The spec of `allow-dns`: egress from every pod of namespace `ns` to the cluster DNS on UDP
+/// and TCP 53. `None` for a namespace not known when compiling (one an admission `generate`
+/// reacts to): the DNS pods are then always selected with their namespace. `None` when the
+/// posture does not place the cluster DNS.
+pub fn dns_egress_spec(p: &Posture, ns: Option<&Name>) -> Option<NetworkPolicySpec> {
+    let dns = match ns {
+        Some(ns) => rule_peer(p, &IrPeer::ClusterDns, ns)?,
+        None => {
+            let (dns_ns, pods) = place(p, &IrPeer::ClusterDns)?;
+            Peer {
+                namespace_selector: Some(namespace_selector(&dns_ns)),
+                pod_selector: Some(pods),
+                ..Peer::default()
+            }
+        }
+    };
+    Some(NetworkPolicySpec {
+        pod_selector: LabelSelector::default(),
+        policy_types: vec![PolicyType::Egress],
+        ingress: Vec::new(),
+        egress: vec![EgressRule {
+            to: vec![dns],
+            ports: dns_ports(),
+        }],
+    })
+}
+
 /// Every NetworkPolicy of the posture, in a stable order: per namespace the default deny and
 /// DNS, then the intents in declaration order.
 pub fn policies(p: &Posture) -> Vec<Emitted> {
@@ -201,10 +252,10 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
         let (name, types) = match (d.ingress, d.egress) {
             (true, true) => (
                 "default-deny-all",
-                vec![PolicyType::Ingress, PolicyType::Egress],
+                &[PolicyType::Ingress, PolicyType::Egress][..],
             ),
-            (true, false) => ("default-deny-ingress", vec![PolicyType::Ingress]),
-            (false, true) => ("default-deny-egress", vec![PolicyType::Egress]),
+            (true, false) => ("default-deny-ingress", &[PolicyType::Ingress][..]),
+            (false, true) => ("default-deny-egress", &[PolicyType::Egress][..]),
             (false, false) => continue,
         };
         let name = namer.claim(ns, name);
@@ -212,12 +263,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             namespace: ns.clone(),
             policy: policy(
                 metadata(name, ns, &d.satisfies, "network default_deny"),
-                NetworkPolicySpec {
-                    pod_selector: LabelSelector::default(),
-                    policy_types: types,
-                    ingress: Vec::new(),
-                    egress: Vec::new(),
-                },
+                default_deny_spec(types),
             ),
             origins: d.origins.clone(),
         });
@@ -225,37 +271,16 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
 
     // DNS: the egress half in each namespace of `allow_dns`, the ingress half next to the
     // cluster DNS (only where its namespace denies ingress, which clusters rarely do).
-    let dns_ports = || -> Vec<PolicyPort> {
-        [Protocol::Udp, Protocol::Tcp]
-            .into_iter()
-            .map(|protocol| PolicyPort {
-                protocol,
-                port: Some(PortRef::Number(DNS_PORT)),
-                end_port: None,
-            })
-            .collect()
-    };
     let dns_namespaces: BTreeSet<&Name> = p.network.allow_dns.iter().collect();
     for ns in dns_namespaces {
         let origins = deny.get(ns).map(|d| d.origins.clone()).unwrap_or_default();
         if deny.get(ns).is_some_and(|d| d.egress)
-            && let Some(dns) = rule_peer(p, &IrPeer::ClusterDns, ns)
+            && let Some(spec) = dns_egress_spec(p, Some(ns))
         {
             let name = namer.claim(ns, "allow-dns");
             out.push(Emitted {
                 namespace: ns.clone(),
-                policy: policy(
-                    metadata(name, ns, &[], "network allow_dns"),
-                    NetworkPolicySpec {
-                        pod_selector: LabelSelector::default(),
-                        policy_types: vec![PolicyType::Egress],
-                        ingress: Vec::new(),
-                        egress: vec![EgressRule {
-                            to: vec![dns],
-                            ports: dns_ports(),
-                        }],
-                    },
-                ),
+                policy: policy(metadata(name, ns, &[], "network allow_dns"), spec),
                 origins: origins.clone(),
             });
         }
