@@ -235,6 +235,16 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
         }
     }
     let kyverno = a.get("kyverno").and_then(|v| cx.version(v));
+    if let (Some(k), Some(span)) = (kyverno, a.key_span("kyverno")) {
+        // ClusterPolicy output uses `validate.cel` (1.11) and the rule-level `failureAction`
+        // (1.13); the CEL policy kinds are v1 from 1.17.
+        if k.major != 1 || k.minor < 13 {
+            cx.err(
+                Diagnostic::spanned(&codes::P1020, span, format!("Kyverno {k} is not supported"))
+                    .with_help("posture's admission policies need Kyverno 1.13 or later (ClusterPolicy with CEL rules); from 1.17 on they use the policies.kyverno.io/v1 kinds"),
+            );
+        }
+    }
     let falco = a.get("falco").and_then(|v| cx.version(v));
     let keycloak = a.get("keycloak").and_then(|v| cx.version(v));
     let mut cidrs = |one: &str, many: &str| -> Vec<ir::Cidr> {
