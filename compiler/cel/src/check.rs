@@ -32,6 +32,52 @@ use diagnostics::codes::admission::{P3003, P3004, P3005, P3006, P3007, P3008, P3
 use diagnostics::{Code, Diagnostic, Span};
 use std::collections::BTreeMap;
 
+/// Every method some value type has (strings, lists, quantities); on a `dyn` receiver any of
+/// them is accepted and checked at run time.
+const METHODS: &[&str] = &[
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "lowerAscii",
+    "upperAscii",
+    "trim",
+    "size",
+    "split",
+    "replace",
+    "indexOf",
+    "lastIndexOf",
+    "substring",
+    "charAt",
+    "format",
+    "join",
+    "isSorted",
+    "sum",
+    "min",
+    "max",
+    "compareTo",
+    "isLessThan",
+    "isGreaterThan",
+    "add",
+    "sub",
+    "asInteger",
+    "sign",
+    "asApproximateFloat",
+    "isInteger",
+];
+
+/// The optional values' methods and the macros: with [`METHODS`], what a misspelt method may
+/// have meant.
+const OPTIONAL_AND_MACROS: &[&str] = &[
+    "orValue",
+    "hasValue",
+    "all",
+    "exists",
+    "exists_one",
+    "map",
+    "filter",
+];
+
 /// A typed bundle parameter value; `params.NAME` is replaced by it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {
@@ -1463,38 +1509,7 @@ impl<'a> Cx<'a> {
             },
             Some(T::Dyn) => {
                 // any method some type has; checked at run time
-                const KNOWN: &[&str] = &[
-                    "contains",
-                    "startsWith",
-                    "endsWith",
-                    "matches",
-                    "lowerAscii",
-                    "upperAscii",
-                    "trim",
-                    "size",
-                    "split",
-                    "replace",
-                    "indexOf",
-                    "lastIndexOf",
-                    "substring",
-                    "charAt",
-                    "format",
-                    "join",
-                    "isSorted",
-                    "sum",
-                    "min",
-                    "max",
-                    "compareTo",
-                    "isLessThan",
-                    "isGreaterThan",
-                    "add",
-                    "sub",
-                    "asInteger",
-                    "sign",
-                    "asApproximateFloat",
-                    "isInteger",
-                ];
-                if KNOWN.contains(&function) {
+                if METHODS.contains(&function) {
                     return T::Dyn;
                 }
                 Vec::new()
@@ -1521,44 +1536,11 @@ impl<'a> Cx<'a> {
                     "isQuantity",
                 ]
             } else {
-                &[
-                    "contains",
-                    "startsWith",
-                    "endsWith",
-                    "matches",
-                    "lowerAscii",
-                    "upperAscii",
-                    "trim",
-                    "size",
-                    "split",
-                    "replace",
-                    "indexOf",
-                    "lastIndexOf",
-                    "substring",
-                    "charAt",
-                    "format",
-                    "join",
-                    "isSorted",
-                    "sum",
-                    "min",
-                    "max",
-                    "compareTo",
-                    "isLessThan",
-                    "isGreaterThan",
-                    "add",
-                    "sub",
-                    "asInteger",
-                    "sign",
-                    "asApproximateFloat",
-                    "isInteger",
-                    "orValue",
-                    "hasValue",
-                    "all",
-                    "exists",
-                    "exists_one",
-                    "map",
-                    "filter",
-                ]
+                &METHODS
+                    .iter()
+                    .chain(OPTIONAL_AND_MACROS)
+                    .copied()
+                    .collect::<Vec<_>>()
             };
             let msg = match &on {
                 Some(on) => format!("{on} `{function}`"),
