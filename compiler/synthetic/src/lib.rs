@@ -163,7 +163,7 @@ pub fn generate(spec: &Spec) -> Vec<File> {
     for p in 0..spec.policies {
         let _ = writeln!(
             s,
-            "  validate require-label-{p:04} {{\n    match   = {{ kinds = [pods], namespaces = [{}] }}\n    require = `has(object.metadata.labels)`\n    message = \"pods need labels\"\n  }}",
+            "  validate require-label-{p:04} {{\n    match   = {{ kinds = [pods], namespaces = [{}] }}\n    require = `has(object.metadata) && has(object.metadata.labels)`\n    message = \"pods need labels\"\n  }}",
             ns_name(p % spec.namespaces)
         );
     }
@@ -213,5 +213,31 @@ mod tests {
             text.matches("\nworkload ").count() + usize::from(text.starts_with("workload ")),
             1000
         );
+    }
+
+    /// The benchmarks measure the success path: the generated posture must check without
+    /// errors (a new diagnostic in the checker would otherwise break them silently).
+    #[test]
+    fn checks_without_errors() {
+        let mut world = driver::MemWorld::new();
+        for f in generate(&Spec::scaled(50)) {
+            world.add(format!("/synthetic/{}", f.path), f.text);
+        }
+        let options = driver::Options {
+            today: Some(ir::Date {
+                year: 2026,
+                month: 11,
+                day: 27,
+            }),
+        };
+        let checked = driver::check(&world, std::path::Path::new("/synthetic"), &options)
+            .expect("the synthetic posture loads");
+        let errors: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("[{}] {}", d.code.id, d.message))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
     }
 }
