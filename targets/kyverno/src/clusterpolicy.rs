@@ -92,21 +92,27 @@ fn exclude(filters: Vec<ResourceFilter>) -> Option<MatchResources> {
 fn workload_filters(p: &Posture, ws: &[Name]) -> Vec<ResourceFilter> {
     ws.iter()
         .filter_map(|n| p.workloads.get(n))
-        .map(|w| ResourceFilter {
-            resources: ResourceDescription {
-                kinds: Vec::new(),
-                namespaces: vec![w.namespace.0.clone()],
-                selector: Some(LabelSelector {
-                    match_labels: w
-                        .selector
-                        .iter()
-                        .map(|(k, v)| (k.0.clone(), v.0.clone()))
-                        .collect(),
-                    match_expressions: Vec::new(),
-                }),
-            },
-        })
+        .map(|w| workload_filter(w, Vec::new()))
         .collect()
+}
+
+/// The resources of `kinds` (any kind when empty) in a workload's namespace that carry its
+/// selector's labels.
+fn workload_filter(w: &ir::network::Workload, kinds: Vec<String>) -> ResourceFilter {
+    ResourceFilter {
+        resources: ResourceDescription {
+            kinds,
+            namespaces: vec![w.namespace.0.clone()],
+            selector: Some(LabelSelector {
+                match_labels: w
+                    .selector
+                    .iter()
+                    .map(|(k, v)| (k.0.clone(), v.0.clone()))
+                    .collect(),
+                match_expressions: Vec::new(),
+            }),
+        },
+    }
 }
 
 fn failure_action(a: Action) -> FailureAction {
@@ -429,20 +435,7 @@ pub fn policy_exception(p: &Posture, e: &ir::system::Exception) -> Option<Policy
         }]
     } else {
         ws.iter()
-            .map(|w| ResourceFilter {
-                resources: ResourceDescription {
-                    kinds: kinds.clone(),
-                    namespaces: vec![w.namespace.0.clone()],
-                    selector: Some(LabelSelector {
-                        match_labels: w
-                            .selector
-                            .iter()
-                            .map(|(k, v)| (k.0.clone(), v.0.clone()))
-                            .collect(),
-                        match_expressions: Vec::new(),
-                    }),
-                },
-            })
+            .map(|w| workload_filter(w, kinds.clone()))
             .collect()
     };
     if any.is_empty() {
