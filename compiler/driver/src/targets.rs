@@ -40,12 +40,8 @@ pub fn emit_all(checked: &Checked, options: &TargetOptions) -> (Vec<OutputFile>,
         return (Vec::new(), Vec::new());
     };
     let artifacts = artifacts(p, options);
-    let net: Vec<emit::Artifact> = artifacts
-        .iter()
-        .filter(|a| a.path.starts_with("network/"))
-        .cloned()
-        .collect();
-    let diagnostics = network::proof::prove(p, &net);
+    // The proof reads back the NetworkPolicies among them (`network/policies/`).
+    let diagnostics = network::proof::prove(p, &artifacts);
     let sources = &checked.loaded.sources;
     let mut files: Vec<OutputFile> = artifacts
         .into_iter()
