@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod args;
+mod catalogs;
 mod commands;
 pub mod diff;
 pub mod today;

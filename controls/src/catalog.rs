@@ -363,27 +363,18 @@ impl Catalog {
         Catalog::from_docs(cat, vec![fws], origin)
     }
 
-    /// Loads newer or additional catalog documents from a directory (`--controls-dir`) over
-    /// the embedded catalog.
+    /// Overlays newer or additional catalog documents (the `*.json` files of a
+    /// `--controls-dir`, read by the CLI) on the embedded catalog. `dir` names the directory in
+    /// messages; each document comes with the path it was read from.
     ///
-    /// Every `*.json` file in the directory (sorted by name) must be a document of the compact
-    /// form: a `catalog` document replaces the embedded NIST catalog (at most one per
-    /// directory); each framework in a `frameworks` document replaces the embedded framework
-    /// of the same id. The result is checked like the embedded catalog; every problem is
-    /// reported at once.
-    pub fn load_dir(dir: &Path) -> Result<Catalog, LoadError> {
-        let io = |path: &Path, e: std::io::Error| LoadError::Io {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        };
-        let mut files: Vec<PathBuf> = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
-            let path = entry.map_err(|e| io(dir, e))?.path();
-            if path.extension().is_some_and(|e| e == "json") && path.is_file() {
-                files.push(path);
-            }
-        }
-        files.sort();
+    /// Every document must be of the compact form: a `catalog` document replaces the embedded
+    /// NIST catalog (at most one); each framework in a `frameworks` document replaces the
+    /// embedded framework of the same id. Documents are taken in path order, whatever order
+    /// they are given in. The result is checked like the embedded catalog; every problem is
+    /// reported at once. No documents at all is [`LoadError::Empty`].
+    pub fn overlay(dir: &Path, documents: &[(PathBuf, String)]) -> Result<Catalog, LoadError> {
+        let mut files: Vec<&(PathBuf, String)> = documents.iter().collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
         if files.is_empty() {
             return Err(LoadError::Empty {
                 path: dir.to_path_buf(),
@@ -393,9 +384,9 @@ impl Catalog {
         let mut overrides: BTreeMap<Framework, (PathBuf, FrameworkData)> = BTreeMap::new();
         let mut sources = Vec::new();
         let mut problems = Vec::new();
-        for path in files {
-            let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-            let header: DocHeader = parse_doc(&text, &path)?;
+        for (path, text) in files {
+            let path = path.clone();
+            let header: DocHeader = parse_doc(text, &path)?;
             if header.format != FORMAT {
                 problems.push(format!(
                     "`{}` has format `{}`; this build reads `{FORMAT}`",
@@ -406,7 +397,7 @@ impl Catalog {
             }
             match header.kind {
                 DocKind::Catalog => {
-                    let doc: CatalogDoc = parse_doc(&text, &path)?;
+                    let doc: CatalogDoc = parse_doc(text, &path)?;
                     if let Some((first, _)) = &catalog_doc {
                         problems.push(format!(
                             "two catalog documents: `{}` and `{}`",
@@ -418,7 +409,7 @@ impl Catalog {
                     }
                 }
                 DocKind::Frameworks => {
-                    let doc: FrameworksDoc = parse_doc(&text, &path)?;
+                    let doc: FrameworksDoc = parse_doc(text, &path)?;
                     sources.extend(doc.sources);
                     for fw in doc.frameworks {
                         if let Some((first, _)) = overrides.get(&fw.id) {

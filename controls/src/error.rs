@@ -189,7 +189,7 @@ impl std::error::Error for UnknownFramework {}
 /// A catalog directory (`--controls-dir`) or catalog document that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadError {
-    /// A file or directory could not be read.
+    /// A file or directory could not be read (reported by the reader of a `--controls-dir`).
     Io {
         /// The path involved.
         path: PathBuf,

@@ -11,8 +11,9 @@
 //! - [`ControlPattern`]: `PE-*` and `AC-2(*)`.
 //!
 //! The catalog is compiled in (`data/compact/`, built from the sources in `data/` by
-//! `cargo xtask regen-controls`, see [`regen`]); [`Catalog::load_dir`] reads newer documents of
-//! the same shape.
+//! `cargo xtask regen-controls`, in `xtask/src/regen.rs`); [`Catalog::overlay`] lays newer
+//! documents of the same shape over it. The crate does no IO: the CLI reads a `--controls-dir`
+//! and hands the documents' text over.
 #![forbid(unsafe_code)]
 
 /// Implements serde's `Serialize`/`Deserialize` through `Display`/`FromStr`, so typed ids are
@@ -40,7 +41,6 @@ mod framework;
 mod id;
 mod pattern;
 mod refs;
-pub mod regen;
 
 #[cfg(test)]
 mod tests;
@@ -57,7 +57,9 @@ pub use framework::{
 };
 pub use id::{ControlId, Family, StatementPart};
 pub use pattern::ControlPattern;
-pub use refs::{ControlRef, GrrId, HipaaId, PREFIXES, RequirementId, Soc2Category, Soc2Id};
+pub use refs::{
+    ControlRef, GrrId, HipaaId, PREFIXES, RequirementId, Soc2Category, Soc2Id, paragraph_number,
+};
 
 /// The embedded catalog, parsed on first use.
 ///

@@ -228,8 +228,10 @@ impl FromStr for HipaaId {
     }
 }
 
-/// The 1-based number of a paragraph label at a CFR level, if the label fits the level.
-pub(crate) fn paragraph_number(level: usize, label: &str) -> Option<u8> {
+/// The 1-based number of a paragraph label at a CFR level (0: `a`, 1: `1`, 2: `i`, 3: `A`),
+/// if the label fits the level. HIPAA ids are parsed with it; `cargo xtask regen-controls`
+/// numbers the eCFR paragraphs with it, so both agree.
+pub fn paragraph_number(level: usize, label: &str) -> Option<u8> {
     let letter = |upper: bool| {
         let mut cs = label.chars();
         match (cs.next(), cs.next()) {

@@ -33,10 +33,6 @@ fn cid(s: &str) -> ControlId {
     s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
-}
-
 #[test]
 fn catalog_has_all_1193_ids() {
     let c = cat();
@@ -526,86 +522,6 @@ fn patterns_expand_over_the_catalog() {
     assert_eq!(expand("AC-1(*)"), Ok(Vec::new()));
 }
 
-#[test]
-fn compact_form_matches_regeneration() {
-    let generated = match regen::generate(&data_dir()) {
-        Ok(g) => g,
-        Err(e) => panic!("regeneration failed: {e}"),
-    };
-    let stale =
-        |name: &str, embedded: &str| generated.get(name).map(String::as_str) != Some(embedded);
-    assert!(
-        !stale(regen::CATALOG_FILE, embedded::CATALOG_JSON)
-            && !stale(regen::FRAMEWORKS_FILE, embedded::FRAMEWORKS_JSON),
-        "controls/data/compact is stale: run `cargo xtask regen-controls`"
-    );
-    assert_eq!(generated.len(), 2);
-}
-
-#[test]
-fn regeneration_fails_on_a_hash_mismatch() {
-    let dir = data_dir();
-    let tampered = "soc2-tsc-2017/tsc-2017-to-nist-800-53r5.csv";
-    let result = regen::generate_with(|rel| {
-        let mut bytes = std::fs::read(dir.join(rel))?;
-        if rel == tampered {
-            bytes.extend_from_slice(b"CC6.1,AC-1,ac-1,\r\n");
-        }
-        Ok(bytes)
-    });
-    match result {
-        Err(regen::RegenError::HashMismatch {
-            path,
-            expected,
-            actual,
-        }) => {
-            assert_eq!(path, tampered);
-            assert_ne!(expected, actual);
-        }
-        other => panic!("expected a hash mismatch, got {other:?}"),
-    }
-}
-
-#[test]
-fn sources_md_lists_every_full_hash() {
-    let sums = std::fs::read_to_string(data_dir().join(regen::SUMS_FILE)).unwrap_or_default();
-    let sources = std::fs::read_to_string(data_dir().join("SOURCES.md")).unwrap_or_default();
-    let mut n = 0;
-    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-        let (hash, path) = line.split_once("  ").unwrap_or((line, ""));
-        assert!(
-            sources.contains(hash) && sources.contains(path),
-            "SOURCES.md lacks {path} {hash}"
-        );
-        n += 1;
-    }
-    assert_eq!(n, 14);
-    assert_eq!(cat().sources().len(), 14);
-}
-
-/// A scratch directory under the system temp dir, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("posture-controls-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        Scratch(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.0.join(name), text).unwrap_or_else(|e| panic!("{name}: {e}"));
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn frameworks_doc(fw: FrameworkData) -> String {
     let doc = FrameworksDoc {
         format: FORMAT.to_string(),
@@ -616,46 +532,46 @@ fn frameworks_doc(fw: FrameworkData) -> String {
     serde_json::to_string(&doc).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// One document of a `--controls-dir` as the CLI hands it over.
+fn doc(name: &str, text: &str) -> (PathBuf, String) {
+    (Path::new("/dir").join(name), text.to_string())
+}
+
 #[test]
-fn load_dir_overlays_newer_frameworks() {
-    let scratch = Scratch::new("overlay");
+fn overlay_replaces_newer_frameworks() {
     let mut low = cat()
         .framework(Framework::FedrampLow)
         .cloned()
         .unwrap_or_else(|| panic!("no fedramp-low"));
     low.version = "test".to_string();
     low.requirements.truncate(10);
-    scratch.write("fedramp-low.json", &frameworks_doc(low));
-    scratch.write("notes.txt", "ignored");
-    let loaded = Catalog::load_dir(&scratch.0).unwrap_or_else(|e| panic!("{e}"));
+    let docs = [doc("fedramp-low.json", &frameworks_doc(low))];
+    let loaded = Catalog::overlay(Path::new("/dir"), &docs).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(loaded.requirements(Framework::FedrampLow).len(), 10);
     assert_eq!(loaded.requirements(Framework::FedrampHigh).len(), 410);
     assert_eq!(loaded.controls().len(), 1193);
-    // The whole compact form is itself a valid directory.
-    let compact = Catalog::load_dir(&data_dir().join("compact")).unwrap_or_else(|e| panic!("{e}"));
+    // The whole compact form is itself a valid set of documents, in any order.
+    let compact = [
+        doc("frameworks.json", embedded::FRAMEWORKS_JSON),
+        doc("catalog.json", embedded::CATALOG_JSON),
+    ];
+    let compact = Catalog::overlay(Path::new("/dir"), &compact).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(compact.requirements(Framework::DodIl5).len(), 588);
 }
 
 #[test]
-fn load_dir_errors_are_clear() {
-    let missing = Catalog::load_dir(Path::new("/nonexistent/posture-controls"));
-    assert!(matches!(missing, Err(LoadError::Io { .. })));
-
-    let empty = Scratch::new("empty");
+fn overlay_errors_are_clear() {
     assert!(matches!(
-        Catalog::load_dir(&empty.0),
+        Catalog::overlay(Path::new("/dir"), &[]),
         Err(LoadError::Empty { .. })
     ));
 
-    let bad_json = Scratch::new("bad-json");
-    bad_json.write("x.json", "{ not json");
-    let e = Catalog::load_dir(&bad_json.0)
+    let e = Catalog::overlay(Path::new("/dir"), &[doc("x.json", "{ not json")])
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(e.contains("x.json") && e.contains("line 1"), "{e}");
 
-    let bad = Scratch::new("inconsistent");
     let mut low = cat()
         .framework(Framework::FedrampLow)
         .cloned()
@@ -664,8 +580,8 @@ fn load_dir_errors_are_clear() {
         .push(Requirement::new(ControlRef::Nist(cid("AC-3(1)"))));
     low.requirements
         .push(Requirement::new(ControlRef::Nist(cid("AC-99"))));
-    bad.write("fedramp-low.json", &frameworks_doc(low));
-    match Catalog::load_dir(&bad.0) {
+    let bad = [doc("fedramp-low.json", &frameworks_doc(low))];
+    match Catalog::overlay(Path::new("/dir"), &bad) {
         Err(LoadError::Invalid { problems, .. }) => {
             assert_eq!(
                 problems,
@@ -678,14 +594,26 @@ fn load_dir_errors_are_clear() {
         other => panic!("{other:?}"),
     }
 
-    let wrong_format = Scratch::new("format");
-    wrong_format.write(
+    let wrong_format = [doc(
         "a.json",
         r#"{"format":"posture-controls/99","kind":"frameworks"}"#,
-    );
-    let e = Catalog::load_dir(&wrong_format.0)
+    )];
+    let e = Catalog::overlay(Path::new("/dir"), &wrong_format)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(e.contains("posture-controls/99"), "{e}");
+
+    let two = [
+        doc("b.json", embedded::CATALOG_JSON),
+        doc("a.json", embedded::CATALOG_JSON),
+    ];
+    let e = Catalog::overlay(Path::new("/dir"), &two)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("two catalog documents: `/dir/a.json` and `/dir/b.json`"),
+        "{e}"
+    );
 }

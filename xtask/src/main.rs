@@ -1,6 +1,7 @@
 //! Project automation. `cargo xtask <command>`; see `xtask/README.md`.
 
 mod fuzz;
+mod regen;
 mod regen_controls;
 mod test;
 mod tools;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use controls::regen::{self, FileStatus};
+use crate::regen::{self, FileStatus};
 
 /// Runs the command with the arguments after `regen-controls`.
 pub fn run(args: &[String]) -> Result<(), String> {

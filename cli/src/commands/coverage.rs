@@ -61,7 +61,7 @@ pub(super) fn prepare(
         Exit::Usage
     })?;
     let catalog = match controls_dir {
-        Some(dir) => Some(controls::Catalog::load_dir(dir).map_err(|e| {
+        Some(dir) => Some(crate::catalogs::load(&FsWorld, dir).map_err(|e| {
             ui.error(&format!(
                 "cannot load the control catalogs in `{}`: {e}",
                 dir.display()

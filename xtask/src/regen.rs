@@ -3,8 +3,10 @@
 //! Every source file is listed with its full SHA-256 in `data/SHA256SUMS`; regeneration checks
 //! every listed hash first and fails on any mismatch, so the compact form is always built from
 //! exactly the files whose provenance `data/SOURCES.md` records. Run it with
-//! `cargo xtask regen-controls` (`--check` to only compare). The crate's tests regenerate in
-//! memory and compare with the embedded documents, so the two cannot drift apart.
+//! `cargo xtask regen-controls` (`--check` to only compare). It lives in xtask, not in the
+//! `controls` crate, so none of it is linked into the `posture` binary. The tests below regenerate
+//! in memory and compare with the committed compact documents (which `controls` embeds), so the
+//! two cannot drift apart.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -14,18 +16,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{
-    Catalog, CatalogDoc, Control, DocKind, FORMAT, FrameworksDoc, SourceFile, TextVersion,
+use controls::{
+    AdditionalKind, AdditionalText, Catalog, CatalogDoc, Control, ControlId, ControlRef,
+    CrosswalkSource, DocKind, FORMAT, Family, Framework, FrameworkData, FrameworksDoc, GrrId,
+    HipaaId, HipaaKind, Implementation, InformsEdge, LiSaasTailoring, LoadError, OdpId,
+    ParameterSource, ParameterValue, Requirement, Soc2Id, SourceFile, StatementPart, TextVersion,
     Withdrawal, WithdrawnTarget,
 };
-use crate::error::LoadError;
-use crate::framework::{
-    AdditionalKind, AdditionalText, CrosswalkSource, Framework, FrameworkData, HipaaKind,
-    Implementation, InformsEdge, LiSaasTailoring, OdpId, ParameterSource, ParameterValue,
-    Requirement,
-};
-use crate::id::{ControlId, Family, StatementPart};
-use crate::refs::{ControlRef, GrrId, HipaaId, Soc2Id};
 
 /// The file under `data/` that lists every source file with its full SHA-256.
 pub const SUMS_FILE: &str = "SHA256SUMS";
@@ -1286,7 +1283,7 @@ fn first_label_level(label: &str, depth: usize) -> Option<usize> {
 }
 
 fn label_number(level: usize, label: &str) -> Option<u8> {
-    crate::refs::paragraph_number(level, label)
+    controls::paragraph_number(level, label)
 }
 
 /// The ancestors of a citation, nearest first, including itself.
@@ -1599,4 +1596,82 @@ fn build_frameworks(
         sources: sources.records(&read),
         frameworks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn data_dir() -> PathBuf {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        manifest.parent().unwrap_or(manifest).join("controls/data")
+    }
+
+    #[test]
+    fn compact_form_matches_regeneration() {
+        let report = match write(&data_dir(), true) {
+            Ok(r) => r,
+            Err(e) => panic!("regeneration failed: {e}"),
+        };
+        let names: Vec<_> = report
+            .iter()
+            .map(|(p, _)| p.file_name().and_then(|n| n.to_str()).unwrap_or_default())
+            .collect();
+        assert_eq!(names, [CATALOG_FILE, FRAMEWORKS_FILE]);
+        for (path, status) in &report {
+            assert_eq!(
+                *status,
+                FileStatus::Unchanged,
+                "{} is stale: run `cargo xtask regen-controls`",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn regeneration_fails_on_a_hash_mismatch() {
+        let dir = data_dir();
+        let tampered = "soc2-tsc-2017/tsc-2017-to-nist-800-53r5.csv";
+        let result = generate_with(|rel| {
+            let mut bytes = std::fs::read(dir.join(rel))?;
+            if rel == tampered {
+                bytes.extend_from_slice(b"CC6.1,AC-1,ac-1,\r\n");
+            }
+            Ok(bytes)
+        });
+        match result {
+            Err(RegenError::HashMismatch {
+                path,
+                expected,
+                actual,
+            }) => {
+                assert_eq!(path, tampered);
+                assert_ne!(expected, actual);
+            }
+            other => panic!("expected a hash mismatch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sources_md_lists_every_full_hash() {
+        let read = |name: &str| {
+            std::fs::read_to_string(data_dir().join(name))
+                .unwrap_or_else(|e| panic!("controls/data/{name}: {e}"))
+        };
+        let sums = read(SUMS_FILE);
+        let sources = read("SOURCES.md");
+        let mut n = 0;
+        for line in sums.lines().filter(|l| !l.trim().is_empty()) {
+            let (hash, path) = line.split_once("  ").unwrap_or((line, ""));
+            assert!(
+                sources.contains(hash) && sources.contains(path),
+                "SOURCES.md lacks {path} {hash}"
+            );
+            n += 1;
+        }
+        assert_eq!(n, 14);
+        assert_eq!(controls::catalog().sources().len(), 14);
+    }
 }
