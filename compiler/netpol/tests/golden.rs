@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use netpol::connlist::connlist_text;
-use netpol::load::load_path;
+use netpol::load::{Source, load_sources};
 use netpol::{AnalysisOptions, analyze};
 
 /// Cases that are not reproduced, with the reason (also in the crate README).
@@ -21,6 +21,46 @@ fn root() -> PathBuf {
         .join("golden")
 }
 
+/// Every `.yaml`, `.yml` and `.json` file under `dir` (recursively, in path order), read into a
+/// [`Source`] named by its path.
+fn read_sources(dir: &Path) -> Result<Vec<Source>, String> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| format!("{}: cannot read: {e}", f.display()))?;
+            Ok(Source {
+                name: f.display().to_string(),
+                text,
+            })
+        })
+        .collect()
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let mut paths = std::fs::read_dir(dir)
+        .and_then(|rd| {
+            rd.map(|e| e.map(|e| e.path()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            collect_files(&p, out)?;
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
 fn run_case(case: &str) -> Result<(), Failed> {
     let input = root().join("tests").join(case);
     let expected_path = root()
@@ -29,7 +69,7 @@ fn run_case(case: &str) -> Result<(), Failed> {
         .join(format!("{case}_connlist_output.txt"));
     let expected = std::fs::read_to_string(&expected_path)
         .map_err(|e| format!("cannot read {}: {e}", expected_path.display()))?;
-    let loaded = load_path(&input).map_err(|errs| {
+    let loaded = load_sources(&read_sources(&input)?).map_err(|errs| {
         errs.iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()

@@ -67,9 +67,7 @@ pub fn analyze(
                     .map(|o| o.span)
                     .unwrap_or(p.target.meta.span);
                 let what = match &e.kind {
-                    netpol::load::LoadErrorKind::Io(m) | netpol::load::LoadErrorKind::Syntax(m) => {
-                        m.clone()
-                    }
+                    netpol::load::LoadErrorKind::Syntax(m) => m.clone(),
                     netpol::load::LoadErrorKind::Invalid { message, .. } => message.clone(),
                 };
                 let path = file.map(|a| a.path.as_str()).unwrap_or("network/policies");

@@ -1,5 +1,5 @@
 //! Builds the neutral model from plain Kubernetes manifests (YAML or JSON, multi-document
-//! files, directories, `List` and `*List` kinds).
+//! texts, `List` and `*List` kinds).
 //!
 //! Read: Namespaces, NetworkPolicies, Pods and the pod templates of Deployments, StatefulSets,
 //! DaemonSets, ReplicaSets, ReplicationControllers, Jobs and CronJobs; Services, OpenShift
@@ -7,13 +7,13 @@
 //! Service's pods on its target ports). Other kinds are ignored. Malformed input is an error
 //! value naming the source and document; the loader never panics.
 //!
-//! [`load_sources`] does no IO; [`load_path`] reads files and directories and calls it.
+//! The loader does no IO: callers read the files and pass their text as [`Source`]s (the
+//! golden tests read np-guard's case directories in `tests/golden.rs`).
 
 mod raw;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -57,8 +57,6 @@ impl fmt::Display for Location {
 /// Why input could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LoadErrorKind {
-    /// The file or directory could not be read.
-    Io(String),
     /// The text is not YAML (or JSON).
     Syntax(String),
     /// An object of a kind the loader reads is not valid.
@@ -84,7 +82,6 @@ pub struct LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            LoadErrorKind::Io(m) => write!(f, "{}: cannot read: {m}", self.location),
             LoadErrorKind::Syntax(m) => write!(f, "{}: not YAML: {m}", self.location),
             LoadErrorKind::Invalid {
                 kind,
@@ -129,71 +126,6 @@ pub struct Loaded {
 }
 
 const DEFAULT_NAMESPACE: &str = "default";
-
-/// Loads a file, or every `.yaml`, `.yml` and `.json` file under a directory (recursively, in
-/// path order).
-pub fn load_path(path: &Path) -> Result<Loaded, Vec<LoadError>> {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    collect_files(path, &mut files, &mut errors);
-    let mut sources = Vec::new();
-    for f in files {
-        match std::fs::read_to_string(&f) {
-            Ok(text) => sources.push(Source {
-                name: f.display().to_string(),
-                text,
-            }),
-            Err(e) => errors.push(LoadError {
-                location: Location {
-                    source: f.display().to_string(),
-                    document: 0,
-                },
-                kind: LoadErrorKind::Io(e.to_string()),
-            }),
-        }
-    }
-    match load_sources(&sources) {
-        Ok(loaded) if errors.is_empty() => Ok(loaded),
-        Ok(_) => Err(errors),
-        Err(mut more) => {
-            errors.append(&mut more);
-            Err(errors)
-        }
-    }
-}
-
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
-    if path.is_file() {
-        out.push(path.to_path_buf());
-        return;
-    }
-    let entries = match std::fs::read_dir(path) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(LoadError {
-                location: Location {
-                    source: path.display().to_string(),
-                    document: 0,
-                },
-                kind: LoadErrorKind::Io(e.to_string()),
-            });
-            return;
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            collect_files(&p, out, errors);
-        } else if p
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-        {
-            out.push(p);
-        }
-    }
-}
 
 /// Loads one text.
 pub fn load_str(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>> {
