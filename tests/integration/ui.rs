@@ -110,9 +110,8 @@ enum Source {
 fn discover() -> Vec<(String, Source)> {
     let ui = root().join("tests/ui");
     let mut out = Vec::new();
-    let Ok(groups) = std::fs::read_dir(&ui) else {
-        return out;
-    };
+    // A missing or unreadable folder aborts the run: an empty list would pass silently.
+    let groups = std::fs::read_dir(&ui).unwrap_or_else(|e| panic!("{}: {e}", ui.display()));
     let documentation = |name: &str| name.ends_with(".md");
     for group in groups.flatten() {
         let gp = group.path();
@@ -123,9 +122,7 @@ fn discover() -> Vec<(String, Source)> {
             }
             continue;
         }
-        let Ok(entries) = std::fs::read_dir(&gp) else {
-            continue;
-        };
+        let entries = std::fs::read_dir(&gp).unwrap_or_else(|e| panic!("{}: {e}", gp.display()));
         for e in entries.flatten() {
             let p = e.path();
             let fname = e.file_name().to_string_lossy().into_owned();

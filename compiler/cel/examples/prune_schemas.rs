@@ -2,11 +2,12 @@
 //! kubernetes-validate's `_definitions.json` files.
 //!
 //! ```text
-//! cargo run -p cel --example prune_schemas -- ../shared/data/schemas/k8s
+//! cargo run -p cel --example prune_schemas [-- DIR]
 //! ```
 //!
-//! The argument is the folder holding `v1.33.0-local-strict/` and `v1.35.0-local-strict/`;
-//! what is kept is documented in `cel::schema`.
+//! `DIR` is the folder holding `v1.33.0-local-strict/` and `v1.35.0-local-strict/` (default: the
+//! copies vendored in `compiler/cel/tests/data/k8s/`, see its `SOURCES.md`); what is kept is
+//! documented in `cel::schema`.
 
 use std::path::PathBuf;
 
@@ -14,7 +15,7 @@ fn main() {
     let src = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("../shared/data/schemas/k8s"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/k8s"));
     let out_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas");
     for ((major, minor), _) in cel::schema::VENDORED {
         let path = src.join(format!("v{major}.{minor}.0-local-strict/_definitions.json"));

@@ -3,14 +3,15 @@
 //!
 //! The vendored files `schemas/k8s-v<major>.<minor>.json` are produced by [`prune`] from
 //! kubernetes-validate's `<version>-local-strict/_definitions.json` (provenance in
-//! `schemas/SOURCES.md`). Regenerate them with
+//! `schemas/SOURCES.md`; the source files themselves are vendored in `tests/data/k8s/`, see
+//! `tests/data/SOURCES.md`). Regenerate them with
 //!
 //! ```text
-//! cargo run -p cel --example prune_schemas -- ../shared/data/schemas/k8s
+//! cargo run -p cel --example prune_schemas
 //! ```
 //!
 //! and the test `schema::tests::vendored_files_are_reproducible` compares the vendored files
-//! with a fresh pruning whenever the source data is present.
+//! with a fresh pruning of the vendored sources on every run.
 //!
 //! A pruned file is `{"kubernetes": "1.35", "kinds": {Kind: definition}, "definitions":
 //! {name: schema}}`, where a schema keeps only `type` (one word, `null` dropped), `properties`,
@@ -356,24 +357,25 @@ pub fn short_name(def: &str) -> &str {
 mod tests {
     use super::*;
 
+    /// kubernetes-validate's source files, vendored with their provenance in
+    /// `tests/data/SOURCES.md`.
     fn source_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/schemas/k8s")
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/k8s")
     }
 
     #[test]
     fn vendored_files_are_reproducible() {
+        assert_eq!(VENDORED.len(), 2);
         for ((major, minor), text) in VENDORED {
             let src =
                 source_dir().join(format!("v{major}.{minor}.0-local-strict/_definitions.json"));
-            let Ok(raw) = std::fs::read_to_string(&src) else {
-                eprintln!("skipped: {} not present", src.display());
-                continue;
-            };
+            let raw = std::fs::read_to_string(&src)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", src.display()));
             let v: Value = serde_json::from_str(&raw).unwrap();
             let pruned = prune(&v, &format!("{major}.{minor}")).unwrap();
             assert!(
                 to_vendored_text(&pruned) == *text,
-                "schemas/k8s-v{major}.{minor}.json is stale: run `cargo run -p cel --example prune_schemas -- ../shared/data/schemas/k8s`"
+                "schemas/k8s-v{major}.{minor}.json is stale: run `cargo run -p cel --example prune_schemas`"
             );
         }
     }
