@@ -5,11 +5,13 @@
 //! edge concern and never influences what a phase reports.
 
 pub mod codes;
+mod json;
 pub mod render;
 mod source;
 mod suggest;
 
 pub use codes::Code;
+pub use json::to_json;
 pub use source::{FileId, LineCol, SourceFile, Sources, Span, Spanned};
 pub use suggest::did_you_mean;
 

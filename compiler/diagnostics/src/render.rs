@@ -139,18 +139,6 @@ pub(crate) fn locate(sources: &Sources, span: Span) -> Option<Located<'_>> {
     })
 }
 
-/// Serializes `value` as pretty JSON. Our output types contain only strings, numbers,
-/// options and vectors, which cannot fail to serialize; `fallback` is returned if one ever does.
-pub(crate) fn to_pretty_json<T: serde::Serialize>(value: &T, fallback: &str) -> String {
-    match serde_json::to_string_pretty(value) {
-        Ok(mut s) => {
-            s.push('\n');
-            s
-        }
-        Err(_) => format!("{fallback}\n"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

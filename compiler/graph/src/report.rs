@@ -10,17 +10,8 @@ use crate::coverage::{Coverage, ItemRef, RequirementRow, Status};
 use crate::explain::Explanation;
 use crate::model::MappingSource;
 
-/// Pretty JSON with a trailing newline; `null` should serialization ever fail (it cannot for
-/// these types).
-pub fn to_json<T: Serialize>(value: &T) -> String {
-    match serde_json::to_string_pretty(value) {
-        Ok(mut s) => {
-            s.push('\n');
-            s
-        }
-        Err(_) => "null\n".to_string(),
-    }
-}
+/// Pretty JSON with a trailing newline: the one JSON writer, [`diagnostics::to_json`].
+pub use diagnostics::to_json;
 
 /// The summary line and the per-status counts, shared by the table and Markdown.
 fn headline(c: &Coverage) -> String {

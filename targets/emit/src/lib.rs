@@ -79,16 +79,8 @@ pub fn to_yaml<T: Serialize>(value: &T) -> String {
     }
 }
 
-/// Serializes `value` as pretty JSON with a trailing newline.
-pub fn to_json<T: Serialize>(value: &T) -> String {
-    match serde_json::to_string_pretty(value) {
-        Ok(mut s) => {
-            s.push('\n');
-            s
-        }
-        Err(_) => "null\n".to_string(),
-    }
-}
+/// Pretty JSON with a trailing newline: the one JSON writer, [`diagnostics::to_json`].
+pub use diagnostics::to_json;
 
 /// The control ids of `satisfies` lists, deduplicated and sorted, joined for an annotation.
 pub fn controls_annotation<'a>(

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Located, doc_path, locate, to_pretty_json};
+use super::{Located, doc_path, locate};
 use crate::{Diagnostic, Sources, Span};
 
 /// One diagnostic as the JSON format writes it. Every key is always present; missing values
@@ -65,7 +65,7 @@ pub struct JsonLabel {
 /// Renders `diags` as a pretty-printed JSON array of [`JsonDiagnostic`], with a final newline.
 pub fn json(diags: &[Diagnostic], sources: &Sources) -> String {
     let records: Vec<JsonDiagnostic> = diags.iter().map(|d| record(d, sources)).collect();
-    to_pretty_json(&records, "[]")
+    crate::to_json(&records)
 }
 
 /// The JSON record of one diagnostic.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Located, doc_path, locate, to_pretty_json};
+use super::{Located, doc_path, locate};
 use crate::{Code, Diagnostic, Severity, Sources};
 
 /// The schema the log declares (OASIS SARIF 2.1.0, errata 01).
@@ -122,7 +122,7 @@ pub fn sarif(diags: &[Diagnostic], sources: &Sources, help_base_url: Option<&str
             results,
         }],
     };
-    to_pretty_json(&log, "{}")
+    crate::to_json(&log)
 }
 
 /// The message, then help and notes on lines of their own: code scanning shows only the
