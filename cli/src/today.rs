@@ -38,7 +38,7 @@ pub fn parse(text: &str) -> Result<Date, String> {
     }
     // `month` is 1..=12 here, so the narrowing cannot lose anything.
     let month = month as u8;
-    let last = days_in_month(year, month);
+    let last = Date::days_in_month(year, month);
     if day == 0 || day > u16::from(last) {
         return Err(format!(
             "`{text}` is not a day of the calendar: that month has {last} days"
@@ -78,42 +78,10 @@ pub fn from_system_time(now: SystemTime) -> Result<Date, String> {
         .duration_since(UNIX_EPOCH)
         .map_err(|_| "the system clock is before 1970; give --today".to_string())?
         .as_secs();
-    let days = i64::try_from(secs / 86_400)
-        .map_err(|_| "the system clock is out of range; give --today".to_string())?;
-    let (year, month, day) = civil_from_days(days);
-    let year = u16::try_from(year)
+    i64::try_from(secs / 86_400)
         .ok()
-        .filter(|y| *y <= 9999)
-        .ok_or_else(|| "the system clock is out of range; give --today".to_string())?;
-    Ok(Date { year, month, day })
-}
-
-/// Year, month and day of the `days`-th day after 1970-01-01 in the proleptic Gregorian
-/// calendar (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11], March first
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8; // [1, 31]
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8; // [1, 12]
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn is_leap(year: u16) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+        .and_then(Date::from_days_since_epoch)
+        .ok_or_else(|| "the system clock is out of range; give --today".to_string())
 }
 
 /// `text` with control characters replaced, for an error message.
@@ -180,24 +148,12 @@ mod tests {
         // 2026-01-31T12:00:00Z.
         assert_eq!(from_system_time(at(1_769_860_800)), Ok(date(2026, 1, 31)));
         assert!(from_system_time(UNIX_EPOCH - Duration::from_secs(1)).is_err());
-    }
-
-    #[test]
-    fn civil_from_days_round_trips_every_day_of_four_centuries() {
-        // Walk day by day from 1970 for 400 years, comparing with a naive calendar.
-        let (mut y, mut m, mut d) = (1970u16, 1u8, 1u8);
-        for days in 0..146_097 {
-            assert_eq!(civil_from_days(days), (i64::from(y), m, d), "day {days}");
-            d += 1;
-            if d > days_in_month(y, m) {
-                d = 1;
-                m += 1;
-                if m > 12 {
-                    m = 1;
-                    y += 1;
-                }
-            }
-        }
+        // Past 9999-12-31 a date cannot be written.
+        assert_eq!(
+            from_system_time(at(253_402_300_799)),
+            Ok(date(9999, 12, 31))
+        );
+        assert!(from_system_time(at(253_402_300_800)).is_err());
     }
 
     #[test]

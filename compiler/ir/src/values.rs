@@ -49,17 +49,66 @@ pub struct Date {
     pub day: u8,
 }
 
+/// Calendar arithmetic in the proleptic Gregorian calendar, after Howard Hinnant's
+/// `days_from_civil` / `civil_from_days`. The one implementation: the checker's "expires within
+/// 30 days", the CLI's "today" from the clock and the Kyverno target's "day after expiry" all
+/// use it.
 impl Date {
-    /// Days since 1970-01-01 (proleptic Gregorian), for "expires within 30 days".
+    /// The last representable date: the posture language writes years with four digits.
+    pub const MAX_YEAR: u16 = 9999;
+
+    /// Days since 1970-01-01 (negative before it).
     pub fn days_since_epoch(self) -> i64 {
-        let (y, m, d) = (self.year as i64, self.month as i64, self.day as i64);
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
         let y = if m <= 2 { y - 1 } else { y };
-        let era = if y >= 0 { y } else { y - 399 } / 400;
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146097 + doe - 719468
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400); // [0, 399]
+        let mp = (m + 9) % 12; // [0, 11], March first
+        let doy = (153 * mp + 2) / 5 + d - 1; // [0, 365]
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` days after 1970-01-01 (before it when negative); `None` outside the
+    /// years 0 to [`Date::MAX_YEAR`].
+    pub fn from_days_since_epoch(days: i64) -> Option<Date> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097); // [0, 146096]
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+        let mp = (5 * doy + 2) / 153; // [0, 11], March first
+        let day = u8::try_from(doy - (153 * mp + 2) / 5 + 1).ok()?; // [1, 31]
+        let month = u8::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).ok()?; // [1, 12]
+        let year = era
+            .checked_mul(400)?
+            .checked_add(yoe + i64::from(month <= 2))?;
+        let year = u16::try_from(year).ok().filter(|y| *y <= Self::MAX_YEAR)?;
+        Some(Date { year, month, day })
+    }
+
+    /// The date `days` days later (earlier when negative); `None` past the representable years.
+    pub fn add_days(self, days: i64) -> Option<Date> {
+        Date::from_days_since_epoch(self.days_since_epoch().checked_add(days)?)
+    }
+
+    /// Whether `year` has a 29 February.
+    pub fn is_leap_year(year: u16) -> bool {
+        (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+    }
+
+    /// The number of days of `month` (1 to 12) in `year`.
+    pub fn days_in_month(year: u16, month: u8) -> u8 {
+        match month {
+            2 if Date::is_leap_year(year) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
     }
 }
 
@@ -230,4 +279,79 @@ pub struct Expr {
 pub enum Action {
     Enforce,
     Audit,
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::Date;
+
+    fn date(year: u16, month: u8, day: u8) -> Date {
+        Date { year, month, day }
+    }
+
+    #[test]
+    fn epoch_and_known_days() {
+        assert_eq!(date(1970, 1, 1).days_since_epoch(), 0);
+        assert_eq!(date(1969, 12, 31).days_since_epoch(), -1);
+        assert_eq!(date(2000, 3, 1).days_since_epoch(), 11_017);
+        assert_eq!(date(2026, 1, 31).days_since_epoch(), 20_484);
+        assert_eq!(Date::from_days_since_epoch(20_484), Some(date(2026, 1, 31)));
+        assert_eq!(Date::from_days_since_epoch(-1), Some(date(1969, 12, 31)));
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_round_trips() {
+        // Walk day by day from 1970 for 400 years, comparing with a naive calendar.
+        let (mut y, mut m, mut d) = (1970u16, 1u8, 1u8);
+        for days in 0..146_097 {
+            let naive = date(y, m, d);
+            assert_eq!(Date::from_days_since_epoch(days), Some(naive), "day {days}");
+            assert_eq!(naive.days_since_epoch(), days, "{naive}");
+            d += 1;
+            if d > Date::days_in_month(y, m) {
+                d = 1;
+                m += 1;
+                if m > 12 {
+                    m = 1;
+                    y += 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn add_days_crosses_months_years_and_leap_days() {
+        let next = |d: Date| d.add_days(1);
+        assert_eq!(next(date(2027, 1, 31)), Some(date(2027, 2, 1)));
+        assert_eq!(next(date(2028, 2, 28)), Some(date(2028, 2, 29)));
+        assert_eq!(next(date(2027, 2, 28)), Some(date(2027, 3, 1)));
+        assert_eq!(next(date(2100, 2, 28)), Some(date(2100, 3, 1)));
+        assert_eq!(next(date(2026, 12, 31)), Some(date(2027, 1, 1)));
+        assert_eq!(date(2026, 3, 1).add_days(-1), Some(date(2026, 2, 28)));
+        assert_eq!(date(2026, 1, 1).add_days(30), Some(date(2026, 1, 31)));
+    }
+
+    #[test]
+    fn the_ends_of_the_representable_years() {
+        assert_eq!(next_of(date(9999, 12, 30)), Some(date(9999, 12, 31)));
+        assert_eq!(next_of(date(9999, 12, 31)), None);
+        assert_eq!(date(0, 1, 1).add_days(-1), None);
+        assert_eq!(date(0, 3, 1).add_days(-1), Some(date(0, 2, 29)));
+        assert_eq!(Date::from_days_since_epoch(i64::MAX), None);
+        assert_eq!(Date::from_days_since_epoch(i64::MIN), None);
+    }
+
+    fn next_of(d: Date) -> Option<Date> {
+        d.add_days(1)
+    }
+
+    #[test]
+    fn leap_years() {
+        assert!(Date::is_leap_year(2000) && Date::is_leap_year(2024));
+        assert!(!Date::is_leap_year(1900) && !Date::is_leap_year(2025));
+        assert_eq!(Date::days_in_month(2024, 2), 29);
+        assert_eq!(Date::days_in_month(2025, 2), 28);
+        assert_eq!(Date::days_in_month(2025, 4), 30);
+        assert_eq!(Date::days_in_month(2025, 12), 31);
+    }
 }

@@ -274,21 +274,9 @@ pub(crate) fn subject(kinds: &[ir::admission::ResourceKind]) -> String {
 #[cfg(test)]
 mod tests;
 
-/// The calendar day after `d` (an exception holds through its expiry date).
+/// The calendar day after `d` (an exception holds through its expiry date). For an expiry of
+/// 9999-12-31, whose next day cannot be written, the expiry day itself: the exception ends a day
+/// early rather than never (fail closed).
 pub(crate) fn day_after(d: ir::Date) -> ir::Date {
-    // Howard Hinnant's civil_from_days.
-    let z = d.days_since_epoch() + 1 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    ir::Date {
-        year: year as u16,
-        month: month as u8,
-        day: day as u8,
-    }
+    d.add_days(1).unwrap_or(d)
 }
