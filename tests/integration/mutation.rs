@@ -14,7 +14,7 @@ use libtest_mimic::{Failed, Trial};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
-use tests::prng::Rng;
+use synthetic::Rng;
 
 /// The base seed (ASCII "posture").
 const SEED: u64 = 0x0070_6f73_7475_7265;

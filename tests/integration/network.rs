@@ -1295,12 +1295,10 @@ fn scale() -> Result<(), Failed> {
         all.join(", ")
     ));
     let mut seen = std::collections::BTreeSet::new();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rng = synthetic::Rng::new(0x5EED);
     let mut n = 0;
     while n < intents {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = rng.next_u64();
         let a = (x % workloads as u64) as usize;
         let b = ((x >> 20) % workloads as u64) as usize;
         let line = if n % 10 == 0 {

@@ -69,7 +69,7 @@ impl World for Shuffled<'_> {
     }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         let mut entries = self.inner.read_dir(path)?;
-        let mut rng = tests::prng::Rng::new(self.seed);
+        let mut rng = synthetic::Rng::new(self.seed);
         for i in (1..entries.len()).rev() {
             let j = rng.below(i + 1);
             entries.swap(i, j);

@@ -1,13 +1,12 @@
 //! Shared helpers for the integration tests (`integration/main.rs`) and the fuzz targets
-//! (`fuzz/`): the ui-case annotation parser, the span-free AST rendering, span invariants, a
-//! tiny seeded PRNG, the list of valid inputs in the repository, and strict JSON schemas from
-//! CRDs.
+//! (`fuzz/`): the ui-case annotation parser, the span-free AST rendering, span invariants, the
+//! list of valid inputs in the repository, and strict JSON schemas from CRDs. The seeded PRNG is
+//! `synthetic::Rng`.
 
 pub mod annotations;
 pub mod crd;
 pub mod erase;
 pub mod inputs;
-pub mod prng;
 pub mod spans;
 
 /// "Today" in every ui case, so exception expiry never depends on the clock.

@@ -105,18 +105,7 @@ fn message_construction() {
 }
 
 /// A small deterministic generator of random trees, for the round-trip property.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use synthetic::Rng;
 
 fn random_expr(r: &mut Rng, depth: u32) -> Expr {
     const OPS: [BinaryOp; 14] = [
@@ -135,21 +124,21 @@ fn random_expr(r: &mut Rng, depth: u32) -> Expr {
         BinaryOp::Div,
         BinaryOp::Rem,
     ];
-    let leaf = depth == 0 || r.pick(4) == 0;
+    let leaf = depth == 0 || r.below(4) == 0;
     if leaf {
-        return match r.pick(9) {
+        return match r.below(9) {
             0 => Expr::null(),
-            1 => Expr::bool(r.pick(2) == 0),
-            2 => Expr::int(r.next() as i64 >> r.pick(63)),
-            3 => Expr::uint(r.next() >> r.pick(64)),
-            4 => Expr::double((r.next() as i64 >> 40) as f64 / 8.0),
-            5 => Expr::string(["", "a'b", "\\n\n", "é\u{1}", "\"q\""][r.pick(5) as usize]),
+            1 => Expr::bool(r.below(2) == 0),
+            2 => Expr::int(r.next_u64() as i64 >> r.below(63)),
+            3 => Expr::uint(r.next_u64() >> r.below(64)),
+            4 => Expr::double((r.next_u64() as i64 >> 40) as f64 / 8.0),
+            5 => Expr::string(["", "a'b", "\\n\n", "é\u{1}", "\"q\""][r.below(5)]),
             6 => Expr::bytes(vec![0, b'\'', 255]),
-            _ => Expr::ident(["object", "c", "x_1"][r.pick(3) as usize]),
+            _ => Expr::ident(["object", "c", "x_1"][r.below(3)]),
         };
     }
     let d = depth - 1;
-    match r.pick(13) {
+    match r.below(13) {
         0 => random_expr(r, d).field("f"),
         1 => random_expr(r, d).opt_field("g"),
         2 => random_expr(r, d).index(random_expr(r, d)),
@@ -158,13 +147,13 @@ fn random_expr(r: &mut Rng, depth: u32) -> Expr {
         5 => Expr::global("size", [random_expr(r, d)]),
         6 => random_expr(r, d).all("v", random_expr(r, d)),
         7 => Expr::has(random_expr(r, d).field("h")),
-        8 => random_expr(r, d).unary(if r.pick(2) == 0 {
+        8 => random_expr(r, d).unary(if r.below(2) == 0 {
             UnaryOp::Not
         } else {
             UnaryOp::Neg
         }),
         9 | 10 => {
-            let op = OPS[r.pick(OPS.len() as u64) as usize];
+            let op = *r.pick(&OPS);
             random_expr(r, d).binary(op, random_expr(r, d))
         }
         11 => Expr::ternary(random_expr(r, d), random_expr(r, d), random_expr(r, d)),
@@ -174,7 +163,7 @@ fn random_expr(r: &mut Rng, depth: u32) -> Expr {
 
 #[test]
 fn random_trees_round_trip() {
-    let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut r = Rng::new(0x9e37_79b9_7f4a_7c15);
     for _ in 0..5000 {
         let e = random_expr(&mut r, 6);
         let printed = print(&e);

@@ -16,22 +16,7 @@ use netpol::{
     Labels, PortNumber, PortSet, Protocol, analyze,
 };
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-}
+use synthetic::Rng;
 
 fn port(n: u16) -> PortNumber {
     PortNumber::new(i64::from(n)).unwrap_or_else(|| unreachable!("test ports are valid"))
@@ -155,7 +140,7 @@ fn random_rule(rng: &mut Rng) -> PolicyRule {
 }
 
 fn random_cluster(seed: u64) -> Cluster {
-    let mut rng = Rng(seed * 2_654_435_761 + 1);
+    let mut rng = Rng::new(seed);
     let mut c = Cluster::default();
     for i in 0..3 {
         let name = NamespaceName::new(format!("ns{i}"));

@@ -5,6 +5,10 @@
 
 use std::fmt::Write as _;
 
+mod rng;
+
+pub use rng::Rng;
+
 /// How big the posture is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
@@ -45,22 +49,6 @@ pub struct File {
     pub text: String,
 }
 
-/// A small deterministic PRNG (SplitMix64), so the generator needs no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 fn ns_name(i: usize) -> String {
     format!("team-{i:05}")
 }
@@ -77,7 +65,7 @@ fn ns_of(spec: &Spec, w: usize) -> usize {
 /// Generates the posture: `system.posture`, `namespaces.posture`, one `network-NNN.posture` per
 /// thousand intents, `admission.posture`, `runtime.posture`, `identity.posture`.
 pub fn generate(spec: &Spec) -> Vec<File> {
-    let mut rng = Rng(0x5EED);
+    let mut rng = Rng::new(0x5EED);
     let mut files = Vec::new();
 
     let mut s = String::new();

@@ -6,21 +6,8 @@ use diagnostics::codes::{io::P9004, syntax::P0001};
 use diagnostics::render::{self, Format};
 use diagnostics::{Diagnostic, FileId, Severity, Sources, Span};
 
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+// The workspace's one deterministic generator (SplitMix64), so failures reproduce.
+use synthetic::Rng;
 
 const PIECES: &[&str] = &[
     "a",
@@ -73,7 +60,7 @@ fn span(rng: &mut Rng, files: u32, max: usize) -> Span {
 
 #[test]
 fn random_spans_never_panic() {
-    let mut rng = Rng(0x5EED);
+    let mut rng = Rng::new(0x5EED);
     let rounds = std::env::var("POSTURE_FUZZ_ROUNDS")
         .ok()
         .and_then(|n| n.parse().ok())

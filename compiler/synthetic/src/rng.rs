@@ -1,16 +1,21 @@
-//! A tiny deterministic PRNG (SplitMix64) for the mutation test: fixed seeds, no dependency,
-//! and the same sequence on every machine.
+//! The one deterministic PRNG of the workspace (SplitMix64): fixed seeds, no dependency, and
+//! the same sequence on every machine. The generator uses it, and so do the randomised tests
+//! (the mutation test, the renderers' and the loaders' robustness tests, CEL round trips) as a
+//! dev-dependency; it lives here because this crate is the only one that needs it outside tests
+//! and it depends on nothing.
 
-/// SplitMix64 (Steele, Lea, Flood 2014): one 64-bit state, good enough mixing for choosing
-/// mutations, and any seed (including 0) is fine.
+/// SplitMix64 (Steele, Lea, Flood 2014): one 64-bit state, good enough mixing for generating
+/// inputs and choosing mutations, and any seed (including 0) is fine.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator starting from `seed`.
     pub fn new(seed: u64) -> Self {
         Rng(seed)
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -33,6 +38,7 @@ impl Rng {
         self.below(den) < num
     }
 
+    /// One of `items` (which must not be empty).
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
