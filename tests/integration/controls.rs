@@ -431,7 +431,7 @@ fn graph_deterministic() -> Result<(), Failed> {
     let focuses = [
         graph::Focus::Whole,
         graph::Focus::Control(sc7),
-        graph::Focus::Item(graph::ItemId("namespace.optimal-system".into())),
+        graph::Focus::Item("namespace.optimal-system".into()),
     ];
     let render = |ex: &Example| -> Result<Vec<String>, Failed> {
         let (g, _) = ex.graph()?;
@@ -565,24 +565,59 @@ fn all_satisfies(p: &ir::Posture) -> BTreeSet<ControlRef> {
     out
 }
 
-/// The artifacts the graph is given (`driver::targets::artifacts`) are exactly the enforcing
-/// files of a build: none is written without being attached to the items it comes from.
+/// The control graph of a build (`driver::Build::graph`) sees every file the build writes
+/// (all but the manifest and the kustomization), each with the role its target gave it, and
+/// the build's passing proofs as checks over the files they verified.
 fn graph_sees_every_enforcing_file() -> Result<(), Failed> {
-    let ex = Example::example()?;
-    let ours: BTreeSet<String> = ex.artifacts.iter().map(|a| a.path.clone()).collect();
-    let theirs: BTreeSet<String> = driver::output::build(&ex.checked)
-        .paths()
+    let build = driver::build(
+        &driver::FsWorld,
+        &root().join(EXAMPLE),
+        &driver::Options { today: Some(TODAY) },
+        &driver::targets::TargetOptions::default(),
+    )
+    .map_err(|d| d.message)?;
+    let (g, _) = build
+        .graph(controls::catalog(), &build.checked.loaded.sources, &[])
+        .ok_or("the example does not check")?;
+    let ours: BTreeSet<String> = g.artifacts().keys().cloned().collect();
+    let theirs: BTreeSet<String> = build
+        .output()
+        .files
         .into_iter()
-        .filter(|p| graph::ArtifactRole::of_path(p) == graph::ArtifactRole::Enforcing)
+        .map(|f| f.path)
+        .filter(|p| p != driver::output::MANIFEST && p != driver::output::KUSTOMIZATION)
         .collect();
     if ours != theirs {
         let missing: Vec<&String> = theirs.difference(&ours).collect();
         let extra: Vec<&String> = ours.difference(&theirs).collect();
         return Err(format!(
-            "the build writes enforcing files the graph does not see, or the other way round: \
-             missing {missing:?}, extra {extra:?}; see `graph::ArtifactRole::of_path`"
+            "the build writes files the graph does not see, or the other way round: \
+             missing {missing:?}, extra {extra:?}"
         )
         .into());
+    }
+    for a in &build.artifacts {
+        let node = &g.artifacts()[&a.path];
+        if node.role != a.role || !a.role.enforces() {
+            return Err(format!(
+                "`{}`: the graph's role {:?}, the target's {:?} (every file of the example enforces)",
+                a.path, node.role, a.role
+            )
+            .into());
+        }
+    }
+    let proof = g
+        .checks()
+        .values()
+        .find(|c| c.id.0 == ::network::proof::ID)
+        .ok_or("the reachability proof is not among the graph's checks")?;
+    if proof.verifies.is_empty()
+        || proof
+            .verifies
+            .iter()
+            .any(|p| !p.starts_with(::network::POLICIES_DIR))
+    {
+        return Err(format!("the reachability proof verifies {:?}", proof.verifies).into());
     }
     Ok(())
 }

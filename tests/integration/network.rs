@@ -196,6 +196,8 @@ fn yaml(a: &Artifact) -> Result<Value, Failed> {
 
 fn to_artifact(path: &str, value: &Value, from: &Artifact) -> Artifact {
     Artifact {
+        target: from.target,
+        role: from.role,
         path: path.to_string(),
         bytes: emit::to_yaml(value).into_bytes(),
         origins: from.origins.clone(),

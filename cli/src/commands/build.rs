@@ -26,36 +26,30 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         return Exit::Usage;
     }
     let options = Options { today: Some(today) };
-    let checked = match driver::check(&FsWorld, &args.path, &options) {
-        Ok(c) => c,
-        Err(d) => {
-            ui.report_usage(args.report.format, d);
-            return Exit::Usage;
-        }
-    };
-    let files = user_files(&checked.loaded);
-    let sources = sources_for_display(&checked.loaded, &root_of(&args.path));
-    let mut diags: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
-    if checked.diagnostics.has_errors() {
-        ui.report(args.report.format, &diags, &sources, &files, None);
-        ui.note(&format!("nothing written to `{}`", args.out.display()));
-        return Exit::Failure;
-    }
-
-    let options = driver::targets::TargetOptions {
+    let target_options = driver::targets::TargetOptions {
         kyverno_api: args.kyverno_api.map(|a| match a {
             KyvernoApi::Cel => driver::targets::KyvernoApi::Cel,
             KyvernoApi::Clusterpolicy => driver::targets::KyvernoApi::ClusterPolicy,
         }),
     };
-    let (output, proofs) = driver::output::build_with(&checked, &options);
-    diags.extend(proofs);
-    if diags.iter().any(Diagnostic::is_error) {
-        // A proof over the emitted documents failed (e.g. the reachability proof, P4008).
+    let build = match driver::build(&FsWorld, &args.path, &options, &target_options) {
+        Ok(b) => b,
+        Err(d) => {
+            ui.report_usage(args.report.format, d);
+            return Exit::Usage;
+        }
+    };
+    let files = user_files(&build.checked.loaded);
+    let sources = sources_for_display(&build.checked.loaded, &root_of(&args.path));
+    let mut diags: Vec<Diagnostic> = build.diagnostics();
+    if build.has_errors() {
+        // The check failed, or a proof over the emitted documents did (e.g. the reachability
+        // proof, P4008).
         ui.report(args.report.format, &diags, &sources, &files, None);
         ui.note(&format!("nothing written to `{}`", args.out.display()));
         return Exit::Failure;
     }
+    let output = build.output();
     let mut exit = Exit::Success;
     let mut done = None;
     match write::write_dir(&args.out, &output.files, args.force) {

@@ -1,7 +1,7 @@
 //! `posture coverage PATH --framework F`: the status of every requirement of a framework,
 //! as a table, JSON or Markdown, with the CI gates `--min-coverage` and `--deny-gaps`. The
-//! shared first half of `coverage`, `explain` and `graph` lives here too: check the posture,
-//! emit the enforcing artifacts, build the control graph.
+//! shared first half of `coverage`, `explain` and `graph` lives here too: the driver's build
+//! (check, emit, proofs), then its control graph.
 
 use std::path::Path;
 
@@ -13,42 +13,31 @@ use super::{Ui, root_of, sources_for_display};
 use crate::args::{CoverageArgs, CoverageFormat, FormatName};
 use crate::{Env, Exit, today};
 
-/// A checked posture with its enforcing artifacts and display sources, ready for the graph.
+/// A build of a posture that checked, with display sources, ready for the graph.
 pub(super) struct Prepared {
-    pub(super) checked: driver::Checked,
+    pub(super) build: driver::Build,
     /// Catalogs loaded with `--controls-dir`; `None` uses the embedded ones.
     pub(super) catalog: Option<controls::Catalog>,
-    /// The verifications that passed over the artifacts (today: the reachability proof).
-    pub(super) checks: Vec<graph::Check>,
-    pub(super) artifacts: Vec<emit::Artifact>,
     pub(super) sources: Sources,
 }
 
 impl Prepared {
-    /// The control graph over the embedded catalog, including `extra` frameworks.
+    /// The build's control graph over the catalog, including `extra` frameworks.
     pub(super) fn graph<'a>(
         &'a self,
         extra: &'a [controls::Framework],
     ) -> Option<(graph::ControlGraph<'a>, Vec<Diagnostic>)> {
-        let posture = self.checked.posture.as_ref()?;
         let catalog = match &self.catalog {
             Some(c) => c,
             None => controls::try_catalog().ok()?,
         };
-        let input = graph::Input {
-            posture,
-            artifacts: &self.artifacts,
-            checks: &self.checks,
-            sources: &self.sources,
-            catalog,
-            frameworks: extra,
-        };
-        Some(graph::build(&input))
+        self.build.graph(catalog, &self.sources, extra)
     }
 }
 
-/// Checks the posture at `path` and emits its enforcing artifacts. Diagnostics of the check
-/// are reported (human, on standard error) only when there are errors; `Err` is the exit.
+/// Builds the posture at `path` (check, emit, proofs). Diagnostics of the check are reported
+/// (human, on standard error) only when there are errors; `Err` is the exit. A failed proof
+/// does not stop the graph: it verifies nothing then.
 pub(super) fn prepare(
     path: &Path,
     today: Option<ir::Date>,
@@ -71,58 +60,28 @@ pub(super) fn prepare(
         None => None,
     };
     let options = Options { today: Some(today) };
-    let checked = driver::check(&FsWorld, path, &options).map_err(|d| {
+    let build = driver::build(
+        &FsWorld,
+        path,
+        &options,
+        &driver::targets::TargetOptions::default(),
+    )
+    .map_err(|d| {
         ui.report_usage(FormatName::Human, d);
         Exit::Usage
     })?;
-    let sources = sources_for_display(&checked.loaded, &root_of(path));
-    if checked.diagnostics.has_errors() || checked.posture.is_none() {
-        let files = user_files(&checked.loaded);
-        let diags: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
+    let sources = sources_for_display(&build.checked.loaded, &root_of(path));
+    if build.posture().is_none() {
+        let files = user_files(&build.checked.loaded);
+        let diags: Vec<Diagnostic> = build.checked.diagnostics.iter().cloned().collect();
         ui.report(FormatName::Human, &diags, &sources, &files, None);
         return Err(Exit::Failure);
     }
-    let artifacts = checked
-        .posture
-        .as_ref()
-        .map(|p| driver::targets::artifacts(p, &driver::targets::TargetOptions::default()))
-        .unwrap_or_default();
-    let checks = checked
-        .posture
-        .as_ref()
-        .map(|p| verified(p, &artifacts))
-        .unwrap_or_default();
     Ok(Prepared {
-        checked,
+        build,
         catalog,
-        checks,
-        artifacts,
         sources,
     })
-}
-
-/// The build-time verifications that hold over `artifacts`, as the graph's checks: the
-/// reachability proof verifies every emitted NetworkPolicy when it passes (when it fails, the
-/// build fails, and nothing is verified).
-fn verified(posture: &ir::Posture, artifacts: &[emit::Artifact]) -> Vec<graph::Check> {
-    let policies: Vec<String> = artifacts
-        .iter()
-        .filter(|a| a.path.starts_with("network/policies/"))
-        .map(|a| a.path.clone())
-        .collect();
-    if policies.is_empty()
-        || network::proof::prove(posture, artifacts)
-            .iter()
-            .any(Diagnostic::is_error)
-    {
-        return Vec::new();
-    }
-    vec![graph::Check {
-        id: graph::CheckId("network-reachability-proof".to_string()),
-        title: "the emitted NetworkPolicies allow exactly the declared flows (reachability proof)"
-            .to_string(),
-        verifies: policies,
-    }]
 }
 
 /// Checks the posture, builds its control graph and hands it to `f`: the shared first half of
@@ -149,7 +108,7 @@ pub(super) fn with_graph(
 
 /// Reports the check's warnings and the graph's (P2005, P2006) on standard error.
 pub(super) fn report_warnings(prepared: &Prepared, graph_diags: Vec<Diagnostic>, ui: &mut Ui<'_>) {
-    let mut diags: Vec<Diagnostic> = prepared.checked.diagnostics.iter().cloned().collect();
+    let mut diags: Vec<Diagnostic> = prepared.build.checked.diagnostics.iter().cloned().collect();
     diags.extend(graph_diags);
     if diags.is_empty() {
         return;
@@ -158,7 +117,7 @@ pub(super) fn report_warnings(prepared: &Prepared, graph_diags: Vec<Diagnostic>,
     all.extend(diags);
     all.sort();
     let diags: Vec<Diagnostic> = all.into_vec();
-    let files = user_files(&prepared.checked.loaded);
+    let files = user_files(&prepared.build.checked.loaded);
     ui.report(FormatName::Human, &diags, &prepared.sources, &files, None);
 }
 

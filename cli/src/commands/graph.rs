@@ -16,7 +16,7 @@ pub(crate) fn run(args: &GraphArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
                 return Exit::Usage;
             }
         },
-        (None, Some(i)) => ::graph::Focus::Item(::graph::ItemId(i.clone())),
+        (None, Some(i)) => ::graph::Focus::Item(i.clone()),
         (None, None) => ::graph::Focus::Whole,
     };
     with_graph(

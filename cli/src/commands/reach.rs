@@ -1,5 +1,6 @@
 //! `posture reach PATH`: the connectivity the posture's NetworkPolicies allow, from the same
-//! analysis the build's reachability proof runs, as a table, JSON or Graphviz DOT.
+//! analysis the build's reachability proof runs, as a table, JSON or Graphviz DOT. The driver's
+//! build emits and proves; this renders.
 
 use diagnostics::Diagnostic;
 use driver::targets::reach::{self, Query};
@@ -23,21 +24,22 @@ pub(crate) fn run(args: &ReachArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         Err(exit) => return exit,
     };
     let options = Options { today: Some(today) };
-    let checked = match driver::check(&FsWorld, &args.path, &options) {
-        Ok(c) => c,
+    let build = match driver::build(
+        &FsWorld,
+        &args.path,
+        &options,
+        &driver::targets::TargetOptions::default(),
+    ) {
+        Ok(b) => b,
         Err(d) => {
             ui.report_usage(FormatName::Human, d);
             return Exit::Usage;
         }
     };
-    let files = user_files(&checked.loaded);
-    let sources = sources_for_display(&checked.loaded, &root_of(&args.path));
-    let mut diags: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
-    let Some(posture) = checked
-        .posture
-        .as_ref()
-        .filter(|_| !checked.diagnostics.has_errors())
-    else {
+    let files = user_files(&build.checked.loaded);
+    let sources = sources_for_display(&build.checked.loaded, &root_of(&args.path));
+    let mut diags: Vec<Diagnostic> = build.checked.diagnostics.iter().cloned().collect();
+    let Some(posture) = build.posture() else {
         ui.report(FormatName::Human, &diags, &sources, &files, None);
         return Exit::Failure;
     };
@@ -59,10 +61,14 @@ pub(crate) fn run(args: &ReachArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
             }
         }
     }
-    let (matrix, proofs) = match reach::reach(posture, &query) {
-        Ok(m) => m,
-        Err(d) => {
+    let matrix = match build.reach(&query) {
+        Some(Ok(m)) => m,
+        Some(Err(d)) => {
             diags.extend(d);
+            ui.report(FormatName::Human, &diags, &sources, &files, None);
+            return Exit::Failure;
+        }
+        None => {
             ui.report(FormatName::Human, &diags, &sources, &files, None);
             return Exit::Failure;
         }
@@ -73,7 +79,7 @@ pub(crate) fn run(args: &ReachArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         ReachFormat::Dot => reach::dot(&matrix),
     });
     // The matrix describes the emitted policies; say so when they fail the proof.
-    diags.extend(proofs);
+    diags.extend(build.proof_diagnostics());
     if !diags.is_empty() {
         ui.report(FormatName::Human, &diags, &sources, &files, None);
     }

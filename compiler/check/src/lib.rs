@@ -16,7 +16,7 @@ mod secrets;
 mod system;
 
 use cx::Cx;
-use diagnostics::{Diagnostic, Diagnostics, Sources};
+use diagnostics::{Diagnostic, Diagnostics};
 use resolve::Symbols;
 use syntax::ast;
 
@@ -44,12 +44,7 @@ pub(crate) struct Top<'a> {
 }
 
 /// Checks the files and builds the IR. Returns `None` when there were errors.
-pub fn check(
-    files: &[Input<'_>],
-    sources: &Sources,
-    options: &Options,
-) -> (Option<ir::Posture>, Diagnostics) {
-    let _ = sources;
+pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Diagnostics) {
     let mut cx = Cx::new();
     let mut syms = Symbols::default();
 

@@ -1250,7 +1250,6 @@ pub(crate) mod test_support {
         if let Some(ast) = &ast {
             let (_, d) = crate::check(
                 &[crate::Input { ast, stdlib: false }],
-                &sources,
                 &crate::Options::default(),
             );
             diags.extend(d);

@@ -8,7 +8,7 @@ use diagnostics::{Diagnostic, Severity};
 use ir::controls::{Framework, Inherited, NotApplicable, Process};
 use ir::network::{BuiltinPeer, PodSecurityLevel};
 use ir::system::*;
-use ir::{LabelKey, LabelValue, Labels, Name};
+use ir::{Block, ItemId, LabelKey, LabelValue, Labels, Name};
 use std::collections::BTreeMap;
 use syntax::ast::{self, Value};
 
@@ -365,10 +365,10 @@ pub(crate) fn audit(cx: &mut Cx, items: &[Top<'_>]) -> Option<Audit> {
 }
 
 /// `block.name` references in `waive`.
-const WAIVABLE: &[(&str, Kind)] = &[
-    ("admission", Kind::AdmissionItem),
-    ("runtime", Kind::RuntimeItem),
-    ("network", Kind::NetworkIntent),
+const WAIVABLE: &[(Block, Kind)] = &[
+    (Block::Admission, Kind::AdmissionItem),
+    (Block::Runtime, Kind::RuntimeItem),
+    (Block::Network, Kind::NetworkIntent),
 ];
 
 pub(crate) fn exceptions(
@@ -425,12 +425,12 @@ pub(crate) fn exceptions(
                         );
                         continue;
                     };
-                    match WAIVABLE.iter().find(|(b, _)| *b == block) {
+                    match WAIVABLE.iter().find(|(b, _)| b.as_str() == block) {
                         Some((b, kind)) => {
                             let target = Name(rest.to_string());
                             syms.refer(*kind, &target, word.span);
-                            waive.push(ItemRef {
-                                block: b.to_string(),
+                            waive.push(ItemId {
+                                block: *b,
                                 name: target,
                             });
                         }
@@ -443,7 +443,7 @@ pub(crate) fn exceptions(
                             .with_help(
                                 "exceptions waive `admission`, `runtime` and `network` items",
                             )
-                            .with_did_you_mean(block, WAIVABLE.iter().map(|(b, _)| *b)),
+                            .with_did_you_mean(block, WAIVABLE.iter().map(|(b, _)| b.as_str())),
                         ),
                     }
                 }
@@ -674,7 +674,7 @@ fn map_entries(v: &Value) -> &[ast::Attr] {
 fn waives_nothing(
     cx: &mut Cx,
     n: &Name,
-    waive: &[ItemRef],
+    waive: &[ItemId],
     scope: &Scope,
     admission: &ir::admission::Admission,
     at: Option<&Value>,
@@ -682,7 +682,7 @@ fn waives_nothing(
     let (Some(at), false) = (at, scope.namespaces.is_empty()) else {
         return;
     };
-    for w in waive.iter().filter(|w| w.block == "admission") {
+    for w in waive.iter().filter(|w| w.block == Block::Admission) {
         let m = admission
             .validate
             .get(&w.name)

@@ -1,12 +1,14 @@
 //! The pipeline: load (read, parse, imports, stdlib) → check (names, types, IR) → emit →
-//! verify → write plan. The driver touches files only through [`World`]; writing the output
+//! verify → graph and write plan, in one call: [`build`]. The driver touches files only through [`World`]; writing the output
 //! directory is the CLI's job, from the [`BuildOutput`] the driver returns.
 
+mod build;
 pub mod load;
 pub mod output;
 pub mod targets;
 pub mod world;
 
+pub use build::{Build, build, build_checked};
 pub use load::{Loaded, Origin, load};
 pub use world::{FsWorld, MemWorld, World};
 
@@ -48,7 +50,6 @@ pub fn check(world: &dyn World, path: &Path, options: &Options) -> Result<Checke
             .collect();
         let (ir, d) = check::check(
             &files,
-            &loaded.sources,
             &check::Options {
                 today: options.today,
             },

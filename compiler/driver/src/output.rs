@@ -59,13 +59,18 @@ pub fn build(checked: &Checked) -> (BuildOutput, Vec<diagnostics::Diagnostic>) {
     build_with(checked, &crate::targets::TargetOptions::default())
 }
 
-/// [`build`] with the choices of `options` (e.g. the Kyverno API).
+/// [`build`] with the choices of `options` (e.g. the Kyverno API): the output and the proofs'
+/// diagnostics of [`crate::build_checked`].
 pub fn build_with(
     checked: &Checked,
     options: &crate::targets::TargetOptions,
 ) -> (BuildOutput, Vec<diagnostics::Diagnostic>) {
-    let (files, diagnostics) = crate::targets::emit_all(checked, options);
-    (assemble(files), diagnostics)
+    let (artifacts, proofs) = crate::build::emit_and_verify(checked, options);
+    let output = crate::build::output_of(&artifacts, &checked.loaded.sources);
+    (
+        output,
+        proofs.into_iter().flat_map(|p| p.diagnostics).collect(),
+    )
 }
 
 /// Adds `kustomization.yaml` and `manifest.json` to the emitters' `files` and sorts the result

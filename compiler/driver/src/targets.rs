@@ -1,12 +1,10 @@
-//! Runs every target over the IR, then the proofs over what they emitted, and turns their
-//! artifacts into output files. Targets are pure (`ir::Posture` in, `emit::Artifact`s out);
-//! this is where their origins get `file:line`.
+//! The one list of targets ([`TARGETS`]): each emits its artifacts from the IR and runs its
+//! proofs over them. Targets are pure (`ir::Posture` in, `emit::Artifact`s out); the build
+//! ([`crate::build`]) runs them in this order, and the control graph attaches their artifacts
+//! to items by the role each target gives its artifacts. Adding a target is one line here.
 //!
 //! Proofs: the network target's NetworkPolicies are read back and analysed; they must allow
 //! exactly the declared flows (P4008 otherwise, and the build writes nothing).
-
-use crate::{Checked, OutputFile};
-use diagnostics::Diagnostic;
 
 pub use kyverno::Api as KyvernoApi;
 pub use network::reach;
@@ -19,58 +17,49 @@ pub struct TargetOptions {
     pub kyverno_api: Option<kyverno::Api>,
 }
 
-/// Every enforcing target's artifacts for a posture, in the targets' order: the one list of
-/// targets (the control graph attaches these artifacts to the items they come from).
-pub fn artifacts(p: &ir::Posture, options: &TargetOptions) -> Vec<emit::Artifact> {
-    let kyverno_api = options
-        .kyverno_api
-        .unwrap_or_else(|| kyverno::default_api(p.target.kyverno.as_ref()));
-    let mut out = Vec::new();
-    out.extend(namespaces::emit(p));
-    out.extend(network::emit(p));
-    out.extend(kyverno::emit(p, kyverno_api));
-    out
+impl TargetOptions {
+    /// The Kyverno API of a build of `p`.
+    pub fn kyverno_api(&self, p: &ir::Posture) -> kyverno::Api {
+        self.kyverno_api
+            .unwrap_or_else(|| kyverno::default_api(p.target.kyverno.as_ref()))
+    }
 }
 
-/// Every target's artifacts for a checked posture, sorted by path, and the diagnostics of the
-/// proofs run over them (errors mean the output must not be written). Empty when the posture
-/// did not check.
-pub fn emit_all(checked: &Checked, options: &TargetOptions) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-    let Some(p) = &checked.posture else {
-        return (Vec::new(), Vec::new());
-    };
-    let artifacts = artifacts(p, options);
-    // The proof reads back the NetworkPolicies among them (`network/policies/`).
-    let diagnostics = network::proof::prove(p, &artifacts);
-    let sources = &checked.loaded.sources;
-    let mut files: Vec<OutputFile> = artifacts
-        .into_iter()
-        .map(|a| {
-            let mut origins: Vec<String> = a
-                .origins
-                .iter()
-                .map(|o| match sources.get(o.span.file) {
-                    Some(f) => format!(
-                        "{} ({}:{})",
-                        o.item,
-                        f.path,
-                        f.line_col(o.span.start as usize).line
-                    ),
-                    None => o.item.clone(),
-                })
-                .collect();
-            origins.sort();
-            origins.dedup();
-            OutputFile {
-                path: a.path,
-                bytes: a.bytes,
-                sources: origins,
-                applyable: a.applyable,
-            }
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    (files, diagnostics)
+/// One target: its id (its crate and output folder), its emitter and its proofs.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub id: emit::TargetId,
+    /// Every artifact of the target for a posture; each carries its target and role.
+    pub emit: fn(&ir::Posture, &TargetOptions) -> Vec<emit::Artifact>,
+    /// The target's proofs over the build's artifacts (all targets'), each naming the
+    /// artifacts it verifies.
+    pub verify: fn(&ir::Posture, &[emit::Artifact]) -> Vec<emit::Proof>,
+}
+
+/// A target without proofs of its own.
+fn no_proofs(_: &ir::Posture, _: &[emit::Artifact]) -> Vec<emit::Proof> {
+    Vec::new()
+}
+
+/// Every target, in the order they run: the one list (one line per target).
+#[rustfmt::skip]
+pub static TARGETS: &[Target] = &[
+    Target { id: namespaces::TARGET, emit: |p, _| namespaces::emit(p), verify: no_proofs },
+    Target { id: network::TARGET, emit: |p, _| network::emit(p), verify: network::verify },
+    Target { id: kyverno::TARGET, emit: |p, o| kyverno::emit(p, o.kyverno_api(p)), verify: no_proofs },
+];
+
+/// Every target's artifacts for a posture, in the targets' order.
+pub fn artifacts(p: &ir::Posture, options: &TargetOptions) -> Vec<emit::Artifact> {
+    TARGETS.iter().flat_map(|t| (t.emit)(p, options)).collect()
+}
+
+/// Every target's proofs over `artifacts`, in the targets' order.
+pub fn proofs(p: &ir::Posture, artifacts: &[emit::Artifact]) -> Vec<emit::Proof> {
+    TARGETS
+        .iter()
+        .flat_map(|t| (t.verify)(p, artifacts))
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use petgraph::visit::EdgeRef;
 
 use crate::items;
 use crate::model::{
-    ArtifactNode, ArtifactRole, Check, CheckId, Declaration, Edge, Enforcement, Item, ItemId,
-    ItemKind, MappingSource, Node,
+    ArtifactNode, Check, CheckId, Declaration, Edge, Enforcement, Item, ItemId, ItemKind,
+    MappingSource, Node,
 };
 
 /// What the graph is built from.
@@ -98,48 +98,41 @@ impl<'c> ControlGraph<'c> {
     }
 
     /// Attaches each artifact to the items of its origins: by span first (what every target
-    /// gives), then by the origin's text naming an item's id or label (for items without a
-    /// span, like `secrets.encryption`).
+    /// gives), then by the origin's item id (for items without a span, like
+    /// `secrets.encryption`).
     fn attach_artifacts(&mut self, artifacts: &[emit::Artifact]) {
         let mut by_span: BTreeMap<(u32, u32, u32), ItemId> = BTreeMap::new();
-        let mut by_name: BTreeMap<&str, ItemId> = BTreeMap::new();
         for item in self.items.values() {
             if let Some(s) = item.span {
                 by_span
                     .entry(span_key(s))
                     .or_insert_with(|| item.id.clone());
             }
-            by_name
-                .entry(item.id.as_str())
-                .or_insert_with(|| item.id.clone());
-            by_name
-                .entry(item.label.as_str())
-                .or_insert_with(|| item.id.clone());
         }
         let mut out: BTreeMap<String, ArtifactNode> = BTreeMap::new();
         for a in artifacts {
             let node = out.entry(a.path.clone()).or_insert_with(|| ArtifactNode {
                 path: a.path.clone(),
-                role: ArtifactRole::of_path(&a.path),
+                role: a.role,
                 items: BTreeSet::new(),
                 unattached: Vec::new(),
             });
             for o in &a.origins {
                 let found = by_span
                     .get(&span_key(o.span))
-                    .or_else(|| by_name.get(o.item.as_str()));
+                    .or_else(|| self.items.get_key_value(&o.item).map(|(k, _)| k));
                 match found {
                     Some(id) => {
                         node.items.insert(id.clone());
                     }
-                    None => node.unattached.push(o.item.clone()),
+                    None => node.unattached.push(o.item.to_string()),
                 }
             }
             node.unattached.sort();
             node.unattached.dedup();
         }
         let mut enforcing: BTreeMap<ItemId, Vec<String>> = BTreeMap::new();
-        for a in out.values().filter(|a| a.role == ArtifactRole::Enforcing) {
+        for a in out.values().filter(|a| a.role.enforces()) {
             for i in &a.items {
                 enforcing.entry(i.clone()).or_default().push(a.path.clone());
             }

@@ -393,7 +393,7 @@ impl ControlGraph<'_> {
             .into_iter()
             .filter_map(|e| self.items.get(&e))
             .filter(|e| e.kind == ItemKind::Exception)
-            .map(|e| e.id.as_str().trim_start_matches("exception.").to_string())
+            .map(|e| e.id.name.to_string())
             .collect();
         RequirementRow {
             id,

@@ -144,6 +144,33 @@ impl Construct {
         }
     }
 
+    /// The target whose artifacts enforce the construct (its crate and output folder, as in
+    /// `driver::targets::TARGETS`): the construct's rows count only through that target's
+    /// artifacts. A new target adds its constructs here; a test checks every target has some.
+    pub fn target(self) -> &'static str {
+        match self {
+            Construct::PodSecurityBaseline | Construct::PodSecurityRestricted => "namespaces",
+            Construct::DefaultDenyBoth
+            | Construct::DefaultDenyOneDirection
+            | Construct::AllowIntent
+            | Construct::IngressTls
+            | Construct::MeshStrictMtls => "network",
+            Construct::AuditPolicy
+            | Construct::AuditRequestBodies
+            | Construct::EncryptionAtRest => "apiserver",
+            Construct::Realm
+            | Construct::RealmMfaSome
+            | Construct::RealmMfaAll
+            | Construct::RealmPassword
+            | Construct::RealmBruteForce
+            | Construct::RealmTokens => "keycloak",
+            Construct::RbacBinding | Construct::RbacNamespaced => "rbac",
+            Construct::SecretFromStore | Construct::SecretRotated => "secrets",
+            Construct::RuntimeRule | Construct::RuntimeProfile => "falco",
+            Construct::VerifyImages | Construct::GenerateDefaultDeny => "kyverno",
+        }
+    }
+
     /// The construct's default mappings.
     pub fn rows(self) -> &'static [Row] {
         macro_rules! rows {

@@ -9,9 +9,9 @@ use diagnostics::{Sources, Span};
 use ir::Action;
 use ir::admission::Admission;
 use ir::controls::ControlSelector;
-use ir::network::{Direction, MtlsMode, Peer, PodSecurityLevel, PortSpec};
+use ir::network::{Direction, MtlsMode, PodSecurityLevel};
 use ir::system::AuditLevel;
-use ir::{Meta, Posture};
+use ir::{Block, Meta, Posture};
 
 use crate::defaults::{self, Construct};
 use crate::model::{
@@ -58,19 +58,21 @@ impl Collector<'_> {
     /// Adds an item with its declared `satisfies` and the constructs' defaults.
     fn add(
         &mut self,
-        id: String,
+        id: ItemId,
         kind: ItemKind,
         label: String,
         meta: Option<&Meta>,
         constructs: &[Construct],
     ) -> &mut Item {
         let mut id = id;
-        if self.out.contains_key(&ItemId(id.clone())) {
+        if self.out.contains_key(&id) {
             let mut n = 2;
-            while self.out.contains_key(&ItemId(format!("{id} #{n}"))) {
+            let base = id.clone();
+            let numbered = |n: u32| ItemId::new(base.block, format!("{} #{n}", base.name));
+            while self.out.contains_key(&numbered(n)) {
                 n += 1;
             }
-            id = format!("{id} #{n}");
+            id = numbered(n);
         }
         let mut mappings: BTreeMap<ControlRef, BTreeSet<MappingSource>> = BTreeMap::new();
         let bundle = meta.and_then(|m| m.bundle.clone());
@@ -103,7 +105,7 @@ impl Collector<'_> {
         }
         let span = meta.map(|m| m.span);
         let item = Item {
-            id: ItemId(id.clone()),
+            id: id.clone(),
             kind,
             label,
             location: span.and_then(|s| locate(self.sources, s)),
@@ -115,20 +117,20 @@ impl Collector<'_> {
             waives: Vec::new(),
             exception: None,
         };
-        self.out.entry(ItemId(id)).or_insert(item)
+        self.out.entry(id).or_insert(item)
     }
 
     fn system(&mut self, p: &Posture) {
         let s = &p.system;
         self.add(
-            "system".into(),
+            ItemId::block(Block::System),
             ItemKind::System,
             format!("system {}", s.name),
             Some(&s.meta),
             &[],
         );
         self.add(
-            "target".into(),
+            ItemId::block(Block::Target),
             ItemKind::Target,
             "target".into(),
             Some(&p.target.meta),
@@ -148,7 +150,7 @@ impl Collector<'_> {
                 Some(PodSecurityLevel::Privileged) | None => &[],
             };
             self.add(
-                format!("namespace.{}", ns.name),
+                ItemId::new(Block::Namespace, ns.name.to_string()),
                 ItemKind::Namespace,
                 format!("namespace {}", ns.name),
                 Some(&ns.meta),
@@ -157,7 +159,7 @@ impl Collector<'_> {
         }
         for w in p.workloads.values() {
             self.add(
-                format!("workload.{}", w.name),
+                ItemId::new(Block::Workload, w.name.to_string()),
                 ItemKind::Workload,
                 format!("workload {}", w.name),
                 Some(&w.meta),
@@ -175,7 +177,7 @@ impl Collector<'_> {
                 Construct::DefaultDenyOneDirection
             };
             self.add(
-                format!("network.default_deny {}", names.join(",")),
+                d.id(),
                 ItemKind::DefaultDeny,
                 format!("default_deny [{}]", names.join(", ")),
                 Some(&d.meta),
@@ -183,22 +185,17 @@ impl Collector<'_> {
             );
         }
         for i in &p.network.intents {
-            let flow = format!("{} -> {}{}", peer(&i.from), peer(&i.to), ports(&i.ports));
-            let id = match &i.name {
-                Some(n) => format!("network.{n}"),
-                None => format!("network.allow {flow}"),
-            };
             self.add(
-                id,
+                i.id(),
                 ItemKind::Intent,
-                format!("allow {flow}"),
+                format!("allow {}", i.flow()),
                 Some(&i.meta),
                 &[Construct::AllowIntent],
             );
         }
         for ing in p.ingresses.values() {
             self.add(
-                format!("ingress.{}", ing.name),
+                ItemId::new(Block::Ingress, ing.name.to_string()),
                 ItemKind::Ingress,
                 format!("ingress {}", ing.name),
                 Some(&ing.meta),
@@ -211,7 +208,7 @@ impl Collector<'_> {
                 MtlsMode::Permissive => &[],
             };
             self.add(
-                "mesh".into(),
+                ItemId::block(Block::Mesh),
                 ItemKind::Mesh,
                 "mesh".into(),
                 Some(&m.meta),
@@ -223,7 +220,7 @@ impl Collector<'_> {
     fn admission(&mut self, a: &Admission) {
         for u in &a.uses {
             let item = self.add(
-                format!("admission.use std.{}", u.bundle),
+                ItemId::new(Block::Admission, format!("use std.{}", u.bundle)),
                 ItemKind::BundleUse,
                 format!("use std.{}", u.bundle),
                 Some(&u.meta),
@@ -235,7 +232,7 @@ impl Collector<'_> {
         }
         for v in a.validate.values() {
             let item = self.add(
-                format!("admission.{}", v.name),
+                ItemId::new(Block::Admission, v.name.to_string()),
                 ItemKind::Validate,
                 format!("validate {}", v.name),
                 Some(&v.meta),
@@ -245,7 +242,7 @@ impl Collector<'_> {
         }
         for m in a.mutate.values() {
             self.add(
-                format!("admission.{}", m.name),
+                ItemId::new(Block::Admission, m.name.to_string()),
                 ItemKind::Mutate,
                 format!("mutate {}", m.name),
                 Some(&m.meta),
@@ -254,7 +251,7 @@ impl Collector<'_> {
         }
         for g in a.generate.values() {
             self.add(
-                format!("admission.{}", g.name),
+                ItemId::new(Block::Admission, g.name.to_string()),
                 ItemKind::Generate,
                 format!("generate {}", g.name),
                 Some(&g.meta),
@@ -267,7 +264,7 @@ impl Collector<'_> {
                 Action::Audit => &[],
             };
             let item = self.add(
-                format!("admission.{}", v.name),
+                ItemId::new(Block::Admission, v.name.to_string()),
                 ItemKind::VerifyImages,
                 format!("verify_images {}", v.name),
                 Some(&v.meta),
@@ -281,7 +278,7 @@ impl Collector<'_> {
         let r = &p.runtime;
         for u in &r.uses {
             let item = self.add(
-                format!("runtime.use std.{}", u.bundle),
+                ItemId::new(Block::Runtime, format!("use std.{}", u.bundle)),
                 ItemKind::RuleSet,
                 format!("use std.{}", u.bundle),
                 Some(&u.meta),
@@ -296,7 +293,7 @@ impl Collector<'_> {
                 &[]
             };
             let item = self.add(
-                format!("runtime.{}", rule.name),
+                ItemId::new(Block::Runtime, rule.name.to_string()),
                 ItemKind::Rule,
                 format!("rule {}", rule.name),
                 Some(&rule.meta),
@@ -308,7 +305,7 @@ impl Collector<'_> {
         }
         for prof in r.profiles.values() {
             self.add(
-                format!("runtime.profile {}", prof.workload),
+                ItemId::new(Block::Runtime, format!("profile {}", prof.workload)),
                 ItemKind::Profile,
                 format!("profile {}", prof.workload),
                 Some(&prof.meta),
@@ -340,7 +337,7 @@ impl Collector<'_> {
             }
             let r = &realm.name;
             self.add(
-                format!("identity.{r}"),
+                ItemId::new(Block::Identity, r.to_string()),
                 ItemKind::Realm,
                 format!("realm {r}"),
                 Some(&realm.meta),
@@ -348,7 +345,7 @@ impl Collector<'_> {
             );
             for x in realm.roles.values() {
                 self.add(
-                    format!("identity.{r}.role.{}", x.name),
+                    ItemId::new(Block::Identity, format!("{r}.role.{}", x.name)),
                     ItemKind::Role,
                     format!("role {}", x.name),
                     Some(&x.meta),
@@ -357,7 +354,7 @@ impl Collector<'_> {
             }
             for x in realm.clients.values() {
                 self.add(
-                    format!("identity.{r}.client.{}", x.name),
+                    ItemId::new(Block::Identity, format!("{r}.client.{}", x.name)),
                     ItemKind::Client,
                     format!("client {}", x.name),
                     Some(&x.meta),
@@ -366,7 +363,7 @@ impl Collector<'_> {
             }
             for x in realm.federations.values() {
                 self.add(
-                    format!("identity.{r}.federation.{}", x.name),
+                    ItemId::new(Block::Identity, format!("{r}.federation.{}", x.name)),
                     ItemKind::Federation,
                     format!("federation {}", x.name),
                     Some(&x.meta),
@@ -375,7 +372,7 @@ impl Collector<'_> {
             }
             for x in realm.groups.values() {
                 self.add(
-                    format!("identity.{r}.group.{}", x.name),
+                    ItemId::new(Block::Identity, format!("{r}.group.{}", x.name)),
                     ItemKind::Group,
                     format!("group {}", x.name),
                     Some(&x.meta),
@@ -384,7 +381,7 @@ impl Collector<'_> {
             }
             for x in realm.mappers.values() {
                 self.add(
-                    format!("identity.{r}.mapper.{}", x.name),
+                    ItemId::new(Block::Identity, format!("{r}.mapper.{}", x.name)),
                     ItemKind::Mapper,
                     format!("mapper {}", x.name),
                     Some(&x.meta),
@@ -398,7 +395,7 @@ impl Collector<'_> {
                 constructs.push(Construct::RbacNamespaced);
             }
             self.add(
-                format!("identity.kubernetes_rbac.{role}"),
+                ItemId::new(Block::Identity, format!("kubernetes_rbac.{role}")),
                 ItemKind::RbacBinding,
                 format!("kubernetes_rbac {role} = {}", binding.cluster_role),
                 None,
@@ -410,7 +407,7 @@ impl Collector<'_> {
     fn secrets(&mut self, p: &Posture) {
         for s in p.secrets.stores.values() {
             self.add(
-                format!("secrets.store.{}", s.name),
+                ItemId::new(Block::Secrets, format!("store.{}", s.name)),
                 ItemKind::Store,
                 format!("store {}", s.name),
                 Some(&s.meta),
@@ -423,7 +420,7 @@ impl Collector<'_> {
                 constructs.push(Construct::SecretRotated);
             }
             self.add(
-                format!("secrets.{}", s.name),
+                ItemId::new(Block::Secrets, s.name.to_string()),
                 ItemKind::Secret,
                 format!("secret {}", s.name),
                 Some(&s.meta),
@@ -432,7 +429,7 @@ impl Collector<'_> {
         }
         if p.secrets.at_rest.is_some() {
             self.add(
-                "secrets.encryption".into(),
+                ItemId::new(Block::Secrets, "encryption"),
                 ItemKind::EncryptionAtRest,
                 "encryption at_rest".into(),
                 None,
@@ -451,7 +448,7 @@ impl Collector<'_> {
             constructs.push(Construct::AuditRequestBodies);
         }
         self.add(
-            "audit".into(),
+            ItemId::block(Block::Audit),
             ItemKind::Audit,
             "audit".into(),
             Some(&a.meta),
@@ -459,7 +456,7 @@ impl Collector<'_> {
         );
         for r in &a.rules {
             self.add(
-                format!("audit.rule.{}", r.name),
+                ItemId::new(Block::Audit, format!("rule.{}", r.name)),
                 ItemKind::AuditRule,
                 format!("rule {}", r.name),
                 Some(&r.meta),
@@ -484,13 +481,9 @@ impl Collector<'_> {
                 expires: e.expires.to_string(),
                 scope,
             };
-            let waives: Vec<ItemId> = e
-                .waive
-                .iter()
-                .map(|w| ItemId(format!("{}.{}", w.block, w.name)))
-                .collect();
+            let waives: Vec<ItemId> = e.waive.iter().cloned().collect();
             let item = self.add(
-                format!("exception.{}", e.name),
+                ItemId::new(Block::Exception, e.name.to_string()),
                 ItemKind::Exception,
                 format!("exception {}", e.name),
                 Some(&e.meta),
@@ -506,7 +499,10 @@ impl Collector<'_> {
         for inh in &c.inherited {
             let set = self.expand(&inh.controls);
             let item = self.add(
-                format!("controls.inherited {}", selectors(&inh.controls)),
+                ItemId::new(
+                    Block::Controls,
+                    format!("inherited {}", selectors(&inh.controls)),
+                ),
                 ItemKind::Inherited,
                 format!(
                     "inherited [{}] from {}",
@@ -526,7 +522,7 @@ impl Collector<'_> {
         for pr in c.processes.values() {
             let set = self.expand(&pr.controls);
             let item = self.add(
-                format!("controls.process.{}", pr.name),
+                ItemId::new(Block::Controls, format!("process.{}", pr.name)),
                 ItemKind::Process,
                 format!("process {}", pr.name),
                 Some(&pr.meta),
@@ -553,7 +549,10 @@ impl Collector<'_> {
                 }
             }
             let item = self.add(
-                format!("controls.not_applicable {}", selectors(&na.controls)),
+                ItemId::new(
+                    Block::Controls,
+                    format!("not_applicable {}", selectors(&na.controls)),
+                ),
                 ItemKind::NotApplicable,
                 format!("not_applicable [{}]", selectors(&na.controls)),
                 Some(&na.meta),
@@ -607,35 +606,6 @@ fn selectors(list: &[ControlSelector]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn peer(p: &Peer) -> String {
-    match p {
-        Peer::Workload { name } => name.to_string(),
-        Peer::Namespace { name } => format!("namespace {name}"),
-        Peer::IngressController => "ingress-controller".into(),
-        Peer::ClusterDns => "cluster-dns".into(),
-        Peer::Cidr { cidr, except } if except.is_empty() => format!("\"{cidr}\""),
-        Peer::Cidr { cidr, except } => {
-            let ex: Vec<String> = except.iter().map(ToString::to_string).collect();
-            format!("\"{cidr}\" except [{}]", ex.join(", "))
-        }
-    }
-}
-
-fn ports(list: &[PortSpec]) -> String {
-    if list.is_empty() {
-        return String::new();
-    }
-    let parts: Vec<String> = list
-        .iter()
-        .map(|p| match p {
-            PortSpec::Number { port } => port.0.to_string(),
-            PortSpec::Named { name, .. } => name.to_string(),
-            PortSpec::Range { first, last } => format!("{}-{}", first.0, last.0),
-        })
-        .collect();
-    format!(":{}", parts.join(","))
 }
 
 /// A duration as the language writes it, in the largest unit that divides it (`90d`, `1y`).

@@ -34,7 +34,7 @@ pub use explain::{
     Verification,
 };
 pub use model::{
-    ArtifactNode, ArtifactRole, Check, CheckId, Declaration, ENFORCING_DIRS, Edge, Enforcement,
-    ExceptionFacts, Item, ItemId, ItemKind, Location, MappingSource, Node,
+    ArtifactNode, ArtifactRole, Check, CheckId, Declaration, Edge, Enforcement, ExceptionFacts,
+    Item, ItemId, ItemKind, Location, MappingSource, Node,
 };
 pub use view::{DrawEdge, DrawNode, Drawing, Focus, FocusError, Shape};

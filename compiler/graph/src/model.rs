@@ -9,25 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::defaults::Construct;
 
-/// A posture item's stable id: `block.name`, the form exceptions use to waive items
-/// (`admission.require-run-as-non-root`, `runtime.container-escape-ptrace`, `namespace.keycloak`,
+/// A posture item's id: `block.name`, the form exceptions use to waive items and targets
+/// name their artifacts' origins with (`admission.require-labels`, `namespace.optimal-system`,
 /// `network.allow portal -> api-gateway:8000`). Ids never depend on the order of input files.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ItemId(pub String);
-
-impl ItemId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ItemId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use ir::ItemId;
 
 /// What kind of posture item a node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -213,38 +198,8 @@ pub struct Item {
     pub exception: Option<ExceptionFacts>,
 }
 
-/// What an artifact is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ArtifactRole {
-    /// A document a cluster component enforces (Kyverno, Namespaces, NetworkPolicies, Falco,
-    /// Keycloak, RBAC, secrets, API-server configuration).
-    Enforcing,
-    /// Evidence and reports (OSCAL, the coverage report, the manifest).
-    Evidence,
-}
-
-/// The output directories whose files are enforced by a cluster component.
-pub const ENFORCING_DIRS: [&str; 8] = [
-    "apiserver",
-    "falco",
-    "keycloak",
-    "kyverno",
-    "namespaces",
-    "network",
-    "rbac",
-    "secrets",
-];
-
-impl ArtifactRole {
-    /// The role of an output path, by its top directory.
-    pub fn of_path(path: &str) -> ArtifactRole {
-        match path.split_once('/') {
-            Some((dir, _)) if ENFORCING_DIRS.contains(&dir) => ArtifactRole::Enforcing,
-            _ => ArtifactRole::Evidence,
-        }
-    }
-}
+/// What an artifact is for: the role its target gave it.
+pub use emit::Role as ArtifactRole;
 
 /// An emitted file, attached to the items it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

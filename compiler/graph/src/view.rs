@@ -20,8 +20,9 @@ pub enum Focus {
     /// A control with its requirements, frameworks, items, artifacts, checks, declarations
     /// and exceptions.
     Control(ControlRef),
-    /// An item with its artifacts, checks, controls (and their requirements), exceptions.
-    Item(ItemId),
+    /// An item with its artifacts, checks, controls (and their requirements), exceptions: its
+    /// id as the user wrote it (`namespace.optimal-system`).
+    Item(String),
 }
 
 /// The shape a node is drawn with.
@@ -100,14 +101,14 @@ impl ControlGraph<'_> {
                     self.surroundings(&n, &mut edges);
                 }
             }
-            Focus::Item(id) => {
-                let me = Node::Item(id.clone());
-                if !self.items.contains_key(id) {
+            Focus::Item(text) => {
+                let Some(id) = ItemId::parse(text).filter(|id| self.items.contains_key(id)) else {
                     return Err(FocusError::UnknownItem {
-                        id: id.to_string(),
-                        suggestion: self.suggest_item(id.as_str()),
+                        id: text.clone(),
+                        suggestion: self.suggest_item(text),
                     });
-                }
+                };
+                let me = Node::Item(id);
                 nodes.insert(me.clone());
                 for e in self.incident(&me) {
                     take(&mut edges, e);
@@ -206,7 +207,7 @@ impl ControlGraph<'_> {
     pub fn suggest_item(&self, wanted: &str) -> Option<String> {
         self.items
             .keys()
-            .map(|k| (strsim::levenshtein(wanted, k.as_str()), k))
+            .map(|k| (strsim::levenshtein(wanted, &k.to_string()), k))
             .filter(|(d, _)| *d <= 3)
             .min()
             .map(|(_, k)| k.to_string())

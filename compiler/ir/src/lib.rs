@@ -10,6 +10,7 @@
 pub mod admission;
 pub mod controls;
 pub mod identity;
+mod item;
 pub mod network;
 pub mod runtime;
 pub mod secrets;
@@ -17,6 +18,7 @@ pub mod system;
 mod values;
 
 pub use diagnostics::Span;
+pub use item::{Block, ItemId};
 pub use values::*;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! Namespaces, workloads, network intents, ingress TLS and the service mesh.
 
-use crate::{Cidr, Labels, Meta, Name, Port, Protocol};
+use crate::{Block, Cidr, ItemId, Labels, Meta, Name, Port, Protocol};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -194,4 +194,72 @@ pub struct Mesh {
     /// The meshed namespaces; empty = every declared namespace.
     pub namespaces: Vec<Name>,
     pub meta: Meta,
+}
+
+impl Intent {
+    /// The intent's id: `network.<name>` when it is named, else `network.allow <flow>`
+    /// (`network.allow portal -> api-gateway:8000`).
+    pub fn id(&self) -> ItemId {
+        match &self.name {
+            Some(n) => ItemId::new(Block::Network, n.0.clone()),
+            None => ItemId::new(Block::Network, format!("allow {}", self.flow())),
+        }
+    }
+
+    /// `from -> to:ports` as the language writes it (`portal -> api-gateway:8000`,
+    /// `namespace apps -> "10.0.0.0/8"`).
+    pub fn flow(&self) -> String {
+        format!(
+            "{} -> {}{}",
+            peer(&self.from),
+            peer(&self.to),
+            ports(&self.ports)
+        )
+    }
+}
+
+impl Ingress {
+    /// `ingress.<name>`.
+    pub fn id(&self) -> ItemId {
+        ItemId::new(Block::Ingress, self.name.0.clone())
+    }
+}
+
+impl DefaultDeny {
+    /// The statement's id: `network.default_deny <namespaces>`, the namespaces sorted and
+    /// joined by `,`.
+    pub fn id(&self) -> ItemId {
+        let mut names: Vec<&str> = self.namespaces.iter().map(|n| n.as_str()).collect();
+        names.sort_unstable();
+        ItemId::new(Block::Network, format!("default_deny {}", names.join(",")))
+    }
+}
+
+fn peer(p: &Peer) -> String {
+    match p {
+        Peer::Workload { name } => name.to_string(),
+        Peer::Namespace { name } => format!("namespace {name}"),
+        Peer::IngressController => "ingress-controller".into(),
+        Peer::ClusterDns => "cluster-dns".into(),
+        Peer::Cidr { cidr, except } if except.is_empty() => format!("\"{cidr}\""),
+        Peer::Cidr { cidr, except } => {
+            let ex: Vec<String> = except.iter().map(ToString::to_string).collect();
+            format!("\"{cidr}\" except [{}]", ex.join(", "))
+        }
+    }
+}
+
+fn ports(list: &[PortSpec]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = list
+        .iter()
+        .map(|p| match p {
+            PortSpec::Number { port } => port.0.to_string(),
+            PortSpec::Named { name, .. } => name.to_string(),
+            PortSpec::Range { first, last } => format!("{}-{}", first.0, last.0),
+        })
+        .collect();
+    format!(":{}", parts.join(","))
 }

@@ -115,20 +115,6 @@ pub struct Audit {
     pub meta: Meta,
 }
 
-/// What an exception waives: a named item of some block.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct ItemRef {
-    /// `admission`, `runtime`, `network`, ….
-    pub block: String,
-    pub name: Name,
-}
-
-impl std::fmt::Display for ItemRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}", self.block, self.name)
-    }
-}
-
 /// Where an exception applies.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Scope {
@@ -142,7 +128,8 @@ pub struct Scope {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Exception {
     pub name: Name,
-    pub waive: Vec<ItemRef>,
+    /// The waived items (`admission.x`, `runtime.x`, `network.x`).
+    pub waive: Vec<crate::ItemId>,
     pub scope: Scope,
     pub owner: String,
     pub ticket: Option<String>,

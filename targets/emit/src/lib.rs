@@ -4,6 +4,7 @@
 //! and never build YAML, JSON, CEL or Falco conditions from strings.
 
 pub mod k8s;
+pub mod netpol;
 
 use diagnostics::Span;
 use serde::Serialize;
@@ -13,17 +14,83 @@ pub const CONTROLS_ANNOTATION: &str = "posture.dev/controls";
 /// Annotation naming the posture item an object came from.
 pub const SOURCE_ANNOTATION: &str = "posture.dev/source";
 
-/// The posture item an artifact came from: a short description and where it was declared.
+/// The posture item an artifact came from: its id and where it was declared.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Origin {
-    /// `namespace optimal-system`, `admission.require-labels`, ….
-    pub item: String,
+    /// `namespace.optimal-system`, `admission.require-labels`, ….
+    pub item: ir::ItemId,
     pub span: Span,
+}
+
+/// A target, by the name of its crate and of the output folder it writes (`network`). Each
+/// target crate declares its own (`network::TARGET`); `driver::targets` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct TargetId(pub &'static str);
+
+impl TargetId {
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for TargetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// What an artifact is for; the target that writes it says.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A document a cluster component enforces (Kyverno, Namespaces, NetworkPolicies, Falco,
+    /// Keycloak, RBAC, secrets): an item implements a control only through one of these.
+    Enforcing,
+    /// Configuration a component reads at start (API-server flags and files): it enforces
+    /// too, but it is not applied with kubectl.
+    Configuration,
+    /// Evidence and reports (OSCAL, the coverage report, the manifest).
+    Evidence,
+}
+
+impl Role {
+    /// True for the roles whose artifacts enforce what their items say (enforcing documents
+    /// and component configuration).
+    pub fn enforces(self) -> bool {
+        matches!(self, Role::Enforcing | Role::Configuration)
+    }
+}
+
+impl Origin {
+    pub fn new(item: ir::ItemId, span: Span) -> Origin {
+        Origin { item, span }
+    }
+}
+
+/// The value of [`SOURCE_ANNOTATION`] for objects made from `items`: their ids
+/// (`admission.require-labels`, `network.allow portal -> api-gateway:8000`), sorted, without
+/// duplicates, joined by `, `. Every target writes the annotation through this function, so
+/// it has one format.
+pub fn source_annotation<'a>(items: impl IntoIterator<Item = &'a ir::ItemId>) -> String {
+    let mut ids: Vec<&ir::ItemId> = items.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One output file of a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
+    /// The target that wrote it.
+    pub target: TargetId,
+    /// What it is for.
+    pub role: Role,
     /// Path inside the output directory, `/`-separated: `<target>/<file>`.
     pub path: String,
     pub bytes: Vec<u8>,
@@ -33,19 +100,47 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    /// A YAML artifact of one typed document.
+    /// A YAML artifact of one typed document, written by `target` for `role`.
     pub fn yaml<T: Serialize>(
+        target: TargetId,
+        role: Role,
         path: impl Into<String>,
         doc: &T,
         origins: Vec<Origin>,
         applyable: bool,
     ) -> Artifact {
         Artifact {
+            target,
+            role,
             path: path.into(),
             bytes: to_yaml(doc).into_bytes(),
             origins,
             applyable,
         }
+    }
+}
+
+/// One proof a target ran over the build's artifacts: its id (as `posture explain` and the
+/// control graph name it), what it proves, the artifacts it verifies, and its diagnostics
+/// (none when it holds; an error means the build must not be written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proof {
+    /// `network-reachability-proof`.
+    pub id: &'static str,
+    /// One line: what it proves.
+    pub title: &'static str,
+    /// The paths of the artifacts it verified, sorted.
+    pub verifies: Vec<String>,
+    pub diagnostics: Vec<diagnostics::Diagnostic>,
+}
+
+impl Proof {
+    /// True when the proof found no error.
+    pub fn holds(&self) -> bool {
+        !self
+            .diagnostics
+            .iter()
+            .any(diagnostics::Diagnostic::is_error)
     }
 }
 

@@ -2,17 +2,14 @@
 //! NetworkPolicy named `default-deny` and, with `allow_dns`, an `allow-dns` egress
 //! NetworkPolicy to the cluster DNS (the target's `cluster_dns` peer) on UDP and TCP 53.
 
-use crate::model::netpol::NetworkPolicySpec;
+use emit::netpol::{NetworkPolicySpec, PolicyType, default_deny_spec, dns_egress_spec};
 use ir::Posture;
 use ir::admission::Generate;
-use network::model::PolicyType;
-use network::policies::{default_deny_spec, dns_egress_spec};
 
-/// The label the API server puts on every namespace, holding its name.
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+pub use emit::netpol::NAMESPACE_NAME_LABEL;
 
-/// The name and spec of each NetworkPolicy the item creates: the network target's own default
-/// deny and DNS egress, for a namespace not known when compiling.
+/// The name and spec of each NetworkPolicy the item creates: the same default deny and DNS
+/// egress the network target writes ([`emit::netpol`]), for a namespace not known when compiling.
 pub fn network_policies(p: &Posture, g: &Generate) -> Vec<(&'static str, NetworkPolicySpec)> {
     let mut out = vec![(
         "default-deny",

@@ -28,9 +28,12 @@ pub mod model;
 pub mod scope;
 
 use emit::k8s::ObjectMeta;
-use emit::{Artifact, CONTROLS_ANNOTATION, Origin, SOURCE_ANNOTATION};
+use emit::{Artifact, CONTROLS_ANNOTATION, Origin, Role, SOURCE_ANNOTATION, TargetId};
 use ir::system::Version;
-use ir::{Meta, Name, Posture};
+use ir::{Block, ItemId, Meta, Name, Posture};
+
+/// This target: the `kyverno/` folder.
+pub const TARGET: TargetId = TargetId("kyverno");
 
 /// Where every file of the target goes.
 pub const DIR: &str = "kyverno/";
@@ -95,7 +98,14 @@ where
     E: serde::Serialize,
 {
     fn policy(name: &Name, meta: &Meta, doc: &impl serde::Serialize) -> Artifact {
-        Artifact::yaml(policy_path(name), doc, origin(name, meta), true)
+        Artifact::yaml(
+            TARGET,
+            Role::Enforcing,
+            policy_path(name),
+            doc,
+            origin(name, meta),
+            true,
+        )
     }
     let a = &p.admission;
     let mut out = Vec::new();
@@ -114,6 +124,8 @@ where
     for e in p.exceptions.values() {
         if let Some(doc) = (l.exception)(p, e) {
             out.push(Artifact::yaml(
+                TARGET,
+                Role::Enforcing,
                 exception_path(&e.name),
                 &doc,
                 exception_origin(e),
@@ -134,20 +146,24 @@ pub(crate) fn exception_path(name: &Name) -> String {
     format!("{EXCEPTIONS_DIR}{name}.yaml")
 }
 
+/// The id of an admission item.
+pub(crate) fn admission_id(name: &Name) -> ItemId {
+    ItemId::new(Block::Admission, name.as_str())
+}
+
+/// The id of an exception.
+pub(crate) fn exception_id(e: &ir::system::Exception) -> ItemId {
+    ItemId::new(Block::Exception, e.name.as_str())
+}
+
 /// The origin of an admission item.
 pub(crate) fn origin(name: &Name, meta: &Meta) -> Vec<Origin> {
-    vec![Origin {
-        item: format!("admission.{name}"),
-        span: meta.span,
-    }]
+    vec![Origin::new(admission_id(name), meta.span)]
 }
 
 /// The origin of an exception.
 pub(crate) fn exception_origin(e: &ir::system::Exception) -> Vec<Origin> {
-    vec![Origin {
-        item: format!("exception {}", e.name),
-        span: e.meta.span,
-    }]
+    vec![Origin::new(exception_id(e), e.meta.span)]
 }
 
 /// What the policy annotations say about one item.
@@ -208,11 +224,10 @@ pub(crate) fn policy_metadata(a: &About<'_>) -> ObjectMeta {
     if let Some(c) = emit::controls_annotation([a.meta.satisfies.as_slice()]) {
         ann.insert(CONTROLS_ANNOTATION.into(), c);
     }
-    let mut source = format!("admission.{}", a.name);
-    if let Some(b) = &a.meta.bundle {
-        source.push_str(&format!(" (std.{b})"));
-    }
-    ann.insert(SOURCE_ANNOTATION.into(), source);
+    ann.insert(
+        SOURCE_ANNOTATION.into(),
+        emit::source_annotation([&admission_id(a.name)]),
+    );
     m
 }
 
@@ -234,7 +249,10 @@ pub(crate) fn exception_metadata(e: &ir::system::Exception) -> ObjectMeta {
     if let Some(c) = emit::controls_annotation([e.meta.satisfies.as_slice()]) {
         ann.insert(CONTROLS_ANNOTATION.into(), c);
     }
-    ann.insert(SOURCE_ANNOTATION.into(), format!("exception.{}", e.name));
+    ann.insert(
+        SOURCE_ANNOTATION.into(),
+        emit::source_annotation([&exception_id(e)]),
+    );
     m
 }
 
@@ -243,7 +261,7 @@ pub(crate) fn waived(e: &ir::system::Exception) -> Vec<&Name> {
     let mut out: Vec<&Name> = e
         .waive
         .iter()
-        .filter(|r| r.block == "admission")
+        .filter(|r| r.block == ir::Block::Admission)
         .map(|r| &r.name)
         .collect();
     out.sort();

@@ -7,8 +7,9 @@
 use super::*;
 use ir::admission::*;
 use ir::network::{BuiltinPeer, Workload};
-use ir::system::{Categorization, Exception, Impact, ItemRef, Scope, System, Target};
+use ir::system::{Categorization, Exception, Impact, Scope, System, Target};
 use ir::{Action, Date, ImageGlob, LabelKey, LabelValue, Labels, Url};
+use ir::{Block, ItemId};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn span() -> ir::Span {
@@ -171,12 +172,12 @@ fn posture(kyverno: Option<Version>) -> Posture {
         Exception {
             name: name("profiler-root"),
             waive: vec![
-                ItemRef {
-                    block: "admission".into(),
+                ItemId {
+                    block: Block::Admission,
                     name: name("require-run-as-non-root"),
                 },
-                ItemRef {
-                    block: "runtime".into(),
+                ItemId {
+                    block: Block::Runtime,
                     name: name("container-escape-ptrace"),
                 },
             ],
@@ -200,8 +201,8 @@ fn posture(kyverno: Option<Version>) -> Posture {
         name("runtime-only"),
         Exception {
             name: name("runtime-only"),
-            waive: vec![ItemRef {
-                block: "runtime".into(),
+            waive: vec![ItemId {
+                block: Block::Runtime,
                 name: name("x"),
             }],
             scope: Scope::default(),
@@ -368,7 +369,7 @@ fn annotations_of_every_policy() {
         assert_eq!(ann["posture.dev/controls"], "AC-6");
         assert_eq!(
             ann["posture.dev/source"],
-            "admission.require-run-as-non-root (std.pod_security.restricted)"
+            "admission.require-run-as-non-root"
         );
     }
 }

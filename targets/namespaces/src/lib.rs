@@ -4,9 +4,9 @@
 //! so a cluster upgrade never silently changes what is enforced.
 
 use emit::k8s::ObjectMeta;
-use emit::{Artifact, Origin};
-use ir::Posture;
+use emit::{Artifact, Origin, Role, TargetId};
 use ir::network::{Namespace, PodSecurityLevel};
+use ir::{Block, ItemId, Posture};
 use serde::Serialize;
 
 /// A `v1` Namespace.
@@ -80,16 +80,21 @@ fn document(p: &Posture, ns: &Namespace) -> NamespaceDoc {
     }
 }
 
+/// This target: the `namespaces/` folder.
+pub const TARGET: TargetId = TargetId("namespaces");
+
 /// Every declared namespace, one file each: `namespaces/<name>.yaml`.
 pub fn emit(p: &Posture) -> Vec<Artifact> {
     p.namespaces
         .values()
         .map(|ns| {
-            let origin = Origin {
-                item: format!("namespace {}", ns.name),
-                span: ns.meta.span,
-            };
+            let origin = Origin::new(
+                ItemId::new(Block::Namespace, ns.name.as_str()),
+                ns.meta.span,
+            );
             Artifact::yaml(
+                TARGET,
+                Role::Enforcing,
                 format!("namespaces/{}.yaml", ns.name),
                 &document(p, ns),
                 vec![origin],

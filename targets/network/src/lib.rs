@@ -24,11 +24,26 @@ pub mod proof;
 pub mod reach;
 pub mod tls;
 
-use emit::{Artifact, Origin};
-use ir::Posture;
+use emit::{Artifact, Origin, Proof, Role, TargetId};
+use ir::{Block, ItemId, Posture};
+
+/// This target: the `network/` folder.
+pub const TARGET: TargetId = TargetId("network");
 
 /// Where the NetworkPolicies go; the proof reads back every file under it.
 pub const POLICIES_DIR: &str = "network/policies/";
+
+/// The proofs of this target over the build's artifacts: the reachability proof of the
+/// NetworkPolicies ([`proof`]). It runs even when there is no NetworkPolicy (the posture may
+/// then declare isolation nothing enforces); it verifies no artifact then.
+pub fn verify(p: &Posture, artifacts: &[Artifact]) -> Vec<Proof> {
+    vec![Proof {
+        id: proof::ID,
+        title: proof::TITLE,
+        verifies: proof::verifies(artifacts),
+        diagnostics: proof::prove(p, artifacts),
+    }]
+}
 
 /// Every file of the target.
 pub fn emit(p: &Posture) -> Vec<Artifact> {
@@ -36,6 +51,8 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
         .into_iter()
         .map(|e| {
             Artifact::yaml(
+                TARGET,
+                Role::Enforcing,
                 format!(
                     "{POLICIES_DIR}{}/{}.yaml",
                     e.namespace, e.policy.metadata.name
@@ -47,14 +64,11 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
         })
         .collect();
     for i in p.ingresses.values() {
-        let origin = || {
-            vec![Origin {
-                item: format!("ingress {}", i.name),
-                span: i.meta.span,
-            }]
-        };
+        let origin = || vec![Origin::new(i.id(), i.meta.span)];
         if let Some(cert) = tls::certificate(p, i) {
             out.push(Artifact::yaml(
+                TARGET,
+                Role::Enforcing,
                 format!("network/ingress/{}/certificate.yaml", i.name),
                 &cert,
                 origin(),
@@ -63,6 +77,8 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
         }
         if let Some(ing) = tls::ingress(p, i) {
             out.push(Artifact::yaml(
+                TARGET,
+                Role::Enforcing,
                 format!("network/ingress/{}/ingress.yaml", i.name),
                 &ing,
                 origin(),
@@ -73,12 +89,11 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
     if let Some(m) = &p.mesh {
         for ns in tls::meshed_namespaces(p, m) {
             out.push(Artifact::yaml(
+                TARGET,
+                Role::Enforcing,
                 format!("network/mesh/{ns}-mtls.yaml"),
                 &tls::peer_authentication(m, &ns),
-                vec![Origin {
-                    item: "mesh".to_string(),
-                    span: m.meta.span,
-                }],
+                vec![Origin::new(ItemId::block(Block::Mesh), m.meta.span)],
                 true,
             ));
         }

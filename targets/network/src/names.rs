@@ -102,39 +102,6 @@ pub(crate) fn intent_base(i: &Intent) -> String {
     s
 }
 
-/// The intent as it reads in the posture, for annotations: `allow portal -> api-gateway:8000`.
-pub(crate) fn describe(i: &Intent) -> String {
-    let peer = |p: &Peer| match p {
-        Peer::Workload { name } => name.0.clone(),
-        Peer::Namespace { name } => format!("namespace.{name}"),
-        Peer::IngressController => "ingress-controller".to_string(),
-        Peer::ClusterDns => "cluster-dns".to_string(),
-        Peer::Cidr { cidr, .. } => cidr.to_string(),
-    };
-    let mut s = format!("allow {} -> {}", peer(&i.from), peer(&i.to));
-    let ports: Vec<String> = i
-        .ports
-        .iter()
-        .map(|p| match p {
-            PortSpec::Number { port } => port.0.to_string(),
-            PortSpec::Named { name, .. } => name.0.clone(),
-            PortSpec::Range { first, last } => format!("{}-{}", first.0, last.0),
-        })
-        .collect();
-    if !ports.is_empty() {
-        s.push(':');
-        s.push_str(&ports.join(","));
-    }
-    if i.protocol != Protocol::Tcp {
-        let proto = match i.protocol {
-            Protocol::Udp => "udp",
-            _ => "sctp",
-        };
-        s.push_str(&format!(" ({proto})"));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,22 +17,19 @@
 //! or a range (`endPort`); an intent without ports allows every port of its protocol.
 
 use crate::model::{
-    EgressRule, IngressRule, IpBlock, LabelSelector, NetworkPolicy, NetworkPolicySpec, Peer,
-    PolicyPort, PolicyType, PortRef, Protocol,
+    EgressRule, IngressRule, NetworkPolicy, NetworkPolicySpec, PolicyPort, PolicyType, PortRef,
+    Protocol,
 };
 use crate::names::{self, Namer};
 use emit::k8s::ObjectMeta;
+use emit::netpol::{default_deny_spec, dns_egress_spec, dns_ports, place, rule_peer};
 use emit::{CONTROLS_ANNOTATION, Origin, SOURCE_ANNOTATION};
 use ir::controls::ControlRef;
 use ir::network::{Direction, Intent, Peer as IrPeer, PortSpec};
-use ir::{Labels, Name, Posture};
+use ir::{Block, ItemId, Name, Posture};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The label the API server puts on every namespace, holding its name.
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
-
-/// The port cluster DNS answers on.
-pub const DNS_PORT: u16 = 53;
+pub use emit::netpol::{DNS_PORT, NAMESPACE_NAME_LABEL};
 
 /// One emitted NetworkPolicy, with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,78 +58,10 @@ fn denies(p: &Posture) -> BTreeMap<Name, Deny> {
             d.ingress |= dd.directions.contains(&Direction::Ingress);
             d.egress |= dd.directions.contains(&Direction::Egress);
             d.satisfies.extend(dd.meta.satisfies.iter().cloned());
-            d.origins.push(Origin {
-                item: "network default_deny".to_string(),
-                span: dd.meta.span,
-            });
+            d.origins.push(Origin::new(dd.id(), dd.meta.span));
         }
     }
     out
-}
-
-fn selector(labels: &Labels) -> LabelSelector {
-    LabelSelector {
-        match_labels: labels
-            .iter()
-            .map(|(k, v)| (k.0.clone(), v.0.clone()))
-            .collect(),
-    }
-}
-
-fn namespace_selector(ns: &Name) -> LabelSelector {
-    LabelSelector {
-        match_labels: BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), ns.0.clone())]),
-    }
-}
-
-/// Where an in-cluster peer lives: its namespace and the selector of its pods (`{}` for a
-/// whole namespace). `None` for an address block.
-fn place(p: &Posture, peer: &IrPeer) -> Option<(Name, LabelSelector)> {
-    match peer {
-        IrPeer::Workload { name } => p
-            .workloads
-            .get(name)
-            .map(|w| (w.namespace.clone(), selector(&w.selector))),
-        IrPeer::Namespace { name } => Some((name.clone(), LabelSelector::default())),
-        IrPeer::IngressController => Some((
-            p.target.ingress_controller.namespace.clone(),
-            selector(&p.target.ingress_controller.selector),
-        )),
-        IrPeer::ClusterDns => Some((
-            p.target.cluster_dns.namespace.clone(),
-            selector(&p.target.cluster_dns.selector),
-        )),
-        IrPeer::Cidr { .. } => None,
-    }
-}
-
-/// The rule peer that means `peer`, written in a policy of namespace `policy_ns`.
-fn rule_peer(p: &Posture, peer: &IrPeer, policy_ns: &Name) -> Option<Peer> {
-    if let IrPeer::Cidr { cidr, except } = peer {
-        return Some(Peer {
-            ip_block: Some(IpBlock {
-                cidr: cidr.to_string(),
-                except: except.iter().map(ToString::to_string).collect(),
-            }),
-            ..Peer::default()
-        });
-    }
-    let (ns, pods) = place(p, peer)?;
-    Some(match peer {
-        IrPeer::Namespace { .. } => Peer {
-            namespace_selector: Some(namespace_selector(&ns)),
-            ..Peer::default()
-        },
-        _ if &ns == policy_ns => Peer {
-            pod_selector: Some(pods),
-            ..Peer::default()
-        },
-        _ => Peer {
-            namespace_selector: Some(namespace_selector(&ns)),
-            pod_selector: Some(pods),
-            ..Peer::default()
-        },
-    })
 }
 
 fn ports(i: &Intent) -> Vec<PolicyPort> {
@@ -171,13 +100,15 @@ fn ports(i: &Intent) -> Vec<PolicyPort> {
         .collect()
 }
 
-fn metadata(name: String, ns: &Name, satisfies: &[ControlRef], source: &str) -> ObjectMeta {
+fn metadata(name: String, ns: &Name, satisfies: &[ControlRef], sources: &[&ItemId]) -> ObjectMeta {
     let mut m = ObjectMeta::named(name, Some(ns.0.clone()));
     if let Some(c) = emit::controls_annotation([satisfies]) {
         m.annotations.insert(CONTROLS_ANNOTATION.to_string(), c);
     }
-    m.annotations
-        .insert(SOURCE_ANNOTATION.to_string(), source.to_string());
+    m.annotations.insert(
+        SOURCE_ANNOTATION.to_string(),
+        emit::source_annotation(sources.iter().copied()),
+    );
     m
 }
 
@@ -188,57 +119,6 @@ fn policy(metadata: ObjectMeta, spec: NetworkPolicySpec) -> NetworkPolicy {
         metadata,
         spec,
     }
-}
-
-/// The spec of a default deny: every pod of the namespace isolated in these directions, with
-/// no rule (what `default-deny-all` says, and what an admission `generate` creates in each new
-/// namespace).
-pub fn default_deny_spec(types: &[PolicyType]) -> NetworkPolicySpec {
-    NetworkPolicySpec {
-        pod_selector: LabelSelector::default(),
-        policy_types: types.to_vec(),
-        ingress: Vec::new(),
-        egress: Vec::new(),
-    }
-}
-
-/// The DNS ports: UDP and TCP 53.
-fn dns_ports() -> Vec<PolicyPort> {
-    [Protocol::Udp, Protocol::Tcp]
-        .into_iter()
-        .map(|protocol| PolicyPort {
-            protocol,
-            port: Some(PortRef::Number(DNS_PORT)),
-            end_port: None,
-        })
-        .collect()
-}
-
-/// The spec of `allow-dns`: egress from every pod of namespace `ns` to the cluster DNS on UDP
-/// and TCP 53. `None` for a namespace not known when compiling (one an admission `generate`
-/// reacts to): the DNS pods are then always selected with their namespace. `None` when the
-/// posture does not place the cluster DNS.
-pub fn dns_egress_spec(p: &Posture, ns: Option<&Name>) -> Option<NetworkPolicySpec> {
-    let dns = match ns {
-        Some(ns) => rule_peer(p, &IrPeer::ClusterDns, ns)?,
-        None => {
-            let (dns_ns, pods) = place(p, &IrPeer::ClusterDns)?;
-            Peer {
-                namespace_selector: Some(namespace_selector(&dns_ns)),
-                pod_selector: Some(pods),
-                ..Peer::default()
-            }
-        }
-    };
-    Some(NetworkPolicySpec {
-        pod_selector: LabelSelector::default(),
-        policy_types: vec![PolicyType::Egress],
-        ingress: Vec::new(),
-        egress: vec![EgressRule {
-            to: vec![dns],
-            ports: dns_ports(),
-        }],
-    })
 }
 
 /// Every NetworkPolicy of the posture, in a stable order: per namespace the default deny and
@@ -259,10 +139,11 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             (false, false) => continue,
         };
         let name = namer.claim(ns, name);
+        let sources: Vec<&ItemId> = d.origins.iter().map(|o| &o.item).collect();
         out.push(Emitted {
             namespace: ns.clone(),
             policy: policy(
-                metadata(name, ns, &d.satisfies, "network default_deny"),
+                metadata(name, ns, &d.satisfies, &sources),
                 default_deny_spec(types),
             ),
             origins: d.origins.clone(),
@@ -272,6 +153,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
     // DNS: the egress half in each namespace of `allow_dns`, the ingress half next to the
     // cluster DNS (only where its namespace denies ingress, which clusters rarely do).
     let dns_namespaces: BTreeSet<&Name> = p.network.allow_dns.iter().collect();
+    let allow_dns = ItemId::new(Block::Network, "allow_dns");
     for ns in dns_namespaces {
         let origins = deny.get(ns).map(|d| d.origins.clone()).unwrap_or_default();
         if deny.get(ns).is_some_and(|d| d.egress)
@@ -280,7 +162,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             let name = namer.claim(ns, "allow-dns");
             out.push(Emitted {
                 namespace: ns.clone(),
-                policy: policy(metadata(name, ns, &[], "network allow_dns"), spec),
+                policy: policy(metadata(name, ns, &[], &[&allow_dns]), spec),
                 origins: origins.clone(),
             });
         }
@@ -293,7 +175,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             out.push(Emitted {
                 namespace: dns_ns.clone(),
                 policy: policy(
-                    metadata(name, &dns_ns, &[], "network allow_dns"),
+                    metadata(name, &dns_ns, &[], &[&allow_dns]),
                     NetworkPolicySpec {
                         pod_selector: pods,
                         policy_types: vec![PolicyType::Ingress],
@@ -311,14 +193,8 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
 
     for i in &p.network.intents {
         let base = names::intent_base(i);
-        let source = match &i.name {
-            Some(n) => format!("network.{n}: {}", names::describe(i)),
-            None => format!("network: {}", names::describe(i)),
-        };
-        let origin = Origin {
-            item: format!("network {}", names::describe(i)),
-            span: i.meta.span,
-        };
+        let id = i.id();
+        let origin = Origin::new(id.clone(), i.meta.span);
         // The ingress half, at the destination.
         if let Some((ns, pods)) = place(p, &i.to)
             && deny.get(&ns).is_some_and(|d| d.ingress)
@@ -328,7 +204,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             out.push(Emitted {
                 namespace: ns.clone(),
                 policy: policy(
-                    metadata(name, &ns, &i.meta.satisfies, &source),
+                    metadata(name, &ns, &i.meta.satisfies, &[&id]),
                     NetworkPolicySpec {
                         pod_selector: pods,
                         policy_types: vec![PolicyType::Ingress],
@@ -351,7 +227,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             out.push(Emitted {
                 namespace: ns.clone(),
                 policy: policy(
-                    metadata(name, &ns, &i.meta.satisfies, &source),
+                    metadata(name, &ns, &i.meta.satisfies, &[&id]),
                     NetworkPolicySpec {
                         pod_selector: pods,
                         policy_types: vec![PolicyType::Egress],

@@ -18,6 +18,13 @@ use netpol::load::Source;
 use netpol::{AnalysisOptions, Cluster, Connectivity, Edge, Endpoint, IpRange, WorkloadId};
 use std::collections::BTreeMap;
 
+/// The proof's id, as `posture explain` and the control graph name it.
+pub const ID: &str = "network-reachability-proof";
+
+/// What the proof proves, in one line.
+pub const TITLE: &str =
+    "the emitted NetworkPolicies allow exactly the declared flows (reachability proof)";
+
 /// How many flows one diagnostic lists before it says "and N more".
 const FLOWS_PER_DIAGNOSTIC: usize = 10;
 /// How many emitted files the proof reads back with one YAML parser run.
@@ -132,6 +139,18 @@ fn load_parallel(
     } else {
         Err(errors)
     }
+}
+
+/// The artifacts the proof reads back and verifies: the NetworkPolicies under
+/// [`POLICIES_DIR`], sorted.
+pub fn verifies(artifacts: &[Artifact]) -> Vec<String> {
+    let mut paths: Vec<String> = artifacts
+        .iter()
+        .filter(|a| a.path.starts_with(POLICIES_DIR))
+        .map(|a| a.path.clone())
+        .collect();
+    paths.sort();
+    paths
 }
 
 /// Runs the proof over the target's artifacts; no diagnostics when it holds.

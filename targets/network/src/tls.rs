@@ -21,13 +21,16 @@ fn metadata(
     name: &str,
     ns: &Name,
     satisfies: &[ir::controls::ControlRef],
-    source: String,
+    source: &ir::ItemId,
 ) -> ObjectMeta {
     let mut m = ObjectMeta::named(name, Some(ns.0.clone()));
     if let Some(c) = emit::controls_annotation([satisfies]) {
         m.annotations.insert(CONTROLS_ANNOTATION.to_string(), c);
     }
-    m.annotations.insert(SOURCE_ANNOTATION.to_string(), source);
+    m.annotations.insert(
+        SOURCE_ANNOTATION.to_string(),
+        emit::source_annotation([source]),
+    );
     m
 }
 
@@ -43,12 +46,7 @@ pub fn certificate(p: &Posture, i: &IrIngress) -> Option<Certificate> {
     Some(Certificate {
         api_version: "cert-manager.io/v1",
         kind: "Certificate",
-        metadata: metadata(
-            i.name.as_str(),
-            ns,
-            &i.meta.satisfies,
-            format!("ingress {}", i.name),
-        ),
+        metadata: metadata(i.name.as_str(), ns, &i.meta.satisfies, &i.id()),
         spec: CertificateSpec {
             secret_name: i.tls.secret_name.0.clone(),
             dns_names: vec![i.host.clone()],
@@ -74,12 +72,7 @@ pub fn ingress(p: &Posture, i: &IrIngress) -> Option<Ingress> {
     Some(Ingress {
         api_version: "networking.k8s.io/v1",
         kind: "Ingress",
-        metadata: metadata(
-            i.name.as_str(),
-            ns,
-            &i.meta.satisfies,
-            format!("ingress {}", i.name),
-        ),
+        metadata: metadata(i.name.as_str(), ns, &i.meta.satisfies, &i.id()),
         spec: IngressSpec {
             ingress_class_name: i.class.clone(),
             tls: vec![IngressTls {
@@ -125,7 +118,12 @@ pub fn peer_authentication(m: &Mesh, ns: &Name) -> PeerAuthentication {
     PeerAuthentication {
         api_version: "security.istio.io/v1",
         kind: "PeerAuthentication",
-        metadata: metadata("default", ns, &m.meta.satisfies, "mesh".to_string()),
+        metadata: metadata(
+            "default",
+            ns,
+            &m.meta.satisfies,
+            &ir::ItemId::block(ir::Block::Mesh),
+        ),
         spec: PeerAuthenticationSpec {
             mtls: MutualTls {
                 mode: match m.mtls {

@@ -1,0 +1,175 @@
+//! The whole pipeline in one call: check, emit (every target of [`crate::targets::TARGETS`]),
+//! verify (every target's proofs), and what the graph, the output directory and the commands
+//! need from it. The CLI's commands (`build`, `coverage`, `explain`, `graph`, `reach`) render
+//! what [`build`] returns; none of them runs a phase itself.
+
+use crate::targets::{self, TargetOptions};
+use crate::{Checked, OutputFile, World};
+use diagnostics::{Diagnostic, Sources};
+use std::path::Path;
+
+/// One build: the checked posture, every target's artifacts, every proof's result, and the
+/// checks the control graph links to the artifacts they verified.
+#[derive(Debug)]
+pub struct Build {
+    pub checked: Checked,
+    /// Every target's artifacts, in the targets' order; empty when the posture did not check.
+    pub artifacts: Vec<emit::Artifact>,
+    /// Every proof that ran over the artifacts, with its id, in the targets' order.
+    pub proofs: Vec<emit::Proof>,
+    /// The proofs that hold over at least one artifact, as the control graph's checks.
+    pub checks: Vec<graph::Check>,
+}
+
+/// Loads, checks, emits and verifies the posture at `path`. `Err` is a usage problem (the path
+/// itself cannot be read): the CLI exits with 2.
+pub fn build(
+    world: &dyn World,
+    path: &Path,
+    options: &crate::Options,
+    target_options: &TargetOptions,
+) -> Result<Build, Diagnostic> {
+    let checked = crate::check(world, path, options)?;
+    Ok(build_checked(checked, target_options))
+}
+
+/// Emits and verifies a checked posture (nothing when it has errors).
+pub fn build_checked(checked: Checked, options: &TargetOptions) -> Build {
+    let (artifacts, proofs) = emit_and_verify(&checked, options);
+    let checks = proofs
+        .iter()
+        .filter(|p| p.holds() && !p.verifies.is_empty())
+        .map(|p| graph::Check {
+            id: graph::CheckId(p.id.to_string()),
+            title: p.title.to_string(),
+            verifies: p.verifies.clone(),
+        })
+        .collect();
+    Build {
+        checked,
+        artifacts,
+        proofs,
+        checks,
+    }
+}
+
+impl Build {
+    /// The connectivity the build's NetworkPolicies allow, narrowed by `q` (`posture reach`):
+    /// the analysis the reachability proof runs, over the same artifacts. `None` when the
+    /// posture did not check; `Err` holds P4008 when the policies cannot be read back.
+    pub fn reach(
+        &self,
+        q: &targets::reach::Query,
+    ) -> Option<Result<targets::reach::Reach, Vec<Diagnostic>>> {
+        let p = self.posture()?;
+        Some(targets::reach::reach_artifacts(p, &self.artifacts, q))
+    }
+}
+
+/// Every target's artifacts for a checked posture and every proof over them; nothing when
+/// the posture has errors.
+pub(crate) fn emit_and_verify(
+    checked: &Checked,
+    options: &TargetOptions,
+) -> (Vec<emit::Artifact>, Vec<emit::Proof>) {
+    match checked
+        .posture
+        .as_ref()
+        .filter(|_| !checked.diagnostics.has_errors())
+    {
+        Some(p) => {
+            let artifacts = targets::artifacts(p, options);
+            let proofs = targets::proofs(p, &artifacts);
+            (artifacts, proofs)
+        }
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
+impl Build {
+    /// The typed posture, when it checked without errors.
+    pub fn posture(&self) -> Option<&ir::Posture> {
+        self.checked
+            .posture
+            .as_ref()
+            .filter(|_| !self.checked.diagnostics.has_errors())
+    }
+
+    /// The diagnostics of the proofs, in the targets' order (an error means the output must
+    /// not be written).
+    pub fn proof_diagnostics(&self) -> Vec<Diagnostic> {
+        self.proofs
+            .iter()
+            .flat_map(|p| p.diagnostics.iter().cloned())
+            .collect()
+    }
+
+    /// Every diagnostic of the build: the check's (sorted), then the proofs'.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self.checked.diagnostics.iter().cloned().collect();
+        out.extend(self.proof_diagnostics());
+        out
+    }
+
+    /// True when the check or a proof reported an error: nothing may be written.
+    pub fn has_errors(&self) -> bool {
+        self.checked.diagnostics.has_errors() || self.proofs.iter().any(|p| !p.holds())
+    }
+
+    /// The output directory's files: every artifact with its origins as `item (file:line)`,
+    /// then `kustomization.yaml` and `manifest.json` ([`crate::output::assemble`]).
+    pub fn output(&self) -> crate::BuildOutput {
+        output_of(&self.artifacts, &self.checked.loaded.sources)
+    }
+
+    /// The control graph over `catalog`, with the frameworks of `extra` besides the system's,
+    /// and its warnings (P2005, P2006). `sources` give the items' `file:line` (the CLI passes
+    /// them with display paths). `None` when the posture did not check.
+    pub fn graph<'a>(
+        &'a self,
+        catalog: &'a controls::Catalog,
+        sources: &'a Sources,
+        extra: &'a [controls::Framework],
+    ) -> Option<(graph::ControlGraph<'a>, Vec<Diagnostic>)> {
+        let posture = self.posture()?;
+        Some(graph::build(&graph::Input {
+            posture,
+            artifacts: &self.artifacts,
+            checks: &self.checks,
+            sources,
+            catalog,
+            frameworks: extra,
+        }))
+    }
+}
+
+/// The output directory's files for `artifacts`.
+pub(crate) fn output_of(artifacts: &[emit::Artifact], sources: &Sources) -> crate::BuildOutput {
+    let files: Vec<OutputFile> = artifacts.iter().map(|a| output_file(a, sources)).collect();
+    crate::output::assemble(files)
+}
+
+/// An artifact as an output file, its origins as `item (file:line)`, sorted.
+fn output_file(a: &emit::Artifact, sources: &Sources) -> OutputFile {
+    let mut origins: Vec<String> = a
+        .origins
+        .iter()
+        .map(|o| match sources.get(o.span.file) {
+            Some(f) => format!(
+                "{} ({}:{})",
+                o.item,
+                f.path,
+                f.line_col(o.span.start as usize).line
+            ),
+            None => o.item.to_string(),
+        })
+        .collect();
+    origins.sort();
+    origins.dedup();
+    OutputFile {
+        path: a.path.clone(),
+        bytes: a.bytes.clone(),
+        sources: origins,
+        applyable: a.applyable,
+    }
+}
