@@ -2,6 +2,7 @@
 //! IR types. Every converter reports its own error and returns `None`, so checking goes on and
 //! one run reports everything.
 
+use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{controls as ccodes, names as codes};
 use diagnostics::{Diagnostic, Diagnostics, Span};
 use ir::controls::{ControlPattern, ControlRef, ControlSelector};
@@ -25,7 +26,9 @@ impl Cx {
         self.diags.push(d);
     }
 
-    fn mismatch(&mut self, v: &Value, expected: &str, help: Option<&str>) {
+    /// The one type error (P1007): "expected {expected}, found {what `v` is}", labelled, with an
+    /// optional help line. Every reader reports a value of the wrong shape through it.
+    pub fn mismatch(&mut self, v: &Value, expected: &str, help: Option<&str>) {
         let mut d = Diagnostic::spanned(
             &codes::P1007,
             v.span(),
@@ -47,6 +50,84 @@ impl Cx {
                 None
             }
         }
+    }
+
+    /// A bare word or a quoted string, with its span: process names, tags, permissions, control
+    /// ids. `numbers` says whether a number is read as its text too; anything else is a type
+    /// error naming `expected`.
+    pub fn word(
+        &mut self,
+        v: &Value,
+        expected: &str,
+        numbers: Numbers,
+        help: Option<&str>,
+    ) -> Option<(String, Span)> {
+        match v {
+            Value::Word(w) => Some((w.text.clone(), w.span)),
+            Value::Str(s) => Some((s.value.clone(), s.span)),
+            Value::Number(n) if numbers == Numbers::Plain && n.unit.is_none() => {
+                Some((n.digits.clone(), n.span))
+            }
+            Value::Number(n) if numbers == Numbers::WithUnit => Some((
+                format!("{}{}", n.digits, n.unit.as_deref().unwrap_or("")),
+                n.span,
+            )),
+            _ => {
+                self.mismatch(v, expected, help);
+                None
+            }
+        }
+    }
+
+    /// A quoted string that is non-empty and has no blanks (a Vault path or role).
+    pub fn token(&mut self, v: &Value, what: &str) -> Option<String> {
+        let s = self.string(v)?;
+        if s.is_empty() || s.chars().any(char::is_whitespace) {
+            self.err(Diagnostic::spanned(
+                &codes::P1007,
+                v.span(),
+                format!("{what} must be non-empty and without blanks"),
+            ));
+            return None;
+        }
+        Some(s)
+    }
+
+    /// The name of a named item, declared as `kind` when `declare` is given. `None` for an item
+    /// without a name (the shape check reported it). The flag is false when the name was
+    /// declared before (reported here): the caller still reads the item, so its own errors are
+    /// reported too, but drops it.
+    pub fn item_name(
+        &mut self,
+        item: &ast::Item,
+        declare: Option<(&mut Symbols, Kind)>,
+    ) -> Option<(Name, Span, bool)> {
+        let ident = item.name()?;
+        let name = Name(ident.text.clone());
+        let first = match declare {
+            Some((syms, kind)) => syms.declare(self, kind, &name, ident.span),
+            None => true,
+        };
+        Some((name, ident.span, first))
+    }
+
+    /// The opening every named item shares: [`Cx::item_name`], then the attributes of its body
+    /// read against `known`, for the owner "`{noun}` `{name}`".
+    pub fn open<'a>(
+        &mut self,
+        item: &'a ast::Item,
+        declare: Option<(&mut Symbols, Kind)>,
+        noun: &str,
+        known: &[&str],
+    ) -> Option<Opened<'a>> {
+        let (name, span, first) = self.item_name(item, declare)?;
+        let attrs = Attrs::of_item(self, format!("{noun} `{name}`"), item, known);
+        Some(Opened {
+            name,
+            span,
+            first,
+            attrs,
+        })
     }
 
     /// A backtick expression (CEL or a Falco condition).
@@ -482,7 +563,7 @@ impl Cx {
 
     /// A control id (`AC-6`, `soc2:CC6.1`) checked against the catalog.
     pub fn control(&mut self, v: &Value) -> Option<ControlRef> {
-        let (text, span) = word_text(v)?;
+        let (text, span) = self.word(v, "a control id", Numbers::WithUnit, None)?;
         match ::controls::parse_control_ref(&text) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -494,7 +575,7 @@ impl Cx {
 
     /// A control id or a pattern (`PE-*`, `AC-2(*)`).
     pub fn control_selector(&mut self, v: &Value) -> Option<ControlSelector> {
-        let (text, span) = word_text(v)?;
+        let (text, span) = self.word(v, "a control id or pattern", Numbers::WithUnit, None)?;
         if ControlPattern::is_pattern(&text) {
             return match text.parse::<ControlPattern>() {
                 Ok(p) => Some(ControlSelector::Pattern(p)),
@@ -528,17 +609,25 @@ impl Cx {
     }
 }
 
-/// The text and span of a bare word or a string (control ids may be quoted).
-fn word_text(v: &Value) -> Option<(String, Span)> {
-    match v {
-        Value::Word(w) => Some((w.text.clone(), w.span)),
-        Value::Str(s) => Some((s.value.clone(), s.span)),
-        Value::Number(n) => Some((
-            format!("{}{}", n.digits, n.unit.as_deref().unwrap_or("")),
-            n.span,
-        )),
-        _ => None,
-    }
+/// Whether [`Cx::word`] reads a number as its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Numbers {
+    /// Numbers are a type error.
+    No,
+    /// A number without a unit (a port in a Falco list).
+    Plain,
+    /// Any number, unit included (control ids whose first part lexes as a number).
+    WithUnit,
+}
+
+/// A named item after [`Cx::open`].
+pub(crate) struct Opened<'a> {
+    pub name: Name,
+    /// The name's span.
+    pub span: Span,
+    /// False when the name was declared before (already reported).
+    pub first: bool,
+    pub attrs: Attrs<'a>,
 }
 
 fn list_words(variants: &[&str]) -> String {

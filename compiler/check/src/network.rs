@@ -1,7 +1,7 @@
 //! `namespace`, `workload`, `network`, `ingress` and `mesh`.
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, meta};
+use crate::cx::{Attrs, Cx, Numbers, Opened, meta};
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{names as codes, network as ncodes};
 use diagnostics::{Diagnostic, Span};
@@ -18,16 +18,15 @@ pub(crate) fn namespaces(
     let mut out = BTreeMap::new();
     for t in items {
         let item = t.item;
-        let Some(name) = item.name() else { continue };
-        let n = Name(name.text.clone());
-        if !syms.declare(cx, Kind::Namespace, &n, name.span) {
-            continue;
-        }
-        cx.k8s_name(&n, name.span, "a namespace's name");
-        let a = Attrs::of_item(
-            cx,
-            format!("namespace `{n}`"),
+        let Some(Opened {
+            name: n,
+            span,
+            first,
+            attrs: a,
+        }) = cx.open(
             item,
+            Some((syms, Kind::Namespace)),
+            "namespace",
             &[
                 "pod_security",
                 "pod_security_audit",
@@ -37,7 +36,14 @@ pub(crate) fn namespaces(
                 "tenant",
                 "satisfies",
             ],
-        );
+        )
+        else {
+            continue;
+        };
+        if !first {
+            continue;
+        }
+        cx.k8s_name(&n, span, "a namespace's name");
         let level = |cx: &mut Cx, k: &str| a.get(k).and_then(|v| crate::system::pss_level(cx, v));
         let enforce = level(cx, "pod_security");
         let audit = level(cx, "pod_security_audit");
@@ -53,7 +59,7 @@ pub(crate) fn namespaces(
             cx.err(
                 Diagnostic::spanned(
                     &codes::P1006,
-                    name.span,
+                    span,
                     format!("namespace `{n}` sets audit or warn levels without `pod_security`"),
                 )
                 .with_help(
@@ -98,17 +104,23 @@ pub(crate) fn workloads(
     let mut out = BTreeMap::new();
     for t in items {
         let item = t.item;
-        let Some(name) = item.name() else { continue };
-        let n = Name(name.text.clone());
-        if !syms.declare(cx, Kind::Workload, &n, name.span) {
+        let Some(Opened {
+            name: n,
+            first,
+            attrs: a,
+            ..
+        }) = cx.open(
+            item,
+            Some((syms, Kind::Workload)),
+            "workload",
+            &["namespace", "match", "ports", "processes", "satisfies"],
+        )
+        else {
+            continue;
+        };
+        if !first {
             continue;
         }
-        let a = Attrs::of_item(
-            cx,
-            format!("workload `{n}`"),
-            item,
-            &["namespace", "match", "ports", "processes", "satisfies"],
-        );
         let namespace = a.req(cx, "namespace").and_then(|v| cx.name(v));
         if let Some((ns, span)) = &namespace {
             syms.refer(Kind::Namespace, ns, *span);
@@ -191,18 +203,8 @@ pub(crate) fn workloads(
 
 /// A process name: a bare word or a string.
 pub(crate) fn process_name(cx: &mut Cx, v: &Value) -> Option<String> {
-    match v {
-        Value::Word(w) => Some(w.text.clone()),
-        Value::Str(s) => Some(s.value.clone()),
-        other => {
-            cx.err(Diagnostic::spanned(
-                &codes::P1007,
-                other.span(),
-                format!("expected a process name, found {}", other.kind_name()),
-            ));
-            None
-        }
-    }
+    cx.word(v, "a process name", Numbers::No, None)
+        .map(|(text, _)| text)
 }
 
 fn directions(cx: &mut Cx, v: &Value) -> Vec<Direction> {
@@ -499,21 +501,15 @@ pub(crate) fn ingresses(
     let mut out = BTreeMap::new();
     for t in items {
         let item = t.item;
-        let Some(name) = item.name() else { continue };
-        let n = Name(name.text.clone());
-        cx.k8s_name(&n, name.span, "an ingress's name");
-        if out.contains_key(&n) {
-            cx.err(Diagnostic::spanned(
-                &codes::P1004,
-                name.span,
-                format!("ingress `{n}` is declared twice"),
-            ));
-            continue;
-        }
-        let a = Attrs::of_item(
-            cx,
-            format!("ingress `{n}`"),
+        let Some(Opened {
+            name: n,
+            span: name_span,
+            attrs: a,
+            ..
+        }) = cx.open(
             item,
+            None,
+            "ingress",
             &[
                 "workload",
                 "host",
@@ -523,7 +519,19 @@ pub(crate) fn ingresses(
                 "tls",
                 "satisfies",
             ],
-        );
+        )
+        else {
+            continue;
+        };
+        cx.k8s_name(&n, name_span, "an ingress's name");
+        if out.contains_key(&n) {
+            cx.err(Diagnostic::spanned(
+                &codes::P1004,
+                name_span,
+                format!("ingress `{n}` is declared twice"),
+            ));
+            continue;
+        }
         let workload = a.req(cx, "workload").and_then(|v| cx.name(v));
         if let Some((w, span)) = &workload {
             syms.refer(Kind::Workload, w, *span);
@@ -557,7 +565,7 @@ pub(crate) fn ingresses(
                 Some(ports) if ports.len() == 1 => ports.into_iter().next(),
                 Some(_) => {
                     cx.err(
-                        Diagnostic::spanned(&codes::P1006, name.span, format!("ingress `{n}` needs `port`"))
+                        Diagnostic::spanned(&codes::P1006, name_span, format!("ingress `{n}` needs `port`"))
                             .with_help("the workload has several ports (or none): say which one the ingress serves"),
                     );
                     None
