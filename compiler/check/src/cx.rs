@@ -269,9 +269,31 @@ impl Cx {
         self.list_of(v, |cx, i| cx.name(i))
     }
 
-    pub fn map<'v>(&mut self, v: &'v Value) -> Option<&'v [ast::Attr]> {
+    /// A map literal's entries. A key written twice is an error (P1010) and only its first
+    /// entry is returned: no map silently keeps the last of two values.
+    pub fn map<'v>(&mut self, v: &'v Value) -> Option<Vec<&'v ast::Attr>> {
         match v {
-            Value::Map { entries, .. } => Some(entries),
+            Value::Map { entries, .. } => {
+                let mut first: BTreeMap<&str, Span> = BTreeMap::new();
+                let mut out = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if let Some(at) = first.get(e.key.text.as_str()) {
+                        self.err(
+                            Diagnostic::spanned(
+                                &codes::P1010,
+                                e.key.span,
+                                format!("`{}` is set twice in this map", e.key.text),
+                            )
+                            .with_secondary(*at, "first set here")
+                            .with_help("keep one of them"),
+                        );
+                        continue;
+                    }
+                    first.insert(&e.key.text, e.key.span);
+                    out.push(e);
+                }
+                Some(out)
+            }
             _ => {
                 self.mismatch(v, "a map", Some("write a map in braces: `{ key = value }`"));
                 None
@@ -546,16 +568,8 @@ impl Cx {
                     );
                     continue;
                 }
-                if out
-                    .insert(LabelKey(e.key.text.clone()), LabelValue(value))
-                    .is_some()
-                {
-                    self.err(Diagnostic::spanned(
-                        &codes::P1010,
-                        e.key.span,
-                        format!("label `{}` is set twice", e.key.text),
-                    ));
-                }
+                // A key set twice was reported by `map`.
+                out.insert(LabelKey(e.key.text.clone()), LabelValue(value));
             }
         }
         out
@@ -577,7 +591,8 @@ impl Cx {
     pub fn control_selector(&mut self, v: &Value) -> Option<ControlSelector> {
         let (text, span) = self.word(v, "a control id or pattern", Numbers::WithUnit, None)?;
         if ControlPattern::is_pattern(&text) {
-            return match text.parse::<ControlPattern>() {
+            // Checked against the catalog: a pattern that names no current control is an error.
+            return match ::controls::parse_control_pattern(&text) {
                 Ok(p) => Some(ControlSelector::Pattern(p)),
                 Err(e) => {
                     self.control_error(&text, span, &e);
@@ -651,25 +666,7 @@ pub(crate) fn is_name(s: &str) -> bool {
         && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
-fn is_label_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && s.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-}
-
-pub(crate) fn is_label_key(s: &str) -> bool {
-    match s.split_once('/') {
-        Some((prefix, name)) => ir::is_dns1123_subdomain(prefix) && is_label_name(name),
-        None => is_label_name(s),
-    }
-}
-
-pub(crate) fn is_label_value(s: &str) -> bool {
-    s.is_empty() || is_label_name(s)
-}
+use ir::k8s::{is_label_key, is_label_value};
 
 /// Reads the attributes of one block or map against the list of keys it knows.
 pub(crate) struct Attrs<'a> {

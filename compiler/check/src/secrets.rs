@@ -242,22 +242,10 @@ fn secret(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
     }
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     if let Some(v) = a.req(cx, "keys") {
+        // A key set twice is reported by `map`.
         if let Some(entries) = cx.map(v) {
-            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-            for e in entries {
+            for e in &entries {
                 let k = e.key.text.as_str();
-                if let Some(first) = seen.get(k) {
-                    cx.err(
-                        Diagnostic::spanned(
-                            &codes::P1010,
-                            e.key.span,
-                            format!("key `{k}` is set twice in secret `{n}`"),
-                        )
-                        .with_secondary(*first, "first set here"),
-                    );
-                    continue;
-                }
-                seen.insert(k, e.key.span);
                 if !is_secret_key(k) {
                     cx.err(
                         Diagnostic::spanned(&scodes::P7002, e.key.span, format!("`{k}` is not a valid secret key"))

@@ -10,6 +10,7 @@
 pub mod admission;
 pub mod controls;
 pub mod identity;
+pub mod k8s;
 pub mod network;
 pub mod runtime;
 pub mod secrets;
