@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::catalog::Withdrawal;
 use crate::id::ControlId;
+use crate::pattern::ControlPattern;
 use crate::refs::{ControlRef, PREFIXES};
 
 /// Why a control id did not parse.
@@ -106,6 +107,12 @@ pub enum ControlIdError {
         /// Where its content went.
         withdrawal: Withdrawal,
     },
+    /// A well-formed pattern that names no current control: every control it matches is
+    /// withdrawn, or it matches none at all (`AC-1(*)`: AC-1 has no enhancements).
+    EmptyPattern {
+        /// The pattern, in canonical form.
+        pattern: ControlPattern,
+    },
 }
 
 impl ControlIdError {
@@ -134,6 +141,10 @@ impl ControlIdError {
                     format!("cite {} instead", list.join(", "))
                 })
             }
+            ControlIdError::EmptyPattern { pattern } => match pattern {
+                ControlPattern::Enhancements(base) => Some(format!("cite `{base}` itself")),
+                ControlPattern::Family(_) => None,
+            },
         }
     }
 }
@@ -158,6 +169,10 @@ impl fmt::Display for ControlIdError {
             } => write!(
                 f,
                 "`{id}` ({title}) was withdrawn from NIST SP 800-53 rev5: {withdrawal}"
+            ),
+            ControlIdError::EmptyPattern { pattern } => write!(
+                f,
+                "pattern `{pattern}` matches no current NIST SP 800-53 rev5 control"
             ),
         }
     }

@@ -86,6 +86,17 @@ pub fn parse_control_ref(text: &str) -> Result<ControlRef, ControlIdError> {
     catalog().resolve(text)
 }
 
+/// Parses a control pattern (`PE-*`, `AC-2(*)`, `ac-2.*`) and checks it against the embedded
+/// catalog: a pattern over an unknown or withdrawn control, or one that matches no current
+/// control, is an error, so a pattern never silently names nothing.
+pub fn parse_control_pattern(text: &str) -> Result<ControlPattern, ControlIdError> {
+    let pattern: ControlPattern = text.parse()?;
+    if catalog().expand(&pattern)?.is_empty() {
+        return Err(ControlIdError::EmptyPattern { pattern });
+    }
+    Ok(pattern)
+}
+
 /// A framework's requirements in the embedded catalog.
 pub fn requirements(framework: Framework) -> Vec<Requirement> {
     catalog().requirements(framework).to_vec()

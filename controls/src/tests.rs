@@ -522,6 +522,37 @@ fn patterns_expand_over_the_catalog() {
     assert_eq!(expand("AC-1(*)"), Ok(Vec::new()));
 }
 
+#[test]
+fn patterns_that_name_no_current_control_are_errors() {
+    let p = |s: &str| crate::parse_control_pattern(s);
+    for ok in ["PE-*", "pe-*", "AC-2(*)", "ac-2.*", "nist:SC-7(*)"] {
+        assert!(p(ok).is_ok(), "{ok}: {:?}", p(ok));
+    }
+    for withdrawn in ["SA-12(*)", "sa-12.*", "sa-12(*)"] {
+        assert!(
+            matches!(p(withdrawn), Err(ControlIdError::Withdrawn { .. })),
+            "{withdrawn}"
+        );
+    }
+    for unknown in ["AC-99(*)", "ac-99.*"] {
+        assert!(
+            matches!(p(unknown), Err(ControlIdError::Unknown { .. })),
+            "{unknown}"
+        );
+    }
+    let empty = p("AC-1(*)");
+    assert!(matches!(empty, Err(ControlIdError::EmptyPattern { .. })));
+    let e = empty.err().map(|e| (e.to_string(), e.help()));
+    assert_eq!(
+        e,
+        Some((
+            "pattern `AC-1(*)` matches no current NIST SP 800-53 rev5 control".to_string(),
+            Some("cite `AC-1` itself".to_string())
+        ))
+    );
+    assert!(matches!(p("XX-*"), Err(ControlIdError::Malformed { .. })));
+}
+
 fn frameworks_doc(fw: FrameworkData) -> String {
     let doc = FrameworksDoc {
         format: FORMAT.to_string(),

@@ -6,7 +6,7 @@
 //! Kyverno target.
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, meta};
+use crate::cx::{Attrs, Cx, Opened, meta};
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::names as codes;
 use diagnostics::{Diagnostic, Span};
@@ -214,12 +214,11 @@ pub(crate) fn admission(
             if item.keyword.text == "use" {
                 continue;
             }
-            let Some(name) = item.name() else { continue };
-            let n = Name(name.text.clone());
-            if !syms.declare(cx, Kind::AdmissionItem, &n, name.span) {
+            let Some((n, span, true)) = cx.item_name(item, Some((syms, Kind::AdmissionItem)))
+            else {
                 continue;
-            }
-            cx.k8s_name(&n, name.span, "a policy's name");
+            };
+            cx.k8s_name(&n, span, "a policy's name");
             match item.keyword.text.as_str() {
                 "validate" => {
                     if let Some(mut v) = validate(cx, syms, &env, item, &n) {
@@ -307,13 +306,14 @@ fn bundle_params(
         let mut params = BTreeMap::new();
         for e in b.entries() {
             let ast::Entry::Item(pi) = e else { continue };
-            let Some(pname) = pi.name() else { continue };
-            let a = Attrs::of_item(
-                cx,
-                format!("parameter `{}`", pname.text),
-                pi,
-                &["type", "default"],
-            );
+            let Some(Opened {
+                name: pname,
+                attrs: a,
+                ..
+            }) = cx.open(pi, None, "parameter", &["type", "default"])
+            else {
+                continue;
+            };
             let ty = a.req(cx, "type").and_then(|v| {
                 cx.variant(
                     v,
@@ -322,7 +322,7 @@ fn bundle_params(
             });
             let Some(ty) = ty else { continue };
             let default = a.get("default").and_then(|v| param_value(cx, v, ty));
-            params.insert(pname.text.clone(), Param { ty, default });
+            params.insert(pname.0, Param { ty, default });
         }
         out.insert(p.dotted(), params);
     }

@@ -2,6 +2,7 @@
 //! IR types. Every converter reports its own error and returns `None`, so checking goes on and
 //! one run reports everything.
 
+use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{controls as ccodes, names as codes};
 use diagnostics::{Diagnostic, Diagnostics, Span};
 use ir::controls::{ControlPattern, ControlRef, ControlSelector};
@@ -25,7 +26,9 @@ impl Cx {
         self.diags.push(d);
     }
 
-    fn mismatch(&mut self, v: &Value, expected: &str, help: Option<&str>) {
+    /// The one type error (P1007): "expected {expected}, found {what `v` is}", labelled, with an
+    /// optional help line. Every reader reports a value of the wrong shape through it.
+    pub fn mismatch(&mut self, v: &Value, expected: &str, help: Option<&str>) {
         let mut d = Diagnostic::spanned(
             &codes::P1007,
             v.span(),
@@ -47,6 +50,84 @@ impl Cx {
                 None
             }
         }
+    }
+
+    /// A bare word or a quoted string, with its span: process names, tags, permissions, control
+    /// ids. `numbers` says whether a number is read as its text too; anything else is a type
+    /// error naming `expected`.
+    pub fn word(
+        &mut self,
+        v: &Value,
+        expected: &str,
+        numbers: Numbers,
+        help: Option<&str>,
+    ) -> Option<(String, Span)> {
+        match v {
+            Value::Word(w) => Some((w.text.clone(), w.span)),
+            Value::Str(s) => Some((s.value.clone(), s.span)),
+            Value::Number(n) if numbers == Numbers::Plain && n.unit.is_none() => {
+                Some((n.digits.clone(), n.span))
+            }
+            Value::Number(n) if numbers == Numbers::WithUnit => Some((
+                format!("{}{}", n.digits, n.unit.as_deref().unwrap_or("")),
+                n.span,
+            )),
+            _ => {
+                self.mismatch(v, expected, help);
+                None
+            }
+        }
+    }
+
+    /// A quoted string that is non-empty and has no blanks (a Vault path or role).
+    pub fn token(&mut self, v: &Value, what: &str) -> Option<String> {
+        let s = self.string(v)?;
+        if s.is_empty() || s.chars().any(char::is_whitespace) {
+            self.err(Diagnostic::spanned(
+                &codes::P1007,
+                v.span(),
+                format!("{what} must be non-empty and without blanks"),
+            ));
+            return None;
+        }
+        Some(s)
+    }
+
+    /// The name of a named item, declared as `kind` when `declare` is given. `None` for an item
+    /// without a name (the shape check reported it). The flag is false when the name was
+    /// declared before (reported here): the caller still reads the item, so its own errors are
+    /// reported too, but drops it.
+    pub fn item_name(
+        &mut self,
+        item: &ast::Item,
+        declare: Option<(&mut Symbols, Kind)>,
+    ) -> Option<(Name, Span, bool)> {
+        let ident = item.name()?;
+        let name = Name(ident.text.clone());
+        let first = match declare {
+            Some((syms, kind)) => syms.declare(self, kind, &name, ident.span),
+            None => true,
+        };
+        Some((name, ident.span, first))
+    }
+
+    /// The opening every named item shares: [`Cx::item_name`], then the attributes of its body
+    /// read against `known`, for the owner "`{noun}` `{name}`".
+    pub fn open<'a>(
+        &mut self,
+        item: &'a ast::Item,
+        declare: Option<(&mut Symbols, Kind)>,
+        noun: &str,
+        known: &[&str],
+    ) -> Option<Opened<'a>> {
+        let (name, span, first) = self.item_name(item, declare)?;
+        let attrs = Attrs::of_item(self, format!("{noun} `{name}`"), item, known);
+        Some(Opened {
+            name,
+            span,
+            first,
+            attrs,
+        })
     }
 
     /// A backtick expression (CEL or a Falco condition).
@@ -188,9 +269,31 @@ impl Cx {
         self.list_of(v, |cx, i| cx.name(i))
     }
 
-    pub fn map<'v>(&mut self, v: &'v Value) -> Option<&'v [ast::Attr]> {
+    /// A map literal's entries. A key written twice is an error (P1010) and only its first
+    /// entry is returned: no map silently keeps the last of two values.
+    pub fn map<'v>(&mut self, v: &'v Value) -> Option<Vec<&'v ast::Attr>> {
         match v {
-            Value::Map { entries, .. } => Some(entries),
+            Value::Map { entries, .. } => {
+                let mut first: BTreeMap<&str, Span> = BTreeMap::new();
+                let mut out = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if let Some(at) = first.get(e.key.text.as_str()) {
+                        self.err(
+                            Diagnostic::spanned(
+                                &codes::P1010,
+                                e.key.span,
+                                format!("`{}` is set twice in this map", e.key.text),
+                            )
+                            .with_secondary(*at, "first set here")
+                            .with_help("keep one of them"),
+                        );
+                        continue;
+                    }
+                    first.insert(&e.key.text, e.key.span);
+                    out.push(e);
+                }
+                Some(out)
+            }
             _ => {
                 self.mismatch(v, "a map", Some("write a map in braces: `{ key = value }`"));
                 None
@@ -465,16 +568,8 @@ impl Cx {
                     );
                     continue;
                 }
-                if out
-                    .insert(LabelKey(e.key.text.clone()), LabelValue(value))
-                    .is_some()
-                {
-                    self.err(Diagnostic::spanned(
-                        &codes::P1010,
-                        e.key.span,
-                        format!("label `{}` is set twice", e.key.text),
-                    ));
-                }
+                // A key set twice was reported by `map`.
+                out.insert(LabelKey(e.key.text.clone()), LabelValue(value));
             }
         }
         out
@@ -482,7 +577,7 @@ impl Cx {
 
     /// A control id (`AC-6`, `soc2:CC6.1`) checked against the catalog.
     pub fn control(&mut self, v: &Value) -> Option<ControlRef> {
-        let (text, span) = word_text(v)?;
+        let (text, span) = self.word(v, "a control id", Numbers::WithUnit, None)?;
         match ::controls::parse_control_ref(&text) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -494,9 +589,10 @@ impl Cx {
 
     /// A control id or a pattern (`PE-*`, `AC-2(*)`).
     pub fn control_selector(&mut self, v: &Value) -> Option<ControlSelector> {
-        let (text, span) = word_text(v)?;
+        let (text, span) = self.word(v, "a control id or pattern", Numbers::WithUnit, None)?;
         if ControlPattern::is_pattern(&text) {
-            return match text.parse::<ControlPattern>() {
+            // Checked against the catalog: a pattern that names no current control is an error.
+            return match ::controls::parse_control_pattern(&text) {
                 Ok(p) => Some(ControlSelector::Pattern(p)),
                 Err(e) => {
                     self.control_error(&text, span, &e);
@@ -528,17 +624,25 @@ impl Cx {
     }
 }
 
-/// The text and span of a bare word or a string (control ids may be quoted).
-fn word_text(v: &Value) -> Option<(String, Span)> {
-    match v {
-        Value::Word(w) => Some((w.text.clone(), w.span)),
-        Value::Str(s) => Some((s.value.clone(), s.span)),
-        Value::Number(n) => Some((
-            format!("{}{}", n.digits, n.unit.as_deref().unwrap_or("")),
-            n.span,
-        )),
-        _ => None,
-    }
+/// Whether [`Cx::word`] reads a number as its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Numbers {
+    /// Numbers are a type error.
+    No,
+    /// A number without a unit (a port in a Falco list).
+    Plain,
+    /// Any number, unit included (control ids whose first part lexes as a number).
+    WithUnit,
+}
+
+/// A named item after [`Cx::open`].
+pub(crate) struct Opened<'a> {
+    pub name: Name,
+    /// The name's span.
+    pub span: Span,
+    /// False when the name was declared before (already reported).
+    pub first: bool,
+    pub attrs: Attrs<'a>,
 }
 
 fn list_words(variants: &[&str]) -> String {
@@ -562,25 +666,7 @@ pub(crate) fn is_name(s: &str) -> bool {
         && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
-fn is_label_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && s.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-}
-
-pub(crate) fn is_label_key(s: &str) -> bool {
-    match s.split_once('/') {
-        Some((prefix, name)) => ir::is_dns1123_subdomain(prefix) && is_label_name(name),
-        None => is_label_name(s),
-    }
-}
-
-pub(crate) fn is_label_value(s: &str) -> bool {
-    s.is_empty() || is_label_name(s)
-}
+use ir::k8s::{is_label_key, is_label_value};
 
 /// Reads the attributes of one block or map against the list of keys it knows.
 pub(crate) struct Attrs<'a> {

@@ -5,7 +5,7 @@
 //! go through [`Symbols`].
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, bundle_meta, is_name};
+use crate::cx::{Attrs, Cx, Numbers, Opened, bundle_meta, is_name};
 use crate::resolve::{Kind, Symbols};
 use crate::secrets::{scan_item, secret_ref};
 use diagnostics::codes::{identity as icodes, names as codes};
@@ -162,22 +162,6 @@ fn permission_error(cx: &mut Cx, text: &str, span: Span) {
     cx.err(d);
 }
 
-/// The text and span of a word or a string.
-fn text_of(cx: &mut Cx, v: &Value, expected: &str) -> Option<(String, Span)> {
-    match v {
-        Value::Word(w) => Some((w.text.clone(), w.span)),
-        Value::Str(s) => Some((s.value.clone(), s.span)),
-        other => {
-            cx.err(Diagnostic::spanned(
-                &codes::P1007,
-                other.span(),
-                format!("expected {expected}, found {}", other.kind_name()),
-            ));
-            None
-        }
-    }
-}
-
 /// A role of this realm, or an unknown-role error with did-you-mean.
 fn role_ref(
     cx: &mut Cx,
@@ -208,13 +192,15 @@ fn realm(
     item: &ast::Item,
     role_spans: &mut BTreeMap<(Name, Name), Span>,
 ) -> Option<Realm> {
-    let name = item.name()?;
-    let rn = Name(name.text.clone());
-    let declared = syms.declare(cx, Kind::Realm, &rn, name.span);
-    let a = Attrs::of_item(
-        cx,
-        format!("realm `{rn}`"),
+    let Opened {
+        name: rn,
+        first: declared,
+        attrs: a,
+        ..
+    } = cx.open(
         item,
+        Some((syms, Kind::Realm)),
+        "realm",
         &[
             "issuer",
             "mfa",
@@ -224,7 +210,7 @@ fn realm(
             "permissions",
             "satisfies",
         ],
-    );
+    )?;
     let issuer = a.req(cx, "issuer").and_then(|v| cx.url(v, false));
     if let (Some(iss), Some(v)) = (&issuer, a.get("issuer")) {
         // Keycloak's issuer is `<base>/realms/<realm name>`: any other name there means
@@ -250,7 +236,7 @@ fn realm(
     if let Some(v) = a.get("permissions") {
         if let Some(list) = cx.list(v) {
             for p in list {
-                let Some((text, span)) = text_of(cx, p, "a permission") else {
+                let Some((text, span)) = cx.word(p, "a permission", Numbers::No, None) else {
                     continue;
                 };
                 let Some(perm) = parse_permission(&text, false) else {
@@ -418,19 +404,14 @@ fn role(
     role_names: &BTreeMap<Name, Span>,
     permissions: &[Permission],
 ) -> Option<Role> {
-    let name = item.name()?;
-    let n = Name(name.text.clone());
-    let a = Attrs::of_item(
-        cx,
-        format!("role `{n}`"),
-        item,
-        &["grants", "includes", "satisfies"],
-    );
+    let Opened {
+        name: n, attrs: a, ..
+    } = cx.open(item, None, "role", &["grants", "includes", "satisfies"])?;
     let mut granted: BTreeSet<&Permission> = BTreeSet::new();
     if let Some(v) = a.get("grants") {
         if let Some(list) = cx.list(v) {
             for g in list {
-                let Some((text, span)) = text_of(cx, g, "a permission") else {
+                let Some((text, span)) = cx.word(g, "a permission", Numbers::No, None) else {
                     continue;
                 };
                 if text == "*" {
@@ -582,12 +563,15 @@ fn role_cycles(
 }
 
 fn client(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Option<Client> {
-    let name = item.name()?;
-    let n = Name(name.text.clone());
-    let a = Attrs::of_item(
-        cx,
-        format!("client `{n}`"),
+    let Opened {
+        name: n,
+        span: name_span,
+        attrs: a,
+        ..
+    } = cx.open(
         item,
+        None,
+        "client",
         &[
             "access",
             "pkce",
@@ -596,7 +580,7 @@ fn client(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
             "secret",
             "satisfies",
         ],
-    );
+    )?;
     let access = a
         .req(cx, "access")
         .and_then(|v| cx.variant(v, &["public", "confidential", "bearer_only"]))
@@ -619,7 +603,7 @@ fn client(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
         .and_then(|v| secret_ref(cx, syms, v, "secret"));
     let meta = bundle_meta(cx, t, item, &a);
     let access = access?;
-    let at = |k: &str| a.key_span(k).unwrap_or(name.span);
+    let at = |k: &str| a.key_span(k).unwrap_or(name_span);
     match access {
         ClientAccess::Public => {
             if a.get("secret").is_some() {
@@ -648,7 +632,7 @@ fn client(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
             }
             if a.get("redirect_uris").is_none() {
                 cx.err(
-                    Diagnostic::spanned(&codes::P1006, name.span, format!("public client `{n}` needs `redirect_uris`"))
+                    Diagnostic::spanned(&codes::P1006, name_span, format!("public client `{n}` needs `redirect_uris`"))
                         .with_help("list where users return after login: `redirect_uris = [\"https://portal.example.com/*\"]`"),
                 );
             }
@@ -658,7 +642,7 @@ fn client(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
                 cx.err(
                     Diagnostic::spanned(
                         &codes::P1006,
-                        name.span,
+                        name_span,
                         format!("confidential client `{n}` needs `secret`"),
                     )
                     .with_label("`secret` is missing")
@@ -817,12 +801,12 @@ fn federation(
     t: &Top<'_>,
     item: &ast::Item,
 ) -> Option<Federation> {
-    let name = item.name()?;
-    let n = Name(name.text.clone());
-    let a = Attrs::of_item(
-        cx,
-        format!("federation `{n}`"),
+    let Opened {
+        name: n, attrs: a, ..
+    } = cx.open(
         item,
+        None,
+        "federation",
         &[
             "protocol",
             "issuer",
@@ -830,7 +814,7 @@ fn federation(
             "client_secret",
             "satisfies",
         ],
-    );
+    )?;
     let protocol = a
         .req(cx, "protocol")
         .and_then(|v| cx.variant(v, &["oidc", "saml"]))
@@ -889,9 +873,9 @@ fn group(
     realm: &Name,
     role_names: &BTreeMap<Name, Span>,
 ) -> Option<Group> {
-    let name = item.name()?;
-    let n = Name(name.text.clone());
-    let a = Attrs::of_item(cx, format!("group `{n}`"), item, &["roles", "satisfies"]);
+    let Opened {
+        name: n, attrs: a, ..
+    } = cx.open(item, None, "group", &["roles", "satisfies"])?;
     let mut roles = Vec::new();
     if let Some(v) = a.get("roles") {
         for (r, span) in cx.names(v) {
@@ -909,14 +893,9 @@ fn group(
 }
 
 fn mapper(cx: &mut Cx, t: &Top<'_>, item: &ast::Item) -> Option<Mapper> {
-    let name = item.name()?;
-    let n = Name(name.text.clone());
-    let a = Attrs::of_item(
-        cx,
-        format!("mapper `{n}`"),
-        item,
-        &["claim", "source", "satisfies"],
-    );
+    let Opened {
+        name: n, attrs: a, ..
+    } = cx.open(item, None, "mapper", &["claim", "source", "satisfies"])?;
     let claim = a.req(cx, "claim").and_then(|v| {
         let c = cx.string(v)?;
         if c.is_empty() || c.chars().any(char::is_whitespace) {
@@ -1127,7 +1106,7 @@ fn kubernetes_rbac(
 /// A ClusterRole name: `cluster-admin`, `edit`, `view`, or one of yours
 /// (`system:aggregate-to-edit` style names included).
 fn cluster_role(cx: &mut Cx, v: &Value) -> Option<Name> {
-    let (text, span) = text_of(cx, v, "a cluster role")?;
+    let (text, span) = cx.word(v, "a cluster role", Numbers::No, None)?;
     let ok = !text.is_empty()
         && text.len() <= 253
         && text
@@ -1163,7 +1142,7 @@ mod tests {
         assert!(parse_permission(":read", false).is_none());
     }
 
-    use crate::secrets::test_support::{codes, has};
+    use crate::test_support::{codes, has};
 
     const SECRET: &str = "secrets {
   store aws { kind = aws_secrets_manager, region = \"us-gov-west-1\" }

@@ -14,6 +14,8 @@ mod resolve;
 mod runtime;
 mod secrets;
 mod system;
+#[cfg(test)]
+mod test_support;
 
 use cx::Cx;
 use diagnostics::{Diagnostic, Diagnostics};

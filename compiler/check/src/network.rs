@@ -1,7 +1,7 @@
 //! `namespace`, `workload`, `network`, `ingress` and `mesh`.
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, meta};
+use crate::cx::{Attrs, Cx, Numbers, Opened, meta};
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{names as codes, network as ncodes};
 use diagnostics::{Diagnostic, Span};
@@ -18,16 +18,15 @@ pub(crate) fn namespaces(
     let mut out = BTreeMap::new();
     for t in items {
         let item = t.item;
-        let Some(name) = item.name() else { continue };
-        let n = Name(name.text.clone());
-        if !syms.declare(cx, Kind::Namespace, &n, name.span) {
-            continue;
-        }
-        cx.k8s_name(&n, name.span, "a namespace's name");
-        let a = Attrs::of_item(
-            cx,
-            format!("namespace `{n}`"),
+        let Some(Opened {
+            name: n,
+            span,
+            first,
+            attrs: a,
+        }) = cx.open(
             item,
+            Some((syms, Kind::Namespace)),
+            "namespace",
             &[
                 "pod_security",
                 "pod_security_audit",
@@ -37,7 +36,14 @@ pub(crate) fn namespaces(
                 "tenant",
                 "satisfies",
             ],
-        );
+        )
+        else {
+            continue;
+        };
+        if !first {
+            continue;
+        }
+        cx.k8s_name(&n, span, "a namespace's name");
         let level = |cx: &mut Cx, k: &str| a.get(k).and_then(|v| crate::system::pss_level(cx, v));
         let enforce = level(cx, "pod_security");
         let audit = level(cx, "pod_security_audit");
@@ -53,7 +59,7 @@ pub(crate) fn namespaces(
             cx.err(
                 Diagnostic::spanned(
                     &codes::P1006,
-                    name.span,
+                    span,
                     format!("namespace `{n}` sets audit or warn levels without `pod_security`"),
                 )
                 .with_help(
@@ -98,17 +104,23 @@ pub(crate) fn workloads(
     let mut out = BTreeMap::new();
     for t in items {
         let item = t.item;
-        let Some(name) = item.name() else { continue };
-        let n = Name(name.text.clone());
-        if !syms.declare(cx, Kind::Workload, &n, name.span) {
+        let Some(Opened {
+            name: n,
+            first,
+            attrs: a,
+            ..
+        }) = cx.open(
+            item,
+            Some((syms, Kind::Workload)),
+            "workload",
+            &["namespace", "match", "ports", "processes", "satisfies"],
+        )
+        else {
+            continue;
+        };
+        if !first {
             continue;
         }
-        let a = Attrs::of_item(
-            cx,
-            format!("workload `{n}`"),
-            item,
-            &["namespace", "match", "ports", "processes", "satisfies"],
-        );
         let namespace = a.req(cx, "namespace").and_then(|v| cx.name(v));
         if let Some((ns, span)) = &namespace {
             syms.refer(Kind::Namespace, ns, *span);
@@ -129,10 +141,10 @@ pub(crate) fn workloads(
             if let Some(entries) = cx.map(v) {
                 for e in entries {
                     let pname = Name(e.key.text.clone());
-                    if e.key.quoted || !pname.is_dns1123_label() || pname.0.len() > 15 {
+                    if e.key.quoted || !ir::k8s::is_port_name(&pname.0) {
                         cx.err(
                             Diagnostic::spanned(&codes::P1013, e.key.span, format!("`{}` is not a valid port name", e.key.text))
-                                .with_help("port names are lowercase letters, digits and `-`, at most 15 characters (IANA_SVC_NAME)"),
+                                .with_help("port names are lowercase letters, digits and `-`, at most 15 characters, with at least one letter and no `-` at either end or twice in a row (IANA_SVC_NAME)"),
                         );
                         continue;
                     }
@@ -191,18 +203,8 @@ pub(crate) fn workloads(
 
 /// A process name: a bare word or a string.
 pub(crate) fn process_name(cx: &mut Cx, v: &Value) -> Option<String> {
-    match v {
-        Value::Word(w) => Some(w.text.clone()),
-        Value::Str(s) => Some(s.value.clone()),
-        other => {
-            cx.err(Diagnostic::spanned(
-                &codes::P1007,
-                other.span(),
-                format!("expected a process name, found {}", other.kind_name()),
-            ));
-            None
-        }
-    }
+    cx.word(v, "a process name", Numbers::No, None)
+        .map(|(text, _)| text)
 }
 
 fn directions(cx: &mut Cx, v: &Value) -> Vec<Direction> {
@@ -307,6 +309,30 @@ pub(crate) fn network(
                 .get("directions")
                 .map(|v| directions(cx, v))
                 .unwrap_or(vec![Direction::Ingress, Direction::Egress]);
+            // An empty list denies nothing, which reads as a default deny: refuse it.
+            for (key, help) in [
+                (
+                    "namespaces",
+                    "list the namespaces to deny, or delete this `default_deny`",
+                ),
+                (
+                    "directions",
+                    "list `ingress`, `egress` or both, or leave `directions` out to deny both",
+                ),
+            ] {
+                if let Some(v @ Value::List { items, .. }) = da.get(key)
+                    && items.is_empty()
+                {
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1006,
+                            v.span(),
+                            format!("`default_deny` with no {key} denies nothing"),
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
             let mut meta = ir::Meta::new(m.span());
             if let Some(v) = da.get("satisfies") {
                 meta.satisfies = cx.satisfies(v);
@@ -449,12 +475,44 @@ fn intent(
             }
         }
     }
-    // A numeric port must exist on the destination workload when it declares ports.
+    // A numeric port must exist on the destination workload when it declares ports, with the
+    // intent's protocol: the same rule as for a named port (see `check_flows`).
     if let Some(Peer::Workload { name }) = &to {
         if let Some(w) = workloads.get(name) {
             for p in &ports {
                 if let PortSpec::Number { port } = p {
-                    if !w.ports.is_empty() && !w.ports.values().any(|np| np.port == *port) {
+                    let other = w
+                        .ports
+                        .iter()
+                        .find(|(_, np)| np.port == *port && np.protocol != protocol);
+                    let exact = w
+                        .ports
+                        .values()
+                        .any(|np| np.port == *port && np.protocol == protocol);
+                    if let (false, Some((pname, np))) = (exact, other) {
+                        let span = tr.to.port.as_ref().map(|p| p.span()).unwrap_or(tr.to.span);
+                        cx.err(
+                            Diagnostic::spanned(
+                                &ncodes::P4003,
+                                span,
+                                format!(
+                                    "workload `{}` has no {} port {}",
+                                    w.name,
+                                    protocol_name(protocol),
+                                    port.0
+                                ),
+                            )
+                            .with_note(format!(
+                                "{} is its {} port `{pname}`; a port matches by number and protocol",
+                                port.0,
+                                protocol_name(np.protocol)
+                            ))
+                            .with_help(format!(
+                                "say `protocol = {}` on this intent",
+                                protocol_name(np.protocol).to_lowercase()
+                            )),
+                        );
+                    } else if !w.ports.is_empty() && !exact {
                         let span = tr.to.port.as_ref().map(|p| p.span()).unwrap_or(tr.to.span);
                         cx.err(
                             Diagnostic::spanned(
@@ -499,21 +557,15 @@ pub(crate) fn ingresses(
     let mut out = BTreeMap::new();
     for t in items {
         let item = t.item;
-        let Some(name) = item.name() else { continue };
-        let n = Name(name.text.clone());
-        cx.k8s_name(&n, name.span, "an ingress's name");
-        if out.contains_key(&n) {
-            cx.err(Diagnostic::spanned(
-                &codes::P1004,
-                name.span,
-                format!("ingress `{n}` is declared twice"),
-            ));
-            continue;
-        }
-        let a = Attrs::of_item(
-            cx,
-            format!("ingress `{n}`"),
+        let Some(Opened {
+            name: n,
+            span: name_span,
+            attrs: a,
+            ..
+        }) = cx.open(
             item,
+            None,
+            "ingress",
             &[
                 "workload",
                 "host",
@@ -523,22 +575,53 @@ pub(crate) fn ingresses(
                 "tls",
                 "satisfies",
             ],
-        );
+        )
+        else {
+            continue;
+        };
+        cx.k8s_name(&n, name_span, "an ingress's name");
+        if out.contains_key(&n) {
+            cx.err(Diagnostic::spanned(
+                &codes::P1004,
+                name_span,
+                format!("ingress `{n}` is declared twice"),
+            ));
+            continue;
+        }
         let workload = a.req(cx, "workload").and_then(|v| cx.name(v));
         if let Some((w, span)) = &workload {
             syms.refer(Kind::Workload, w, *span);
-        }
-        let host = a.req(cx, "host").and_then(|v| cx.string(v));
-        if let (Some(h), Some(v)) = (&host, a.get("host")) {
-            let wildcard = h.strip_prefix("*.").unwrap_or(h);
-            if !ir::is_dns1123_subdomain(wildcard) || !wildcard.contains('.') {
-                cx.err(Diagnostic::spanned(
-                    &codes::P1013,
-                    v.span(),
-                    format!("`{h}` is not a valid host name"),
-                ));
+            // The backend is the workload's Service, and a Service name is a DNS-1035 label.
+            if !ir::k8s::is_dns1035_label(&w.0) {
+                cx.err(
+                    Diagnostic::spanned(
+                        &codes::P1013,
+                        *span,
+                        format!("`{w}` is not a valid Service name"),
+                    )
+                    .with_label("an ingress sends traffic to the Service of this name")
+                    .with_help("a Service name is lowercase letters, digits and `-`, at most 63 characters, starting with a letter and ending with a letter or digit"),
+                );
             }
         }
+        let host = a.req(cx, "host").and_then(|v| cx.string(v));
+        let host = match (host, a.get("host")) {
+            (Some(h), Some(v)) => match ir::k8s::ingress_host(&h) {
+                Ok(()) => Some(h),
+                Err(why) => {
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1013,
+                            v.span(),
+                            format!("`{h}` is not a valid host name"),
+                        )
+                        .with_label(why),
+                    );
+                    None
+                }
+            },
+            _ => None,
+        };
         let wl = workload.as_ref().and_then(|(w, _)| workloads.get(w));
         let port = match a.get("port") {
             Some(v) => cx.name(v).map(|(p, span)| {
@@ -557,7 +640,7 @@ pub(crate) fn ingresses(
                 Some(ports) if ports.len() == 1 => ports.into_iter().next(),
                 Some(_) => {
                     cx.err(
-                        Diagnostic::spanned(&codes::P1006, name.span, format!("ingress `{n}` needs `port`"))
+                        Diagnostic::spanned(&codes::P1006, name_span, format!("ingress `{n}` needs `port`"))
                             .with_help("the workload has several ports (or none): say which one the ingress serves"),
                     );
                     None
@@ -565,11 +648,45 @@ pub(crate) fn ingresses(
                 None => None,
             },
         };
-        let path = a
-            .get("path")
-            .and_then(|v| cx.string(v))
-            .unwrap_or_else(|| "/".to_string());
-        let class = a.get("class").and_then(|v| cx.string(v));
+        let path = match a.get("path") {
+            None => Some("/".to_string()),
+            Some(v) => cx
+                .string(v)
+                .and_then(|p| match ir::k8s::ingress_prefix_path(&p) {
+                    Ok(()) => Some(p),
+                    Err(why) => {
+                        cx.err(
+                            Diagnostic::spanned(
+                                &codes::P1013,
+                                v.span(),
+                                format!("`{p}` is not a valid ingress path"),
+                            )
+                            .with_label(why)
+                            .with_note("posture writes the path with `pathType: Prefix`"),
+                        );
+                        None
+                    }
+                }),
+        };
+        let class = match a.get("class") {
+            None => None,
+            Some(v) => match cx.string(v) {
+                Some(c) if ir::k8s::is_dns1123_subdomain(&c) => Some(c),
+                Some(c) => {
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1013,
+                            v.span(),
+                            format!("`{c}` is not a valid ingress class name"),
+                        )
+                        .with_label("an IngressClass name is a DNS-1123 subdomain")
+                        .with_help("use lowercase letters, digits, `-` and `.`, at most 253 characters, each part starting and ending with a letter or digit"),
+                    );
+                    None
+                }
+                None => None,
+            },
+        };
         let tls = a.req(cx, "tls").and_then(|v| {
             let entries = cx.map(v)?;
             let ta = Attrs::new(
@@ -598,8 +715,8 @@ pub(crate) fn ingresses(
             })
         });
         let meta = meta(cx, item, &a);
-        if let (Some((workload, _)), Some(host), Some(port), Some(tls)) =
-            (workload, host, port, tls)
+        if let (Some((workload, _)), Some(host), Some(port), Some(path), Some(tls)) =
+            (workload, host, port, path, tls)
         {
             out.insert(
                 n.clone(),

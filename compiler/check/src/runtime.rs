@@ -7,7 +7,7 @@
 //! conditions that cannot parse at all (empty, unbalanced parentheses, unterminated strings).
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, bundle_meta};
+use crate::cx::{Attrs, Cx, Numbers, Opened, bundle_meta};
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{names as codes, runtime as rcodes};
 use diagnostics::{Diagnostic, Span};
@@ -53,29 +53,19 @@ pub(crate) fn is_falco_identifier(s: &str) -> bool {
 
 /// The item's meta, with the bundle it came from.
 
-/// Declares a list or macro name, checking that a condition can refer to it.
-fn declare_condition_name(
-    cx: &mut Cx,
-    syms: &mut Symbols,
-    what: &str,
-    name: &ast::Ident,
-) -> Option<Name> {
-    let n = Name(name.text.clone());
-    if !syms.declare(cx, Kind::RuntimeItem, &n, name.span) {
-        return None;
-    }
+/// Checks that a condition can refer to a list or macro name.
+fn check_condition_name(cx: &mut Cx, what: &str, n: &Name, span: Span) {
     if !is_falco_identifier(&n.0) {
         cx.err(
             Diagnostic::spanned(
                 &rcodes::P5004,
-                name.span,
+                span,
                 format!("{what} name `{n}` cannot be used in a Falco condition"),
             )
             .with_label("Falco names are letters, digits and `_`, starting with a letter")
             .with_help(format!("rename it `{}`", falco_spelling(&n.0))),
         );
     }
-    Some(n)
 }
 
 /// The closest Falco identifier to a posture name, for help texts.
@@ -94,22 +84,13 @@ fn falco_spelling(s: &str) -> String {
 
 /// One item of a Falco list: a word, a string or a plain number (ports).
 fn list_item(cx: &mut Cx, v: &Value) -> Option<String> {
-    match v {
-        Value::Word(w) => Some(w.text.clone()),
-        Value::Str(s) => Some(s.value.clone()),
-        Value::Number(n) if n.unit.is_none() => Some(n.digits.clone()),
-        other => {
-            cx.err(
-                Diagnostic::spanned(
-                    &codes::P1007,
-                    other.span(),
-                    format!("expected a list item, found {}", other.kind_name()),
-                )
-                .with_help("list items are words, quoted strings or numbers"),
-            );
-            None
-        }
-    }
+    cx.word(
+        v,
+        "a list item",
+        Numbers::Plain,
+        Some("list items are words, quoted strings or numbers"),
+    )
+    .map(|(text, _)| text)
 }
 
 pub(crate) fn runtime(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Runtime {
@@ -224,14 +205,20 @@ fn rule_set(
 }
 
 fn list(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Option<List> {
-    let name = item.name()?;
-    let n = declare_condition_name(cx, syms, "list", &name);
-    let a = Attrs::of_item(
-        cx,
-        format!("list `{}`", name.text),
+    let Opened {
+        name: n,
+        span,
+        first,
+        attrs: a,
+    } = cx.open(
         item,
+        Some((syms, Kind::RuntimeItem)),
+        "list",
         &["items", "satisfies"],
-    );
+    )?;
+    if first {
+        check_condition_name(cx, "list", &n, span);
+    }
     let value = match (&item.value, item.body.is_some()) {
         (Some(v), _) => Some(v),
         (None, true) => a.req(cx, "items"),
@@ -240,8 +227,11 @@ fn list(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Optio
     };
     let list_items = value.map(|v| cx.list_of(v, list_item)).unwrap_or_default();
     let meta = bundle_meta(cx, t, item, &a);
+    if !first {
+        return None;
+    }
     Some(List {
-        name: n?,
+        name: n,
         items: list_items,
         meta,
     })
@@ -257,14 +247,20 @@ fn macro_(
     item: &ast::Item,
     conditions: &mut Conditions,
 ) -> Option<Macro> {
-    let name = item.name()?;
-    let n = declare_condition_name(cx, syms, "macro", &name);
-    let a = Attrs::of_item(
-        cx,
-        format!("macro `{}`", name.text),
+    let Opened {
+        name: n,
+        span,
+        first,
+        attrs: a,
+    } = cx.open(
         item,
+        Some((syms, Kind::RuntimeItem)),
+        "macro",
         &["condition", "satisfies"],
-    );
+    )?;
+    if first {
+        check_condition_name(cx, "macro", &n, span);
+    }
     let value = match (&item.value, item.body.is_some()) {
         (Some(v), _) => Some(v),
         (None, true) => a.req(cx, "condition"),
@@ -272,11 +268,14 @@ fn macro_(
     };
     let condition = value.and_then(|v| cx.expr(v));
     if let Some(c) = &condition {
-        conditions.push((format!("macro `{}`", name.text), c.clone()));
+        conditions.push((format!("macro `{n}`"), c.clone()));
     }
     let meta = bundle_meta(cx, t, item, &a);
+    if !first {
+        return None;
+    }
     Some(Macro {
-        name: n?,
+        name: n,
         condition: condition?,
         meta,
     })
@@ -290,13 +289,15 @@ fn rule(
     titles: &mut BTreeMap<String, Span>,
     conditions: &mut Conditions,
 ) -> Option<Rule> {
-    let name = item.name()?;
-    let n = Name(name.text.clone());
-    let declared = syms.declare(cx, Kind::RuntimeItem, &n, name.span);
-    let a = Attrs::of_item(
-        cx,
-        format!("rule `{n}`"),
+    let Opened {
+        name: n,
+        first: declared,
+        attrs: a,
+        ..
+    } = cx.open(
         item,
+        Some((syms, Kind::RuntimeItem)),
+        "rule",
         &[
             "title",
             "when",
@@ -306,7 +307,7 @@ fn rule(
             "enabled",
             "satisfies",
         ],
-    );
+    )?;
     let title = a.req(cx, "title").and_then(|v| cx.string(v));
     if let (Some(title), Some(v)) = (&title, a.get("title")) {
         if title.trim().is_empty() {
@@ -354,17 +355,13 @@ fn rule(
     let priority = a.req(cx, "priority").and_then(|v| priority(cx, v));
     let mut tags: Vec<String> = Vec::new();
     if let Some(v) = a.get("tags") {
-        for tag in cx.list_of(v, |cx, i| match i {
-            Value::Word(w) => Some(w.text.clone()),
-            Value::Str(s) if !s.value.trim().is_empty() => Some(s.value.clone()),
-            other => {
-                cx.err(Diagnostic::spanned(
-                    &codes::P1007,
-                    other.span(),
-                    format!("expected a tag, found {}", other.kind_name()),
-                ));
-                None
+        for tag in cx.list_of(v, |cx, i| {
+            let (tag, _) = cx.word(i, "a tag", Numbers::No, None)?;
+            if tag.trim().is_empty() {
+                cx.mismatch(i, "a tag", None);
+                return None;
             }
+            Some(tag)
         }) {
             if !tags.contains(&tag) {
                 tags.push(tag);
@@ -395,15 +392,18 @@ fn profile(
     item: &ast::Item,
     seen: &BTreeMap<Name, Profile>,
 ) -> Option<Profile> {
-    let name = item.name()?;
-    let w = Name(name.text.clone());
-    syms.refer(Kind::Workload, &w, name.span);
-    let a = Attrs::of_item(
-        cx,
-        format!("profile `{w}`"),
+    let Opened {
+        name: w,
+        span: name_span,
+        attrs: a,
+        ..
+    } = cx.open(
         item,
+        None,
+        "profile",
         &["processes", "priority", "satisfies"],
-    );
+    )?;
+    syms.refer(Kind::Workload, &w, name_span);
     let mut processes: Vec<String> = Vec::new();
     if let Some(v) = a.req(cx, "processes") {
         for p in cx.list_of(v, crate::network::process_name) {
@@ -431,7 +431,7 @@ fn profile(
         cx.err(
             Diagnostic::spanned(
                 &codes::P1004,
-                name.span,
+                name_span,
                 format!("workload `{w}` has two profiles"),
             )
             .with_secondary(first.meta.span, "first profile here")
@@ -976,7 +976,7 @@ mod tests {
 
     // End to end: parse and check snippets.
 
-    use crate::secrets::test_support::{codes, has};
+    use crate::test_support::{codes, has};
 
     #[test]
     fn the_seed_rule_is_flagged_across_lines() {

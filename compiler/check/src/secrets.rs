@@ -6,7 +6,7 @@
 //! up in CI logs and SARIF reports.
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, bundle_meta, is_name};
+use crate::cx::{Attrs, Cx, Numbers, Opened, bundle_meta, is_name};
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{names as codes, secrets as scodes};
 use diagnostics::{Diagnostic, Span};
@@ -81,25 +81,9 @@ pub(crate) fn secrets(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Sec
     out
 }
 
-/// A non-empty string without blanks.
-fn word_string(cx: &mut Cx, v: &Value, what: &str) -> Option<String> {
-    let s = cx.string(v)?;
-    if s.is_empty() || s.chars().any(char::is_whitespace) {
-        cx.err(Diagnostic::spanned(
-            &codes::P1007,
-            v.span(),
-            format!("{what} must be non-empty and without blanks"),
-        ));
-        return None;
-    }
-    Some(s)
-}
-
 fn store(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Option<Store> {
-    let name = item.name()?;
-    let n = Name(name.text.clone());
-    let declared = syms.declare(cx, Kind::Store, &n, name.span);
-    cx.k8s_name(&n, name.span, "a store's name");
+    let (n, name_span, declared) = cx.item_name(item, Some((syms, Kind::Store)))?;
+    cx.k8s_name(&n, name_span, "a store's name");
     // The kind decides which attributes the store takes, so read it first.
     let kind_value = item.entries().iter().find_map(|e| match e {
         ast::Entry::Attr(a) if a.key.text == "kind" => Some(&a.value),
@@ -118,7 +102,7 @@ fn store(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opti
         "vault" => {
             let address = a.req(cx, "address").and_then(|v| cx.url(v, false));
             let path = a.req(cx, "path").and_then(|v| {
-                let p = word_string(cx, v, "a Vault path")?;
+                let p = cx.token(v, "a Vault path")?;
                 if p.starts_with('/') || p.ends_with('/') {
                     cx.err(
                         Diagnostic::spanned(
@@ -220,25 +204,24 @@ fn vault_auth(cx: &mut Cx, v: &Value) -> Option<VaultAuth> {
     let method = a
         .req(cx, "method")
         .and_then(|v| cx.variant(v, &["kubernetes"]));
-    let role = a
-        .req(cx, "role")
-        .and_then(|v| word_string(cx, v, "a Vault role"));
+    let role = a.req(cx, "role").and_then(|v| cx.token(v, "a Vault role"));
     let mount = a
         .get("mount")
-        .and_then(|v| word_string(cx, v, "a Vault auth mount"));
+        .and_then(|v| cx.token(v, "a Vault auth mount"));
     method?;
     Some(VaultAuth::Kubernetes { role: role?, mount })
 }
 
 fn secret(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Option<Secret> {
-    let name = item.name()?;
-    let n = Name(name.text.clone());
-    let declared = syms.declare(cx, Kind::Secret, &n, name.span);
-    cx.k8s_name(&n, name.span, "a secret's name");
-    let a = Attrs::of_item(
-        cx,
-        format!("secret `{n}`"),
+    let Opened {
+        name: n,
+        span: name_span,
+        first: declared,
+        attrs: a,
+    } = cx.open(
         item,
+        Some((syms, Kind::Secret)),
+        "secret",
         &[
             "namespace",
             "store",
@@ -247,7 +230,8 @@ fn secret(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
             "sealed",
             "satisfies",
         ],
-    );
+    )?;
+    cx.k8s_name(&n, name_span, "a secret's name");
     let namespace = a.req(cx, "namespace").and_then(|v| cx.name(v));
     if let Some((ns, span)) = &namespace {
         syms.refer(Kind::Namespace, ns, *span);
@@ -258,22 +242,10 @@ fn secret(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
     }
     let mut keys: BTreeMap<String, String> = BTreeMap::new();
     if let Some(v) = a.req(cx, "keys") {
+        // A key set twice is reported by `map`.
         if let Some(entries) = cx.map(v) {
-            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-            for e in entries {
+            for e in &entries {
                 let k = e.key.text.as_str();
-                if let Some(first) = seen.get(k) {
-                    cx.err(
-                        Diagnostic::spanned(
-                            &codes::P1010,
-                            e.key.span,
-                            format!("key `{k}` is set twice in secret `{n}`"),
-                        )
-                        .with_secondary(*first, "first set here"),
-                    );
-                    continue;
-                }
-                seen.insert(k, e.key.span);
                 if !is_secret_key(k) {
                     cx.err(
                         Diagnostic::spanned(&scodes::P7002, e.key.span, format!("`{k}` is not a valid secret key"))
@@ -338,17 +310,8 @@ fn encryption(cx: &mut Cx, v: &Value) -> Option<AtRest> {
         if let Some(list) = cx.list(rv) {
             let mut seen: BTreeMap<String, Span> = BTreeMap::new();
             for r in list {
-                let (text, span) = match r {
-                    Value::Word(w) => (w.text.clone(), w.span),
-                    Value::Str(s) => (s.value.clone(), s.span),
-                    other => {
-                        cx.err(Diagnostic::spanned(
-                            &codes::P1007,
-                            other.span(),
-                            format!("expected a resource, found {}", other.kind_name()),
-                        ));
-                        continue;
-                    }
+                let Some((text, span)) = cx.word(r, "a resource", Numbers::No, None) else {
+                    continue;
                 };
                 if !is_resource(&text) {
                     cx.err(
@@ -558,17 +521,8 @@ pub(crate) fn secret_ref(cx: &mut Cx, syms: &mut Symbols, v: &Value, key: &str) 
             None
         }
         other => {
-            cx.err(
-                Diagnostic::spanned(
-                    &codes::P1007,
-                    other.span(),
-                    format!(
-                        "expected a reference to a secret, found {}",
-                        other.kind_name()
-                    ),
-                )
-                .with_help(format!("write `{key} = secrets.NAME`")),
-            );
+            let help = format!("write `{key} = secrets.NAME`");
+            cx.mismatch(other, "a reference to a secret", Some(&help));
             None
         }
     }
@@ -1049,7 +1003,7 @@ mod tests {
         assert!(!is_gcp_project("Optimal"));
     }
 
-    use super::test_support::{codes, has};
+    use crate::test_support::{codes, has};
 
     #[test]
     fn stores_and_secrets_are_checked() {
@@ -1129,7 +1083,7 @@ secrets {{
         // The design's example, exactly as written: the only problem in `runtime`,
         // `identity` and `secrets` is the undeclared namespace `keycloak`.
         let text = include_str!("../../../tests/syntax/language-sketch.posture");
-        let (d, _) = super::test_support::check_text(text);
+        let (d, _) = crate::test_support::check_text(text);
         let mut sources = diagnostics::Sources::new();
         let id = sources.add("case.posture", text);
         let (ast, _) = syntax::parse(id, text);
@@ -1225,62 +1179,5 @@ secrets {{
         ] {
             let _ = looks_like_secret(s);
         }
-    }
-}
-
-/// Runs the whole front end (parse, check) on snippets, for the tests of this crate.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use diagnostics::{Diagnostic, Sources};
-
-    /// The smallest posture the checker accepts around a snippet.
-    pub const HEADER: &str = "system s { title = \"T\", impact = low }\ntarget { kubernetes = \"1.33\" }\nnamespace optimal-system { pod_security = restricted }\nnamespace keycloak { pod_security = restricted }\nworkload api-gateway { namespace = optimal-system, match = { app = \"gw\" } }\n";
-
-    /// Parses and checks `HEADER` + `src`; returns the diagnostics with the text they cover.
-    pub fn check(src: &str) -> (Vec<(Diagnostic, String)>, String) {
-        check_text(&format!("{HEADER}{src}"))
-    }
-
-    /// Parses and checks a whole posture.
-    pub fn check_text(text: &str) -> (Vec<(Diagnostic, String)>, String) {
-        let text = text.to_string();
-        let mut sources = Sources::new();
-        let id = sources.add("case.posture", text.clone());
-        let (ast, mut diags) = syntax::parse(id, &text);
-        if let Some(ast) = &ast {
-            let (_, d) = crate::check(
-                &[crate::Input { ast, stdlib: false }],
-                &crate::Options::default(),
-            );
-            diags.extend(d);
-        }
-        diags.sort();
-        let all: Vec<Diagnostic> = diags.iter().cloned().collect();
-        let rendered = diagnostics::render::human(&all, &sources, false);
-        let out = all
-            .into_iter()
-            .map(|d| {
-                let slice = d
-                    .span
-                    .map(|s| text.get(s.range()).unwrap_or("").to_string())
-                    .unwrap_or_default();
-                (d, slice)
-            })
-            .collect();
-        (out, rendered)
-    }
-
-    /// Whether a diagnostic with `code` covers exactly `text`.
-    pub fn has(d: &[(&'static str, String, String)], code: &str, text: &str) -> bool {
-        d.iter().any(|(c, _, t)| *c == code && t == text)
-    }
-
-    /// `(code, message, covered text)` of every diagnostic.
-    pub fn codes(src: &str) -> Vec<(&'static str, String, String)> {
-        check(src)
-            .0
-            .into_iter()
-            .map(|(d, s)| (d.code.id, d.message, s))
-            .collect()
     }
 }

@@ -1,7 +1,7 @@
 //! `system`, `target`, `audit`, `exception` and `controls`.
 
 use crate::Top;
-use crate::cx::{Attrs, Cx, meta};
+use crate::cx::{Attrs, Cx, Numbers, Opened, meta};
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{controls as ccodes, names as codes};
 use diagnostics::{Diagnostic, Severity};
@@ -44,11 +44,10 @@ fn impact(cx: &mut Cx, v: &Value) -> Option<Impact> {
 
 pub(crate) fn system(cx: &mut Cx, items: &[Top<'_>]) -> Option<System> {
     let item = single(cx, items, "system", true)?;
-    let name = item.name()?;
-    let a = Attrs::of_item(
-        cx,
-        format!("system `{}`", name.text),
+    let Opened { name, attrs: a, .. } = cx.open(
         item,
+        None,
+        "system",
         &[
             "title",
             "description",
@@ -61,7 +60,7 @@ pub(crate) fn system(cx: &mut Cx, items: &[Top<'_>]) -> Option<System> {
             "owners",
             "satisfies",
         ],
-    );
+    )?;
     let title = a.req(cx, "title").and_then(|v| cx.string(v));
     let description = a.get("description").and_then(|v| cx.string(v));
     let overall = a.get("impact").and_then(|v| impact(cx, v));
@@ -94,17 +93,8 @@ pub(crate) fn system(cx: &mut Cx, items: &[Top<'_>]) -> Option<System> {
     if let Some(v) = a.get("frameworks") {
         if let Some(list) = cx.list(v) {
             for f in list {
-                let (text, span) = match f {
-                    Value::Word(w) => (w.text.clone(), w.span),
-                    Value::Str(s) => (s.value.clone(), s.span),
-                    other => {
-                        cx.err(Diagnostic::spanned(
-                            &codes::P1007,
-                            other.span(),
-                            format!("expected a framework id, found {}", other.kind_name()),
-                        ));
-                        continue;
-                    }
+                let Some((text, span)) = cx.word(f, "a framework id", Numbers::No, None) else {
+                    continue;
                 };
                 match Framework::from_id(&text) {
                     Ok(fw) => {
@@ -154,7 +144,7 @@ pub(crate) fn system(cx: &mut Cx, items: &[Top<'_>]) -> Option<System> {
     }
     let meta = meta(cx, item, &a);
     Some(System {
-        name: Name(name.text),
+        name,
         title: title?,
         description,
         impact,
@@ -332,19 +322,18 @@ pub(crate) fn audit(cx: &mut Cx, items: &[Top<'_>]) -> Option<Audit> {
     for t in items {
         for e in t.item.entries() {
             if let ast::Entry::Item(r) = e {
-                let Some(name) = r.name() else { continue };
-                let ra = Attrs::of_item(
-                    cx,
-                    format!("audit rule `{}`", name.text),
-                    r,
-                    &["resources", "level", "satisfies"],
-                );
+                let Some(Opened {
+                    name, attrs: ra, ..
+                }) = cx.open(r, None, "audit rule", &["resources", "level", "satisfies"])
+                else {
+                    continue;
+                };
                 let res = ra.req(cx, "resources").map(|v| resources(cx, v));
                 let lvl = ra.req(cx, "level").and_then(|v| audit_level(cx, v));
                 let m = meta(cx, r, &ra);
                 if let (Some(resources), Some(level)) = (res, lvl) {
                     rules.push(AuditRule {
-                        name: Name(name.text),
+                        name,
                         resources,
                         level,
                         meta: m,
@@ -382,16 +371,15 @@ pub(crate) fn exceptions(
     let mut out = std::collections::BTreeMap::new();
     for t in items {
         let item = t.item;
-        let Some(name) = item.name() else { continue };
-        let n = Name(name.text.clone());
-        if !syms.declare(cx, Kind::Exception, &n, name.span) {
-            continue;
-        }
-        cx.k8s_name(&n, name.span, "an exception's name");
-        let a = Attrs::of_item(
-            cx,
-            format!("exception `{n}`"),
+        let Some(Opened {
+            name: n,
+            span: name_span,
+            first,
+            attrs: a,
+        }) = cx.open(
             item,
+            Some((syms, Kind::Exception)),
+            "exception",
             &[
                 "waive",
                 "scope",
@@ -401,17 +389,20 @@ pub(crate) fn exceptions(
                 "expires",
                 "satisfies",
             ],
-        );
+        )
+        else {
+            continue;
+        };
+        if !first {
+            continue;
+        }
+        cx.k8s_name(&n, name_span, "an exception's name");
         let mut waive = Vec::new();
         if let Some(v) = a.req(cx, "waive") {
             if let Some(list) = cx.list(v) {
                 for w in list {
                     let Value::Word(word) = w else {
-                        cx.err(Diagnostic::spanned(
-                            &codes::P1007,
-                            w.span(),
-                            format!("expected `block.name`, found {}", w.kind_name()),
-                        ));
+                        cx.mismatch(w, "`block.name`", None);
                         continue;
                     };
                     let Some((block, rest)) = word.text.split_once('.') else {
@@ -591,14 +582,20 @@ pub(crate) fn controls(cx: &mut Cx, items: &[Top<'_>]) -> ir::controls::Controls
         }
         for e in item.entries() {
             let ast::Entry::Item(p) = e else { continue };
-            let Some(name) = p.name() else { continue };
-            let n = Name(name.text.clone());
-            let pa = Attrs::of_item(
-                cx,
-                format!("process `{n}`"),
+            let Some(Opened {
+                name: n,
+                span: name_span,
+                attrs: pa,
+                ..
+            }) = cx.open(
                 p,
+                None,
+                "process",
                 &["controls", "evidence", "every", "owner", "satisfies"],
-            );
+            )
+            else {
+                continue;
+            };
             let controls = pa
                 .req(cx, "controls")
                 .map(|v| selectors(cx, v))
@@ -610,7 +607,7 @@ pub(crate) fn controls(cx: &mut Cx, items: &[Top<'_>]) -> ir::controls::Controls
             if out.processes.contains_key(&n) {
                 cx.err(Diagnostic::spanned(
                     &codes::P1004,
-                    name.span,
+                    name_span,
                     format!("process `{n}` is declared twice"),
                 ));
                 continue;
@@ -642,21 +639,13 @@ fn maps_or_one<'v>(cx: &mut Cx, v: &'v Value) -> Vec<&'v Value> {
             .filter(|i| {
                 let ok = matches!(i, Value::Map { .. });
                 if !ok {
-                    cx.err(Diagnostic::spanned(
-                        &codes::P1007,
-                        i.span(),
-                        format!("expected a map, found {}", i.kind_name()),
-                    ));
+                    cx.mismatch(i, "a map", None);
                 }
                 ok
             })
             .collect(),
         other => {
-            cx.err(Diagnostic::spanned(
-                &codes::P1007,
-                other.span(),
-                format!("expected a map, found {}", other.kind_name()),
-            ));
+            cx.mismatch(other, "a map", None);
             vec![]
         }
     }

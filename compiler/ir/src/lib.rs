@@ -11,6 +11,7 @@ pub mod admission;
 pub mod controls;
 pub mod identity;
 mod item;
+pub mod k8s;
 pub mod network;
 pub mod runtime;
 pub mod secrets;
