@@ -124,6 +124,7 @@ pub fn check(
         &mut syms,
         &workloads,
         &admission,
+        target.as_ref(),
         &get("exception"),
         options.today,
     );

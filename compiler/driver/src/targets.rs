@@ -3,7 +3,8 @@
 //! this is where their origins get `file:line`.
 //!
 //! Proofs: the network target's NetworkPolicies are read back and analysed; they must allow
-//! exactly the declared flows (P4008 otherwise, and the build writes nothing).
+//! exactly the declared flows (P4008 otherwise, and the build writes nothing). The Kyverno
+//! ClusterPolicy back end refuses exception conditions it cannot write exactly (P3012).
 
 use crate::{Checked, OutputFile};
 use diagnostics::Diagnostic;
@@ -41,7 +42,14 @@ pub fn emit_all(checked: &Checked, options: &TargetOptions) -> (Vec<OutputFile>,
     };
     let artifacts = artifacts(p, options);
     // The proof reads back the NetworkPolicies among them (`network/policies/`).
-    let diagnostics = network::proof::prove(p, &artifacts);
+    let mut diagnostics = network::proof::prove(p, &artifacts);
+    // What a Kyverno back end cannot write exactly (P3012).
+    let kyverno_api = options
+        .kyverno_api
+        .unwrap_or_else(|| kyverno::default_api(p.target.kyverno.as_ref()));
+    if kyverno_api == kyverno::Api::ClusterPolicy {
+        diagnostics.extend(kyverno::clusterpolicy::refusals(p));
+    }
     let sources = &checked.loaded.sources;
     let mut files: Vec<OutputFile> = artifacts
         .into_iter()
