@@ -662,6 +662,13 @@ pub fn trials() -> Vec<Trial> {
         }
     }
     t.push(Trial::test("kyverno::schema::negative", schema_negative));
+    t.push(Trial::test("kyverno::exception-scopes", exception_scopes));
+    for b in Backend::ALL {
+        t.push(Trial::test(
+            format!("kyverno::exception-scopes-negative::{}", b.name()),
+            move || exception_scopes_negative(b),
+        ));
+    }
     t
 }
 
@@ -1273,4 +1280,472 @@ fn example(b: Backend) -> Result<(), Failed> {
     } else {
         Err(problems.join("\n").into())
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Exceptions: a generated table of scope shapes × resources, judged by the Kyverno CLI
+
+/// One generated resource: a Pod, or a pod controller whose own labels and pod template's
+/// labels are the same (so a label selector on the object and a CEL lookup on the template
+/// agree, as the book's ClusterPolicy note says).
+#[derive(Debug, Clone)]
+struct GenResource {
+    kind: &'static str,
+    namespace: &'static str,
+    name: String,
+    labels: Vec<(&'static str, &'static str)>,
+}
+
+impl GenResource {
+    fn label(&self, k: &str) -> &str {
+        self.labels
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map_or("", |(_, v)| v)
+    }
+
+    fn document(&self) -> Value {
+        let labels: serde_json::Map<String, Value> = self
+            .labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+        let pod_spec = json!({
+            "containers": [{ "name": "app", "image": "registry.example.org/app:1.0" }]
+        });
+        let template = json!({ "metadata": { "labels": labels }, "spec": pod_spec });
+        let (api_version, spec) = match self.kind {
+            "Pod" => ("v1", pod_spec),
+            "Deployment" => (
+                "apps/v1",
+                json!({ "selector": { "matchLabels": labels }, "template": template }),
+            ),
+            _ => (
+                "batch/v1",
+                json!({ "schedule": "0 * * * *", "jobTemplate": { "spec": { "template": template } } }),
+            ),
+        };
+        json!({
+            "apiVersion": api_version,
+            "kind": self.kind,
+            "metadata": { "name": self.name, "namespace": self.namespace, "labels": labels },
+            "spec": spec,
+        })
+    }
+}
+
+/// One scope shape: the exception's `scope` as posture text, whether it waives the bundle
+/// item `require-labels` instead of its own policy, and which resources it covers.
+struct Shape {
+    name: &'static str,
+    scope: &'static str,
+    bundle: bool,
+    inside: fn(&GenResource) -> bool,
+}
+
+const EXEMPT: &str = r#"object.metadata.?labels[?"exempt"].orValue("")"#;
+
+fn shapes() -> Vec<Shape> {
+    fn web(r: &GenResource) -> bool {
+        r.namespace == "apps" && r.label("app") == "web" && r.label("tier") == "front"
+    }
+    fn api(r: &GenResource) -> bool {
+        r.namespace == "apps" && r.label("app") == "api"
+    }
+    fn legacy(r: &GenResource) -> bool {
+        r.namespace == "legacy" && r.label("app") == "legacy"
+    }
+    vec![
+        Shape {
+            name: "namespaces",
+            scope: "{ namespaces = [legacy] }",
+            bundle: false,
+            inside: |r| r.namespace == "legacy",
+        },
+        Shape {
+            name: "workload",
+            scope: "{ workloads = [legacy-app] }",
+            bundle: false,
+            inside: legacy,
+        },
+        Shape {
+            name: "workloads",
+            scope: "{ workloads = [legacy-app, api] }",
+            bundle: false,
+            inside: |r| legacy(r) || api(r),
+        },
+        Shape {
+            name: "condition",
+            scope: "{ condition = `EXEMPT == \"yes\"` }",
+            bundle: false,
+            inside: |r| r.label("exempt") == "yes",
+        },
+        Shape {
+            name: "namespaces-workload",
+            scope: "{ namespaces = [apps], workloads = [api] }",
+            bundle: false,
+            inside: api,
+        },
+        Shape {
+            name: "namespaces-workload-elsewhere",
+            scope: "{ namespaces = [other], workloads = [api] }",
+            bundle: false,
+            inside: |_| false,
+        },
+        Shape {
+            name: "namespaces-condition",
+            scope: "{ namespaces = [apps, legacy], condition = `EXEMPT in [\"yes\", \"true\"]` }",
+            bundle: false,
+            inside: |r| {
+                matches!(r.namespace, "apps" | "legacy")
+                    && matches!(r.label("exempt"), "yes" | "true")
+            },
+        },
+        Shape {
+            name: "workload-condition",
+            scope: "{ workloads = [web], condition = `EXEMPT != \"yes\"` }",
+            bundle: false,
+            inside: |r| web(r) && r.label("exempt") != "yes",
+        },
+        Shape {
+            name: "condition-or",
+            scope: "{ condition = `EXEMPT == \"true\" || object.metadata.name in [\"pod-apps-4\", \"deployment-other-1\"]` }",
+            bundle: false,
+            inside: |r| {
+                r.label("exempt") == "true"
+                    || r.name == "pod-apps-4"
+                    || r.name == "deployment-other-1"
+            },
+        },
+        Shape {
+            name: "condition-and-or",
+            scope: "{ namespaces = [apps, other], condition = `!(object.metadata.?labels[?\"app\"].orValue(\"\") in [\"web\", \"api\"]) && (EXEMPT == \"yes\" || object.metadata.?labels[?\"app\"].orValue(\"\") == \"legacy\")` }",
+            bundle: false,
+            inside: |r| {
+                matches!(r.namespace, "apps" | "other")
+                    && !matches!(r.label("app"), "web" | "api")
+                    && (r.label("exempt") == "yes" || r.label("app") == "legacy")
+            },
+        },
+        Shape {
+            name: "bundle",
+            scope: "{ namespaces = [apps], workloads = [web] }",
+            bundle: true,
+            inside: web,
+        },
+    ]
+}
+
+/// Every kind × namespace × label set.
+fn gen_resources() -> Vec<GenResource> {
+    let label_sets: [&[(&str, &str)]; 8] = [
+        &[],
+        &[("app", "legacy")],
+        &[("app", "web"), ("tier", "front")],
+        &[("app", "web")],
+        &[("app", "api")],
+        &[("app", "api"), ("exempt", "yes")],
+        &[("exempt", "yes")],
+        &[("app", "legacy"), ("exempt", "true")],
+    ];
+    let mut out = Vec::new();
+    for kind in ["Pod", "Deployment", "CronJob"] {
+        for namespace in ["apps", "legacy", "other"] {
+            for (i, labels) in label_sets.iter().enumerate() {
+                out.push(GenResource {
+                    kind,
+                    namespace,
+                    name: format!("{}-{namespace}-{i}", kind.to_ascii_lowercase()),
+                    labels: labels.to_vec(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The posture of the table: a policy per shape (every generated resource fails it), the
+/// bundle item `require-labels`, and an exception per shape.
+fn exceptions_posture(shapes: &[Shape]) -> String {
+    let mut s = String::from(
+        "system exceptions { title = \"Generated exception scopes\", impact = low }\n\
+         target { kubernetes = \"1.33\" }\n\
+         namespace apps {}\nnamespace legacy {}\nnamespace other {}\n\
+         workload legacy-app { namespace = legacy, match = { app = \"legacy\" } }\n\
+         workload web { namespace = apps, match = { app = \"web\", tier = \"front\" } }\n\
+         workload api { namespace = apps, match = { app = \"api\" } }\n\
+         admission {\n  use std.best_practices { required_labels = [\"team\"] }\n",
+    );
+    for sh in shapes.iter().filter(|s| !s.bundle) {
+        s.push_str(&format!(
+            "  validate team-{n} {{\n    match   = {{ kinds = [pods] }}\n    require = `has(object.metadata) && object.metadata.?labels[?\"team\"].orValue(\"\") != \"\"`\n    message = \"a team label\"\n  }}\n",
+            n = sh.name
+        ));
+    }
+    s.push_str("}\n");
+    for sh in shapes {
+        let waive = if sh.bundle {
+            "admission.require-labels".to_string()
+        } else {
+            format!("admission.team-{}", sh.name)
+        };
+        s.push_str(&format!(
+            "exception x-{n} {{\n  waive   = [{waive}]\n  scope   = {scope}\n  owner   = \"platform@example.org\"\n  expires = 2099-12-31\n}}\n",
+            n = sh.name,
+            scope = sh.scope.replace("EXEMPT", EXEMPT)
+        ));
+    }
+    s
+}
+
+fn shape_policy(sh: &Shape) -> String {
+    if sh.bundle {
+        "require-labels".into()
+    } else {
+        format!("team-{}", sh.name)
+    }
+}
+
+/// The generated posture's kyverno artifacts in one back end; the ClusterPolicy back end
+/// must not refuse anything (every condition of the table is in its subset).
+fn exceptions_artifacts(shapes: &[Shape], b: Backend) -> Result<Vec<Artifact>, Failed> {
+    let mut world = driver::MemWorld::new();
+    world.add("exceptions.posture", exceptions_posture(shapes));
+    let checked = driver::check(&world, Path::new("exceptions.posture"), &tests::options())
+        .map_err(|d| d.message.clone())?;
+    let Some(p) = checked.posture.as_ref() else {
+        let msgs: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code.id, d.message))
+            .collect();
+        return Err(format!("the generated posture does not check:\n{}", msgs.join("\n")).into());
+    };
+    if b == Backend::ClusterPolicy {
+        let refused = ::kyverno::clusterpolicy::refusals(p);
+        if !refused.is_empty() {
+            let msgs: Vec<String> = refused.iter().map(|d| d.message.clone()).collect();
+            return Err(format!("the ClusterPolicy back end refuses:\n{}", msgs.join("\n")).into());
+        }
+    }
+    Ok(::kyverno::emit(p, b.api()))
+}
+
+/// `(kind, namespace/name, policy)` → failed? from one `kyverno apply` over every resource.
+type Verdicts = BTreeMap<(String, String, String), bool>;
+
+fn apply_all(
+    policies: &[PathBuf],
+    resources: &Path,
+    exceptions: &[PathBuf],
+    out: &Path,
+) -> Result<Verdicts, Failed> {
+    let kyverno = tool("POSTURE_TOOL_KYVERNO")?;
+    let mut cmd = Command::new(kyverno);
+    cmd.arg("apply").args(policies).arg("-r").arg(resources);
+    for e in exceptions {
+        cmd.arg("-e").arg(e);
+    }
+    cmd.args(["-p", "--output-format", "json", "--remove-color", "-o"])
+        .arg(out);
+    let (_, stdout, stderr) = run(&mut cmd)?;
+    let report: Value = stdout
+        .find("{\"kind\"")
+        .and_then(|i| {
+            serde_json::Deserializer::from_str(&stdout[i..])
+                .into_iter::<Value>()
+                .next()
+        })
+        .and_then(Result::ok)
+        .ok_or_else(|| format!("kyverno apply printed no report:\n{stdout}\n{stderr}"))?;
+    if report["summary"]["error"].as_u64().unwrap_or(0) > 0 {
+        return Err(format!("kyverno apply reports errors:\n{stdout}\n{stderr}").into());
+    }
+    let mut v = Verdicts::new();
+    for r in report["results"].as_array().into_iter().flatten() {
+        for res in r["resources"].as_array().into_iter().flatten() {
+            let key = (
+                res["kind"].as_str().unwrap_or_default().to_string(),
+                format!(
+                    "{}/{}",
+                    res["namespace"].as_str().unwrap_or_default(),
+                    res["name"].as_str().unwrap_or_default()
+                ),
+                r["policy"].as_str().unwrap_or_default().to_string(),
+            );
+            let failed = r["result"].as_str() == Some("fail");
+            *v.entry(key).or_insert(false) |= failed;
+        }
+    }
+    Ok(v)
+}
+
+/// The back end's verdicts over the table: every resource without the exceptions (all must
+/// fail), and with them. `widen` edits the exception documents before the run (the negative
+/// control).
+fn exception_verdicts(
+    b: Backend,
+    tag: &str,
+    widen: Option<&dyn Fn(&str, &mut Value)>,
+) -> Result<(Verdicts, Verdicts), Failed> {
+    let shapes = shapes();
+    let artifacts = exceptions_artifacts(&shapes, b)?;
+    let dir = scratch(&format!("exceptions-{tag}-{}", b.name()))?;
+    let mut policies = Vec::new();
+    let mut exceptions = Vec::new();
+    for sh in &shapes {
+        let name = shape_policy(sh);
+        let path = dir.join(format!("{name}.yaml"));
+        write_yaml(&path, &policy(&artifacts, &name)?)?;
+        policies.push(path);
+        let exc = format!("x-{}", sh.name);
+        // An exception whose scope is empty in a back end is not written at all (it would
+        // waive nothing); the judge then expects every resource to stay rejected.
+        let Ok(mut doc) = document(&artifacts, &format!("kyverno/exceptions/{exc}.yaml")) else {
+            continue;
+        };
+        if let Some(w) = widen {
+            w(sh.name, &mut doc);
+        }
+        let path = dir.join(format!("exception-{exc}.yaml"));
+        write_yaml(&path, &doc)?;
+        exceptions.push(path);
+    }
+    let docs: Vec<String> = gen_resources()
+        .iter()
+        .map(|r| emit::to_yaml(&r.document()))
+        .collect();
+    let resources = dir.join("resources.yaml");
+    std::fs::write(&resources, docs.join("---\n")).map_err(|e| e.to_string())?;
+    let without = apply_all(&policies, &resources, &[], &dir.join("out-without"))?;
+    let with = apply_all(&policies, &resources, &exceptions, &dir.join("out-with"))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((without, with))
+}
+
+/// What is wrong with one back end's verdicts: a resource that does not fail without the
+/// exceptions, one outside an exception's scope that passes, one inside that fails. Returns
+/// the problems and `(inside, outside)` counts.
+fn judge(without: &Verdicts, with: &Verdicts) -> (Vec<String>, usize, usize) {
+    let (mut problems, mut inside_n, mut outside_n) = (Vec::new(), 0, 0);
+    for sh in shapes() {
+        let pol = shape_policy(&sh);
+        for r in gen_resources() {
+            let key = (
+                r.kind.to_string(),
+                format!("{}/{}", r.namespace, r.name),
+                pol.clone(),
+            );
+            if without.get(&key) != Some(&true) {
+                problems.push(format!(
+                    "{} {} does not fail {pol} without exceptions: {:?}",
+                    r.kind,
+                    key.1,
+                    without.get(&key)
+                ));
+                continue;
+            }
+            let inside = (sh.inside)(&r);
+            let failed = with.get(&key).copied().unwrap_or(false);
+            if inside {
+                inside_n += 1;
+            } else {
+                outside_n += 1;
+            }
+            if failed == inside {
+                problems.push(format!(
+                    "{} {} on {pol} (exception x-{}): {}",
+                    r.kind,
+                    key.1,
+                    sh.name,
+                    if inside {
+                        "inside the scope, still rejected"
+                    } else {
+                        "outside the scope, admitted"
+                    }
+                ));
+            }
+        }
+    }
+    (problems, inside_n, outside_n)
+}
+
+/// The invariant, in both back ends: a resource outside an exception's scope is still
+/// rejected, one inside is admitted, and both back ends agree on every resource.
+fn exception_scopes() -> Result<(), Failed> {
+    let mut per_backend = Vec::new();
+    let mut problems = Vec::new();
+    for b in Backend::ALL {
+        let (without, with) = exception_verdicts(b, "table", None)?;
+        let (p, inside, outside) = judge(&without, &with);
+        println!(
+            "exception scopes, {}: {} shapes × {} resources: {inside} inside (admitted), {outside} outside (rejected), {} problems",
+            b.name(),
+            shapes().len(),
+            gen_resources().len(),
+            p.len()
+        );
+        problems.extend(p.into_iter().map(|x| format!("{}: {x}", b.name())));
+        per_backend.push(with);
+    }
+    let verdict = |v: &Verdicts, k: &(String, String, String)| v.get(k).copied().unwrap_or(false);
+    let keys: BTreeSet<_> = per_backend.iter().flat_map(|v| v.keys().cloned()).collect();
+    for k in keys
+        .iter()
+        .filter(|k| shapes().iter().any(|s| shape_policy(s) == k.2))
+    {
+        if verdict(&per_backend[0], k) != verdict(&per_backend[1], k) {
+            problems.push(format!(
+                "the back ends disagree on {} {} for {}",
+                k.0, k.1, k.2
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
+/// The negative control: an exception widened by hand (its workload scope dropped) must make
+/// the judge report resources outside the scope that are admitted.
+fn exception_scopes_negative(b: Backend) -> Result<(), Failed> {
+    let widen = |shape: &str, doc: &mut Value| {
+        if shape != "namespaces-workload" {
+            return;
+        }
+        match b {
+            // drop the `workloads` match condition
+            Backend::Cel => {
+                if let Some(mc) = doc["spec"]["matchConditions"].as_array_mut() {
+                    mc.retain(|c| c["name"] != "workloads");
+                }
+            }
+            // drop the selectors
+            Backend::ClusterPolicy => {
+                for f in doc["spec"]["match"]["any"]
+                    .as_array_mut()
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(r) = f["resources"].as_object_mut() {
+                        r.remove("selector");
+                    }
+                }
+            }
+        }
+    };
+    let (without, with) = exception_verdicts(b, "widened", Some(&widen))?;
+    let (problems, _, _) = judge(&without, &with);
+    let admitted_outside = problems
+        .iter()
+        .filter(|p| {
+            p.contains("x-namespaces-workload)") && p.contains("outside the scope, admitted")
+        })
+        .count();
+    if admitted_outside == 0 {
+        return Err(format!("a widened exception went unnoticed; problems: {problems:?}").into());
+    }
+    Ok(())
 }

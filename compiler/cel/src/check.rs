@@ -28,7 +28,9 @@
 use crate::ast::{BinaryOp, Expr, ExprKind, Lit, Macro, TextRange, UnaryOp};
 use crate::schema::{Schema, short_name};
 use crate::types::{Type, assignable, comparable, join};
-use diagnostics::codes::admission::{P3003, P3004, P3005, P3006, P3007, P3008, P3009, P3010};
+use diagnostics::codes::admission::{
+    P3003, P3004, P3005, P3006, P3007, P3008, P3009, P3010, P3011,
+};
 use diagnostics::{Code, Diagnostic, Span};
 use std::collections::BTreeMap;
 
@@ -1421,7 +1423,27 @@ impl<'a> Cx<'a> {
             at.push(t);
         }
         let ty = self.signature(e, target, tt.as_ref(), function, args, &at);
+        if function == "matches" {
+            // `s.matches(re)` or `matches(s, re)`; parameters are substituted already
+            let pattern = if target.is_some() { 0 } else { 1 };
+            if let (Some(p), Some(a)) = (ao.get(pattern), args.get(pattern)) {
+                self.regex(p, a.range);
+            }
+        }
         (mk(to, ao), Val::plain(ty))
+    }
+
+    /// A literal pattern must be valid RE2: Kyverno compiles it when it loads the policy, and
+    /// one bad pattern makes it refuse the whole policy (P3011).
+    fn regex(&mut self, pattern: &Expr, r: TextRange) {
+        let ExprKind::Lit(Lit::String(p)) = &pattern.kind else {
+            return;
+        };
+        if let Some(why) = crate::regex::re2_error(p) {
+            self.err(&P3011, r, format!("`{}` is not a valid RE2 regular expression: {why}", p.escape_debug()))
+                .help
+                .push("Kyverno compiles the pattern when it loads the policy and refuses the whole policy if it is invalid".into());
+        }
     }
 
     /// Looks the function up and checks its arguments; returns the result type.

@@ -23,6 +23,7 @@ pub mod ast;
 pub mod check;
 pub mod parse;
 pub mod print;
+pub mod regex;
 pub mod schema;
 pub mod types;
 

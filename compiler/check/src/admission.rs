@@ -797,3 +797,70 @@ fn cel_param(v: &ParamValue) -> Option<cel::Param> {
         ),
     })
 }
+
+/// The kinds an exception's condition sees: Kyverno evaluates it on the admitted object, the
+/// Pod or the controller that makes it (exceptions are never autogen-rewritten).
+const EXCEPTION_CONDITION_KINDS: &[&str] = &[
+    "pods",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "replicasets",
+    "jobs",
+    "cronjobs",
+];
+
+/// Checks an exception's `scope.condition` like every admission expression (the `cel` crate,
+/// against the schema of the target's Kubernetes version, over a Pod and every pod controller)
+/// and returns it normalised (`.?` where a field may be absent). Errors go to `cx`.
+pub(crate) fn exception_condition(
+    cx: &mut Cx,
+    target: Option<&ir::system::Target>,
+    x: &ir::Expr,
+) -> Option<ir::Expr> {
+    let base = Span {
+        file: x.span.file,
+        start: x.span.start + 1,
+        end: x.span.end.saturating_sub(1).max(x.span.start + 1),
+    };
+    let cenv = cel::Env {
+        base,
+        kubernetes: target.map_or((u16::MAX, u16::MAX), |t| {
+            (t.kubernetes.major, t.kubernetes.minor)
+        }),
+        kinds: EXCEPTION_CONDITION_KINDS
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
+        params: BTreeMap::new(),
+        polarity: cel::Polarity::Require,
+    };
+    match cel::check(&x.text, &cenv) {
+        Ok(checked) => {
+            for w in checked.warnings.iter().cloned() {
+                cx.err(w);
+            }
+            if !checked.variables.is_empty() {
+                cx.err(
+                    Diagnostic::spanned(
+                        &diagnostics::codes::admission::P3003,
+                        x.span,
+                        "an exception's condition cannot use rule variables",
+                    )
+                    .with_help("spell the field out from `object`"),
+                );
+                return None;
+            }
+            Some(ir::Expr {
+                text: checked.print(),
+                span: x.span,
+            })
+        }
+        Err(diags) => {
+            for d in diags {
+                cx.err(d);
+            }
+            None
+        }
+    }
+}

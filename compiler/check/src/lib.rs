@@ -121,6 +121,7 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
         &mut syms,
         &workloads,
         &admission,
+        target.as_ref(),
         &get("exception"),
         options.today,
     );

@@ -365,6 +365,7 @@ pub(crate) fn exceptions(
     syms: &mut Symbols,
     workloads: &BTreeMap<Name, ir::network::Workload>,
     admission: &ir::admission::Admission,
+    target: Option<&Target>,
     items: &[Top<'_>],
     today: Option<ir::Date>,
 ) -> std::collections::BTreeMap<Name, Exception> {
@@ -458,27 +459,33 @@ pub(crate) fn exceptions(
                     syms.refer(Kind::Namespace, &nm, span);
                     scope.namespaces.push(nm);
                 }
-                // Workloads in a scope may be declared or not: an exception often exists for a
-                // workload the posture does not otherwise describe. They are names, not refs.
+                // A workload in a scope must be declared: without its namespace and selector
+                // there is nothing exact to match its pods by, and a scope that names only
+                // unknown workloads would waive the policy for everything (P1030).
+                let mut named = Vec::new();
                 for (wl, span) in sa.get("workloads").map(|v| cx.names(v)).unwrap_or_default() {
                     if !workloads.contains_key(&wl) {
                         cx.err(
                             Diagnostic::spanned(
-                                &codes::P1028,
+                                &codes::P1030,
                                 span,
                                 format!("exception `{n}` names workload `{wl}`, which the posture does not declare"),
                             )
-                            .with_severity(Severity::Warning)
-                            .with_label("no selector to match its pods by")
-                            .with_help(format!("declare `workload {wl} {{ namespace = …, match = {{ … }} }}`; until then the exception matches resources named `{wl}` or `{wl}-…` only")),
+                            .with_label("no namespace and selector to match its pods by")
+                            .with_help(format!("declare `workload {wl} {{ namespace = …, match = {{ … }} }}`, or scope the exception by `namespaces` or `condition`")),
                         );
                     }
+                    named.push((wl.clone(), span));
                     scope.workloads.push(wl);
                 }
-                scope.condition = sa.get("condition").and_then(|v| cx.expr(v));
+                overlapping_workloads(cx, &n, &named, workloads);
+                scope.condition = sa
+                    .get("condition")
+                    .and_then(|v| cx.expr(v))
+                    .and_then(|x| crate::admission::exception_condition(cx, target, &x));
                 if scope.namespaces.is_empty()
                     && scope.workloads.is_empty()
-                    && scope.condition.is_none()
+                    && sa.get("condition").is_none()
                 {
                     cx.err(
                         Diagnostic::spanned(&codes::P1006, v.span(), "an exception scope must name namespaces, workloads or a condition")
@@ -655,6 +662,61 @@ fn map_entries(v: &Value) -> &[ast::Attr] {
     match v {
         Value::Map { entries, .. } => entries,
         _ => &[],
+    }
+}
+
+/// Refuses an exception workload whose selector can select the pods of another declared workload
+/// in its namespace that the exception does not name: Kyverno would skip the policy for those
+/// pods too (P1031). Two equality selectors can select the same pod unless they give one label
+/// different values.
+fn overlapping_workloads(
+    cx: &mut Cx,
+    n: &Name,
+    named: &[(Name, diagnostics::Span)],
+    workloads: &BTreeMap<Name, ir::network::Workload>,
+) {
+    for (wl, span) in named {
+        let Some(w) = workloads.get(wl) else { continue };
+        for other in workloads.values() {
+            if other.name == w.name
+                || other.namespace != w.namespace
+                || named.iter().any(|(x, _)| *x == other.name)
+            {
+                continue;
+            }
+            let disjoint = w
+                .selector
+                .iter()
+                .any(|(k, v)| other.selector.get(k).is_some_and(|o| o != v));
+            if disjoint {
+                continue;
+            }
+            let what = if w
+                .selector
+                .iter()
+                .all(|(k, v)| other.selector.get(k) == Some(v))
+            {
+                "every pod"
+            } else {
+                "pods"
+            };
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1031,
+                    *span,
+                    format!(
+                        "exception `{n}` names workload `{wl}`, whose selector also matches {what} of workload `{}` in namespace `{}`",
+                        other.name, w.namespace
+                    ),
+                )
+                .with_label(format!("would also waive `{}`", other.name))
+                .with_secondary(other.meta.span, format!("`{}` declared here", other.name))
+                .with_help(format!(
+                    "give `{wl}` and `{}` selectors that cannot both match (one label with different values), or name `{}` in the scope too if it is meant to be waived",
+                    other.name, other.name
+                )),
+            );
+        }
     }
 }
 

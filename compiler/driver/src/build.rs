@@ -79,7 +79,7 @@ pub(crate) fn emit_and_verify(
     {
         Some(p) => {
             let artifacts = targets::artifacts(p, options);
-            let proofs = targets::proofs(p, &artifacts);
+            let proofs = targets::proofs(p, options, &artifacts);
             (artifacts, proofs)
         }
         None => (Vec::new(), Vec::new()),

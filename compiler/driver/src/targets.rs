@@ -4,7 +4,8 @@
 //! to items by the role each target gives its artifacts. Adding a target is one line here.
 //!
 //! Proofs: the network target's NetworkPolicies are read back and analysed; they must allow
-//! exactly the declared flows (P4008 otherwise, and the build writes nothing).
+//! exactly the declared flows (P4008 otherwise, and the build writes nothing). The Kyverno
+//! ClusterPolicy back end refuses exception conditions it cannot write exactly (P3012).
 
 pub use kyverno::Api as KyvernoApi;
 pub use network::reach;
@@ -32,12 +33,12 @@ pub struct Target {
     /// Every artifact of the target for a posture; each carries its target and role.
     pub emit: fn(&ir::Posture, &TargetOptions) -> Vec<emit::Artifact>,
     /// The target's proofs over the build's artifacts (all targets'), each naming the
-    /// artifacts it verifies.
-    pub verify: fn(&ir::Posture, &[emit::Artifact]) -> Vec<emit::Proof>,
+    /// artifacts it verifies; a proof with errors stops the build (nothing is written).
+    pub verify: fn(&ir::Posture, &TargetOptions, &[emit::Artifact]) -> Vec<emit::Proof>,
 }
 
 /// A target without proofs of its own.
-fn no_proofs(_: &ir::Posture, _: &[emit::Artifact]) -> Vec<emit::Proof> {
+fn no_proofs(_: &ir::Posture, _: &TargetOptions, _: &[emit::Artifact]) -> Vec<emit::Proof> {
     Vec::new()
 }
 
@@ -45,8 +46,8 @@ fn no_proofs(_: &ir::Posture, _: &[emit::Artifact]) -> Vec<emit::Proof> {
 #[rustfmt::skip]
 pub static TARGETS: &[Target] = &[
     Target { id: namespaces::TARGET, emit: |p, _| namespaces::emit(p), verify: no_proofs },
-    Target { id: network::TARGET, emit: |p, _| network::emit(p), verify: network::verify },
-    Target { id: kyverno::TARGET, emit: |p, o| kyverno::emit(p, o.kyverno_api(p)), verify: no_proofs },
+    Target { id: network::TARGET, emit: |p, _| network::emit(p), verify: |p, _, a| network::verify(p, a) },
+    Target { id: kyverno::TARGET, emit: |p, o| kyverno::emit(p, o.kyverno_api(p)), verify: |p, o, a| kyverno::verify(p, o.kyverno_api(p), a) },
 ];
 
 /// Every target's artifacts for a posture, in the targets' order.
@@ -55,10 +56,14 @@ pub fn artifacts(p: &ir::Posture, options: &TargetOptions) -> Vec<emit::Artifact
 }
 
 /// Every target's proofs over `artifacts`, in the targets' order.
-pub fn proofs(p: &ir::Posture, artifacts: &[emit::Artifact]) -> Vec<emit::Proof> {
+pub fn proofs(
+    p: &ir::Posture,
+    options: &TargetOptions,
+    artifacts: &[emit::Artifact],
+) -> Vec<emit::Proof> {
     TARGETS
         .iter()
-        .flat_map(|t| (t.verify)(p, artifacts))
+        .flat_map(|t| (t.verify)(p, options, artifacts))
         .collect()
 }
 

@@ -510,8 +510,21 @@ pub fn policy_exception(
             &scope::in_namespaces(&e.scope.namespaces),
         ));
     }
-    if let Some(w) = scope::any_workload(p, &e.scope.workloads) {
-        match_conditions.push(condition("workloads", &w));
+    if !e.scope.workloads.is_empty() {
+        // Every named workload must be declared (the checker refuses the rest, P1030); a
+        // scope that lost its workloads would waive the policy everywhere else in it.
+        if !e
+            .scope
+            .workloads
+            .iter()
+            .all(|n| p.workloads.contains_key(n))
+        {
+            return None;
+        }
+        match_conditions.push(condition(
+            "workloads",
+            &scope::any_workload(p, &e.scope.workloads)?,
+        ));
     }
     if let Some(c) = &e.scope.condition {
         match_conditions.push(MatchCondition {

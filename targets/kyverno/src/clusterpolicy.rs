@@ -425,6 +425,15 @@ pub fn policy_exception(p: &Posture, e: &ir::system::Exception) -> Option<Policy
         .filter_map(|n| p.workloads.get(n))
         .filter(|w| e.scope.namespaces.is_empty() || e.scope.namespaces.contains(&w.namespace))
         .collect();
+    if !e
+        .scope
+        .workloads
+        .iter()
+        .all(|n| p.workloads.contains_key(n))
+    {
+        // An undeclared workload (the checker refuses it, P1030): waive nothing.
+        return None;
+    }
     let any: Vec<ResourceFilter> = if e.scope.workloads.is_empty() {
         vec![ResourceFilter {
             resources: ResourceDescription {
@@ -441,6 +450,12 @@ pub fn policy_exception(p: &Posture, e: &ir::system::Exception) -> Option<Policy
     if any.is_empty() {
         return None;
     }
+    // A condition this back end cannot express exactly waives nothing here; `refusals`
+    // reports it (P3012) and the build writes nothing.
+    let conditions = match &e.scope.condition {
+        Some(c) => Some(conditions(c).ok()?),
+        None => None,
+    };
     let mut metadata = exception_metadata(e);
     metadata
         .labels
@@ -450,8 +465,221 @@ pub fn policy_exception(p: &Posture, e: &ir::system::Exception) -> Option<Policy
         kind: "PolicyException",
         metadata,
         spec: PolicyExceptionSpec {
+            conditions,
             exceptions,
             match_: MatchResources { any },
         },
     })
+}
+
+/// What this back end refuses to write: an exception whose `condition` has no exact
+/// translation to PolicyException conditions (P3012), spanned at the condition.
+pub fn refusals(p: &Posture) -> Vec<diagnostics::Diagnostic> {
+    let mut out = Vec::new();
+    for e in p.exceptions.values() {
+        let waives_admission = crate::waived(e)
+            .into_iter()
+            .any(|n| rule_names(p, n).is_some());
+        let (Some(c), true) = (&e.scope.condition, waives_admission) else {
+            continue;
+        };
+        if let Err(why) = conditions(c) {
+            out.push(
+                diagnostics::Diagnostic::spanned(
+                    &diagnostics::codes::admission::P3012,
+                    c.span,
+                    format!(
+                        "the condition of exception `{}` cannot be written as ClusterPolicy PolicyException conditions: {why}",
+                        e.name
+                    ),
+                )
+                .with_help("use `==`, `!=`, `in` on string fields of `object` with string literals, joined by `&&` (and one `||` group), or target Kyverno 1.17+ (CEL policies)"),
+            );
+        }
+    }
+    out
+}
+
+/// The exception's checked CEL condition as PolicyException `conditions`: `&&` of clauses
+/// (`all`) and at most one `||` group of clauses (`any`). Every clause compares a string field
+/// of the object with string literals; anything else is an error saying why.
+pub fn conditions(c: &ir::Expr) -> Result<Conditions, String> {
+    let e = cel::parse(&c.text).map_err(|_| "it does not parse".to_string())?;
+    let mut out = Conditions::default();
+    for conjunct in flatten(&e, cel::BinaryOp::And) {
+        let disjuncts = flatten(conjunct, cel::BinaryOp::Or);
+        if disjuncts.len() == 1 {
+            out.all.push(clause(conjunct, false)?);
+        } else if out.any.is_empty() {
+            out.any = disjuncts
+                .into_iter()
+                .map(|d| clause(d, false))
+                .collect::<Result<_, _>>()?;
+        } else {
+            return Err("it has more than one `||` group".into());
+        }
+    }
+    Ok(out)
+}
+
+/// `a op b op c` → `[a, b, c]`.
+fn flatten(e: &cel::Expr, op: cel::BinaryOp) -> Vec<&cel::Expr> {
+    match &e.kind {
+        cel::ExprKind::Binary { op: o, lhs, rhs } if *o == op => {
+            let mut v = flatten(lhs, op);
+            v.extend(flatten(rhs, op));
+            v
+        }
+        _ => vec![e],
+    }
+}
+
+/// One comparison, negated when under `!`.
+fn clause(e: &cel::Expr, negated: bool) -> Result<Condition, String> {
+    use ConditionOperator::*;
+    use cel::{BinaryOp as B, ExprKind as K};
+    match &e.kind {
+        K::Unary {
+            op: cel::UnaryOp::Not,
+            operand,
+        } => clause(operand, !negated),
+        K::Binary {
+            op: op @ (B::Eq | B::Ne),
+            lhs,
+            rhs,
+        } => {
+            let (key, value) = match (variable(lhs), variable(rhs)) {
+                (Ok(k), _) => (k, literal(rhs)?),
+                (Err(_), Ok(k)) => (k, literal(lhs)?),
+                (Err(why), Err(_)) => return Err(why),
+            };
+            let equals = (*op == B::Eq) != negated;
+            Ok(Condition {
+                key,
+                operator: if equals { Equals } else { NotEquals },
+                value: ConditionValue::One(value),
+            })
+        }
+        K::Binary {
+            op: B::In,
+            lhs,
+            rhs,
+        } => {
+            let key = variable(lhs)?;
+            let K::List(items) = &rhs.kind else {
+                return Err("`in` takes a list of string literals here".into());
+            };
+            let values = items.iter().map(literal).collect::<Result<Vec<_>, _>>()?;
+            Ok(Condition {
+                key,
+                operator: if negated { AnyNotIn } else { AnyIn },
+                value: ConditionValue::Many(values),
+            })
+        }
+        K::Binary { op, .. } => Err(format!("`{}` is not translated", op.symbol())),
+        K::Call { function, .. } => Err(format!("`{function}` is not translated")),
+        K::Comprehension { kind, .. } => Err(format!("`{}` is not translated", kind.name())),
+        K::Has(_) => Err("`has` is not translated".into()),
+        K::Ternary { .. } => Err("`? :` is not translated".into()),
+        _ => Err(format!("`{}` is not a comparison", cel::print(e))),
+    }
+}
+
+/// A field path from `object`, closed with `.orValue('')` where it may be absent.
+fn variable(e: &cel::Expr) -> Result<Variable, String> {
+    use cel::ExprKind as K;
+    let (path, optional) = match &e.kind {
+        K::Call {
+            target: Some(t),
+            function,
+            args,
+        } if function == "orValue" => {
+            match args.as_slice() {
+                [
+                    cel::Expr {
+                        kind: cel::ExprKind::Lit(cel::Lit::String(d)),
+                        ..
+                    },
+                ] if d.is_empty() => {}
+                _ => return Err("a default other than `''` is not translated".into()),
+            }
+            let (path, optional) = field_path(t)?;
+            if !optional {
+                return Err(format!("`{}` is always present", cel::print(t)));
+            }
+            (path, true)
+        }
+        _ => {
+            let (path, optional) = field_path(e)?;
+            if optional {
+                return Err(format!("`{}` is not closed", cel::print(e)));
+            }
+            (path, false)
+        }
+    };
+    if path.is_empty() {
+        return Err("a comparison of `object` itself is not translated".into());
+    }
+    Ok(Variable {
+        path,
+        or_empty: optional,
+    })
+}
+
+/// `object.a.?b[?'c']` → (`[a, b, c]`, optional).
+fn field_path(e: &cel::Expr) -> Result<(Vec<String>, bool), String> {
+    use cel::ExprKind as K;
+    match &e.kind {
+        K::Ident(n) if n == "object" => Ok((Vec::new(), false)),
+        K::Select {
+            operand,
+            field,
+            optional,
+        } => {
+            let (mut p, o) = field_path(operand)?;
+            p.push(field.clone());
+            Ok((p, o || *optional))
+        }
+        K::Index {
+            operand,
+            index,
+            optional,
+        } => {
+            let K::Lit(cel::Lit::String(k)) = &index.kind else {
+                return Err("an index other than a string literal is not translated".into());
+            };
+            let (mut p, o) = field_path(operand)?;
+            p.push(k.clone());
+            Ok((p, o || *optional))
+        }
+        _ => Err(format!(
+            "`{}` is not a field path of `object`",
+            cel::print(e)
+        )),
+    }
+}
+
+/// A string literal that Kyverno compares as it is: no wildcard (`*`, `?`), no variable
+/// (`{{`), and nothing it would read as a quantity or a duration (a leading digit, sign or
+/// dot).
+fn literal(e: &cel::Expr) -> Result<String, String> {
+    let cel::ExprKind::Lit(cel::Lit::String(v)) = &e.kind else {
+        return Err(format!("`{}` is not a string literal", cel::print(e)));
+    };
+    if v.contains(['*', '?']) {
+        return Err(format!(
+            "{v:?} has `*` or `?`, which Kyverno matches as wildcards"
+        ));
+    }
+    if v.contains("{{") {
+        return Err(format!(
+            "{v:?} has `{{{{`, which Kyverno reads as a variable"
+        ));
+    }
+    if v.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return Err(format!(
+            "{v:?} may read as a quantity or duration, which Kyverno compares by value"
+        ));
+    }
+    Ok(v.clone())
 }

@@ -78,6 +78,23 @@ pub fn emit(p: &Posture, api: Api) -> Vec<Artifact> {
 }
 
 /// How one back end lowers each kind of admission item (and an exception) to a document.
+/// The target's proofs: what the chosen back end refuses to write exactly. The ClusterPolicy
+/// back end cannot express every exception condition as PolicyException conditions; those
+/// exceptions are refused (P3012) rather than written wider. The proof verifies no artifact,
+/// so it never becomes a check in the control graph; its errors stop the build.
+pub fn verify(p: &Posture, api: Api, _artifacts: &[Artifact]) -> Vec<emit::Proof> {
+    let diagnostics = match api {
+        Api::ClusterPolicy => clusterpolicy::refusals(p),
+        Api::Cel => Vec::new(),
+    };
+    vec![emit::Proof {
+        id: "kyverno-exact-exceptions",
+        title: "every PolicyException is exactly as wide as the posture's exception",
+        verifies: Vec::new(),
+        diagnostics,
+    }]
+}
+
 pub(crate) struct Lowering<V, M, G, I, E> {
     pub validate: fn(&Posture, &ir::admission::Validate) -> V,
     pub mutate: fn(&Posture, &ir::admission::Mutate) -> M,

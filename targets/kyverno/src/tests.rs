@@ -616,3 +616,57 @@ fn kyverno_cli_smoke() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn condition(text: &str) -> ir::Expr {
+    ir::Expr {
+        text: text.to_string(),
+        span: span(),
+    }
+}
+
+/// The ClusterPolicy back end translates its subset of exception conditions exactly.
+#[test]
+fn exception_conditions_translate() {
+    use crate::model::legacy::{ConditionOperator::*, ConditionValue};
+    let c = clusterpolicy::conditions(&condition(
+        r#"object.metadata.?labels[?"app.kubernetes.io/name"].orValue("") == "legacy" && !(object.metadata.name in ["a", "b"]) && (object.metadata.?annotations[?"x"].orValue("") != "y" || "z" == object.metadata.name)"#,
+    ))
+    .expect("translates");
+    assert_eq!(c.all.len(), 2);
+    assert_eq!(
+        c.all[0].key.to_string(),
+        r#"{{ request.object."metadata"."labels"."app.kubernetes.io/name" || '' }}"#
+    );
+    assert_eq!(c.all[0].operator, Equals);
+    assert_eq!(c.all[0].value, ConditionValue::One("legacy".into()));
+    assert_eq!(c.all[1].operator, AnyNotIn);
+    assert_eq!(
+        c.all[1].key.to_string(),
+        r#"{{ request.object."metadata"."name" }}"#
+    );
+    assert_eq!(c.any.len(), 2);
+    assert_eq!(c.any[0].operator, NotEquals);
+    assert_eq!(c.any[1].operator, Equals);
+}
+
+/// What has no exact clause is refused, never approximated.
+#[test]
+fn exception_conditions_refuse_the_rest() {
+    for text in [
+        r#"object.metadata.name.startsWith("legacy-")"#,
+        r#"object.metadata.?labels[?"a"].orValue("x") == "x""#,
+        r#"object.metadata.name == "legacy-*""#,
+        r#"object.metadata.name == "{{ request.object }}""#,
+        r#"object.metadata.name == "1000m""#,
+        r#"(object.metadata.name == "a" || object.metadata.name == "b") && (object.metadata.name == "c" || object.metadata.name == "d")"#,
+        r#"!(object.metadata.name == "a" && object.metadata.name == "b")"#,
+        r#"object.spec.replicas.orValue(0) == 3"#,
+        r#"has(object.metadata.labels)"#,
+        r#"object.metadata.?labels[?"a"] == "b""#,
+    ] {
+        assert!(
+            clusterpolicy::conditions(&condition(text)).is_err(),
+            "{text} must be refused"
+        );
+    }
+}

@@ -12,4 +12,6 @@ declare_codes! {
     P3008 "cel-unhandled-absence" Error "a field that may be absent is used without saying what its absence means";
     P3009 "cel-schema-version" Warning "the target Kubernetes version is older than every vendored schema";
     P3010 "cel-escapes-autogen" Error "a Pod rule reads `object.metadata` unguarded or writes `object.?metadata`/`object.?spec`, which Kyverno's autogen for pod controllers gets wrong";
+    P3011 "cel-invalid-regex" Error "a regular expression in CEL is not valid RE2 syntax";
+    P3012 "exception-condition-untranslatable" Error "an exception's condition cannot be written as ClusterPolicy PolicyException conditions";
 }

@@ -26,5 +26,7 @@ declare_codes! {
     P1024 "secret-literal" Error "a value looks like a secret; secrets never live in posture files";
     P1025 "missing-bundle-parameter" Error "a `use` lacks a parameter its bundle requires";
     P1027 "exception-expiry" Error "an exception has expired (an error) or expires within 30 days (a warning)";
-    P1028 "exception-matches-nothing" Warning "an exception names a workload the posture does not declare, or waives a policy that does not apply in its scope";
+    P1028 "exception-matches-nothing" Warning "an exception waives a policy that does not apply in its scope";
+    P1030 "exception-unknown-workload" Error "an exception's scope names a workload the posture does not declare";
+    P1031 "exception-workload-overlap" Error "an exception's workload shares pods with another declared workload the exception does not name";
 }

@@ -213,6 +213,8 @@ pub struct PolicyException {
 /// `PolicyException.spec`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PolicyExceptionSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Conditions>,
     pub exceptions: Vec<ExceptionEntry>,
     #[serde(rename = "match")]
     pub match_: MatchResources,
@@ -224,4 +226,70 @@ pub struct PolicyExceptionSpec {
 pub struct ExceptionEntry {
     pub policy_name: String,
     pub rule_names: Vec<String>,
+}
+
+/// `PolicyException.spec.conditions`: every `all` clause holds and, when there are `any`
+/// clauses, one of them does.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Conditions {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub all: Vec<Condition>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub any: Vec<Condition>,
+}
+
+/// One `key`/`operator`/`value` clause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    pub key: Variable,
+    pub operator: ConditionOperator,
+    pub value: ConditionValue,
+}
+
+/// The operators posture writes (a subset of the CRD's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ConditionOperator {
+    Equals,
+    NotEquals,
+    AnyIn,
+    AnyNotIn,
+}
+
+/// A literal value or list of values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ConditionValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A Kyverno variable over a JMESPath field path of the admitted object:
+/// `{{ request.object."metadata"."labels"."team" || '' }}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    /// The fields under `request.object`.
+    pub path: Vec<String>,
+    /// `|| ''`: the empty string when the field is absent.
+    pub or_empty: bool,
+}
+
+impl std::fmt::Display for Variable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("{{ request.object")?;
+        for seg in &self.path {
+            // A JMESPath quoted identifier is a JSON string.
+            let quoted = serde_json::Value::String(seg.clone()).to_string();
+            write!(f, ".{quoted}")?;
+        }
+        if self.or_empty {
+            f.write_str(" || ''")?;
+        }
+        f.write_str(" }}")
+    }
+}
+
+impl Serialize for Variable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
