@@ -71,15 +71,6 @@ fn wanted(filter: &Option<Members>, e: &Endpoint) -> bool {
     filter.as_ref().is_none_or(|m| netpol::ir::contains(m, e))
 }
 
-/// The connectivity of the NetworkPolicies the network target emits for `p`, and the
-/// diagnostics of the build's reachability proof over the same analysis (empty when it
-/// holds). `Err` holds P4008 diagnostics when the policies cannot be read back (a bug).
-pub fn reach(p: &Posture, q: &Query) -> Result<(Reach, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let artifacts = crate::emit(p);
-    let (_, conn) = proof::analyze(p, &artifacts)?;
-    Ok((rows(p, &conn, q), proof::prove_connectivity(p, &conn)))
-}
-
 /// The connectivity of the NetworkPolicies among `artifacts` (the files under
 /// [`crate::POLICIES_DIR`]), in the cluster of `p`.
 pub fn reach_artifacts(
