@@ -4,8 +4,6 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
 use crate::coverage::{Coverage, ItemRef, RequirementRow, Status};
 use crate::explain::Explanation;
 use crate::model::MappingSource;
