@@ -242,4 +242,6 @@ fn count(n: usize, noun: &str) -> String {
 }
 
 #[cfg(test)]
+mod secret_tests;
+#[cfg(test)]
 mod tests;

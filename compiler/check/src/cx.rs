@@ -4,7 +4,7 @@
 
 use crate::resolve::{Kind, Symbols};
 use diagnostics::codes::{controls as ccodes, names as codes};
-use diagnostics::{Diagnostic, Diagnostics, Span};
+use diagnostics::{Diagnostic, Diagnostics, Span, quote};
 use ir::controls::{ControlPattern, ControlRef, ControlSelector};
 use ir::*;
 use std::collections::BTreeMap;
@@ -216,7 +216,7 @@ impl Cx {
             Value::Str(s) if !s.value.is_empty() => Some((Name(s.value.clone()), s.span)),
             Value::Word(w) => {
                 self.err(
-                    Diagnostic::spanned(&codes::P1007, w.span, format!("`{}` is not a name", w.text))
+                    Diagnostic::spanned(&codes::P1007, w.span, format!("`{}` is not a name", quote(&w.text)))
                         .with_help("names are letters, digits, `_` and single `-` between them; quote anything else"),
                 );
                 None
@@ -234,7 +234,7 @@ impl Cx {
             return true;
         }
         self.err(
-            Diagnostic::spanned(&codes::P1013, span, format!("`{name}` is not a valid Kubernetes name"))
+            Diagnostic::spanned(&codes::P1013, span, format!("`{}` is not a valid Kubernetes name", quote(&name.0)))
                 .with_label(format!("{what} becomes a Kubernetes object name"))
                 .with_help("use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit"),
         );
@@ -454,7 +454,7 @@ impl Cx {
                 if s.value.contains('@') {
                     "this is not a valid URL".to_string()
                 } else {
-                    format!("`{}` is not a valid URL", s.value)
+                    format!("`{}` is not a valid URL", quote(&s.value))
                 },
             )
             .with_label(why),
@@ -479,7 +479,7 @@ impl Cx {
                     Diagnostic::spanned(
                         &codes::P1011,
                         s.span,
-                        format!("`{}` is not a valid address block", s.value),
+                        format!("`{}` is not a valid address block", quote(&s.value)),
                     )
                     .with_label(why),
                 );
@@ -527,7 +527,7 @@ impl Cx {
                     Diagnostic::spanned(
                         &codes::P1021,
                         s.span,
-                        format!("`{}` is not a version", s.value),
+                        format!("`{}` is not a version", quote(&s.value)),
                     )
                     .with_label("expected `major.minor`, e.g. `\"1.33\"`"),
                 );
@@ -545,7 +545,7 @@ impl Cx {
         for e in entries {
             if !is_label_key(&e.key.text) {
                 self.err(
-                    Diagnostic::spanned(&codes::P1016, e.key.span, format!("`{}` is not a valid label key", e.key.text))
+                    Diagnostic::spanned(&codes::P1016, e.key.span, format!("`{}` is not a valid label key", quote(&e.key.text)))
                         .with_help("a label key is an optional DNS prefix and `/`, then a name of at most 63 characters: letters, digits, `-`, `_`, `.`"),
                 );
                 continue;
@@ -563,7 +563,7 @@ impl Cx {
             if let Some((value, span)) = value {
                 if !is_label_value(&value) {
                     self.err(
-                        Diagnostic::spanned(&codes::P1016, span, format!("`{value}` is not a valid label value"))
+                        Diagnostic::spanned(&codes::P1016, span, format!("`{}` is not a valid label value", quote(&value)))
                             .with_help("label values are at most 63 characters: letters, digits, `-`, `_`, `.`, starting and ending with a letter or digit"),
                     );
                     continue;

@@ -12,6 +12,7 @@ mod identity;
 mod network;
 mod resolve;
 mod runtime;
+mod secret_guard;
 mod secrets;
 mod system;
 #[cfg(test)]
@@ -82,8 +83,9 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
                 }
                 continue;
             }
-            // Secrets never live in posture files: every string of the user's own files is
-            // scanned (`secrets` and `identity` scan theirs while checking, with their context).
+            // Secrets never live in posture files: every text of the user's own files that can
+            // reach an output goes through the secret guard (`secret_guard.rs`; `secrets` and
+            // `identity` run it while checking, with their context).
             if !f.stdlib && !matches!(item.keyword.text.as_str(), "secrets" | "identity") {
                 secrets::scan_item(&mut cx, item);
             }

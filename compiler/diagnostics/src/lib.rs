@@ -7,6 +7,7 @@
 pub mod codes;
 mod json;
 pub mod render;
+pub mod secret;
 mod source;
 mod suggest;
 
@@ -14,6 +15,28 @@ pub use codes::Code;
 pub use json::to_json;
 pub use source::{FileId, LineCol, SourceFile, Sources, Span, Spanned};
 pub use suggest::did_you_mean;
+
+/// The most characters of user text a message quotes (see [`quote`]).
+pub const QUOTE_MAX: usize = 80;
+
+/// User text as a message quotes it: at most [`QUOTE_MAX`] characters, cut with `…`, so a
+/// 40 MiB label value never becomes a 40 MiB diagnostic. Use it wherever a message repeats
+/// what the user wrote: `format!("`{}` is not a valid label value", quote(&value))`.
+pub fn quote(s: &str) -> std::borrow::Cow<'_, str> {
+    truncate(s, QUOTE_MAX)
+}
+
+/// `s` cut to at most `max` characters (the last one `…` when it was cut).
+pub fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some(_) => {
+            let keep = max.saturating_sub(1);
+            let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+            std::borrow::Cow::Owned(format!("{}…", &s[..end]))
+        }
+    }
+}
 
 /// How bad a diagnostic is. Errors stop the pipeline before anything is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -57,6 +80,10 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Vec<String>,
     pub notes: Vec<String>,
+    /// Spans whose source text is a secret (P1024 sets them). No renderer shows their text:
+    /// not in this diagnostic's snippet, nor in any other diagnostic rendered with it, nor
+    /// quoted in a message, label, help or note.
+    pub redact: Vec<Span>,
 }
 
 impl Diagnostic {
@@ -71,6 +98,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: Vec::new(),
             notes: Vec::new(),
+            redact: Vec::new(),
         }
     }
 
@@ -104,6 +132,12 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Marks the text at `span` as a secret: every renderer hides it (see [`Diagnostic::redact`]).
+    pub fn redacting(mut self, span: Span) -> Self {
+        self.redact.push(span);
         self
     }
 

@@ -13,11 +13,18 @@
 //! | sarif | code scanning (SARIF 2.1.0) | [`sarif`] |
 //! | junit | CI test reports (JUnit XML) | [`junit`] |
 //! | github | GitHub Actions annotations (workflow commands) | [`github`] |
+//!
+//! Every renderer shows text through one [`redact`] step: spans a diagnostic marks as secret
+//! ([`crate::Diagnostic::redact`], set by P1024) are `[redacted]` in every source line shown
+//! and in every message, label, help and note of every diagnostic of the run; a quoted piece
+//! the secret detector flags is redacted too, and each text is cut to [`MESSAGE_MAX`]
+//! characters.
 
 mod github;
 mod human;
 mod json;
 mod junit;
+mod redact;
 mod sarif;
 mod xml;
 
@@ -25,6 +32,7 @@ pub use github::github;
 pub use human::{human, summary};
 pub use json::{JsonDiagnostic, JsonLabel, JsonPosition, json};
 pub use junit::junit;
+pub use redact::{MESSAGE_MAX, REDACTED};
 pub use sarif::sarif;
 
 use crate::{Code, Diagnostic, FileId, LineCol, SourceFile, Sources, Span};

@@ -2,6 +2,7 @@
 //! the pull request's diff.
 
 use super::locate;
+use super::redact::Redactor;
 use crate::{Diagnostic, Severity, Sources};
 
 /// Renders one workflow command per diagnostic, each on its own line:
@@ -15,8 +16,11 @@ use crate::{Diagnostic, Severity, Sources};
 /// accepts columns only for single-line ranges, so `col` and `endColumn` are left out when
 /// the span covers several lines. Help and notes follow the message on lines of their own.
 /// Values are percent-encoded as the runner requires (`%`, CR and LF everywhere, and `:` and
-/// `,` in properties), so no input can end a command early or start another.
+/// `,` in properties), so no input can end a command early or start another; every other
+/// control character (an `ESC` that would drive the log viewer, a bidirectional override) is
+/// replaced by a visible symbol (see [`visible`]). Secrets are `[redacted]`.
 pub fn github(diags: &[Diagnostic], sources: &Sources) -> String {
+    let redactor = Redactor::new(diags, sources);
     let mut out = String::new();
     for d in diags {
         let command = match d.severity {
@@ -48,14 +52,14 @@ pub fn github(diags: &[Diagnostic], sources: &Sources) -> String {
         }
         props.push(("title", d.code.id.to_string()));
 
-        let mut message = d.message.clone();
+        let mut message = redactor.text(&d.message);
         for h in &d.help {
             message.push_str("\nhelp: ");
-            message.push_str(h);
+            message.push_str(&redactor.text(h));
         }
         for n in &d.notes {
             message.push_str("\nnote: ");
-            message.push_str(n);
+            message.push_str(&redactor.text(n));
         }
 
         out.push_str("::");
@@ -73,7 +77,8 @@ pub fn github(diags: &[Diagnostic], sources: &Sources) -> String {
     out
 }
 
-/// Encodes a command's message: `%`, CR and LF.
+/// Encodes a command's message: `%`, CR and LF as the runner reads them, other control
+/// characters made [`visible`].
 pub(crate) fn escape_data(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -81,7 +86,7 @@ pub(crate) fn escape_data(s: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c => out.push(c),
+            c => out.push(visible(c)),
         }
     }
     out
@@ -97,10 +102,28 @@ pub(crate) fn escape_property(s: &str) -> String {
             '\n' => out.push_str("%0A"),
             ':' => out.push_str("%3A"),
             ',' => out.push_str("%2C"),
-            c => out.push(c),
+            c => out.push(visible(c)),
         }
     }
     out
+}
+
+/// A character the Actions log may show as it is: a C0 control character (TAB included)
+/// becomes its Control Pictures symbol (`ESC` → `␛`), DEL `␡`, and a C1 control character, a
+/// bidirectional control or another invisible format character `�`.
+pub(crate) fn visible(c: char) -> char {
+    match c {
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+        '\u{7f}' => '\u{2421}',
+        '\u{80}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}' => '\u{fffd}',
+        c => c,
+    }
 }
 
 #[cfg(test)]
@@ -113,6 +136,30 @@ mod tests {
     fn encodes_data_and_properties() {
         assert_eq!(escape_data("50%\r\nok: a,b"), "50%25%0D%0Aok: a,b");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_log() {
+        assert_eq!(escape_data("a\u{1b}[31mb\tc\u{7f}"), "a␛[31mb␉c␡");
+        assert_eq!(escape_property("x\u{1b}]8;;y\u{7}"), "x␛]8;;y␇");
+        assert_eq!(
+            escape_data("\u{202e}gnp.exe\u{85}\u{200b}"),
+            "\u{fffd}gnp.exe\u{fffd}\u{fffd}"
+        );
+        // Through the renderer: message, help, note and the file property.
+        let mut s = Sources::new();
+        let f = s.add("a\u{1b}[2J.posture", "abc\n");
+        let d = Diagnostic::spanned(&P0001, Span::new(f, 0, 1), "bad \u{1b}[31mname")
+            .with_help("\u{1b}]0;title\u{7}")
+            .with_note("\u{9b}31m");
+        let out = github(&[d], &s);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert_eq!(out.matches('\n').count(), 1, "{out:?}");
+        assert!(out.contains("file=a␛[2J.posture"), "{out}");
+        assert!(
+            out.contains("bad ␛[31mname%0Ahelp: ␛]0;title␇%0Anote: \u{fffd}31m"),
+            "{out}"
+        );
     }
 
     #[test]

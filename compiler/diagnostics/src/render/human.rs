@@ -3,6 +3,7 @@
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::locate;
+use super::redact::Redactor;
 use crate::{Diagnostic, Severity, Sources};
 
 /// Renders every diagnostic like rustc does, each followed by a blank line:
@@ -19,12 +20,14 @@ use crate::{Diagnostic, Severity, Sources};
 ///
 /// A diagnostic without a usable span is the header line with its help and notes. `color`
 /// adds ANSI colours. Control characters and bidirectional overrides in messages and source
-/// lines are replaced by visible symbols, so input cannot drive the terminal.
+/// lines are replaced by visible symbols, so input cannot drive the terminal. Secrets marked
+/// by any of the diagnostics are shown as `[redacted]`, in the source lines and in the texts.
 pub fn human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let renderer = renderer(color);
+    let redactor = Redactor::new(diags, sources);
     let mut out = String::new();
     for d in diags {
-        out.push_str(&render_one(d, sources, &renderer));
+        out.push_str(&render_one(d, sources, &renderer, &redactor));
         out.push_str("\n\n");
     }
     out
@@ -99,7 +102,13 @@ type Mark = (AnnotationKind, std::ops::Range<usize>, String);
 
 /// One diagnostic in the human format, without a trailing newline. Also used for the bodies
 /// of JUnit failures.
-pub(crate) fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer) -> String {
+pub(crate) fn render_one(
+    d: &Diagnostic,
+    sources: &Sources,
+    renderer: &Renderer,
+    redactor: &Redactor,
+) -> String {
+    let clean = |s: &str| clean(&redactor.text(s));
     let title = level(d.severity)
         .primary_title(clean(&d.message))
         .id(d.code.id);
@@ -125,7 +134,7 @@ pub(crate) fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer)
             at.file.id,
             AnnotationKind::Primary,
             at.start..at.end,
-            d.label.as_deref().map(clean).unwrap_or_default(),
+            d.label.as_deref().map(&clean).unwrap_or_default(),
         ),
         None => {
             if let Some(label) = &d.label {
@@ -145,24 +154,33 @@ pub(crate) fn render_one(d: &Diagnostic, sources: &Sources, renderer: &Renderer)
         }
     }
 
+    // Only the lines the annotations touch go to the renderer, so a large file with many
+    // diagnostics is not re-scanned whole for each of them; redacted parts are replaced first.
+    let shown: Vec<_> = files
+        .iter()
+        .filter_map(|(file, annotations)| {
+            let source = sources.get(*file)?;
+            let text = source.text.as_str();
+            let lo = annotations.iter().map(|m| m.1.start).min().unwrap_or(0);
+            let hi = annotations.iter().map(|m| m.1.end).max().unwrap_or(0);
+            let from = text[..lo].rfind('\n').map_or(0, |i| i + 1);
+            let to = text[hi..].find('\n').map_or(text.len(), |i| hi + i + 1);
+            Some((
+                source,
+                redactor.snippet(*file, text, from, to),
+                from,
+                annotations,
+            ))
+        })
+        .collect();
     let mut group = Group::with_title(title);
-    for (file, annotations) in &files {
-        let Some(source) = sources.get(*file) else {
-            continue;
-        };
-        // Only the lines the annotations touch go to the renderer, so a large file with many
-        // diagnostics is not re-scanned whole for each of them.
-        let text = source.text.as_str();
-        let lo = annotations.iter().map(|m| m.1.start).min().unwrap_or(0);
-        let hi = annotations.iter().map(|m| m.1.end).max().unwrap_or(0);
-        let from = text[..lo].rfind('\n').map_or(0, |i| i + 1);
-        let to = text[hi..].find('\n').map_or(text.len(), |i| hi + i + 1);
-        let mut snippet = Snippet::source(&text[from..to])
-            .line_start(source.line_col(from).line)
+    for (source, shown, from, annotations) in &shown {
+        let mut snippet = Snippet::source(shown.text.as_str())
+            .line_start(source.line_col(*from).line)
             .path(source.path.as_str())
             .fold(true);
-        for (kind, range, label) in annotations {
-            let mut annotation = kind.span(range.start - from..range.end - from);
+        for (kind, range, label) in annotations.iter() {
+            let mut annotation = kind.span(shown.map(range.clone()));
             if !label.is_empty() {
                 annotation = annotation.label(label.as_str());
             }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::redact::Redactor;
 use super::{Located, doc_path, locate};
 use crate::{Diagnostic, Sources, Span};
 
@@ -64,22 +65,27 @@ pub struct JsonLabel {
 
 /// Renders `diags` as a pretty-printed JSON array of [`JsonDiagnostic`], with a final newline.
 pub fn json(diags: &[Diagnostic], sources: &Sources) -> String {
-    let records: Vec<JsonDiagnostic> = diags.iter().map(|d| record(d, sources)).collect();
+    let redactor = Redactor::new(diags, sources);
+    let records: Vec<JsonDiagnostic> = diags
+        .iter()
+        .map(|d| record(d, sources, &redactor))
+        .collect();
     crate::to_json(&records)
 }
 
 /// The JSON record of one diagnostic.
-pub(crate) fn record(d: &Diagnostic, sources: &Sources) -> JsonDiagnostic {
+pub(crate) fn record(d: &Diagnostic, sources: &Sources, redactor: &Redactor) -> JsonDiagnostic {
+    let text = |s: &String| redactor.text(s);
     let (file, start, end) = position(sources, d.span);
     JsonDiagnostic {
         code: d.code.id.to_string(),
         name: d.code.name.to_string(),
         severity: d.severity.as_str().to_string(),
-        message: d.message.clone(),
+        message: text(&d.message),
         file,
         start,
         end,
-        label: d.label.clone(),
+        label: d.label.as_ref().map(text),
         labels: d
             .labels
             .iter()
@@ -89,12 +95,12 @@ pub(crate) fn record(d: &Diagnostic, sources: &Sources) -> JsonDiagnostic {
                     file,
                     start,
                     end,
-                    message: l.message.clone(),
+                    message: text(&l.message),
                 }
             })
             .collect(),
-        help: d.help.clone(),
-        notes: d.notes.clone(),
+        help: d.help.iter().map(text).collect(),
+        notes: d.notes.iter().map(text).collect(),
         doc: doc_path(d.code),
     }
 }

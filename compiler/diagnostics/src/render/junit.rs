@@ -7,6 +7,7 @@ use annotate_snippets::Renderer;
 
 use super::human::render_one;
 use super::locate;
+use super::redact::Redactor;
 use super::xml::XmlWriter;
 use crate::{Diagnostic, FileId, Severity, Sources};
 
@@ -35,6 +36,7 @@ pub fn junit(diags: &[Diagnostic], sources: &Sources, files_checked: &[FileId]) 
     }
 
     let renderer = Renderer::plain();
+    let redactor = Redactor::new(diags, sources);
     let tests = cases.len().to_string();
     let failures = cases
         .values()
@@ -72,9 +74,9 @@ pub fn junit(diags: &[Diagnostic], sources: &Sources, files_checked: &[FileId]) 
         w.open("testcase", &attrs);
         let mut out: Vec<String> = Vec::new();
         for d in ds {
-            let rendered = render_one(d, sources, &renderer);
+            let rendered = render_one(d, sources, &renderer, &redactor);
             if d.severity == Severity::Error {
-                let message = format!("{}: {}", d.code.id, d.message);
+                let message = format!("{}: {}", d.code.id, redactor.text(&d.message));
                 w.leaf(
                     "failure",
                     &[("message", &message), ("type", d.code.id)],

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::redact::Redactor;
 use super::{Located, doc_path, locate};
 use crate::{Code, Diagnostic, Severity, Sources};
 
@@ -57,6 +58,7 @@ pub fn sarif(diags: &[Diagnostic], sources: &Sources, help_base_url: Option<&str
     // Code scanning refuses a log with a result that has no location, and a diagnostic
     // without one is about the run rather than the code (an unreadable path, a flag): those
     // become notifications of the invocation instead of results.
+    let redactor = Redactor::new(diags, sources);
     let mut results = Vec::new();
     let mut notifications = Vec::new();
     for d in diags {
@@ -73,12 +75,12 @@ pub fn sarif(diags: &[Diagnostic], sources: &Sources, help_base_url: Option<&str
                 id: Some(i),
                 physical_location: physical(&at),
                 message: Some(Text {
-                    text: l.message.clone(),
+                    text: redactor.text(&l.message),
                 }),
             })
             .collect();
         let message = Text {
-            text: message_text(d),
+            text: redactor.text(&message_text(d)),
         };
         match d.span.and_then(|s| locate(sources, s)) {
             Some(at) => results.push(Result_ {
@@ -89,7 +91,9 @@ pub fn sarif(diags: &[Diagnostic], sources: &Sources, help_base_url: Option<&str
                 locations: vec![Location {
                     id: None,
                     physical_location: physical(&at),
-                    message: d.label.clone().map(|text| Text { text }),
+                    message: d.label.as_ref().map(|l| Text {
+                        text: redactor.text(l),
+                    }),
                 }],
                 related_locations: related,
             }),

@@ -1,6 +1,7 @@
 //! Integration tests of the renderers: snapshots of every format on hand-built diagnostics,
 //! SARIF validated against the OASIS schema, and no panic on any span.
 
+mod redaction;
 mod robustness;
 mod sarif_schema;
 mod snapshots;
