@@ -1,9 +1,10 @@
 //! `posture reach PATH`: the connectivity the posture's NetworkPolicies allow, from the same
 //! analysis the build's reachability proof runs, as a table, JSON or Graphviz DOT.
 
+use crate::FsWorld;
 use diagnostics::Diagnostic;
+use driver::Options;
 use driver::targets::reach::{self, Query};
-use driver::{FsWorld, Options};
 
 use super::check::user_files;
 use super::{Ui, root_of, sources_for_display, today_for};

@@ -8,7 +8,7 @@ pub mod targets;
 pub mod world;
 
 pub use load::{Loaded, Origin, load};
-pub use world::{FsWorld, MemWorld, World};
+pub use world::{FileKind, MemWorld, Metadata, World};
 
 use diagnostics::{Diagnostic, Diagnostics};
 use std::path::Path;

@@ -4,6 +4,7 @@
 //! and never build YAML, JSON, CEL or Falco conditions from strings.
 
 pub mod k8s;
+pub mod path;
 
 use diagnostics::Span;
 use serde::Serialize;
@@ -24,7 +25,8 @@ pub struct Origin {
 /// One output file of a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
-    /// Path inside the output directory, `/`-separated: `<target>/<file>`.
+    /// Path inside the output directory, `/`-separated: `<target>/<file>`; no file name longer
+    /// than 255 bytes ([`Artifact::yaml`] shortens long ones with [`path::fit_path`]).
     pub path: String,
     pub bytes: Vec<u8>,
     pub origins: Vec<Origin>,
@@ -41,7 +43,8 @@ impl Artifact {
         applyable: bool,
     ) -> Artifact {
         Artifact {
-            path: path.into(),
+            // Every target's paths go through here: no file name over 255 bytes.
+            path: path::fit_path(&path.into()),
             bytes: to_yaml(doc).into_bytes(),
             origins,
             applyable,
