@@ -14,6 +14,7 @@ mod catalogs;
 mod commands;
 pub mod diff;
 pub mod today;
+pub mod world;
 pub mod write;
 
 use std::ffi::OsString;
@@ -24,6 +25,7 @@ use std::time::SystemTime;
 use clap::Parser;
 
 pub use args::Cli;
+pub use world::FsWorld;
 
 /// The exit status of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

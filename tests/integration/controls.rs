@@ -113,7 +113,7 @@ impl Example {
     }
 
     fn example() -> Result<Example, Failed> {
-        Example::load(&driver::FsWorld, &root().join(EXAMPLE))
+        Example::load(&cli::FsWorld, &root().join(EXAMPLE))
     }
 
     fn graph(&self) -> Result<(graph::ControlGraph<'_>, Vec<diagnostics::Diagnostic>), Failed> {

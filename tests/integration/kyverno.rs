@@ -33,7 +33,7 @@
 //! `POSTURE_TOOL_CHECK_JSONSCHEMA`); a missing tool fails its test.
 
 use crate::root;
-use driver::FsWorld;
+use cli::FsWorld;
 use emit::Artifact;
 use libtest_mimic::{Failed, Trial};
 use serde_json::{Value, json};

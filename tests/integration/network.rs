@@ -22,7 +22,8 @@
 //! a missing tool fails its test.
 
 use crate::root;
-use driver::{Checked, FsWorld, MemWorld};
+use cli::FsWorld;
+use driver::{Checked, MemWorld};
 use emit::Artifact;
 use libtest_mimic::{Failed, Trial};
 use netpol::ir::Isolation;

@@ -61,11 +61,14 @@ struct Shuffled<'a> {
 }
 
 impl World for Shuffled<'_> {
-    fn is_dir(&self, path: &Path) -> Option<bool> {
-        self.inner.is_dir(path)
+    fn metadata(&self, path: &Path) -> io::Result<driver::Metadata> {
+        self.inner.metadata(path)
     }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.inner.read(path)
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        self.inner.canonicalize(path)
+    }
+    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        self.inner.read(path, limit)
     }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         let mut entries = self.inner.read_dir(path)?;

@@ -5,7 +5,8 @@
 //! a directory case, checked as a directory posture (every file in it is in the world; the
 //! loader picks the `.posture` files at its top and follows imports). A file whose name ends
 //! in `.latin1.posture` is re-encoded to Latin-1 before the compiler sees it. Cases that cannot
-//! be files (an empty file, more than 64 MiB, a path that does not exist) are generated below.
+//! be files (an empty file, more than 64 MiB, a path that does not exist, symbolic links, special
+//! files) are generated below.
 //!
 //! Each case passes when the reported diagnostics equal the annotated ones both ways (code,
 //! severity, file, byte range, message), and its human rendering matches
@@ -451,6 +452,80 @@ fn generated() -> Vec<(String, Make)> {
             )
             .map(|e| vec![e]),
             input_file: None,
+        }),
+    );
+    // The file system is not trusted (`MemWorld` models links and special files): a link
+    // that leaves the root, dangles or loops, and a FIFO, are errors, never read or skipped.
+    let fs_cases: [(&str, fn(&mut MemWorld), &str); 4] = [
+        (
+            "link-outside-root",
+            |w| {
+                w.add_symlink("p/evil.posture", "../elsewhere/x.posture");
+                w.add("elsewhere/x.posture", b"SECRET-FIRST-LINE {\n".to_vec());
+            },
+            "nospan error[P9008]: `evil.posture` is a symbolic link to a file outside the project root",
+        ),
+        (
+            "link-dangling",
+            |w| {
+                w.add_symlink("p/network.posture", "gone.posture");
+            },
+            "nospan error[P9001]: cannot read `network.posture`: no such file",
+        ),
+        (
+            "link-loop",
+            |w| {
+                w.add_symlink("p/network.posture", "network.posture");
+            },
+            "nospan error[P9001]: cannot read `network.posture`: too many levels of symbolic links",
+        ),
+        (
+            "special-file",
+            |w| {
+                w.add_special("p/pipe.posture");
+            },
+            "nospan error[P9007]: `pipe.posture` is not a regular file (a FIFO, a socket or a device)",
+        ),
+    ];
+    for (name, build, annotation) in fs_cases {
+        add(
+            name,
+            Box::new(move || {
+                let mut world = MemWorld::new();
+                world.add("p/main.posture", VALID_HEADER.as_bytes().to_vec());
+                build(&mut world);
+                Case {
+                    name: format!("generated/{name}"),
+                    world,
+                    path: PathBuf::from("p"),
+                    expected: annotations::parse_explicit("", "", annotation).map(|e| vec![e]),
+                    texts: vec![("main.posture".into(), VALID_HEADER.into())],
+                    input_file: None,
+                }
+            }),
+        );
+    }
+    add(
+        "import-through-link-outside-root",
+        Box::new(|| {
+            let main = format!("import \"./lib/x.posture\"\n{VALID_HEADER}");
+            let mut world = MemWorld::new();
+            world.add("p/main.posture", main.as_bytes().to_vec());
+            world.add_symlink("p/lib", "../elsewhere");
+            world.add("elsewhere/x.posture", b"SECRET-FIRST-LINE {\n".to_vec());
+            Case {
+                name: "generated/import-through-link-outside-root".into(),
+                world,
+                path: PathBuf::from("p"),
+                expected: annotations::parse_explicit(
+                    "main.posture",
+                    &main,
+                    "1:8-25 error[P1001]: `./lib/x.posture` is outside the project root (through a symbolic link)",
+                )
+                .map(|e| vec![e]),
+                texts: vec![("main.posture".into(), main.clone())],
+                input_file: None,
+            }
         }),
     );
     add(

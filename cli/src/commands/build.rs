@@ -1,8 +1,9 @@
 //! `posture build PATH -o DIR`: check, then write the output directory atomically.
 
+use crate::FsWorld;
 use diagnostics::Diagnostic;
 use diagnostics::codes::io::P9006;
-use driver::{FsWorld, Options};
+use driver::Options;
 
 use super::check::user_files;
 use super::{Ui, count, root_of, sources_for_display, today_for};
@@ -19,11 +20,17 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         Err(exit) => return exit,
     };
     // Refuse a directory we may not replace before spending time on the posture.
-    if let Err(WriteError::Refused(message) | WriteError::Failed(message)) =
-        write::inspect(&args.out, args.force)
-    {
-        ui.error(&message);
-        return Exit::Usage;
+    let mut protected = vec![root_of(&args.path)];
+    match write::inspect(&args.out, args.force, &protected) {
+        Err(WriteError::Refused(d)) => {
+            ui.report_usage(args.report.format, *d);
+            return Exit::Usage;
+        }
+        Err(WriteError::Failed(message)) => {
+            ui.error(&message);
+            return Exit::Usage;
+        }
+        Ok(_) => {}
     }
     let options = Options { today: Some(today) };
     let target_options = driver::targets::TargetOptions {
@@ -52,11 +59,14 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
     let output = build.output();
     let mut exit = Exit::Success;
     let mut done = None;
-    match write::write_dir(&args.out, &output.files, args.force) {
+    // Every source's real path, so the output can never be (or hold) one of them.
+    protected.push(checked.loaded.real_root.clone());
+    protected.extend(checked.loaded.real_paths.values().cloned());
+    match write::write_dir(&args.out, &output.files, args.force, &protected) {
         Ok(written) => done = Some(written),
-        Err(WriteError::Refused(message)) => {
+        Err(WriteError::Refused(d)) => {
             // The directory changed between the first look and the write.
-            ui.error(&message);
+            ui.report_usage(args.report.format, *d);
             return Exit::Usage;
         }
         Err(WriteError::Failed(message)) => {

@@ -1,7 +1,8 @@
 //! `posture check PATH`: load, check, report.
 
+use crate::FsWorld;
 use diagnostics::FileId;
-use driver::{FsWorld, Options, Origin};
+use driver::{Options, Origin};
 
 use super::{Ui, count, root_of, sources_for_display, today_for};
 use crate::args::CheckArgs;

@@ -5,8 +5,9 @@
 
 use std::path::Path;
 
+use crate::FsWorld;
 use diagnostics::{Diagnostic, Sources};
-use driver::{FsWorld, Options};
+use driver::Options;
 
 use super::check::user_files;
 use super::{Ui, root_of, sources_for_display};

@@ -1,8 +1,8 @@
 //! `posture fmt [--check] PATH`: every user file of the posture in its canonical layout.
 
+use crate::FsWorld;
 use diagnostics::codes::io::P9006;
 use diagnostics::{Diagnostic, Diagnostics};
-use driver::FsWorld;
 
 use super::{Ui, count, root_of, sources_for_display};
 use crate::args::{FmtArgs, FormatName};
@@ -10,8 +10,11 @@ use crate::{Exit, diff, write};
 
 /// One file whose formatted text differs from what is on disk.
 struct Change {
-    /// The path on disk, as derived from the command line's PATH.
+    /// The path on disk, as derived from the command line's PATH (what messages show).
     path: std::path::PathBuf,
+    /// Its real path, every symbolic link resolved, inside the project root: what is written,
+    /// so a link is kept and the file it points to is rewritten.
+    real: Option<std::path::PathBuf>,
     old: String,
     new: String,
 }
@@ -46,6 +49,7 @@ pub(crate) fn run(args: &FmtArgs, ui: &mut Ui<'_>) -> Exit {
         match driver::format_text(*id, &file.text) {
             Ok(new) if new != file.text => changes.push(Change {
                 path: root.join(display),
+                real: loaded.real_paths.get(display).cloned(),
                 old: file.text.clone(),
                 new,
             }),
@@ -86,7 +90,11 @@ pub(crate) fn run(args: &FmtArgs, ui: &mut Ui<'_>) -> Exit {
 
     let mut failures = Vec::new();
     for c in &changes {
-        match write::replace_file(&c.path, c.new.as_bytes()) {
+        let written = match &c.real {
+            Some(real) => write::replace_file_inside(real, &loaded.real_root, c.new.as_bytes()),
+            None => Err(std::io::Error::other("its real path is unknown")),
+        };
+        match written {
             Ok(()) => ui.note(&format!("formatted `{}`", c.path.display())),
             Err(e) => failures.push(Diagnostic::new(
                 &P9006,

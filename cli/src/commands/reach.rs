@@ -2,9 +2,10 @@
 //! analysis the build's reachability proof runs, as a table, JSON or Graphviz DOT. The driver's
 //! build emits and proves; this renders.
 
+use crate::FsWorld;
 use diagnostics::Diagnostic;
+use driver::Options;
 use driver::targets::reach::{self, Query};
-use driver::{FsWorld, Options};
 
 use super::check::user_files;
 use super::{Ui, root_of, sources_for_display, today_for};

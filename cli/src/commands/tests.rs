@@ -229,8 +229,10 @@ fn build_writes_deterministically_and_never_on_error() {
     let r = posture(&["build", s(&good), "-o", s(&out1)]);
     assert_eq!(r.exit, Exit::Success, "{}", r.err);
     let written = tree(&out1);
+    // The marker is not one of the build's files.
     assert!(
-        r.err.contains(&format!("wrote {} files to", written.len())),
+        r.err
+            .contains(&format!("wrote {} files to", written.len() - 1)),
         "{}",
         r.err
     );
@@ -394,4 +396,424 @@ fn build_picks_the_kyverno_api() {
     assert!(
         Cli::try_parse_from(["posture", "build", "x", "-o", "y", "--kyverno-api", "v2"]).is_err()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file system is not trusted: links, special files, huge files, output directories.
+
+/// A symbolic link at `link` to `target`.
+#[cfg(unix)]
+fn symlink(target: impl AsRef<Path>, link: impl AsRef<Path>) {
+    std::os::unix::fs::symlink(target, link).expect("symlink");
+}
+
+/// Runs `posture` on another thread and fails instead of hanging when it does not finish.
+fn posture_within_a_minute(args: &[&str]) -> Run {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let _ = tx.send(posture(&refs));
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("posture finished (it must never block on a file)")
+}
+
+#[cfg(unix)]
+#[test]
+fn dangling_links_and_link_loops_are_errors_never_skipped() {
+    let dir = Scratch::new("dangling");
+    let project = dir.0.join("p");
+    fs::create_dir(&project).expect("mkdir");
+    fs::write(project.join("main.posture"), GOOD).expect("write");
+    symlink("gone.posture", project.join("network.posture"));
+    let r = posture(&["check", s(&project)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(
+        r.err
+            .contains("error[P9001]: cannot read `network.posture`"),
+        "{}",
+        r.err
+    );
+    // The same for build: nothing is written.
+    let out = dir.0.join("out");
+    let r = posture(&["build", s(&project), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(!out.exists());
+
+    fs::remove_file(project.join("network.posture")).expect("rm");
+    symlink("b.posture", project.join("a.posture"));
+    symlink("a.posture", project.join("b.posture"));
+    let r = posture(&["check", s(&project)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(
+        r.err.contains("P9001]: cannot read `a.posture`"),
+        "{}",
+        r.err
+    );
+    assert!(
+        r.err.contains("P9001]: cannot read `b.posture`"),
+        "{}",
+        r.err
+    );
+
+    // A dangling import is P1002 at the import, as a missing one is.
+    fs::remove_file(project.join("a.posture")).expect("rm");
+    fs::remove_file(project.join("b.posture")).expect("rm");
+    symlink("nowhere.posture", project.join("lib.posture.link"));
+    fs::write(
+        project.join("main.posture"),
+        format!("import \"./lib.posture.link/x.posture\"\n{GOOD}"),
+    )
+    .expect("write");
+    let r = posture(&["check", s(&project)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(r.err.contains("error[P1002]"), "{}", r.err);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_cannot_reach_outside_the_project_root() {
+    let dir = Scratch::new("escape");
+    let project = dir.0.join("p");
+    let outside = dir.0.join("outside");
+    fs::create_dir(&project).expect("mkdir");
+    fs::create_dir(&outside).expect("mkdir");
+    // A file outside whose first line must never be shown (it is never read).
+    fs::write(
+        outside.join("secret.posture"),
+        "TOP-SECRET-LINE {{{\nnamespace z {}\n",
+    )
+    .expect("write");
+    fs::write(project.join("main.posture"), GOOD).expect("write");
+
+    // A directory entry that links outside: P9008, no span, nothing read.
+    symlink(outside.join("secret.posture"), project.join("evil.posture"));
+    let r = posture(&["check", s(&project)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(
+        r.err
+            .contains("error[P9008]: `evil.posture` is a symbolic link to a file outside"),
+        "{}",
+        r.err
+    );
+    assert!(!r.err.contains("TOP-SECRET"), "{}", r.err);
+    // Relative links and links through a linked directory are the same.
+    fs::remove_file(project.join("evil.posture")).expect("rm");
+    symlink("../outside/secret.posture", project.join("evil.posture"));
+    let r = posture(&["check", s(&project), "--format", "json"]);
+    assert!(
+        r.out.contains("P9008") && !r.out.contains("TOP-SECRET"),
+        "{}",
+        r.out
+    );
+    fs::remove_file(project.join("evil.posture")).expect("rm");
+
+    // An import through a linked directory: P1001 at the import's string.
+    symlink(&outside, project.join("lib"));
+    let main = format!("import \"./lib/secret.posture\"\n{GOOD}");
+    fs::write(project.join("main.posture"), &main).expect("write");
+    let r = posture(&["check", s(&project)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(
+        r.err.contains(
+            "error[P1001]: `./lib/secret.posture` is outside the project root (through a \
+             symbolic link)"
+        ),
+        "{}",
+        r.err
+    );
+    assert!(r.err.contains("main.posture:1:8"), "{}", r.err);
+    assert!(!r.err.contains("TOP-SECRET"), "{}", r.err);
+
+    // The file given on the command line is held to the same root (its directory).
+    symlink("../outside/secret.posture", project.join("named.posture"));
+    let r = posture(&["check", s(&project.join("named.posture"))]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(r.err.contains("P9008"), "{}", r.err);
+    assert!(!r.err.contains("TOP-SECRET"), "{}", r.err);
+    fs::remove_file(project.join("named.posture")).expect("rm");
+
+    // A link that stays inside the root is fine, and a file reached twice is loaded once.
+    fs::remove_file(project.join("lib")).expect("rm");
+    fs::write(project.join("main.posture"), GOOD).expect("write");
+    symlink("main.posture", project.join("alias.posture"));
+    let r = posture(&["check", s(&project)]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+}
+
+#[cfg(unix)]
+#[test]
+fn fmt_never_writes_outside_the_root_nor_replaces_a_link() {
+    let dir = Scratch::new("fmt-links");
+    let project = dir.0.join("p");
+    let outside = dir.0.join("outside");
+    fs::create_dir_all(project.join("sub")).expect("mkdir");
+    fs::create_dir(&outside).expect("mkdir");
+    let ugly = "namespace   b {  pod_security = baseline }\n";
+    fs::write(outside.join("victim.posture"), ugly).expect("write");
+    symlink(
+        outside.join("victim.posture"),
+        project.join("victim.posture"),
+    );
+    let r = posture(&["fmt", s(&project)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(r.err.contains("P9008"), "{}", r.err);
+    assert_eq!(
+        fs::read_to_string(outside.join("victim.posture")).expect("read"),
+        ugly,
+        "the file outside is untouched"
+    );
+    assert!(
+        fs::symlink_metadata(project.join("victim.posture"))
+            .expect("meta")
+            .file_type()
+            .is_symlink()
+    );
+
+    // A link to a file inside the root: the file is formatted, the link stays a link.
+    fs::remove_file(project.join("victim.posture")).expect("rm");
+    fs::write(project.join("sub/real.posture"), ugly).expect("write");
+    symlink("sub/real.posture", project.join("b.posture"));
+    let r = posture(&["fmt", s(&project)]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+    assert!(r.err.contains("formatted `"), "{}", r.err);
+    assert!(
+        fs::symlink_metadata(project.join("b.posture"))
+            .expect("meta")
+            .file_type()
+            .is_symlink(),
+        "the link is kept"
+    );
+    let formatted = fs::read_to_string(project.join("sub/real.posture")).expect("read");
+    assert_ne!(formatted, ugly);
+    let r = posture(&["fmt", "--check", s(&project)]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_and_huge_files_are_refused_without_reading_them() {
+    let dir = Scratch::new("special");
+    let project = dir.0.join("p");
+    fs::create_dir(&project).expect("mkdir");
+    fs::write(project.join("main.posture"), GOOD).expect("write");
+    let fifo = project.join("pipe.posture");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let r = posture_within_a_minute(&["check", s(&project)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(
+        r.err
+            .contains("error[P9007]: `pipe.posture` is not a regular file"),
+        "{}",
+        r.err
+    );
+    // An import of it too, at the import.
+    fs::remove_file(&fifo).expect("rm");
+    fs::create_dir(project.join("lib")).expect("mkdir");
+    let made = std::process::Command::new("mkfifo")
+        .arg(project.join("lib/pipe.posture"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    fs::write(
+        project.join("main.posture"),
+        format!("import \"./lib/pipe.posture\"\n{GOOD}"),
+    )
+    .expect("write");
+    let r = posture_within_a_minute(&["check", s(&project)]);
+    assert!(
+        r.err.contains("P9007") && r.err.contains("main.posture:1:8"),
+        "{}",
+        r.err
+    );
+    fs::write(project.join("main.posture"), GOOD).expect("write");
+
+    // A device given on the command line (its directory is the root).
+    let r = posture_within_a_minute(&["check", "/dev/zero"]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(r.err.contains("P9007"), "{}", r.err);
+    // A directory named like a posture file.
+    fs::create_dir(project.join("dir.posture")).expect("mkdir");
+    let r = posture(&["check", s(&project)]);
+    assert!(
+        r.err.contains("P9007]: `dir.posture` is a directory"),
+        "{}",
+        r.err
+    );
+    fs::remove_dir(project.join("dir.posture")).expect("rm");
+
+    // One byte over the cap, sparse: refused by its size, before it is read.
+    let big = fs::File::create(project.join("big.posture")).expect("create");
+    big.set_len(driver::load::MAX_FILE_BYTES as u64 + 1)
+        .expect("set_len");
+    let r = posture(&["check", s(&project)]);
+    assert_eq!(r.exit, Exit::Failure, "{}", r.err);
+    assert!(
+        r.err
+            .contains("P9003]: `big.posture` is larger than 64 MiB"),
+        "{}",
+        r.err
+    );
+}
+
+/// A previous build's output of GOOD at `out`.
+fn built(project: &Path, out: &Path) {
+    let r = posture(&["build", s(project), "-o", s(out)]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+    assert!(out.join(crate::write::MARKER).is_file());
+}
+
+#[test]
+fn build_replaces_only_what_a_previous_build_wrote() {
+    let dir = Scratch::new("outdir");
+    let project = dir.0.join("p");
+    fs::create_dir(&project).expect("mkdir");
+    fs::write(project.join("main.posture"), GOOD).expect("write");
+    let out = dir.0.join("out");
+
+    // A manifest.json posture did not write (any JSON of the right shape, even one listing
+    // nothing) next to the user's files: refused, nothing touched.
+    fs::create_dir(&out).expect("mkdir");
+    fs::write(out.join("manifest.json"), "{\"version\": 1, \"files\": []}").expect("write");
+    fs::write(out.join("thesis.tex"), "precious").expect("write");
+    let before = tree(&out);
+    let r = posture(&["build", s(&project), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Usage, "{}", r.err);
+    assert!(r.err.contains("error[P9009]"), "{}", r.err);
+    assert!(r.err.contains("--force"), "{}", r.err);
+    assert_eq!(tree(&out), before);
+    // A manifest that lists nothing, alone: no marker, refused.
+    fs::remove_file(out.join("thesis.tex")).expect("rm");
+    let r = posture(&["build", s(&project), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Usage, "{}", r.err);
+    assert!(r.err.contains("P9009"), "{}", r.err);
+    fs::remove_dir_all(&out).expect("rm");
+
+    // A real previous build is replaced; one with a file added by hand is not.
+    built(&project, &out);
+    built(&project, &out);
+    fs::write(out.join("namespaces/mine.yaml"), "kind: Secret\n").expect("write");
+    let before = tree(&out);
+    let r = posture(&["build", s(&project), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Usage, "{}", r.err);
+    assert!(
+        r.err.contains("`namespaces/mine.yaml` is not listed"),
+        "{}",
+        r.err
+    );
+    assert_eq!(tree(&out), before);
+    fs::remove_file(out.join("namespaces/mine.yaml")).expect("rm");
+    // An edited manifest no longer matches the marker.
+    let manifest = fs::read_to_string(out.join("manifest.json")).expect("read");
+    fs::write(
+        out.join("manifest.json"),
+        manifest.replace("\"version\": 1", "\"version\":  1"),
+    )
+    .expect("write");
+    let r = posture(&["build", s(&project), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Usage, "{}", r.err);
+    assert!(r.err.contains("does not match"), "{}", r.err);
+    // A forged marker for a manifest that lists nothing, beside other files: refused.
+    fs::remove_dir_all(&out).expect("rm");
+    fs::create_dir(&out).expect("mkdir");
+    let empty = "{\"version\": 1, \"files\": []}";
+    fs::write(out.join("manifest.json"), empty).expect("write");
+    fs::write(
+        out.join(crate::write::MARKER),
+        crate::write::marker_for(empty.as_bytes()),
+    )
+    .expect("write");
+    fs::write(out.join("notes.txt"), "mine").expect("write");
+    let r = posture(&["build", s(&project), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Usage, "{}", r.err);
+    assert!(r.err.contains("`notes.txt` is not listed"), "{}", r.err);
+    // --force replaces it.
+    let r = posture(&["build", s(&project), "-o", s(&out), "--force"]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+    assert!(!out.join("notes.txt").exists());
+    // A machine format gets the refusal as one document on stdout.
+    fs::write(out.join("notes.txt"), "mine").expect("write");
+    let r = posture(&["build", s(&project), "-o", s(&out), "--format", "json"]);
+    assert_eq!(r.exit, Exit::Usage);
+    assert!(r.out.contains("\"P9009\""), "{}", r.out);
+}
+
+#[cfg(unix)]
+#[test]
+fn build_never_replaces_the_sources_even_with_force() {
+    let dir = Scratch::new("own-sources");
+    let project = dir.0.join("p");
+    fs::create_dir(&project).expect("mkdir");
+    let main = project.join("main.posture");
+    fs::write(&main, GOOD).expect("write");
+    symlink(&dir.0, dir.0.join("alias"));
+    let before = tree(&project);
+    let cases = [
+        project.clone(),                                     // the project itself
+        dir.0.clone(),                                       // an ancestor
+        dir.0.join("alias").join("p"), // the project through a linked directory
+        project.join("sub").join("..").join("..").join("p"), // with `..` in the middle
+    ];
+    for out in &cases {
+        for path in [&project, &main] {
+            let r = posture(&["build", s(path), "-o", s(out), "--force"]);
+            assert_ne!(r.exit, Exit::Success, "{}: {}", out.display(), r.err);
+            assert_eq!(tree(&project), before, "{}", out.display());
+        }
+    }
+    let r = posture(&["build", s(&project), "-o", s(&project), "--force"]);
+    assert!(r.err.contains("error[P9010]"), "{}", r.err);
+    // An output inside the project is fine (it holds no sources).
+    let r = posture(&["build", s(&project), "-o", s(&project.join("out"))]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+    assert_eq!(
+        fs::read_to_string(&main).expect("read"),
+        GOOD,
+        "sources untouched"
+    );
+}
+
+#[test]
+fn long_names_fit_the_file_system_and_no_temporary_path_is_shown() {
+    let dir = Scratch::new("long");
+    // Names from the posture are at most 63 characters today; a target's long file names are
+    // cut by `emit::path::fit_path` (unit-tested there). The directory name is the user's: at
+    // 250 bytes, `.NAME.tmp-PID` used to exceed 255 bytes and the error showed that path.
+    let text = GOOD.to_string();
+    let file = dir.file("long.posture", &text);
+    // A long output directory name too: its temporary siblings must fit as well.
+    let out = dir.0.join("o".repeat(250));
+    let r = posture(&["build", s(&file), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+    assert!(!r.err.contains(".tmp-"), "{}", r.err);
+    let files = tree(&out);
+    assert!(
+        files
+            .iter()
+            .all(|(p, _)| p.iter().all(|seg| seg.len() <= 255)),
+        "{files:?}"
+    );
+    assert!(r.err.contains("wrote 3 files"), "{}", r.err);
+    // A name over 255 bytes is the user's mistake, reported with the user's path only.
+    let too_long = dir.0.join("o".repeat(300));
+    let r = posture(&["build", s(&file), "-o", s(&too_long)]);
+    assert_ne!(r.exit, Exit::Success);
+    assert!(!r.err.contains(".tmp-"), "{}", r.err);
+    assert!(
+        r.err.contains("name too long") || r.err.contains("too long"),
+        "{}",
+        r.err
+    );
+    // Deterministic: the same names again.
+    let again = dir.0.join("again");
+    assert_eq!(
+        posture(&["build", s(&file), "-o", s(&again)]).exit,
+        Exit::Success
+    );
+    assert_eq!(tree(&again), files);
 }

@@ -10,7 +10,7 @@ pub mod world;
 
 pub use build::{Build, build, build_checked};
 pub use load::{Loaded, Origin, load};
-pub use world::{FsWorld, MemWorld, World};
+pub use world::{FileKind, MemWorld, Metadata, World};
 
 use diagnostics::{Diagnostic, Diagnostics};
 use std::path::Path;

@@ -1,16 +1,25 @@
 //! Loading a posture: the files of a directory (or one file), their imports, and the
 //! standard-library bundles they `use`. Every file is read through [`World`], checked for size
-//! and encoding, and parsed. Imports never leave the project root; a file reached twice (by a
-//! cycle or by two imports) is loaded once.
+//! and encoding, and parsed. A file reached twice (by a cycle, by two imports, or by two links
+//! to one file) is loaded once.
+//!
+//! The file system is not trusted. Every user file (a directory's `.posture` entries, the file
+//! given on the command line, every import) is resolved to its real path and refused when that
+//! lies outside the project root, so a symbolic link cannot pull in a file nobody reviewed
+//! (P1001 for an import, P9008 for a directory entry; the file is never read). What a path
+//! names is looked at before it is opened: anything but a regular file (a FIFO, a device, a
+//! directory) is refused (P9007), and so is a file larger than [`MAX_FILE_BYTES`] (P9003), of
+//! which at most one byte more is ever read. An entry that cannot be looked at (a dangling
+//! link, a link loop, no permission) is an error (P9001), never skipped.
 
-use crate::world::World;
+use crate::world::{FileKind, World};
 use diagnostics::codes::{io as io_codes, names};
 use diagnostics::{Diagnostic, Diagnostics, FileId, Sources, Span};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 use syntax::ast;
 
-/// Source files larger than this are refused.
+/// Source files larger than this (64 MiB) are refused (P9003).
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Where a parsed file came from.
@@ -38,6 +47,12 @@ pub struct Loaded {
     pub files: Vec<LoadedFile>,
     /// The user files, by display path, for `fmt`.
     pub user_files: BTreeMap<String, FileId>,
+    /// The real path (every symbolic link resolved) of each user file, by display path: what
+    /// `fmt` writes to, so it rewrites the file a link points to (inside the root) and never
+    /// replaces the link.
+    pub real_paths: BTreeMap<String, PathBuf>,
+    /// The real path of the project root.
+    pub real_root: PathBuf,
 }
 
 impl Loaded {
@@ -52,60 +67,84 @@ impl Loaded {
 /// Returns `Err` with one diagnostic when `path` itself cannot be read (a usage error: exit 2);
 /// otherwise everything that could be loaded and every problem found.
 pub fn load(world: &dyn World, path: &Path) -> Result<(Loaded, Diagnostics), Diagnostic> {
-    let (root, initial) = match world.is_dir(path) {
-        Some(true) => {
-            let entries = world
-                .read_dir(path)
-                .map_err(|e| unreadable(path, &e.to_string()))?;
-            let mut files: Vec<PathBuf> = entries
-                .into_iter()
-                .filter(|p| {
-                    p.extension().is_some_and(|e| e == "posture") && world.is_dir(p) == Some(false)
-                })
-                .map(|p| normalize(&p))
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(Diagnostic::new(
-                    &io_codes::P9005,
-                    format!("`{}` contains no `.posture` files", path.display()),
-                )
-                .with_help("give a `.posture` file or a directory that holds some"));
-            }
-            (normalize(path), files)
+    let meta = world.metadata(path).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::NotFound {
+            "no such file or directory".to_string()
+        } else {
+            e.to_string()
+        };
+        unreadable(path, &why)
+    })?;
+    let (root, initial) = if meta.kind == FileKind::Dir {
+        let entries = world
+            .read_dir(path)
+            .map_err(|e| unreadable(path, &e.to_string()))?;
+        // Every `.posture` entry, whatever it is: a link that dangles or a FIFO is reported
+        // when it is loaded, never skipped here.
+        let mut files: Vec<PathBuf> = entries
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "posture"))
+            .map(|p| normalize(&p))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(Diagnostic::new(
+                &io_codes::P9005,
+                format!("`{}` contains no `.posture` files", path.display()),
+            )
+            .with_help("give a `.posture` file or a directory that holds some"));
         }
-        Some(false) => {
-            let root = path.parent().map(normalize).unwrap_or_default();
-            (root, vec![normalize(path)])
-        }
-        None => return Err(unreadable(path, "no such file or directory")),
+        (normalize(path), files)
+    } else {
+        let root = path.parent().map(normalize).unwrap_or_default();
+        (root, vec![normalize(path)])
+    };
+    let real_root = {
+        let at = if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root.as_path()
+        };
+        world
+            .canonicalize(at)
+            .map_err(|e| unreadable(at, &e.to_string()))?
     };
 
     let mut loader = Loader {
         world,
         root,
-        loaded: Loaded::default(),
+        loaded: Loaded {
+            real_root: real_root.clone(),
+            ..Loaded::default()
+        },
+        real_root,
         diags: Diagnostics::new(),
         seen: BTreeSet::new(),
     };
-    let mut queue: VecDeque<(PathBuf, Option<Span>)> =
+    // Paths as written (after `..` is resolved lexically) already queued, so a missing file
+    // imported twice is reported once; `seen` then dedupes by real path.
+    let mut queued: BTreeSet<PathBuf> = initial.iter().cloned().collect();
+    let mut queue: VecDeque<(PathBuf, Option<Import>)> =
         initial.into_iter().map(|p| (p, None)).collect();
-    for (p, _) in &queue {
-        loader.seen.insert(p.clone());
-    }
-    while let Some((file, imported_at)) = queue.pop_front() {
-        let Some(id) = loader.read_user_file(&file, imported_at) else {
+    while let Some((file, imported)) = queue.pop_front() {
+        let Some(id) = loader.read_user_file(&file, imported.as_ref()) else {
             continue;
         };
-        let imports = loader.imports_of(id, &file);
-        for (target, span) in imports {
-            if loader.seen.insert(target.clone()) {
-                queue.push_back((target, Some(span)));
+        for (target, import) in loader.imports_of(id, &file) {
+            if queued.insert(target.clone()) {
+                queue.push_back((target, Some(import)));
             }
         }
     }
     loader.load_stdlib();
     Ok((loader.loaded, loader.diags))
+}
+
+/// Where an import was written: its string as written and the string's span.
+#[derive(Debug, Clone)]
+struct Import {
+    text: String,
+    span: Span,
 }
 
 fn unreadable(path: &Path, why: &str) -> Diagnostic {
@@ -117,9 +156,13 @@ fn unreadable(path: &Path, why: &str) -> Diagnostic {
 
 struct Loader<'w> {
     world: &'w dyn World,
+    /// The project root as given (display paths are relative to it).
     root: PathBuf,
+    /// Its real path: every user file's real path must lie below it.
+    real_root: PathBuf,
     loaded: Loaded,
     diags: Diagnostics,
+    /// Real paths already loaded (or refused).
     seen: BTreeSet<PathBuf>,
 }
 
@@ -132,41 +175,117 @@ impl Loader<'_> {
             .join("/")
     }
 
-    /// Reads, decodes and parses one user file.
-    fn read_user_file(&mut self, path: &Path, imported_at: Option<Span>) -> Option<FileId> {
+    /// A problem with a user file: at the import's string when it was imported, without a
+    /// span when it was named by the command line or found in the directory.
+    fn problem(
+        imported: Option<&Import>,
+        code: &'static diagnostics::codes::Code,
+        message: String,
+    ) -> Diagnostic {
+        match imported {
+            Some(i) => Diagnostic::spanned(code, i.span, message).with_label("imported here"),
+            None => Diagnostic::new(code, message),
+        }
+    }
+
+    fn refuse(
+        &mut self,
+        imported: Option<&Import>,
+        code: &'static diagnostics::codes::Code,
+        message: String,
+    ) {
+        self.diags.push(Self::problem(imported, code, message));
+    }
+
+    /// Resolves, checks, reads, decodes and parses one user file. `None` when it was refused,
+    /// could not be read, or was loaded already.
+    fn read_user_file(&mut self, path: &Path, imported: Option<&Import>) -> Option<FileId> {
         let display = self.display(path);
-        let bytes = match self.world.read(path) {
+        let cannot = |e: &std::io::Error| match imported {
+            Some(_) => format!("cannot import `{display}`: {e}"),
+            None => format!("cannot read `{display}`: {e}"),
+        };
+        let read_code = if imported.is_some() {
+            &names::P1002
+        } else {
+            &io_codes::P9001
+        };
+        let real = match self.world.canonicalize(path) {
+            Ok(r) => r,
+            Err(e) => {
+                let m = cannot(&e);
+                self.refuse(imported, read_code, m);
+                return None;
+            }
+        };
+        if !real.starts_with(&self.real_root) {
+            // Never read: not even its first line may reach a diagnostic.
+            match imported {
+                Some(i) => self.diags.push(
+                    Diagnostic::spanned(
+                        &names::P1001,
+                        i.span,
+                        format!(
+                            "`{}` is outside the project root (through a symbolic link)",
+                            i.text
+                        ),
+                    )
+                    .with_label("imports stay inside the directory given on the command line")
+                    .with_help("copy the file into the project instead of linking to it"),
+                ),
+                None => self.diags.push(
+                    Diagnostic::new(
+                        &io_codes::P9008,
+                        format!(
+                            "`{display}` is a symbolic link to a file outside the project root"
+                        ),
+                    )
+                    .with_help("copy the file into the project instead of linking to it"),
+                ),
+            }
+            return None;
+        }
+        if !self.seen.insert(real.clone()) {
+            return None;
+        }
+        let meta = match self.world.metadata(&real) {
+            Ok(m) => m,
+            Err(e) => {
+                let m = cannot(&e);
+                self.refuse(imported, read_code, m);
+                return None;
+            }
+        };
+        if meta.kind != FileKind::File {
+            let what = if meta.kind == FileKind::Dir {
+                "a directory"
+            } else {
+                "not a regular file (a FIFO, a socket or a device)"
+            };
+            self.diags.push(
+                Self::problem(imported, &io_codes::P9007, format!("`{display}` is {what}"))
+                    .with_help("posture reads only regular files; rename or remove it"),
+            );
+            return None;
+        }
+        if meta.len > MAX_FILE_BYTES as u64 {
+            self.too_large(&display, imported);
+            return None;
+        }
+        let bytes = match self.world.read(&real, MAX_FILE_BYTES as u64 + 1) {
             Ok(b) => b,
             Err(e) => {
-                let d = match imported_at {
-                    Some(span) => Diagnostic::spanned(
-                        &names::P1002,
-                        span,
-                        format!("cannot import `{display}`: {e}"),
-                    )
-                    .with_label("imported here"),
-                    None => unreadable(path, &e.to_string()),
-                };
-                self.diags.push(d);
+                let m = cannot(&e);
+                self.refuse(imported, read_code, m);
                 return None;
             }
         };
         if bytes.len() > MAX_FILE_BYTES {
-            let id = self.loaded.sources.add(display.clone(), String::new());
-            self.diags.push(
-                Diagnostic::new(
-                    &io_codes::P9003,
-                    format!("`{display}` is larger than 64 MiB"),
-                )
-                .with_help("split the posture into several files"),
-            );
-            self.loaded.files.push(LoadedFile {
-                id,
-                origin: Origin::User,
-                ast: None,
-            });
+            // It grew between the look and the read.
+            self.too_large(&display, imported);
             return None;
         }
+        self.loaded.real_paths.insert(display.clone(), real);
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -218,8 +337,23 @@ impl Loader<'_> {
         Some(id)
     }
 
+    /// P9003 for a file larger than [`MAX_FILE_BYTES`]; it is listed with no text.
+    fn too_large(&mut self, display: &str, imported: Option<&Import>) {
+        let id = self.loaded.sources.add(display.to_string(), String::new());
+        let message = format!("`{display}` is larger than 64 MiB");
+        self.diags.push(
+            Self::problem(imported, &io_codes::P9003, message)
+                .with_help("split the posture into several files"),
+        );
+        self.loaded.files.push(LoadedFile {
+            id,
+            origin: Origin::User,
+            ast: None,
+        });
+    }
+
     /// The files a parsed file imports, resolved against its directory.
-    fn imports_of(&mut self, id: FileId, path: &Path) -> Vec<(PathBuf, Span)> {
+    fn imports_of(&mut self, id: FileId, path: &Path) -> Vec<(PathBuf, Import)> {
         let Some(ast) = self
             .loaded
             .files
@@ -261,7 +395,13 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            out.push((target, s.span));
+            out.push((
+                target,
+                Import {
+                    text: s.value.clone(),
+                    span: s.span,
+                },
+            ));
         }
         out
     }

@@ -5,6 +5,7 @@
 
 pub mod k8s;
 pub mod netpol;
+pub mod path;
 
 use diagnostics::Span;
 use serde::Serialize;
@@ -91,7 +92,8 @@ pub struct Artifact {
     pub target: TargetId,
     /// What it is for.
     pub role: Role,
-    /// Path inside the output directory, `/`-separated: `<target>/<file>`.
+    /// Path inside the output directory, `/`-separated: `<target>/<file>`; no file name longer
+    /// than 255 bytes ([`Artifact::yaml`] shortens long ones with [`path::fit_path`]).
     pub path: String,
     pub bytes: Vec<u8>,
     pub origins: Vec<Origin>,
@@ -112,7 +114,8 @@ impl Artifact {
         Artifact {
             target,
             role,
-            path: path.into(),
+            // Every target's paths go through here: no file name over 255 bytes.
+            path: path::fit_path(&path.into()),
             bytes: to_yaml(doc).into_bytes(),
             origins,
             applyable,
