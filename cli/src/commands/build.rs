@@ -60,8 +60,8 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
     let mut exit = Exit::Success;
     let mut done = None;
     // Every source's real path, so the output can never be (or hold) one of them.
-    protected.push(checked.loaded.real_root.clone());
-    protected.extend(checked.loaded.real_paths.values().cloned());
+    protected.push(build.checked.loaded.real_root.clone());
+    protected.extend(build.checked.loaded.real_paths.values().cloned());
     match write::write_dir(&args.out, &output.files, args.force, &protected) {
         Ok(written) => done = Some(written),
         Err(WriteError::Refused(d)) => {

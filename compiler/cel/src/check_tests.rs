@@ -528,7 +528,11 @@ fn reference_policies() -> Vec<RefPolicy> {
 #[test]
 fn reference_policies_parse_and_round_trip() {
     let policies = reference_policies();
-    assert_eq!(policies.len(), 27, "23 from the conformance corpus, 4 vendored here");
+    assert_eq!(
+        policies.len(),
+        27,
+        "23 from the conformance corpus, 4 vendored here"
+    );
     let mut n = 0;
     for p in &policies {
         for text in p.variables.iter().map(|(_, e)| e).chain(&p.validations) {
