@@ -197,7 +197,8 @@ fn assignment(s: &str) -> Option<&'static str> {
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | ',' | '`'))
             .map_or(s.len(), |e| j + e);
         let value = &s[j..end];
-        if value.chars().count() >= 4 && !is_placeholder(value) {
+        // A path in a store (`"password" = "db/password"`) names where the value lives.
+        if value.chars().count() >= 4 && !is_placeholder(value) && !is_path_like(value) {
             return Some(why);
         }
     }
