@@ -570,7 +570,7 @@ fn all_satisfies(p: &ir::Posture) -> BTreeSet<ControlRef> {
 /// the build's passing proofs as checks over the files they verified.
 fn graph_sees_every_enforcing_file() -> Result<(), Failed> {
     let build = driver::build(
-        &driver::FsWorld,
+        &cli::FsWorld,
         &root().join(EXAMPLE),
         &driver::Options { today: Some(TODAY) },
         &driver::targets::TargetOptions::default(),

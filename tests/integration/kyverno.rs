@@ -381,6 +381,28 @@ fn kyverno_test(dir: &Path, test: &Value) -> Result<Outcome, Failed> {
     Ok(outcome)
 }
 
+/// Runs a prepared `kyverno apply` with `-p --output-format json -o OUT` and returns its
+/// policy report; a run whose report counts errors (a policy that failed to load or evaluate)
+/// is a failure.
+fn apply_report(cmd: &mut Command, out: &Path) -> Result<Value, Failed> {
+    cmd.args(["-p", "--output-format", "json", "--remove-color", "-o"])
+        .arg(out);
+    let (_, stdout, stderr) = run(cmd)?;
+    let report: Value = stdout
+        .find("{\"kind\"")
+        .and_then(|i| {
+            serde_json::Deserializer::from_str(&stdout[i..])
+                .into_iter::<Value>()
+                .next()
+        })
+        .and_then(Result::ok)
+        .ok_or_else(|| format!("kyverno apply printed no report:\n{stdout}\n{stderr}"))?;
+    if report["summary"]["error"].as_u64().unwrap_or(0) > 0 {
+        return Err(format!("kyverno apply reports errors:\n{stdout}\n{stderr}").into());
+    }
+    Ok(report)
+}
+
 /// `kyverno apply POLICIES -r RESOURCES -p --output-format json`: the report's results as
 /// `(kind, name, policy, result)`.
 fn kyverno_apply(
@@ -398,21 +420,7 @@ fn kyverno_apply(
     for e in exceptions {
         cmd.arg("-e").arg(e);
     }
-    cmd.args(["-p", "--output-format", "json", "--remove-color", "-o"])
-        .arg(out);
-    let (_, stdout, stderr) = run(&mut cmd)?;
-    let report: Value = stdout
-        .find("{\"kind\"")
-        .and_then(|i| {
-            serde_json::Deserializer::from_str(&stdout[i..])
-                .into_iter::<Value>()
-                .next()
-        })
-        .and_then(Result::ok)
-        .ok_or_else(|| format!("kyverno apply printed no report:\n{stdout}\n{stderr}"))?;
-    if report["summary"]["error"].as_u64().unwrap_or(0) > 0 {
-        return Err(format!("kyverno apply reports errors:\n{stdout}\n{stderr}").into());
-    }
+    let report = apply_report(&mut cmd, out)?;
     let mut out = Vec::new();
     for r in report["results"].as_array().into_iter().flatten() {
         for res in r["resources"].as_array().into_iter().flatten() {
@@ -1546,21 +1554,7 @@ fn apply_all(
     for e in exceptions {
         cmd.arg("-e").arg(e);
     }
-    cmd.args(["-p", "--output-format", "json", "--remove-color", "-o"])
-        .arg(out);
-    let (_, stdout, stderr) = run(&mut cmd)?;
-    let report: Value = stdout
-        .find("{\"kind\"")
-        .and_then(|i| {
-            serde_json::Deserializer::from_str(&stdout[i..])
-                .into_iter::<Value>()
-                .next()
-        })
-        .and_then(Result::ok)
-        .ok_or_else(|| format!("kyverno apply printed no report:\n{stdout}\n{stderr}"))?;
-    if report["summary"]["error"].as_u64().unwrap_or(0) > 0 {
-        return Err(format!("kyverno apply reports errors:\n{stdout}\n{stderr}").into());
-    }
+    let report = apply_report(&mut cmd, out)?;
     let mut v = Verdicts::new();
     for r in report["results"].as_array().into_iter().flatten() {
         for res in r["resources"].as_array().into_iter().flatten() {

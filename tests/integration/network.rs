@@ -1122,10 +1122,12 @@ fn reach() -> Result<(), Failed> {
     use ::network::reach::{self as r, Query};
     let checked = check(&example())?;
     let p = posture(&checked)?;
-    let (all, proofs) = r::reach(p, &Query::default()).map_err(|d| format!("{d:?}"))?;
-    if !proofs.is_empty() {
-        return Err(format!("reach reports a failed proof: {proofs:?}").into());
+    let artifacts = ::network::emit(p);
+    let proof = ::network::proof::prove(p, &artifacts);
+    if !proof.is_empty() {
+        return Err(format!("the proof fails: {proof:?}").into());
     }
+    let all = r::reach_artifacts(p, &artifacts, &Query::default()).map_err(|d| format!("{d:?}"))?;
     let table = r::table(&all);
     for line in [
         "optimal-system/portal",
@@ -1136,8 +1138,9 @@ fn reach() -> Result<(), Failed> {
             return Err(format!("the table lacks `{line}`:\n{table}").into());
         }
     }
-    let (from_portal, _) = r::reach(
+    let from_portal = r::reach_artifacts(
         p,
+        &artifacts,
         &Query {
             from: Some(r::parse_peer(p, "portal").map_err(|e| e.to_string())?),
             ..Query::default()
@@ -1165,8 +1168,9 @@ fn reach() -> Result<(), Failed> {
         return Err(format!("reach --from portal:\n{rows:#?}").into());
     }
     // Open pairs (neither side isolated) are listed up to the limit, then counted.
-    let (capped, _) = r::reach(
+    let capped = r::reach_artifacts(
         p,
+        &artifacts,
         &Query {
             limit: 0,
             ..Query::default()

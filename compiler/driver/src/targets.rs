@@ -115,4 +115,62 @@ admission {
         assert!(cp.contains("legacy"), "{cp}");
         assert!(cp.contains("nightly-batch"), "{cp}");
     }
+
+    /// An exception condition the ClusterPolicy back end cannot write exactly stops that
+    /// build with P3012 (nothing is written); the CEL back end writes it as a match condition.
+    #[test]
+    fn untranslatable_exception_condition_stops_the_clusterpolicy_build() {
+        let text = r#"
+system s { title = "t", impact = low }
+target { kubernetes = "1.33" }
+namespace apps { pod_security = restricted }
+admission {
+  validate require-team-label {
+    match   = { kinds = [pods] }
+    require = `has(object.metadata) && has(object.metadata.labels)`
+    message = "every pod needs labels"
+  }
+}
+exception legacy-names {
+  waive   = [admission.require-team-label]
+  scope   = { namespaces = [apps], condition = `object.metadata.name.startsWith("legacy-")` }
+  owner   = "platform-team@optimal.io"
+  ticket  = "SEC-1"
+  expires = 2027-06-30
+}
+"#;
+        let mut world = MemWorld::new();
+        world.add("p.posture", text);
+        let options = Options {
+            today: Some(ir::Date {
+                year: 2026,
+                month: 12,
+                day: 1,
+            }),
+        };
+        let build = |api| {
+            crate::build(
+                &world,
+                Path::new("p.posture"),
+                &options,
+                &TargetOptions {
+                    kyverno_api: Some(api),
+                },
+            )
+            .expect("loads")
+        };
+        let cel = build(KyvernoApi::Cel);
+        assert!(
+            !cel.has_errors(),
+            "{:?}",
+            cel.diagnostics()
+                .iter()
+                .map(|d| d.code.id)
+                .collect::<Vec<_>>()
+        );
+        let cp = build(KyvernoApi::ClusterPolicy);
+        assert!(cp.has_errors());
+        let codes: Vec<&str> = cp.diagnostics().iter().map(|d| d.code.id).collect();
+        assert!(codes.contains(&"P3012"), "{codes:?}");
+    }
 }

@@ -198,11 +198,19 @@ pub struct Mesh {
 
 impl Intent {
     /// The intent's id: `network.<name>` when it is named, else `network.allow <flow>`
-    /// (`network.allow portal -> api-gateway:8000`).
+    /// (`network.allow portal -> api-gateway:8000`), with the protocol when it is not TCP
+    /// (`network.allow web -> cache:stats (udp)`).
     pub fn id(&self) -> ItemId {
         match &self.name {
             Some(n) => ItemId::new(Block::Network, n.0.clone()),
-            None => ItemId::new(Block::Network, format!("allow {}", self.flow())),
+            None => {
+                let proto = match self.protocol {
+                    Protocol::Tcp => "",
+                    Protocol::Udp => " (udp)",
+                    Protocol::Sctp => " (sctp)",
+                };
+                ItemId::new(Block::Network, format!("allow {}{proto}", self.flow()))
+            }
         }
     }
 

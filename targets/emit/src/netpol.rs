@@ -60,26 +60,9 @@ pub enum PortRef {
     Name(String),
 }
 
-/// A transport protocol, spelled as Kubernetes spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub enum Protocol {
-    #[serde(rename = "TCP")]
-    Tcp,
-    #[serde(rename = "UDP")]
-    Udp,
-    #[serde(rename = "SCTP")]
-    Sctp,
-}
-
-impl From<ir::Protocol> for Protocol {
-    fn from(p: ir::Protocol) -> Protocol {
-        match p {
-            ir::Protocol::Tcp => Protocol::Tcp,
-            ir::Protocol::Udp => Protocol::Udp,
-            ir::Protocol::Sctp => Protocol::Sctp,
-        }
-    }
-}
+/// A transport protocol, spelled as Kubernetes spells it (the IR's own type: its serde
+/// names are Kubernetes').
+pub use ir::Protocol;
 
 /// One entry of a rule's `ports`; no `port` means every port of the protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

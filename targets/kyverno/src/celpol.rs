@@ -511,14 +511,7 @@ pub fn policy_exception(
         ));
     }
     if !e.scope.workloads.is_empty() {
-        // Every named workload must be declared (the checker refuses the rest, P1030); a
-        // scope that lost its workloads would waive the policy everywhere else in it.
-        if !e
-            .scope
-            .workloads
-            .iter()
-            .all(|n| p.workloads.contains_key(n))
-        {
+        if !scope::workloads_declared(p, e) {
             return None;
         }
         match_conditions.push(condition(

@@ -425,13 +425,7 @@ pub fn policy_exception(p: &Posture, e: &ir::system::Exception) -> Option<Policy
         .filter_map(|n| p.workloads.get(n))
         .filter(|w| e.scope.namespaces.is_empty() || e.scope.namespaces.contains(&w.namespace))
         .collect();
-    if !e
-        .scope
-        .workloads
-        .iter()
-        .all(|n| p.workloads.contains_key(n))
-    {
-        // An undeclared workload (the checker refuses it, P1030): waive nothing.
+    if !scope::workloads_declared(p, e) {
         return None;
     }
     let any: Vec<ResourceFilter> = if e.scope.workloads.is_empty() {

@@ -85,6 +85,16 @@ pub fn workload(w: &Workload) -> Expr {
     ns.and(pod_label_maps().exists("l", body))
 }
 
+/// Whether every workload an exception's scope names is declared. The checker refuses an
+/// undeclared one (P1030); both back ends also write no PolicyException for such a scope, since
+/// a scope that lost its workloads would waive the policy everywhere else in it.
+pub fn workloads_declared(p: &Posture, e: &ir::system::Exception) -> bool {
+    e.scope
+        .workloads
+        .iter()
+        .all(|n| p.workloads.contains_key(n))
+}
+
 /// The resource belongs to one of the named workloads (unknown names are skipped: the checker
 /// reports them).
 pub fn any_workload(p: &Posture, names: &[Name]) -> Option<Expr> {
