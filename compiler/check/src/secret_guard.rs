@@ -337,7 +337,7 @@ mod tests {
     #[test]
     fn a_huge_label_value_makes_a_short_diagnostic() {
         let huge = "v".repeat(40 << 20);
-        let (d, rendered) = crate::secrets::test_support::check(&format!(
+        let (d, rendered) = crate::test_support::check(&format!(
             "admission {{ mutate stamp {{ labels = {{ \"optimal.io/x\" = \"{huge}\" }} }} }}\n"
         ));
         let p1016: Vec<_> = d.iter().filter(|(d, _)| d.code.id == "P1016").collect();
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn secrets_on_every_path_and_a_ca_bundle_passes() {
-        use crate::secrets::test_support::codes;
+        use crate::test_support::codes;
         let key = concat!("AKIA", "IOSFODNN7EXAMPLE");
         let ca = "-----BEGIN CERTIFICATE-----\\nMIIFazCCA1OgAwIBAgIRAIIQz7DSQONZRGPgu2OCiwAwDQYJKoZIhvcNAQELBQAw\\n-----END CERTIFICATE-----\\n";
         let d = codes(&format!(
