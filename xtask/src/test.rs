@@ -21,7 +21,7 @@ struct Outcome {
     detail: String,
 }
 
-pub fn run(args: &[String]) -> Result<(), String> {
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
     // Everything after `--` goes to `cargo test` (e.g. `cargo xtask test -- -p syntax`).
     let mut extra: Vec<String> = Vec::new();
     let mut it = args.iter();
