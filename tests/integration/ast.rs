@@ -6,7 +6,7 @@ use crate::{Input, root};
 use libtest_mimic::{Failed, Trial};
 use std::path::Path;
 
-pub fn trials(inputs: &[Input]) -> Vec<Trial> {
+pub(crate) fn trials(inputs: &[Input]) -> Vec<Trial> {
     inputs
         .iter()
         .map(|input| {
@@ -17,7 +17,7 @@ pub fn trials(inputs: &[Input]) -> Vec<Trial> {
 }
 
 /// The snapshot file of an input, relative to `tests/snapshots/`.
-pub fn snapshot_file(input: &Input) -> String {
+pub(crate) fn snapshot_file(input: &Input) -> String {
     let stem = input.path.strip_suffix(".posture").unwrap_or(&input.path);
     format!("ast/{stem}.snap")
 }

@@ -10,7 +10,7 @@ use libtest_mimic::Trial;
 /// The book page that lists the standard library's admission policies.
 const STDLIB_PAGE: &str = "book/src/admission/standard-library.md";
 
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     let mut out = code_pages();
     out.extend(target_checklist());
     out.extend(stdlib_policies().into_iter().map(|(bundle, policy)| {
@@ -40,10 +40,10 @@ fn stdlib_policies() -> Vec<(String, String)> {
         };
         for item in file.items.iter().filter(|i| i.keyword.text == "admission") {
             for e in item.entries() {
-                if let syntax::ast::Entry::Item(i) = e {
-                    if let (false, Some(n)) = (i.keyword.text == "use", i.name()) {
-                        out.push((b.name.to_string(), n.text.clone()));
-                    }
+                if let syntax::ast::Entry::Item(i) = e
+                    && let (false, Some(n)) = (i.keyword.text == "use", i.name())
+                {
+                    out.push((b.name.to_string(), n.text.clone()));
                 }
             }
         }

@@ -20,7 +20,7 @@ const TODAY: ir::Date = ir::Date {
 };
 
 /// Every trial of the suite.
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     let mut out = Vec::new();
     for f in ["fedramp-moderate", "dod-il5"] {
         out.push(Trial::test(format!("controls::coverage::{f}"), move || {
@@ -75,7 +75,7 @@ fn no_orphans() -> Result<(), Failed> {
 }
 
 /// The snapshot files this suite writes, relative to `tests/snapshots/`.
-pub fn snapshot_files() -> Vec<String> {
+pub(crate) fn snapshot_files() -> Vec<String> {
     let mut v: Vec<String> = ["fedramp-moderate", "dod-il5"]
         .iter()
         .map(|f| format!("controls/coverage-{f}.snap"))
@@ -112,7 +112,7 @@ impl Example {
         Ok(Example { checked, artifacts })
     }
 
-    fn example() -> Result<Example, Failed> {
+    fn optimal_platform() -> Result<Example, Failed> {
         Example::load(&cli::FsWorld, &root().join(EXAMPLE))
     }
 
@@ -144,7 +144,7 @@ fn framework(id: &str) -> Result<Framework, Failed> {
 }
 
 fn coverage_snapshot(f: &str) -> Result<(), Failed> {
-    let ex = Example::example()?;
+    let ex = Example::optimal_platform()?;
     let (g, _) = ex.graph()?;
     let c = g.coverage(framework(f)?);
     // Every requirement of the framework is a row, in the framework's order.
@@ -162,7 +162,7 @@ fn coverage_snapshot(f: &str) -> Result<(), Failed> {
 }
 
 fn explain_snapshot(control: &str) -> Result<(), Failed> {
-    let ex = Example::example()?;
+    let ex = Example::optimal_platform()?;
     let (g, _) = ex.graph()?;
     let id = controls::parse_control_ref(control).map_err(|e| e.to_string())?;
     snapshot(
@@ -173,7 +173,7 @@ fn explain_snapshot(control: &str) -> Result<(), Failed> {
 }
 
 fn warnings_snapshot() -> Result<(), Failed> {
-    let ex = Example::example()?;
+    let ex = Example::optimal_platform()?;
     let (_, diags) = ex.graph()?;
     let text: String = diags
         .iter()
@@ -186,7 +186,7 @@ fn warnings_snapshot() -> Result<(), Failed> {
 /// The JSON a CI step reads deserializes, and its numbers are the ones the table and the
 /// Markdown print, counted from their rows.
 fn json_equals_table() -> Result<(), Failed> {
-    let ex = Example::example()?;
+    let ex = Example::optimal_platform()?;
     let (g, _) = ex.graph()?;
     for f in ["fedramp-moderate", "dod-il5", "soc2", "hipaa-technical"] {
         let c = g.coverage(framework(f)?);
@@ -424,8 +424,8 @@ fn reversed_world() -> Result<driver::MemWorld, Failed> {
 }
 
 fn graph_deterministic() -> Result<(), Failed> {
-    let first = Example::example()?;
-    let second = Example::example()?;
+    let first = Example::optimal_platform()?;
+    let second = Example::optimal_platform()?;
     let reversed = Example::load(&reversed_world()?, Path::new("p"))?;
     let sc7 = controls::parse_control_ref("SC-7").map_err(|e| e.to_string())?;
     let focuses = [
@@ -478,7 +478,7 @@ fn graph_deterministic() -> Result<(), Failed> {
 /// declares the item; satisfied rows name files the build writes, and items the IR says map to
 /// the control; gap rows are named by no `satisfies` in the IR.
 fn answers_point_at_sources() -> Result<(), Failed> {
-    let ex = Example::example()?;
+    let ex = Example::optimal_platform()?;
     let (g, _) = ex.graph()?;
     let sources = &ex.checked.loaded.sources;
     for item in g.items().values() {
@@ -626,7 +626,7 @@ fn graph_sees_every_enforcing_file() -> Result<(), Failed> {
 /// `graph::defaults::STDLIB`, and the table names no row the bundles do not have. The example
 /// uses every bundle, so every bundle is checked.
 fn stdlib_rationale() -> Result<(), Failed> {
-    let ex = Example::example()?;
+    let ex = Example::optimal_platform()?;
     let (g, _) = ex.graph()?;
     let mut rows: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut bundles: BTreeSet<String> = BTreeSet::new();

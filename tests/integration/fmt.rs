@@ -9,7 +9,7 @@ use crate::Input;
 use diagnostics::FileId;
 use libtest_mimic::{Failed, Trial};
 
-pub fn trials(inputs: &[Input]) -> Vec<Trial> {
+pub(crate) fn trials(inputs: &[Input]) -> Vec<Trial> {
     let mut out: Vec<Trial> = inputs
         .iter()
         .filter_map(|input| {
@@ -87,7 +87,7 @@ fn run(path: &str, text: &str) -> Result<(), Failed> {
 }
 
 /// The first line where `a` and `b` differ, with a little context.
-pub fn first_difference(a: &str, b: &str) -> String {
+pub(crate) fn first_difference(a: &str, b: &str) -> String {
     let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
     let n = la.len().max(lb.len());
     for i in 0..n {

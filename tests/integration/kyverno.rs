@@ -118,11 +118,11 @@ fn mapping() -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-type Compiled = Result<Arc<Vec<Artifact>>, String>;
+type Compiled = Result<Arc<[Artifact]>, String>;
 
 /// The artifacts of the kyverno target for a posture (a file or folder relative to the
 /// repository root), compiled once per back end.
-fn compiled(posture: &str, b: Backend) -> Result<Arc<Vec<Artifact>>, Failed> {
+fn compiled(posture: &str, b: Backend) -> Result<Arc<[Artifact]>, Failed> {
     static CACHE: OnceLock<Mutex<BTreeMap<(String, Backend), Compiled>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = (posture.to_string(), b);
@@ -152,7 +152,7 @@ fn compile(path: &Path, b: Backend) -> Compiled {
             msgs.join("\n")
         ));
     };
-    Ok(Arc::new(::kyverno::emit(p, b.api())))
+    Ok(Arc::from(::kyverno::emit(p, b.api())))
 }
 
 /// The document of `kyverno/<name>.yaml` (or another path) among the artifacts.
@@ -583,7 +583,7 @@ fn record(policy: &str, b: Backend, reference: &str, result: &Result<Outcome, Fa
 // ---------------------------------------------------------------------------------------
 // Trials
 
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     let mut t = Vec::new();
     let rows = match mapping() {
         Ok(rows) => rows,
@@ -1006,7 +1006,7 @@ fn exception(b: Backend) -> Result<Outcome, Failed> {
             .filter(|(k, n, _, _)| k == "Pod" && *n == name)
             .map(|(_, _, _, r)| r.as_str())
             .collect();
-        let failed = got.iter().any(|r| *r == "fail");
+        let failed = got.contains(&"fail");
         let evaluated = !got.is_empty() || with_exc;
         if evaluated && failed == must_fail {
             outcome.passed += 1;
@@ -1577,10 +1577,13 @@ fn apply_all(
 /// The back end's verdicts over the table: every resource without the exceptions (all must
 /// fail), and with them. `widen` edits the exception documents before the run (the negative
 /// control).
+/// Edits one exception document (its shape's name, the document).
+type Widen<'a> = &'a dyn Fn(&str, &mut Value);
+
 fn exception_verdicts(
     b: Backend,
     tag: &str,
-    widen: Option<&dyn Fn(&str, &mut Value)>,
+    widen: Option<Widen<'_>>,
 ) -> Result<(Verdicts, Verdicts), Failed> {
     let shapes = shapes();
     let artifacts = exceptions_artifacts(&shapes, b)?;

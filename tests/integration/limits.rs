@@ -5,7 +5,7 @@
 use diagnostics::FileId;
 use libtest_mimic::{Failed, Trial};
 
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     vec![
         Trial::test("limits::depth-128-parses", || {
             // `system s {` is level 1; 127 brackets reach level 128.

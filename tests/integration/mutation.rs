@@ -19,7 +19,7 @@ use synthetic::Rng;
 /// The base seed (ASCII "posture").
 const SEED: u64 = 0x0070_6f73_7475_7265;
 /// How many mutants in all.
-pub const MUTANTS: usize = 12_000;
+pub(crate) const MUTANTS: usize = 12_000;
 /// Trials the mutants are split into, so they run on every core.
 const CHUNKS: usize = 8;
 
@@ -81,7 +81,7 @@ const TOKENS: &[&str] = &[
     "\0",
 ];
 
-pub fn trials(inputs: &[Input]) -> Vec<Trial> {
+pub(crate) fn trials(inputs: &[Input]) -> Vec<Trial> {
     let texts: Arc<Vec<(String, String)>> = Arc::new(
         inputs
             .iter()
@@ -172,7 +172,7 @@ fn run_chunk(texts: &[(String, String)], chunk: usize) -> Result<(), Failed> {
 }
 
 /// Applies one to four random mutations to `text`.
-pub fn mutate(text: &[u8], seed: u64) -> Vec<u8> {
+pub(crate) fn mutate(text: &[u8], seed: u64) -> Vec<u8> {
     let mut rng = Rng::new(seed);
     let mut out = text.to_vec();
     let ops = 1 + rng.below(4);
@@ -238,7 +238,7 @@ fn boundary(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// Runs one mutant through the parser, the formatter and the whole front end.
-pub fn check_mutant(bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn check_mutant(bytes: &[u8]) -> Result<(), String> {
     if let Ok(text) = std::str::from_utf8(bytes) {
         let parsed = catch_unwind(|| syntax::parse(FileId(0), text))
             .map_err(|p| format!("syntax::parse panicked: {}", panic_text(&p)))?;

@@ -51,7 +51,7 @@ fn postures() -> Vec<(String, PathBuf)> {
     v
 }
 
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     let mut t = Vec::new();
     for (name, path) in postures() {
         let p = path.clone();

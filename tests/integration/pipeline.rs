@@ -247,7 +247,7 @@ fn snapshot_dir(dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>, Failed> {
     Ok(out)
 }
 
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     let mut out = Vec::new();
     for ex in examples() {
         let (a, b, c) = (ex.clone(), ex.clone(), ex.clone());

@@ -7,7 +7,7 @@ use crate::{Input, ast, root, ui};
 use libtest_mimic::Trial;
 use std::collections::BTreeSet;
 
-pub fn no_orphans(inputs: &[Input]) -> Trial {
+pub(crate) fn no_orphans(inputs: &[Input]) -> Trial {
     let expected: BTreeSet<String> = ui::snapshot_files()
         .into_iter()
         .chain(inputs.iter().map(ast::snapshot_file))

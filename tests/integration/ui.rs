@@ -34,7 +34,7 @@ struct Case {
 }
 
 /// Every ui case: the files under `tests/ui/` and the generated ones.
-pub fn trials() -> Vec<Trial> {
+pub(crate) fn trials() -> Vec<Trial> {
     let mut trials: Vec<Trial> = discover()
         .into_iter()
         .map(|(name, source)| {
@@ -52,7 +52,7 @@ pub fn trials() -> Vec<Trial> {
 }
 
 /// The snapshot file of every ui case, relative to `tests/snapshots/`.
-pub fn snapshot_files() -> Vec<String> {
+pub(crate) fn snapshot_files() -> Vec<String> {
     discover()
         .into_iter()
         .map(|(name, _)| name)
@@ -67,7 +67,7 @@ pub fn snapshot_files() -> Vec<String> {
 
 /// The posture files of ui cases that expect no error (warnings are fine), for the AST,
 /// formatter and mutation suites. Latin-1 cases are left out: they are not text.
-pub fn valid_files() -> Vec<Input> {
+pub(crate) fn valid_files() -> Vec<Input> {
     let mut out = Vec::new();
     for (name, source) in discover() {
         let Ok(case) = load_case(&name, &source) else {
@@ -331,6 +331,9 @@ fn one_file(name: &str, display: &str, bytes: Vec<u8>, expected: &[String]) -> C
 }
 
 /// Cases that are not files in `tests/ui/`: what git cannot hold well, or what must be large.
+/// A file-system case: its name, how it changes the world, the expected diagnostic.
+type FsCase = (&'static str, fn(&mut MemWorld), &'static str);
+
 fn generated() -> Vec<(String, Make)> {
     let mut v: Vec<(String, Make)> = Vec::new();
     let mut add = |name: &str, make: Make| v.push((name.to_string(), make));
@@ -456,7 +459,7 @@ fn generated() -> Vec<(String, Make)> {
     );
     // The file system is not trusted (`MemWorld` models links and special files): a link
     // that leaves the root, dangles or loops, and a FIFO, are errors, never read or skipped.
-    let fs_cases: [(&str, fn(&mut MemWorld), &str); 4] = [
+    let fs_cases: [FsCase; 4] = [
         (
             "link-outside-root",
             |w| {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::tools;
 use crate::util::{self, fmt_duration, workspace_root};
 
-pub fn run(args: &[String]) -> Result<(), String> {
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut seconds: u64 = 60;
     let mut target = "parse".to_string();
     let mut it = args.iter();

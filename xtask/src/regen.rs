@@ -25,13 +25,13 @@ use controls::{
 };
 
 /// The file under `data/` that lists every source file with its full SHA-256.
-pub const SUMS_FILE: &str = "SHA256SUMS";
+pub(crate) const SUMS_FILE: &str = "SHA256SUMS";
 /// The folder under `data/` that holds the compact form.
-pub const COMPACT_DIR: &str = "compact";
+pub(crate) const COMPACT_DIR: &str = "compact";
 /// The compact form's catalog document.
-pub const CATALOG_FILE: &str = "catalog.json";
+pub(crate) const CATALOG_FILE: &str = "catalog.json";
 /// The compact form's frameworks document.
-pub const FRAMEWORKS_FILE: &str = "frameworks.json";
+pub(crate) const FRAMEWORKS_FILE: &str = "frameworks.json";
 
 const NIST_INDEX: &str = "nist-800-53r5/derived/nist-800-53r5-controls.json";
 const NIST_STATEMENTS: &str = "nist-800-53r5/derived/nist-800-53r5-statements.json";
@@ -46,7 +46,7 @@ const HIPAA_ECFR: &str = "hipaa-security-rule/raw/ecfr-title-45-part-164-subpart
 
 /// Why regeneration failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RegenError {
+pub(crate) enum RegenError {
     /// A file could not be read or written.
     Io {
         /// The path under `data/`.
@@ -114,13 +114,13 @@ impl std::error::Error for RegenError {}
 
 /// The compact documents generated from `data_dir` (file name → content), after verifying
 /// every hash in `SHA256SUMS`.
-pub fn generate(data_dir: &Path) -> Result<BTreeMap<&'static str, String>, RegenError> {
+pub(crate) fn generate(data_dir: &Path) -> Result<BTreeMap<&'static str, String>, RegenError> {
     generate_with(|rel| std::fs::read(data_dir.join(rel)))
 }
 
 /// [`generate`] over any reader of paths relative to `data/` (tests use it to tamper with a
 /// file in memory).
-pub fn generate_with(
+pub(crate) fn generate_with(
     read: impl Fn(&str) -> io::Result<Vec<u8>>,
 ) -> Result<BTreeMap<&'static str, String>, RegenError> {
     let sources = Sources::verify(&read)?;
@@ -146,7 +146,7 @@ pub fn generate_with(
 
 /// What [`write()`] did to one compact file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileStatus {
+pub(crate) enum FileStatus {
     /// The file already had the generated content.
     Unchanged,
     /// The file was (re)written.
@@ -157,7 +157,10 @@ pub enum FileStatus {
 
 /// Regenerates the compact form under `data_dir/compact/`; with `check`, only compares.
 /// Returns each compact file's path and status, in file-name order.
-pub fn write(data_dir: &Path, check: bool) -> Result<Vec<(PathBuf, FileStatus)>, RegenError> {
+pub(crate) fn write(
+    data_dir: &Path,
+    check: bool,
+) -> Result<Vec<(PathBuf, FileStatus)>, RegenError> {
     let files = generate(data_dir)?;
     let dir = data_dir.join(COMPACT_DIR);
     let io_err = |p: &Path, e: io::Error| RegenError::Io {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::regen::{self, FileStatus};
 
 /// Runs the command with the arguments after `regen-controls`.
-pub fn run(args: &[String]) -> Result<(), String> {
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut check = false;
     for arg in args {
         match arg.as_str() {

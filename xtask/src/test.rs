@@ -2,10 +2,12 @@
 //!
 //! 1. provision every tool (a failure stops here: the tests would only fail confusingly);
 //! 2. `cargo fmt --all -- --check`;
-//! 3. `cargo test --workspace` with `CI=true`, `INSTA_UPDATE=no` and the tool variables;
-//! 4. `mdbook build book`.
+//! 3. `cargo clippy --workspace --all-targets -- -D warnings` (the lints are the workspace's
+//!    `[workspace.lints]`, so plain `cargo clippy` in an editor sees the same ones);
+//! 4. `cargo test --workspace` with `CI=true`, `INSTA_UPDATE=no` and the tool variables;
+//! 5. `mdbook build book`.
 //!
-//! Steps 2-4 all run even when one fails, so one run shows every problem; any failure makes
+//! Steps 2-5 all run even when one fails, so one run shows every problem; any failure makes
 //! the command exit non-zero.
 
 use std::process::Command;
@@ -14,6 +16,8 @@ use std::time::Instant;
 use crate::tools;
 use crate::util::{self, fmt_duration, workspace_root};
 
+const CLIPPY: &str = "cargo clippy -D warnings";
+
 struct Outcome {
     name: &'static str,
     ok: bool,
@@ -21,7 +25,7 @@ struct Outcome {
     detail: String,
 }
 
-pub fn run(args: &[String]) -> Result<(), String> {
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
     // Everything after `--` goes to `cargo test` (e.g. `cargo xtask test -- -p syntax`).
     let mut extra: Vec<String> = Vec::new();
     let mut it = args.iter();
@@ -33,8 +37,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "-h" | "--help" => {
                 println!(
                     "cargo xtask test [-- <args for cargo test>]\n\nProvision the tools, then run \
-                     cargo fmt --check, cargo test --workspace (CI=true, INSTA_UPDATE=no) and \
-                     mdbook build book."
+                     cargo fmt --check, cargo clippy --workspace --all-targets -- -D warnings, \
+                     cargo test --workspace (CI=true, INSTA_UPDATE=no) and mdbook build book."
                 );
                 return Ok(());
             }
@@ -77,7 +81,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
         util::run_inherit(&mut fmt),
     ));
 
-    // 3. cargo test
+    // 3. clippy: every target (tests, benches, examples) of every member, warnings denied.
+    let started = step_start(CLIPPY);
+    let mut clippy = Command::new(util::cargo());
+    clippy.current_dir(&root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    outcomes.push(step_end(CLIPPY, started, util::run_inherit(&mut clippy)));
+
+    // 4. cargo test
     let started = step_start("cargo test --workspace");
     let mut test = Command::new(util::cargo());
     test.current_dir(&root)
@@ -94,7 +111,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         util::run_inherit(&mut test),
     ));
 
-    // 4. the book
+    // 5. the book
     let started = step_start("mdbook build book");
     let mdbook = tools::MDBOOK.main_binary(&tools::cache_root()?);
     let mut book = Command::new(&mdbook);

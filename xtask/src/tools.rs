@@ -17,7 +17,7 @@ use crate::util::{self, fmt_duration, workspace_root};
 
 /// How a tool is installed.
 #[derive(Debug)]
-pub enum Install {
+pub(crate) enum Install {
     /// `cargo install --locked --root <dir> <krate> --version <version>`.
     Cargo {
         krate: &'static str,
@@ -42,7 +42,7 @@ pub enum Install {
 
 /// One external tool.
 #[derive(Debug)]
-pub struct Tool {
+pub(crate) struct Tool {
     /// Cache folder prefix: the folder is `<name>-<version>`.
     pub name: &'static str,
     pub version: &'static str,
@@ -59,7 +59,7 @@ pub struct Tool {
     pub cold_hint: &'static str,
 }
 
-pub const KYVERNO: Tool = Tool {
+pub(crate) const KYVERNO: Tool = Tool {
     name: "kyverno",
     version: "v1.19.0",
     install: Install::GoWrapper {
@@ -77,7 +77,7 @@ pub const KYVERNO: Tool = Tool {
     cold_hint: "about 20 min cold (module download + compile)",
 };
 
-pub const MDBOOK: Tool = Tool {
+pub(crate) const MDBOOK: Tool = Tool {
     name: "mdbook",
     version: "0.5.4",
     install: Install::Cargo {
@@ -92,7 +92,7 @@ pub const MDBOOK: Tool = Tool {
     cold_hint: "a few minutes cold",
 };
 
-pub const KUBERNETES_VALIDATE: Tool = Tool {
+pub(crate) const KUBERNETES_VALIDATE: Tool = Tool {
     name: "kubernetes-validate",
     version: "1.37.0",
     install: Install::PythonVenv {
@@ -123,7 +123,7 @@ pub const KUBERNETES_VALIDATE: Tool = Tool {
     cold_hint: "under a minute",
 };
 
-pub const NCA: Tool = Tool {
+pub(crate) const NCA: Tool = Tool {
     name: "network-config-analyzer",
     version: "2.1.0",
     install: Install::PythonVenv {
@@ -150,7 +150,7 @@ pub const NCA: Tool = Tool {
     cold_hint: "under a minute",
 };
 
-pub const CHECK_JSONSCHEMA: Tool = Tool {
+pub(crate) const CHECK_JSONSCHEMA: Tool = Tool {
     name: "check-jsonschema",
     version: "0.39.0",
     install: Install::PythonVenv {
@@ -179,7 +179,7 @@ pub const CHECK_JSONSCHEMA: Tool = Tool {
     cold_hint: "under a minute",
 };
 
-pub const CARGO_FUZZ: Tool = Tool {
+pub(crate) const CARGO_FUZZ: Tool = Tool {
     name: "cargo-fuzz",
     version: "0.13.2",
     install: Install::Cargo {
@@ -195,7 +195,7 @@ pub const CARGO_FUZZ: Tool = Tool {
 
 /// Every tool this project knows. The quick ones first, so a broken Python setup fails early;
 /// the long kyverno build last.
-pub const ALL: &[&Tool] = &[
+pub(crate) const ALL: &[&Tool] = &[
     &KUBERNETES_VALIDATE,
     &NCA,
     &CHECK_JSONSCHEMA,
@@ -205,12 +205,12 @@ pub const ALL: &[&Tool] = &[
 ];
 
 /// The tools `cargo xtask tools` and `cargo xtask test` provision.
-pub fn default_set() -> impl Iterator<Item = &'static Tool> {
+pub(crate) fn default_set() -> impl Iterator<Item = &'static Tool> {
     ALL.iter().copied().filter(|t| t.default_set)
 }
 
 /// Root of the tools cache.
-pub fn cache_root() -> Result<PathBuf, String> {
+pub(crate) fn cache_root() -> Result<PathBuf, String> {
     if let Some(dir) = std::env::var_os("POSTURE_TOOLS_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
@@ -221,16 +221,16 @@ pub fn cache_root() -> Result<PathBuf, String> {
 }
 
 impl Tool {
-    pub fn dir(&self, root: &Path) -> PathBuf {
+    pub(crate) fn dir(&self, root: &Path) -> PathBuf {
         root.join(format!("{}-{}", self.name, self.version))
     }
 
-    pub fn main_binary(&self, root: &Path) -> PathBuf {
+    pub(crate) fn main_binary(&self, root: &Path) -> PathBuf {
         self.dir(root).join(self.exports[0].1)
     }
 
     /// `(VAR, absolute path)` for every export.
-    pub fn env(&self, root: &Path) -> Vec<(String, PathBuf)> {
+    pub(crate) fn env(&self, root: &Path) -> Vec<(String, PathBuf)> {
         let dir = self.dir(root);
         self.exports
             .iter()
@@ -303,7 +303,7 @@ const STAMP: &str = ".posture-stamp";
 
 /// Makes sure `tool` is installed and working; returns the first line of its check output.
 /// Progress goes to stderr.
-pub fn ensure(tool: &Tool, root: &Path) -> Result<String, String> {
+pub(crate) fn ensure(tool: &Tool, root: &Path) -> Result<String, String> {
     let label = format!("{} {}", tool.name, tool.version);
     let fingerprint = tool.fingerprint()?;
     fs::create_dir_all(root)
@@ -459,7 +459,7 @@ fn check_go(min: (u32, u32, u32)) -> Result<(), String> {
 
 /// Provisions `tools`; returns the environment for the tests. Every failure is collected and
 /// reported together, then is an error: a missing tool is never skipped.
-pub fn provision<'a>(
+pub(crate) fn provision<'a>(
     tools: impl IntoIterator<Item = &'a Tool>,
 ) -> Result<Vec<(String, PathBuf)>, String> {
     let root = cache_root()?;
@@ -486,7 +486,7 @@ pub fn provision<'a>(
 }
 
 /// `cargo xtask tools [--all] [NAME ...]`: provision, then print `VAR=path` lines on stdout.
-pub fn run_cli(args: &[String]) -> Result<(), String> {
+pub(crate) fn run_cli(args: &[String]) -> Result<(), String> {
     let mut all = false;
     let mut names: Vec<&str> = Vec::new();
     for a in args {

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// The workspace root (the folder above `xtask/`).
-pub fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the workspace root")
@@ -14,12 +14,12 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The cargo that runs us (`$CARGO` under `cargo run`), else `cargo` from PATH.
-pub fn cargo() -> String {
+pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 /// `1m05s`, `12.3s`.
-pub fn fmt_duration(d: Duration) -> String {
+pub(crate) fn fmt_duration(d: Duration) -> String {
     let secs = d.as_secs_f64();
     if secs < 60.0 {
         format!("{secs:.1}s")
@@ -30,7 +30,7 @@ pub fn fmt_duration(d: Duration) -> String {
 }
 
 /// Runs `cmd` with stdout and stderr appended to `log`; an error unless it exits 0.
-pub fn run_logged(cmd: &mut Command, log: &Path) -> Result<(), String> {
+pub(crate) fn run_logged(cmd: &mut Command, log: &Path) -> Result<(), String> {
     let out = File::options()
         .create(true)
         .append(true)
@@ -59,7 +59,7 @@ pub fn run_logged(cmd: &mut Command, log: &Path) -> Result<(), String> {
 }
 
 /// Runs `cmd` with inherited output; an error unless it exits 0.
-pub fn run_inherit(cmd: &mut Command) -> Result<(), String> {
+pub(crate) fn run_inherit(cmd: &mut Command) -> Result<(), String> {
     let shown = describe(cmd);
     let status = cmd
         .stdin(Stdio::null())
@@ -73,7 +73,7 @@ pub fn run_inherit(cmd: &mut Command) -> Result<(), String> {
 }
 
 /// `program arg arg …` for messages.
-pub fn describe(cmd: &Command) -> String {
+pub(crate) fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {
         s.push(' ');
@@ -83,14 +83,14 @@ pub fn describe(cmd: &Command) -> String {
 }
 
 /// The last `n` lines of a text file (empty when unreadable).
-pub fn tail(path: &Path, n: usize) -> String {
+pub(crate) fn tail(path: &Path, n: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// FNV-1a, 64 bit: a dependency-free fingerprint for cache stamps (not for security).
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h ^= u64::from(*b);

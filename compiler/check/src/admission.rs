@@ -157,17 +157,17 @@ pub(crate) fn admission(
     for t in items {
         let Some(b) = t.bundle else { continue };
         for e in t.item.entries() {
-            if let ast::Entry::Item(u) = e {
-                if let (true, Some(ast::Head::Path(p))) = (u.keyword.text == "use", &u.head) {
-                    let inner = p
-                        .segments
-                        .iter()
-                        .skip(1)
-                        .map(|s| s.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(".");
-                    parent.insert(inner, b.to_string());
-                }
+            if let ast::Entry::Item(u) = e
+                && let (true, Some(ast::Head::Path(p))) = (u.keyword.text == "use", &u.head)
+            {
+                let inner = p
+                    .segments
+                    .iter()
+                    .skip(1)
+                    .map(|s| s.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                parent.insert(inner, b.to_string());
             }
         }
     }
@@ -200,13 +200,13 @@ pub(crate) fn admission(
             })
             .unwrap_or_default()
     };
-    let kubernetes = target.map(|t| t.kubernetes.clone());
+    let kubernetes = target.map(|t| t.kubernetes);
 
     // Then every item, the bundles' included.
     for t in items {
-        let bundle_use = t.bundle.and_then(|b| find_use(b));
+        let bundle_use = t.bundle.and_then(&find_use);
         let env = CelEnv {
-            kubernetes: kubernetes.clone(),
+            kubernetes,
             params: values_of(t.bundle),
         };
         for e in t.item.entries() {
@@ -637,25 +637,25 @@ fn verify_images(cx: &mut Cx, item: &ast::Item, n: &Name) -> Option<VerifyImages
         })
         .unwrap_or_default();
     let mut attestors = Vec::new();
-    if let Some(v) = a.get("keyless") {
-        if let Some(entries) = cx.map(v) {
-            let ka = Attrs::new(
-                cx,
-                "`keyless`",
-                v.span(),
-                entries,
-                &["issuer", "subject", "rekor"],
-            );
-            let issuer = ka.req(cx, "issuer").and_then(|v| cx.url(v, false));
-            let subject = ka.req(cx, "subject").and_then(|v| cx.string(v));
-            let rekor = ka.get("rekor").and_then(|v| cx.url(v, false));
-            if let (Some(issuer), Some(subject)) = (issuer, subject) {
-                attestors.push(Attestor::Keyless {
-                    issuer,
-                    subject,
-                    rekor,
-                });
-            }
+    if let Some(v) = a.get("keyless")
+        && let Some(entries) = cx.map(v)
+    {
+        let ka = Attrs::new(
+            cx,
+            "`keyless`",
+            v.span(),
+            entries,
+            &["issuer", "subject", "rekor"],
+        );
+        let issuer = ka.req(cx, "issuer").and_then(|v| cx.url(v, false));
+        let subject = ka.req(cx, "subject").and_then(|v| cx.string(v));
+        let rekor = ka.get("rekor").and_then(|v| cx.url(v, false));
+        if let (Some(issuer), Some(subject)) = (issuer, subject) {
+            attestors.push(Attestor::Keyless {
+                issuer,
+                subject,
+                rekor,
+            });
         }
     }
     if let Some(v) = a.get("keys") {

@@ -16,19 +16,19 @@ pub(crate) struct Cx {
 }
 
 impl Cx {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Cx {
             diags: Diagnostics::new(),
         }
     }
 
-    pub fn err(&mut self, d: Diagnostic) {
+    pub(crate) fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
     /// The one type error (P1007): "expected {expected}, found {what `v` is}", labelled, with an
     /// optional help line. Every reader reports a value of the wrong shape through it.
-    pub fn mismatch(&mut self, v: &Value, expected: &str, help: Option<&str>) {
+    pub(crate) fn mismatch(&mut self, v: &Value, expected: &str, help: Option<&str>) {
         let mut d = Diagnostic::spanned(
             &codes::P1007,
             v.span(),
@@ -42,7 +42,7 @@ impl Cx {
     }
 
     /// A quoted string.
-    pub fn string(&mut self, v: &Value) -> Option<String> {
+    pub(crate) fn string(&mut self, v: &Value) -> Option<String> {
         match v {
             Value::Str(s) => Some(s.value.clone()),
             _ => {
@@ -55,7 +55,7 @@ impl Cx {
     /// A bare word or a quoted string, with its span: process names, tags, permissions, control
     /// ids. `numbers` says whether a number is read as its text too; anything else is a type
     /// error naming `expected`.
-    pub fn word(
+    pub(crate) fn word(
         &mut self,
         v: &Value,
         expected: &str,
@@ -80,7 +80,7 @@ impl Cx {
     }
 
     /// A quoted string that is non-empty and has no blanks (a Vault path or role).
-    pub fn token(&mut self, v: &Value, what: &str) -> Option<String> {
+    pub(crate) fn token(&mut self, v: &Value, what: &str) -> Option<String> {
         let s = self.string(v)?;
         if s.is_empty() || s.chars().any(char::is_whitespace) {
             self.err(Diagnostic::spanned(
@@ -97,7 +97,7 @@ impl Cx {
     /// without a name (the shape check reported it). The flag is false when the name was
     /// declared before (reported here): the caller still reads the item, so its own errors are
     /// reported too, but drops it.
-    pub fn item_name(
+    pub(crate) fn item_name(
         &mut self,
         item: &ast::Item,
         declare: Option<(&mut Symbols, Kind)>,
@@ -113,7 +113,7 @@ impl Cx {
 
     /// The opening every named item shares: [`Cx::item_name`], then the attributes of its body
     /// read against `known`, for the owner "`{noun}` `{name}`".
-    pub fn open<'a>(
+    pub(crate) fn open<'a>(
         &mut self,
         item: &'a ast::Item,
         declare: Option<(&mut Symbols, Kind)>,
@@ -131,7 +131,7 @@ impl Cx {
     }
 
     /// A backtick expression (CEL or a Falco condition).
-    pub fn expr(&mut self, v: &Value) -> Option<Expr> {
+    pub(crate) fn expr(&mut self, v: &Value) -> Option<Expr> {
         match v {
             Value::Raw(s) => Some(Expr {
                 text: s.value.clone(),
@@ -148,7 +148,7 @@ impl Cx {
         }
     }
 
-    pub fn bool(&mut self, v: &Value) -> Option<bool> {
+    pub(crate) fn bool(&mut self, v: &Value) -> Option<bool> {
         match v {
             Value::Bool { value, .. } => Some(*value),
             _ => {
@@ -159,7 +159,7 @@ impl Cx {
     }
 
     /// An integer in `range`.
-    pub fn int(&mut self, v: &Value, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    pub(crate) fn int(&mut self, v: &Value, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
         match v {
             Value::Number(n) if n.unit.is_none() && !n.digits.contains('.') => {
                 match n.digits.parse::<i64>() {
@@ -189,7 +189,7 @@ impl Cx {
     }
 
     /// One word out of `variants`.
-    pub fn variant(&mut self, v: &Value, variants: &[&'static str]) -> Option<&'static str> {
+    pub(crate) fn variant(&mut self, v: &Value, variants: &[&'static str]) -> Option<&'static str> {
         let (text, span) = match v {
             Value::Word(w) => (w.text.as_str(), w.span),
             Value::Str(s) => (s.value.as_str(), s.span),
@@ -210,7 +210,7 @@ impl Cx {
     }
 
     /// A declared name: a bare name or a quoted one.
-    pub fn name(&mut self, v: &Value) -> Option<(Name, Span)> {
+    pub(crate) fn name(&mut self, v: &Value) -> Option<(Name, Span)> {
         match v {
             Value::Word(w) if is_name(&w.text) => Some((Name(w.text.clone()), w.span)),
             Value::Str(s) if !s.value.is_empty() => Some((Name(s.value.clone()), s.span)),
@@ -229,7 +229,7 @@ impl Cx {
     }
 
     /// A name that becomes a Kubernetes object name: a DNS-1123 label.
-    pub fn k8s_name(&mut self, name: &Name, span: Span, what: &str) -> bool {
+    pub(crate) fn k8s_name(&mut self, name: &Name, span: Span, what: &str) -> bool {
         if name.is_dns1123_label() {
             return true;
         }
@@ -242,7 +242,7 @@ impl Cx {
     }
 
     /// A list, or `None` after a type error. A single value is not silently a list.
-    pub fn list<'v>(&mut self, v: &'v Value) -> Option<&'v [Value]> {
+    pub(crate) fn list<'v>(&mut self, v: &'v Value) -> Option<&'v [Value]> {
         match v {
             Value::List { items, .. } => Some(items),
             _ => {
@@ -253,7 +253,7 @@ impl Cx {
     }
 
     /// A list of values converted by `f`; elements that fail are dropped (already reported).
-    pub fn list_of<T>(
+    pub(crate) fn list_of<T>(
         &mut self,
         v: &Value,
         mut f: impl FnMut(&mut Self, &Value) -> Option<T>,
@@ -265,13 +265,13 @@ impl Cx {
     }
 
     /// A list of names.
-    pub fn names(&mut self, v: &Value) -> Vec<(Name, Span)> {
+    pub(crate) fn names(&mut self, v: &Value) -> Vec<(Name, Span)> {
         self.list_of(v, |cx, i| cx.name(i))
     }
 
     /// A map literal's entries. A key written twice is an error (P1010) and only its first
     /// entry is returned: no map silently keeps the last of two values.
-    pub fn map<'v>(&mut self, v: &'v Value) -> Option<Vec<&'v ast::Attr>> {
+    pub(crate) fn map<'v>(&mut self, v: &'v Value) -> Option<Vec<&'v ast::Attr>> {
         match v {
             Value::Map { entries, .. } => {
                 let mut first: BTreeMap<&str, Span> = BTreeMap::new();
@@ -302,7 +302,7 @@ impl Cx {
     }
 
     /// A duration: a number with unit `s`, `m`, `h`, `d`, `w` or `y`.
-    pub fn duration(&mut self, v: &Value) -> Option<Duration> {
+    pub(crate) fn duration(&mut self, v: &Value) -> Option<Duration> {
         let Value::Number(n) = v else {
             self.mismatch(
                 v,
@@ -354,7 +354,7 @@ impl Cx {
     }
 
     /// A Kubernetes quantity: `2`, `500m`, `4Gi`, `1.5`.
-    pub fn quantity(&mut self, v: &Value) -> Option<Quantity> {
+    pub(crate) fn quantity(&mut self, v: &Value) -> Option<Quantity> {
         let (digits, unit, span) = match v {
             Value::Number(n) => (n.digits.clone(), n.unit.clone(), n.span),
             Value::Str(s) => {
@@ -410,7 +410,7 @@ impl Cx {
     }
 
     /// An absolute `https` URL (or `http` when `allow_http`).
-    pub fn url(&mut self, v: &Value, allow_http: bool) -> Option<Url> {
+    pub(crate) fn url(&mut self, v: &Value, allow_http: bool) -> Option<Url> {
         let s = match v {
             Value::Str(s) => s,
             _ => {
@@ -463,7 +463,7 @@ impl Cx {
     }
 
     /// An address block in quotes.
-    pub fn cidr(&mut self, v: &Value) -> Option<Cidr> {
+    pub(crate) fn cidr(&mut self, v: &Value) -> Option<Cidr> {
         let Value::Str(s) = v else {
             self.mismatch(
                 v,
@@ -489,7 +489,7 @@ impl Cx {
     }
 
     /// A `YYYY-MM-DD` date.
-    pub fn date(&mut self, v: &Value) -> Option<Date> {
+    pub(crate) fn date(&mut self, v: &Value) -> Option<Date> {
         match v {
             Value::Date(d) => Some(Date {
                 year: d.year,
@@ -508,7 +508,7 @@ impl Cx {
     }
 
     /// `major.minor` in quotes (a patch part is accepted and dropped).
-    pub fn version(&mut self, v: &Value) -> Option<ir::system::Version> {
+    pub(crate) fn version(&mut self, v: &Value) -> Option<ir::system::Version> {
         let Value::Str(s) = v else {
             self.mismatch(v, "a version in quotes", Some("write `\"1.33\"`"));
             return None;
@@ -537,7 +537,7 @@ impl Cx {
     }
 
     /// Labels: a map of label keys to values.
-    pub fn labels(&mut self, v: &Value) -> Labels {
+    pub(crate) fn labels(&mut self, v: &Value) -> Labels {
         let mut out = Labels::new();
         let Some(entries) = self.map(v) else {
             return out;
@@ -576,7 +576,7 @@ impl Cx {
     }
 
     /// A control id (`AC-6`, `soc2:CC6.1`) checked against the catalog.
-    pub fn control(&mut self, v: &Value) -> Option<ControlRef> {
+    pub(crate) fn control(&mut self, v: &Value) -> Option<ControlRef> {
         let (text, span) = self.word(v, "a control id", Numbers::WithUnit, None)?;
         match ::controls::parse_control_ref(&text) {
             Ok(c) => Some(c),
@@ -588,7 +588,7 @@ impl Cx {
     }
 
     /// A control id or a pattern (`PE-*`, `AC-2(*)`).
-    pub fn control_selector(&mut self, v: &Value) -> Option<ControlSelector> {
+    pub(crate) fn control_selector(&mut self, v: &Value) -> Option<ControlSelector> {
         let (text, span) = self.word(v, "a control id or pattern", Numbers::WithUnit, None)?;
         if ControlPattern::is_pattern(&text) {
             // Checked against the catalog: a pattern that names no current control is an error.
@@ -619,7 +619,7 @@ impl Cx {
     }
 
     /// `satisfies = [AC-6, SC-7(5)]`.
-    pub fn satisfies(&mut self, v: &Value) -> Vec<ControlRef> {
+    pub(crate) fn satisfies(&mut self, v: &Value) -> Vec<ControlRef> {
         self.list_of(v, |cx, i| cx.control(i))
     }
 }
@@ -677,7 +677,7 @@ pub(crate) struct Attrs<'a> {
 
 impl<'a> Attrs<'a> {
     /// Collects `attrs`, reporting unknown keys (with did-you-mean) and keys set twice.
-    pub fn new(
+    pub(crate) fn new(
         cx: &mut Cx,
         owner: impl Into<String>,
         span: Span,
@@ -721,7 +721,7 @@ impl<'a> Attrs<'a> {
     }
 
     /// Attributes of an item's body (nested items are ignored here).
-    pub fn of_item(
+    pub(crate) fn of_item(
         cx: &mut Cx,
         owner: impl Into<String>,
         item: &'a ast::Item,
@@ -737,7 +737,7 @@ impl<'a> Attrs<'a> {
 
     /// The attributes of every merged section of one kind (`network { … }` in several files),
     /// read as one block: a key set in two sections is reported as set twice.
-    pub fn of_sections(
+    pub(crate) fn of_sections(
         cx: &mut Cx,
         owner: &str,
         sections: &[crate::Top<'a>],
@@ -754,12 +754,12 @@ impl<'a> Attrs<'a> {
         Some(Self::new(cx, owner, first.item.keyword.span, attrs, known))
     }
 
-    pub fn get(&self, key: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).map(|a| &a.value)
     }
 
     /// The attribute, or a "missing attribute" error.
-    pub fn req(&self, cx: &mut Cx, key: &str) -> Option<&'a Value> {
+    pub(crate) fn req(&self, cx: &mut Cx, key: &str) -> Option<&'a Value> {
         let v = self.get(key);
         if v.is_none() {
             cx.err(
@@ -776,12 +776,12 @@ impl<'a> Attrs<'a> {
     }
 
     /// The span of an attribute's key, for messages about it.
-    pub fn key_span(&self, key: &str) -> Option<Span> {
+    pub(crate) fn key_span(&self, key: &str) -> Option<Span> {
         self.map.get(key).map(|a| a.key.span)
     }
 
     /// The owner's span.
-    pub fn span(&self) -> Span {
+    pub(crate) fn span(&self) -> Span {
         self.span
     }
 }

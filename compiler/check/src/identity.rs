@@ -216,59 +216,59 @@ fn realm(
         // Keycloak's issuer is `<base>/realms/<realm name>`: any other name there means
         // tokens that no client will accept.
         let path = iss.0.trim_end_matches('/');
-        if let Some((_, after)) = path.rsplit_once("/realms/") {
-            if after != rn.0 {
-                cx.err(
-                    Diagnostic::spanned(
-                        &codes::P1022,
-                        v.span(),
-                        format!("issuer names realm `{after}`, but this realm is `{rn}`"),
-                    )
-                    .with_help(format!("end the issuer with `/realms/{rn}`")),
-                );
-            }
+        if let Some((_, after)) = path.rsplit_once("/realms/")
+            && after != rn.0
+        {
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1022,
+                    v.span(),
+                    format!("issuer names realm `{after}`, but this realm is `{rn}`"),
+                )
+                .with_help(format!("end the issuer with `/realms/{rn}`")),
+            );
         }
     }
 
     // Permissions.
     let mut permissions: Vec<Permission> = Vec::new();
     let mut perm_spans: BTreeMap<Permission, Span> = BTreeMap::new();
-    if let Some(v) = a.get("permissions") {
-        if let Some(list) = cx.list(v) {
-            for p in list {
-                let Some((text, span)) = cx.word(p, "a permission", Numbers::No, None) else {
-                    continue;
-                };
-                let Some(perm) = parse_permission(&text, false) else {
-                    if text.ends_with(":*") {
-                        cx.err(
-                            Diagnostic::spanned(
-                                &codes::P1019,
-                                span,
-                                format!("`{text}` is a wildcard, not a permission"),
-                            )
-                            .with_help("declare each action; roles may grant `resource:*`"),
-                        );
-                    } else {
-                        permission_error(cx, &text, span);
-                    }
-                    continue;
-                };
-                if let Some(first) = perm_spans.get(&perm) {
+    if let Some(v) = a.get("permissions")
+        && let Some(list) = cx.list(v)
+    {
+        for p in list {
+            let Some((text, span)) = cx.word(p, "a permission", Numbers::No, None) else {
+                continue;
+            };
+            let Some(perm) = parse_permission(&text, false) else {
+                if text.ends_with(":*") {
                     cx.err(
                         Diagnostic::spanned(
-                            &codes::P1004,
+                            &codes::P1019,
                             span,
-                            format!("permission `{perm}` is declared twice in realm `{rn}`"),
+                            format!("`{text}` is a wildcard, not a permission"),
                         )
-                        .with_secondary(*first, "first declared here")
-                        .with_help("delete one of them"),
+                        .with_help("declare each action; roles may grant `resource:*`"),
                     );
-                    continue;
+                } else {
+                    permission_error(cx, &text, span);
                 }
-                perm_spans.insert(perm.clone(), span);
-                permissions.push(perm);
+                continue;
+            };
+            if let Some(first) = perm_spans.get(&perm) {
+                cx.err(
+                    Diagnostic::spanned(
+                        &codes::P1004,
+                        span,
+                        format!("permission `{perm}` is declared twice in realm `{rn}`"),
+                    )
+                    .with_secondary(*first, "first declared here")
+                    .with_help("delete one of them"),
+                );
+                continue;
             }
+            perm_spans.insert(perm.clone(), span);
+            permissions.push(perm);
         }
     }
 
@@ -277,7 +277,7 @@ fn realm(
         .entries()
         .iter()
         .filter_map(|e| match e {
-            ast::Entry::Item(i) => Some(i),
+            ast::Entry::Item(i) => Some(&**i),
             _ => None,
         })
         .collect();
@@ -360,14 +360,14 @@ fn realm(
     }
 
     let mut mfa_required_for = Vec::new();
-    if let Some(v) = a.get("mfa") {
-        if let Some(entries) = cx.map(v) {
-            let ma = Attrs::new(cx, "`mfa`", v.span(), entries, &["required_for"]);
-            if let Some(rv) = ma.req(cx, "required_for") {
-                for (r, span) in cx.names(rv) {
-                    if role_ref(cx, &rn, &role_names, &r, span) && !mfa_required_for.contains(&r) {
-                        mfa_required_for.push(r);
-                    }
+    if let Some(v) = a.get("mfa")
+        && let Some(entries) = cx.map(v)
+    {
+        let ma = Attrs::new(cx, "`mfa`", v.span(), entries, &["required_for"]);
+        if let Some(rv) = ma.req(cx, "required_for") {
+            for (r, span) in cx.names(rv) {
+                if role_ref(cx, &rn, &role_names, &r, span) && !mfa_required_for.contains(&r) {
+                    mfa_required_for.push(r);
                 }
             }
         }
@@ -408,29 +408,30 @@ fn role(
         name: n, attrs: a, ..
     } = cx.open(item, None, "role", &["grants", "includes", "satisfies"])?;
     let mut granted: BTreeSet<&Permission> = BTreeSet::new();
-    if let Some(v) = a.get("grants") {
-        if let Some(list) = cx.list(v) {
-            for g in list {
-                let Some((text, span)) = cx.word(g, "a permission", Numbers::No, None) else {
-                    continue;
-                };
-                if text == "*" {
-                    granted.extend(permissions.iter());
-                    continue;
-                }
-                let Some(p) = parse_permission(&text, true) else {
-                    permission_error(cx, &text, span);
-                    continue;
-                };
-                if p.action.0 == "*" {
-                    let of_resource: Vec<&Permission> = permissions
-                        .iter()
-                        .filter(|q| q.resource == p.resource)
-                        .collect();
-                    if of_resource.is_empty() {
-                        let resources: BTreeSet<&str> =
-                            permissions.iter().map(|q| q.resource.as_str()).collect();
-                        cx.err(
+    if let Some(v) = a.get("grants")
+        && let Some(list) = cx.list(v)
+    {
+        for g in list {
+            let Some((text, span)) = cx.word(g, "a permission", Numbers::No, None) else {
+                continue;
+            };
+            if text == "*" {
+                granted.extend(permissions.iter());
+                continue;
+            }
+            let Some(p) = parse_permission(&text, true) else {
+                permission_error(cx, &text, span);
+                continue;
+            };
+            if p.action.0 == "*" {
+                let of_resource: Vec<&Permission> = permissions
+                    .iter()
+                    .filter(|q| q.resource == p.resource)
+                    .collect();
+                if of_resource.is_empty() {
+                    let resources: BTreeSet<&str> =
+                        permissions.iter().map(|q| q.resource.as_str()).collect();
+                    cx.err(
                             Diagnostic::spanned(
                                 &codes::P1023,
                                 span,
@@ -442,29 +443,28 @@ fn role(
                             .with_label("no permission of this resource")
                             .with_did_you_mean(p.resource.as_str(), resources.iter().copied()),
                         );
-                    }
-                    granted.extend(of_resource);
-                    continue;
                 }
-                match permissions.iter().find(|q| **q == p) {
-                    Some(q) => {
-                        granted.insert(q);
-                    }
-                    None => {
-                        let all: Vec<String> = permissions.iter().map(|q| q.to_string()).collect();
-                        cx.err(
-                            Diagnostic::spanned(
-                                &codes::P1023,
-                                span,
-                                format!(
-                                    "role `{n}` grants `{text}`, which realm `{realm}` does not declare"
-                                ),
-                            )
-                            .with_label("not in `permissions`")
-                            .with_did_you_mean(&text, all.iter().map(String::as_str))
-                            .with_help("declare it in the realm's `permissions`"),
-                        );
-                    }
+                granted.extend(of_resource);
+                continue;
+            }
+            match permissions.iter().find(|q| **q == p) {
+                Some(q) => {
+                    granted.insert(q);
+                }
+                None => {
+                    let all: Vec<String> = permissions.iter().map(|q| q.to_string()).collect();
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1023,
+                            span,
+                            format!(
+                                "role `{n}` grants `{text}`, which realm `{realm}` does not declare"
+                            ),
+                        )
+                        .with_label("not in `permissions`")
+                        .with_did_you_mean(&text, all.iter().map(String::as_str))
+                        .with_help("declare it in the realm's `permissions`"),
+                    );
                 }
             }
         }
@@ -688,15 +688,15 @@ fn redirect_uri(cx: &mut Cx, v: &Value) -> Option<String> {
     let bad = |cx: &mut Cx, msg: String, help: &str| {
         cx.err(Diagnostic::spanned(&icodes::P6003, span, msg).with_help(help.to_string()));
     };
-    if let Some(i) = s.find('*') {
-        if i != s.len() - 1 {
-            bad(
-                cx,
-                format!("redirect URI `{s}` has a wildcard before its end"),
-                "a wildcard may only end the URI: `https://portal.example.com/*`",
-            );
-            return None;
-        }
+    if let Some(i) = s.find('*')
+        && i != s.len() - 1
+    {
+        bad(
+            cx,
+            format!("redirect URI `{s}` has a wildcard before its end"),
+            "a wildcard may only end the URI: `https://portal.example.com/*`",
+        );
+        return None;
     }
     if s.contains('#') {
         bad(
@@ -841,19 +841,17 @@ fn federation(
     let client_secret = a
         .get("client_secret")
         .and_then(|v| secret_ref(cx, syms, v, "client_secret"));
-    if protocol == Some(FederationProtocol::Saml) {
-        if let Some(span) = a.key_span("client_secret") {
-            cx.err(
-                Diagnostic::spanned(
-                    &codes::P1022,
-                    span,
-                    format!("SAML federation `{n}` takes no `client_secret`"),
-                )
-                .with_help(
-                    "SAML trusts signed assertions; client secrets are for `protocol = oidc`",
-                ),
-            );
-        }
+    if protocol == Some(FederationProtocol::Saml)
+        && let Some(span) = a.key_span("client_secret")
+    {
+        cx.err(
+            Diagnostic::spanned(
+                &codes::P1022,
+                span,
+                format!("SAML federation `{n}` takes no `client_secret`"),
+            )
+            .with_help("SAML trusts signed assertions; client secrets are for `protocol = oidc`"),
+        );
     }
     let meta = bundle_meta(cx, t, item, &a);
     Some(Federation {

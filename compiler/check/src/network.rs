@@ -137,51 +137,51 @@ pub(crate) fn workloads(
             );
         }
         let mut ports = BTreeMap::new();
-        if let Some(v) = a.get("ports") {
-            if let Some(entries) = cx.map(v) {
-                for e in entries {
-                    let pname = Name(e.key.text.clone());
-                    if e.key.quoted || !ir::k8s::is_port_name(&pname.0) {
-                        cx.err(
+        if let Some(v) = a.get("ports")
+            && let Some(entries) = cx.map(v)
+        {
+            for e in entries {
+                let pname = Name(e.key.text.clone());
+                if e.key.quoted || !ir::k8s::is_port_name(&pname.0) {
+                    cx.err(
                             Diagnostic::spanned(&codes::P1013, e.key.span, format!("`{}` is not a valid port name", e.key.text))
                                 .with_help("port names are lowercase letters, digits and `-`, at most 15 characters, with at least one letter and no `-` at either end or twice in a row (IANA_SVC_NAME)"),
                         );
-                        continue;
-                    }
-                    // `http = 8080` or `dns = { port = 53, protocol = udp }`.
-                    let np = match &e.value {
-                        Value::Map { entries, span } => {
-                            let pa = Attrs::new(
-                                cx,
-                                format!("port `{pname}`"),
-                                *span,
-                                entries,
-                                &["port", "protocol"],
-                            );
-                            let port = pa.req(cx, "port").and_then(|v| port_number(cx, v));
-                            let proto = pa
-                                .get("protocol")
-                                .and_then(|v| protocol(cx, v))
-                                .unwrap_or(Protocol::Tcp);
-                            port.map(|port| NamedPort {
-                                port,
-                                protocol: proto,
-                            })
-                        }
-                        other => port_number(cx, other).map(|port| NamedPort {
+                    continue;
+                }
+                // `http = 8080` or `dns = { port = 53, protocol = udp }`.
+                let np = match &e.value {
+                    Value::Map { entries, span } => {
+                        let pa = Attrs::new(
+                            cx,
+                            format!("port `{pname}`"),
+                            *span,
+                            entries,
+                            &["port", "protocol"],
+                        );
+                        let port = pa.req(cx, "port").and_then(|v| port_number(cx, v));
+                        let proto = pa
+                            .get("protocol")
+                            .and_then(|v| protocol(cx, v))
+                            .unwrap_or(Protocol::Tcp);
+                        port.map(|port| NamedPort {
                             port,
-                            protocol: Protocol::Tcp,
-                        }),
-                    };
-                    if let Some(np) = np {
-                        ports.insert(pname, np);
+                            protocol: proto,
+                        })
                     }
+                    other => port_number(cx, other).map(|port| NamedPort {
+                        port,
+                        protocol: Protocol::Tcp,
+                    }),
+                };
+                if let Some(np) = np {
+                    ports.insert(pname, np);
                 }
             }
         }
         let processes = a
             .get("processes")
-            .map(|v| cx.list_of(v, |cx, i| process_name(cx, i)))
+            .map(|v| cx.list_of(v, process_name))
             .unwrap_or_default();
         let meta = meta(cx, item, &a);
         if let Some((namespace, _)) = namespace {
@@ -378,10 +378,10 @@ fn intent(
         &["name", "protocol", "ports", "except", "satisfies"],
     );
     let name = a.get("name").and_then(|v| cx.name(v));
-    if let Some((n, span)) = &name {
-        if cx.k8s_name(n, *span, "an intent's name") {
-            syms.declare(cx, Kind::NetworkIntent, n, *span);
-        }
+    if let Some((n, span)) = &name
+        && cx.k8s_name(n, *span, "an intent's name")
+    {
+        syms.declare(cx, Kind::NetworkIntent, n, *span);
     }
     let protocol = a
         .get("protocol")
@@ -466,70 +466,70 @@ fn intent(
         add_port(cx, p);
     }
     let port_failed = cx.diags.error_count() > errors_before;
-    if let Some(v) = a.get("ports") {
-        if let Some(list) = cx.list(v) {
-            for p in list {
-                if let Some(n) = port_number(cx, p) {
-                    ports.push(PortSpec::Number { port: n });
-                }
+    if let Some(v) = a.get("ports")
+        && let Some(list) = cx.list(v)
+    {
+        for p in list {
+            if let Some(n) = port_number(cx, p) {
+                ports.push(PortSpec::Number { port: n });
             }
         }
     }
     // A numeric port must exist on the destination workload when it declares ports, with the
     // intent's protocol: the same rule as for a named port (see `check_flows`).
-    if let Some(Peer::Workload { name }) = &to {
-        if let Some(w) = workloads.get(name) {
-            for p in &ports {
-                if let PortSpec::Number { port } = p {
-                    let other = w
-                        .ports
-                        .iter()
-                        .find(|(_, np)| np.port == *port && np.protocol != protocol);
-                    let exact = w
-                        .ports
-                        .values()
-                        .any(|np| np.port == *port && np.protocol == protocol);
-                    if let (false, Some((pname, np))) = (exact, other) {
-                        let span = tr.to.port.as_ref().map(|p| p.span()).unwrap_or(tr.to.span);
-                        cx.err(
-                            Diagnostic::spanned(
-                                &ncodes::P4003,
-                                span,
-                                format!(
-                                    "workload `{}` has no {} port {}",
-                                    w.name,
-                                    protocol_name(protocol),
-                                    port.0
-                                ),
-                            )
-                            .with_note(format!(
-                                "{} is its {} port `{pname}`; a port matches by number and protocol",
-                                port.0,
-                                protocol_name(np.protocol)
-                            ))
-                            .with_help(format!(
-                                "say `protocol = {}` on this intent",
-                                protocol_name(np.protocol).to_lowercase()
-                            )),
-                        );
-                    } else if !w.ports.is_empty() && !exact {
-                        let span = tr.to.port.as_ref().map(|p| p.span()).unwrap_or(tr.to.span);
-                        cx.err(
-                            Diagnostic::spanned(
-                                &ncodes::P4003,
-                                span,
-                                format!("workload `{}` has no port {}", w.name, port.0),
-                            )
-                            .with_note(format!(
-                                "its ports are {}",
-                                w.ports
-                                    .iter()
-                                    .map(|(k, v)| format!("`{k}` = {}", v.port.0))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )),
-                        );
-                    }
+    if let Some(Peer::Workload { name }) = &to
+        && let Some(w) = workloads.get(name)
+    {
+        for p in &ports {
+            if let PortSpec::Number { port } = p {
+                let other = w
+                    .ports
+                    .iter()
+                    .find(|(_, np)| np.port == *port && np.protocol != protocol);
+                let exact = w
+                    .ports
+                    .values()
+                    .any(|np| np.port == *port && np.protocol == protocol);
+                if let (false, Some((pname, np))) = (exact, other) {
+                    let span = tr.to.port.as_ref().map(|p| p.span()).unwrap_or(tr.to.span);
+                    cx.err(
+                        Diagnostic::spanned(
+                            &ncodes::P4003,
+                            span,
+                            format!(
+                                "workload `{}` has no {} port {}",
+                                w.name,
+                                protocol_name(protocol),
+                                port.0
+                            ),
+                        )
+                        .with_note(format!(
+                            "{} is its {} port `{pname}`; a port matches by number and protocol",
+                            port.0,
+                            protocol_name(np.protocol)
+                        ))
+                        .with_help(format!(
+                            "say `protocol = {}` on this intent",
+                            protocol_name(np.protocol).to_lowercase()
+                        )),
+                    );
+                } else if !w.ports.is_empty() && !exact {
+                    let span = tr.to.port.as_ref().map(|p| p.span()).unwrap_or(tr.to.span);
+                    cx.err(
+                        Diagnostic::spanned(
+                            &ncodes::P4003,
+                            span,
+                            format!("workload `{}` has no port {}", w.name, port.0),
+                        )
+                        .with_note(format!(
+                            "its ports are {}",
+                            w.ports
+                                .iter()
+                                .map(|(k, v)| format!("`{k}` = {}", v.port.0))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
                 }
             }
         }
@@ -625,14 +625,14 @@ pub(crate) fn ingresses(
         let wl = workload.as_ref().and_then(|(w, _)| workloads.get(w));
         let port = match a.get("port") {
             Some(v) => cx.name(v).map(|(p, span)| {
-                if let Some(w) = wl {
-                    if !w.ports.contains_key(&p) {
-                        cx.err(Diagnostic::spanned(
-                            &ncodes::P4003,
-                            span,
-                            format!("workload `{}` has no port `{p}`", w.name),
-                        ));
-                    }
+                if let Some(w) = wl
+                    && !w.ports.contains_key(&p)
+                {
+                    cx.err(Diagnostic::spanned(
+                        &ncodes::P4003,
+                        span,
+                        format!("workload `{}` has no port `{p}`", w.name),
+                    ));
                 }
                 p
             }),

@@ -22,7 +22,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::Namespace => "namespace",
             Kind::Workload => "workload",
@@ -61,7 +61,7 @@ pub(crate) struct Symbols {
 
 impl Symbols {
     /// Declares a name; a second declaration of the same kind is an error.
-    pub fn declare(&mut self, cx: &mut Cx, kind: Kind, name: &Name, span: Span) -> bool {
+    pub(crate) fn declare(&mut self, cx: &mut Cx, kind: Kind, name: &Name, span: Span) -> bool {
         let table = self.declared.entry(kind).or_default();
         if let Some(first) = table.get(name) {
             cx.err(
@@ -80,11 +80,11 @@ impl Symbols {
     }
 
     /// Records a reference, checked by [`resolve`] once everything is declared.
-    pub fn refer(&mut self, kind: Kind, name: &Name, span: Span) {
+    pub(crate) fn refer(&mut self, kind: Kind, name: &Name, span: Span) {
         self.refs.push((kind, name.clone(), span));
     }
 
-    pub fn is_declared(&self, kind: Kind, name: &Name) -> bool {
+    pub(crate) fn is_declared(&self, kind: Kind, name: &Name) -> bool {
         self.declared
             .get(&kind)
             .is_some_and(|t| t.contains_key(name))

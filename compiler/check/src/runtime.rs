@@ -51,8 +51,6 @@ pub(crate) fn is_falco_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The item's meta, with the bundle it came from.
-
 /// Checks that a condition can refer to a list or macro name.
 fn check_condition_name(cx: &mut Cx, what: &str, n: &Name, span: Span) {
     if !is_falco_identifier(&n.0) {
@@ -340,17 +338,19 @@ fn rule(
         conditions.push((format!("rule `{n}`"), c.clone()));
     }
     let output = a.req(cx, "output").and_then(|v| cx.string(v));
-    if let (Some(o), Some(v)) = (&output, a.get("output")) {
-        if o.trim().is_empty() {
-            cx.err(
-                Diagnostic::spanned(
-                    &codes::P1006,
-                    v.span(),
-                    format!("rule `{n}` has an empty `output`"),
-                )
-                .with_help("say what happened, with fields: `\"shell in container (command=%proc.cmdline)\"`"),
-            );
-        }
+    if let (Some(o), Some(v)) = (&output, a.get("output"))
+        && o.trim().is_empty()
+    {
+        cx.err(
+            Diagnostic::spanned(
+                &codes::P1006,
+                v.span(),
+                format!("rule `{n}` has an empty `output`"),
+            )
+            .with_help(
+                "say what happened, with fields: `\"shell in container (command=%proc.cmdline)\"`",
+            ),
+        );
     }
     let priority = a.req(cx, "priority").and_then(|v| priority(cx, v));
     let mut tags: Vec<String> = Vec::new();
@@ -648,10 +648,8 @@ pub(crate) fn scan_condition(
     for t in &toks {
         match t.tok {
             Tok::LParen => open.push(t.start),
-            Tok::RParen => {
-                if open.pop().is_none() {
-                    out.push(Finding::UnmatchedClose { at: t.start });
-                }
+            Tok::RParen if open.pop().is_none() => {
+                out.push(Finding::UnmatchedClose { at: t.start });
             }
             _ => {}
         }
@@ -671,20 +669,19 @@ pub(crate) fn scan_condition(
                 start,
                 end,
             }) = toks.get(k + 1)
+                && lists.contains(w)
             {
-                if lists.contains(w) {
-                    let op = match t.tok {
-                        Tok::Op(o) | Tok::Word(o) => o.to_string(),
-                        _ => String::new(),
-                    };
-                    out.push(Finding::ListAsScalar {
-                        start: *start,
-                        end: *end,
-                        op,
-                        field: lhs,
-                        list: w.to_string(),
-                    });
-                }
+                let op = match t.tok {
+                    Tok::Op(o) | Tok::Word(o) => o.to_string(),
+                    _ => String::new(),
+                };
+                out.push(Finding::ListAsScalar {
+                    start: *start,
+                    end: *end,
+                    op,
+                    field: lhs,
+                    list: w.to_string(),
+                });
             }
         }
         // `<field> in ( … )`: list-looking names that are not lists.

@@ -306,36 +306,37 @@ fn encryption(cx: &mut Cx, v: &Value) -> Option<AtRest> {
     let entries = cx.map(at)?;
     let ra = Attrs::new(cx, "`at_rest`", at.span(), entries, &["resources", "kms"]);
     let mut resources: Vec<String> = Vec::new();
-    if let Some(rv) = ra.req(cx, "resources") {
-        if let Some(list) = cx.list(rv) {
-            let mut seen: BTreeMap<String, Span> = BTreeMap::new();
-            for r in list {
-                let Some((text, span)) = cx.word(r, "a resource", Numbers::No, None) else {
-                    continue;
-                };
-                if !is_resource(&text) {
-                    cx.err(
+    if let Some(rv) = ra.req(cx, "resources")
+        && let Some(list) = cx.list(rv)
+    {
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        for r in list {
+            let Some((text, span)) = cx.word(r, "a resource", Numbers::No, None) else {
+                continue;
+            };
+            if !is_resource(&text) {
+                cx.err(
                         Diagnostic::spanned(&codes::P1007, span, format!("`{text}` is not a Kubernetes resource"))
                             .with_help("write the plural resource, with its group when not core: `secrets`, `configmaps`, `deployments.apps`, `*.*`"),
                     );
-                    continue;
-                }
-                if let Some(first) = seen.get(&text) {
-                    cx.err(
-                        Diagnostic::spanned(
-                            &codes::P1010,
-                            span,
-                            format!("resource `{text}` is listed twice"),
-                        )
-                        .with_secondary(*first, "first listed here"),
-                    );
-                    continue;
-                }
-                seen.insert(text.clone(), span);
-                resources.push(text);
+                continue;
             }
-            if !list.is_empty() && !resources.iter().any(|r| covers_secrets(r)) {
+            if let Some(first) = seen.get(&text) {
                 cx.err(
+                    Diagnostic::spanned(
+                        &codes::P1010,
+                        span,
+                        format!("resource `{text}` is listed twice"),
+                    )
+                    .with_secondary(*first, "first listed here"),
+                );
+                continue;
+            }
+            seen.insert(text.clone(), span);
+            resources.push(text);
+        }
+        if !list.is_empty() && !resources.iter().any(|r| covers_secrets(r)) {
+            cx.err(
                     Diagnostic::spanned(
                         &scodes::P7003,
                         rv.span(),
@@ -343,17 +344,16 @@ fn encryption(cx: &mut Cx, v: &Value) -> Option<AtRest> {
                     )
                     .with_help("add `secrets`: Kubernetes Secrets are the resource encryption at rest exists for"),
                 );
-            }
-            if list.is_empty() {
-                cx.err(
-                    Diagnostic::spanned(
-                        &codes::P1006,
-                        rv.span(),
-                        "encryption at rest lists no resources",
-                    )
-                    .with_help("add `resources = [secrets]`"),
-                );
-            }
+        }
+        if list.is_empty() {
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1006,
+                    rv.span(),
+                    "encryption at rest lists no resources",
+                )
+                .with_help("add `resources = [secrets]`"),
+            );
         }
     }
     let kms = ra.req(cx, "kms").and_then(|kv| {

@@ -90,55 +90,55 @@ pub(crate) fn system(cx: &mut Cx, items: &[Top<'_>]) -> Option<System> {
         availability: av.unwrap_or(base),
     };
     let mut frameworks = std::collections::BTreeSet::new();
-    if let Some(v) = a.get("frameworks") {
-        if let Some(list) = cx.list(v) {
-            for f in list {
-                let Some((text, span)) = cx.word(f, "a framework id", Numbers::No, None) else {
-                    continue;
-                };
-                match Framework::from_id(&text) {
-                    Ok(fw) => {
-                        frameworks.insert(fw);
-                    }
-                    Err(_) => cx.err(
-                        Diagnostic::spanned(
-                            &ccodes::P2004,
-                            span,
-                            format!("unknown framework `{text}`"),
-                        )
-                        .with_did_you_mean(&text, Framework::all().iter().map(|f| f.id()))
-                        .with_note(format!(
-                            "known frameworks: {}",
-                            Framework::all()
-                                .iter()
-                                .map(|f| format!("`{}`", f.id()))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    ),
+    if let Some(v) = a.get("frameworks")
+        && let Some(list) = cx.list(v)
+    {
+        for f in list {
+            let Some((text, span)) = cx.word(f, "a framework id", Numbers::No, None) else {
+                continue;
+            };
+            match Framework::from_id(&text) {
+                Ok(fw) => {
+                    frameworks.insert(fw);
                 }
+                Err(_) => cx.err(
+                    Diagnostic::spanned(
+                        &ccodes::P2004,
+                        span,
+                        format!("unknown framework `{text}`"),
+                    )
+                    .with_did_you_mean(&text, Framework::all().iter().map(|f| f.id()))
+                    .with_note(format!(
+                        "known frameworks: {}",
+                        Framework::all()
+                            .iter()
+                            .map(|f| format!("`{}`", f.id()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                ),
             }
         }
     }
     let boundary = a.get("boundary").and_then(|v| cx.string(v));
     let mut parties = Vec::new();
-    if let Some(v) = a.get("owners") {
-        if let Some(entries) = cx.map(v) {
-            for e in entries {
-                if let Some(who) = cx.string(&e.value) {
-                    let (name, email) = match who.split_once('<') {
-                        Some((n, rest)) => (
-                            n.trim().to_string(),
-                            Some(rest.trim_end_matches('>').trim().to_string()),
-                        ),
-                        None => (who.clone(), None),
-                    };
-                    parties.push(Party {
-                        role: e.key.text.clone(),
-                        name,
-                        email,
-                    });
-                }
+    if let Some(v) = a.get("owners")
+        && let Some(entries) = cx.map(v)
+    {
+        for e in entries {
+            if let Some(who) = cx.string(&e.value) {
+                let (name, email) = match who.split_once('<') {
+                    Some((n, rest)) => (
+                        n.trim().to_string(),
+                        Some(rest.trim_end_matches('>').trim().to_string()),
+                    ),
+                    None => (who.clone(), None),
+                };
+                parties.push(Party {
+                    role: e.key.text.clone(),
+                    name,
+                    email,
+                });
             }
         }
     }
@@ -216,13 +216,13 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
         ],
     );
     let kubernetes = a.req(cx, "kubernetes").and_then(|v| cx.version(v));
-    if let (Some(k), Some(span)) = (kubernetes, a.key_span("kubernetes")) {
-        if k.major != 1 || k.minor < 25 {
-            cx.err(
+    if let (Some(k), Some(span)) = (kubernetes, a.key_span("kubernetes"))
+        && (k.major != 1 || k.minor < 25)
+    {
+        cx.err(
                 Diagnostic::spanned(&codes::P1020, span, format!("Kubernetes {k} is not supported"))
                     .with_help("posture targets Kubernetes 1.25 and later (Pod Security Admission is GA from 1.25)"),
             );
-        }
     }
     let kyverno = a.get("kyverno").and_then(|v| cx.version(v));
     if let (Some(k), Some(span)) = (kyverno, a.key_span("kyverno")) {
@@ -303,14 +303,12 @@ fn resources(cx: &mut Cx, v: &Value) -> Vec<String> {
 
 pub(crate) fn audit(cx: &mut Cx, items: &[Top<'_>]) -> Option<Audit> {
     let first = items.first()?.item;
-    let Some(a) = Attrs::of_sections(
+    let a = Attrs::of_sections(
         cx,
         "`audit`",
         items,
         &["level", "exclude", "sink", "retention", "satisfies"],
-    ) else {
-        return None;
-    };
+    )?;
     let level = a.req(cx, "level").and_then(|v| audit_level(cx, v));
     let exclude = a
         .get("exclude")
@@ -399,73 +397,72 @@ pub(crate) fn exceptions(
         }
         cx.k8s_name(&n, name_span, "an exception's name");
         let mut waive = Vec::new();
-        if let Some(v) = a.req(cx, "waive") {
-            if let Some(list) = cx.list(v) {
-                for w in list {
-                    let Value::Word(word) = w else {
-                        cx.mismatch(w, "`block.name`", None);
-                        continue;
-                    };
-                    let Some((block, rest)) = word.text.split_once('.') else {
-                        cx.err(
-                            Diagnostic::spanned(
-                                &codes::P1007,
-                                word.span,
-                                format!("`{}` does not say which block it waives", word.text),
-                            )
-                            .with_help("write `admission.NAME`, `runtime.NAME` or `network.NAME`"),
-                        );
-                        continue;
-                    };
-                    match WAIVABLE.iter().find(|(b, _)| b.as_str() == block) {
-                        Some((b, kind)) => {
-                            let target = Name(rest.to_string());
-                            syms.refer(*kind, &target, word.span);
-                            waive.push(ItemId {
-                                block: *b,
-                                name: target,
-                            });
-                        }
-                        None => cx.err(
-                            Diagnostic::spanned(
-                                &codes::P1017,
-                                word.span,
-                                format!("`{block}` items cannot be waived"),
-                            )
-                            .with_help(
-                                "exceptions waive `admission`, `runtime` and `network` items",
-                            )
-                            .with_did_you_mean(block, WAIVABLE.iter().map(|(b, _)| b.as_str())),
-                        ),
+        if let Some(v) = a.req(cx, "waive")
+            && let Some(list) = cx.list(v)
+        {
+            for w in list {
+                let Value::Word(word) = w else {
+                    cx.mismatch(w, "`block.name`", None);
+                    continue;
+                };
+                let Some((block, rest)) = word.text.split_once('.') else {
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1007,
+                            word.span,
+                            format!("`{}` does not say which block it waives", word.text),
+                        )
+                        .with_help("write `admission.NAME`, `runtime.NAME` or `network.NAME`"),
+                    );
+                    continue;
+                };
+                match WAIVABLE.iter().find(|(b, _)| b.as_str() == block) {
+                    Some((b, kind)) => {
+                        let target = Name(rest.to_string());
+                        syms.refer(*kind, &target, word.span);
+                        waive.push(ItemId {
+                            block: *b,
+                            name: target,
+                        });
                     }
+                    None => cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1017,
+                            word.span,
+                            format!("`{block}` items cannot be waived"),
+                        )
+                        .with_help("exceptions waive `admission`, `runtime` and `network` items")
+                        .with_did_you_mean(block, WAIVABLE.iter().map(|(b, _)| b.as_str())),
+                    ),
                 }
             }
         }
         let mut scope = Scope::default();
-        if let Some(v) = a.req(cx, "scope") {
-            if let Some(entries) = cx.map(v) {
-                let sa = Attrs::new(
-                    cx,
-                    "an exception scope",
-                    v.span(),
-                    entries,
-                    &["namespaces", "workloads", "condition"],
-                );
-                for (nm, span) in sa
-                    .get("namespaces")
-                    .map(|v| cx.names(v))
-                    .unwrap_or_default()
-                {
-                    syms.refer(Kind::Namespace, &nm, span);
-                    scope.namespaces.push(nm);
-                }
-                // A workload in a scope must be declared: without its namespace and selector
-                // there is nothing exact to match its pods by, and a scope that names only
-                // unknown workloads would waive the policy for everything (P1030).
-                let mut named = Vec::new();
-                for (wl, span) in sa.get("workloads").map(|v| cx.names(v)).unwrap_or_default() {
-                    if !workloads.contains_key(&wl) {
-                        cx.err(
+        if let Some(v) = a.req(cx, "scope")
+            && let Some(entries) = cx.map(v)
+        {
+            let sa = Attrs::new(
+                cx,
+                "an exception scope",
+                v.span(),
+                entries,
+                &["namespaces", "workloads", "condition"],
+            );
+            for (nm, span) in sa
+                .get("namespaces")
+                .map(|v| cx.names(v))
+                .unwrap_or_default()
+            {
+                syms.refer(Kind::Namespace, &nm, span);
+                scope.namespaces.push(nm);
+            }
+            // A workload in a scope must be declared: without its namespace and selector
+            // there is nothing exact to match its pods by, and a scope that names only
+            // unknown workloads would waive the policy for everything (P1030).
+            let mut named = Vec::new();
+            for (wl, span) in sa.get("workloads").map(|v| cx.names(v)).unwrap_or_default() {
+                if !workloads.contains_key(&wl) {
+                    cx.err(
                             Diagnostic::spanned(
                                 &codes::P1030,
                                 span,
@@ -474,24 +471,23 @@ pub(crate) fn exceptions(
                             .with_label("no namespace and selector to match its pods by")
                             .with_help(format!("declare `workload {wl} {{ namespace = …, match = {{ … }} }}`, or scope the exception by `namespaces` or `condition`")),
                         );
-                    }
-                    named.push((wl.clone(), span));
-                    scope.workloads.push(wl);
                 }
-                overlapping_workloads(cx, &n, &named, workloads);
-                scope.condition = sa
-                    .get("condition")
-                    .and_then(|v| cx.expr(v))
-                    .and_then(|x| crate::admission::exception_condition(cx, target, &x));
-                if scope.namespaces.is_empty()
-                    && scope.workloads.is_empty()
-                    && sa.get("condition").is_none()
-                {
-                    cx.err(
+                named.push((wl.clone(), span));
+                scope.workloads.push(wl);
+            }
+            overlapping_workloads(cx, &n, &named, workloads);
+            scope.condition = sa
+                .get("condition")
+                .and_then(|v| cx.expr(v))
+                .and_then(|x| crate::admission::exception_condition(cx, target, &x));
+            if scope.namespaces.is_empty()
+                && scope.workloads.is_empty()
+                && sa.get("condition").is_none()
+            {
+                cx.err(
                         Diagnostic::spanned(&codes::P1006, v.span(), "an exception scope must name namespaces, workloads or a condition")
                             .with_help("an exception for everything is a disabled policy: say `action = audit` on the policy instead"),
                     );
-                }
             }
         }
         waives_nothing(cx, &n, &waive, &scope, admission, a.get("waive"));

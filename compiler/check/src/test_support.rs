@@ -3,15 +3,15 @@
 use diagnostics::{Diagnostic, Sources};
 
 /// The smallest posture the checker accepts around a snippet.
-pub const HEADER: &str = "system s { title = \"T\", impact = low }\ntarget { kubernetes = \"1.33\" }\nnamespace optimal-system { pod_security = restricted }\nnamespace keycloak { pod_security = restricted }\nworkload api-gateway { namespace = optimal-system, match = { app = \"gw\" } }\n";
+pub(crate) const HEADER: &str = "system s { title = \"T\", impact = low }\ntarget { kubernetes = \"1.33\" }\nnamespace optimal-system { pod_security = restricted }\nnamespace keycloak { pod_security = restricted }\nworkload api-gateway { namespace = optimal-system, match = { app = \"gw\" } }\n";
 
 /// Parses and checks `HEADER` + `src`; returns the diagnostics with the text they cover.
-pub fn check(src: &str) -> (Vec<(Diagnostic, String)>, String) {
+pub(crate) fn check(src: &str) -> (Vec<(Diagnostic, String)>, String) {
     check_text(&format!("{HEADER}{src}"))
 }
 
 /// Parses and checks a whole posture.
-pub fn check_text(text: &str) -> (Vec<(Diagnostic, String)>, String) {
+pub(crate) fn check_text(text: &str) -> (Vec<(Diagnostic, String)>, String) {
     let text = text.to_string();
     let mut sources = Sources::new();
     let id = sources.add("case.posture", text.clone());
@@ -40,12 +40,12 @@ pub fn check_text(text: &str) -> (Vec<(Diagnostic, String)>, String) {
 }
 
 /// Whether a diagnostic with `code` covers exactly `text`.
-pub fn has(d: &[(&'static str, String, String)], code: &str, text: &str) -> bool {
+pub(crate) fn has(d: &[(&'static str, String, String)], code: &str, text: &str) -> bool {
     d.iter().any(|(c, _, t)| *c == code && t == text)
 }
 
 /// `(code, message, covered text)` of every diagnostic.
-pub fn codes(src: &str) -> Vec<(&'static str, String, String)> {
+pub(crate) fn codes(src: &str) -> Vec<(&'static str, String, String)> {
     check(src)
         .0
         .into_iter()

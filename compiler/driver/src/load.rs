@@ -459,23 +459,23 @@ impl Loader<'_> {
 /// Every `use std.X` path in items, at any depth, with its first span.
 fn collect_std_uses(items: &[ast::Item], out: &mut BTreeMap<String, Span>) {
     for item in items {
-        if item.keyword.text == "use" {
-            if let Some(ast::Head::Path(p)) = &item.head {
-                if p.segments.len() > 1 && p.segments[0].text == "std" {
-                    let name = p.segments[1..]
-                        .iter()
-                        .map(|s| s.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(".");
-                    out.entry(name).or_insert(p.span);
-                }
-            }
+        if item.keyword.text == "use"
+            && let Some(ast::Head::Path(p)) = &item.head
+            && p.segments.len() > 1
+            && p.segments[0].text == "std"
+        {
+            let name = p.segments[1..]
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join(".");
+            out.entry(name).or_insert(p.span);
         }
         let nested: Vec<ast::Item> = item
             .entries()
             .iter()
             .filter_map(|e| match e {
-                ast::Entry::Item(i) => Some(i.clone()),
+                ast::Entry::Item(i) => Some((**i).clone()),
                 ast::Entry::Attr(_) => None,
             })
             .collect();

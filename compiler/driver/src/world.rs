@@ -193,10 +193,10 @@ impl World for MemWorld {
             .map_err(|_| Self::not_found("no such directory"))?;
         let mut out = BTreeSet::new();
         for p in self.entries.keys() {
-            if let Ok(rest) = p.strip_prefix(&real) {
-                if let Some(first) = rest.components().next() {
-                    out.insert(path.join(first));
-                }
+            if let Ok(rest) = p.strip_prefix(&real)
+                && let Some(first) = rest.components().next()
+            {
+                out.insert(path.join(first));
             }
         }
         if out.is_empty() {

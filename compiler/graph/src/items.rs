@@ -481,7 +481,7 @@ impl Collector<'_> {
                 expires: e.expires.to_string(),
                 scope,
             };
-            let waives: Vec<ItemId> = e.waive.iter().cloned().collect();
+            let waives: Vec<ItemId> = e.waive.to_vec();
             let item = self.add(
                 ItemId::new(Block::Exception, e.name.to_string()),
                 ItemKind::Exception,
@@ -618,7 +618,7 @@ pub(crate) fn duration(d: ir::Duration) -> String {
         ("h", 3600),
         ("m", 60),
     ] {
-        if s >= secs && s % secs == 0 {
+        if s >= secs && s.is_multiple_of(secs) {
             return format!("{}{unit}", s / secs);
         }
     }

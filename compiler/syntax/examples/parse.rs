@@ -21,10 +21,8 @@ fn main() {
                 d.help
             );
         }
-        if fmt {
-            if let Some(ast) = ast {
-                print!("{}", syntax::fmt::format(&ast, &text));
-            }
+        if fmt && let Some(ast) = ast {
+            print!("{}", syntax::fmt::format(&ast, &text));
         }
     }
 }

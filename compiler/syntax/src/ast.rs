@@ -181,7 +181,8 @@ pub struct Body {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Entry {
     Attr(Attr),
-    Item(Item),
+    /// Boxed: an item is several times the size of an attribute (clippy::large_enum_variant).
+    Item(Box<Item>),
 }
 
 impl Entry {

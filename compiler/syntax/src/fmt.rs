@@ -203,13 +203,13 @@ impl<'a> Formatter<'a> {
         }
         if self.same_line(start, end) && !self.has_comment_in(start, end) {
             let inline = inline_entries(&b.entries);
-            if let Some(inline) = inline {
-                if self.current_column() + inline.len() + 4 <= WIDTH {
-                    self.out.push_str("{ ");
-                    self.out.push_str(&inline);
-                    self.out.push_str(" }");
-                    return;
-                }
+            if let Some(inline) = inline
+                && self.current_column() + inline.len() + 4 <= WIDTH
+            {
+                self.out.push_str("{ ");
+                self.out.push_str(&inline);
+                self.out.push_str(" }");
+                return;
             }
         }
         self.out.push_str("{\n");

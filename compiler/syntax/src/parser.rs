@@ -63,7 +63,7 @@ impl Lower {
         for p in pair.into_inner() {
             if p.as_rule() == Rule::entry {
                 match self.entry(p) {
-                    Entry::Item(i) => items.push(i),
+                    Entry::Item(i) => items.push(*i),
                     Entry::Attr(a) => self.diags.push(
                         Diagnostic::spanned(
                             &codes::P0007,
@@ -93,24 +93,28 @@ impl Lower {
             match p.as_rule() {
                 Rule::doc => docs.push(self.doc(p)),
                 Rule::attribute => entry = Some(Entry::Attr(self.attribute(p))),
-                Rule::item => entry = Some(Entry::Item(self.item(p, std::mem::take(&mut docs)))),
+                Rule::item => {
+                    entry = Some(Entry::Item(Box::new(
+                        self.item(p, std::mem::take(&mut docs)),
+                    )))
+                }
                 _ => {}
             }
         }
         let entry = entry.unwrap_or_else(|| unreachable_entry(self.file));
-        if !docs.is_empty() {
-            if let Entry::Attr(a) = &entry {
-                let span = docs[0].span.to(docs[docs.len() - 1].span);
-                self.diags.push(
-                    Diagnostic::spanned(
-                        &codes::P0012,
-                        span,
-                        format!("doc comment on attribute `{}`", a.key.text),
-                    )
-                    .with_label("`///` documents the block or declaration that follows it")
-                    .with_help("use `//` for a plain comment"),
-                );
-            }
+        if !docs.is_empty()
+            && let Entry::Attr(a) = &entry
+        {
+            let span = docs[0].span.to(docs[docs.len() - 1].span);
+            self.diags.push(
+                Diagnostic::spanned(
+                    &codes::P0012,
+                    span,
+                    format!("doc comment on attribute `{}`", a.key.text),
+                )
+                .with_label("`///` documents the block or declaration that follows it")
+                .with_help("use `//` for a plain comment"),
+            );
         }
         entry
     }
@@ -446,7 +450,8 @@ impl Lower {
         let year: u16 = t[0..4].parse().unwrap_or(0);
         let month: u8 = t[5..7].parse().unwrap_or(0);
         let day: u8 = t[8..10].parse().unwrap_or(0);
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days_in_month = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
@@ -618,14 +623,14 @@ fn syntax_error(file: FileId, text: &str, err: &pest::error::Error<Rule>) -> Dia
     // At the end of the file or at a closing bracket, the real cause is usually a bracket
     // opened earlier and never closed: point at it.
     let at = text[pos..].chars().next();
-    if at.is_none() || matches!(at, Some('}' | ']')) {
-        if let Some(open) = unclosed_bracket(text, pos) {
-            let ch = &text[open..open + 1];
-            d = d.with_secondary(
-                Span::new(file, open, open + 1),
-                format!("this `{ch}` is never closed"),
-            );
-        }
+    if (at.is_none() || matches!(at, Some('}' | ']')))
+        && let Some(open) = unclosed_bracket(text, pos)
+    {
+        let ch = &text[open..open + 1];
+        d = d.with_secondary(
+            Span::new(file, open, open + 1),
+            format!("this `{ch}` is never closed"),
+        );
     }
     let line_rest = text[pos..].lines().next().unwrap_or("");
     if line_rest.starts_with("///") {

@@ -320,20 +320,20 @@ fn check_item(item: &Item, allowed: &'static [Shape], place: &str, diags: &mut D
     }
 
     // `= value`.
-    if let Some(v) = &item.value {
-        if shape.value == Need::Forbidden {
-            diags.push(
-                Diagnostic::spanned(
-                    &codes::P0015,
-                    v.span(),
-                    format!("`{kw}` takes no `= value`"),
-                )
-                .with_label("unexpected value")
-                .with_help(format!(
-                    "set attributes inside the body: `{kw} … {{ key = value }}`"
-                )),
-            );
-        }
+    if let Some(v) = &item.value
+        && shape.value == Need::Forbidden
+    {
+        diags.push(
+            Diagnostic::spanned(
+                &codes::P0015,
+                v.span(),
+                format!("`{kw}` takes no `= value`"),
+            )
+            .with_label("unexpected value")
+            .with_help(format!(
+                "set attributes inside the body: `{kw} … {{ key = value }}`"
+            )),
+        );
     }
 
     // The body.
@@ -371,17 +371,19 @@ fn check_item(item: &Item, allowed: &'static [Shape], place: &str, diags: &mut D
         ),
         _ => {}
     }
-    if item.body.is_some() && item.value.is_some() && shape.value != Need::Forbidden {
-        if let Some(b) = &item.body {
-            diags.push(
-                Diagnostic::spanned(
-                    &codes::P0016,
-                    b.span,
-                    format!("`{kw}` has both `= value` and a body"),
-                )
-                .with_help("give one of them"),
-            );
-        }
+    if item.body.is_some()
+        && item.value.is_some()
+        && shape.value != Need::Forbidden
+        && let Some(b) = &item.body
+    {
+        diags.push(
+            Diagnostic::spanned(
+                &codes::P0016,
+                b.span,
+                format!("`{kw}` has both `= value` and a body"),
+            )
+            .with_help("give one of them"),
+        );
     }
 
     // Nested items.
