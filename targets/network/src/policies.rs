@@ -18,7 +18,6 @@
 
 use crate::model::{
     EgressRule, IngressRule, NetworkPolicy, NetworkPolicySpec, PolicyPort, PolicyType, PortRef,
-    Protocol,
 };
 use crate::names::{self, Namer};
 use emit::k8s::ObjectMeta;
@@ -65,7 +64,7 @@ fn denies(p: &Posture) -> BTreeMap<Name, Deny> {
 }
 
 fn ports(i: &Intent) -> Vec<PolicyPort> {
-    let protocol = Protocol::from(i.protocol);
+    let protocol = i.protocol;
     if i.ports.is_empty() {
         return vec![PolicyPort {
             protocol,
