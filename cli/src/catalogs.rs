@@ -19,18 +19,17 @@ pub(crate) fn load(world: &dyn World, dir: &Path) -> Result<Catalog, LoadError> 
     paths.sort();
     let mut documents: Vec<(PathBuf, String)> = Vec::with_capacity(paths.len());
     for path in paths {
+        let max = driver::load::MAX_FILE_BYTES;
         let bytes = world
-            .read(&path, driver::load::MAX_FILE_BYTES as u64 + 1)
-            .map_err(|e| io(&path, e))?;
-        if bytes.len() > driver::load::MAX_FILE_BYTES {
-            return Err(LoadError::Io {
+            .read_at_most(&path, max)
+            .map_err(|e| io(&path, e))?
+            .ok_or_else(|| LoadError::Io {
                 path: path.clone(),
                 message: format!(
                     "larger than {} MiB, the most posture reads of one file",
-                    driver::load::MAX_FILE_BYTES / (1024 * 1024)
+                    max / (1024 * 1024)
                 ),
-            });
-        }
+            })?;
         let text = String::from_utf8(bytes).map_err(|e| LoadError::Json {
             path: path.clone(),
             message: format!("not UTF-8: {e}"),

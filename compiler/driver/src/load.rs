@@ -272,19 +272,19 @@ impl Loader<'_> {
             self.too_large(&display, imported);
             return None;
         }
-        let bytes = match self.world.read(&real, MAX_FILE_BYTES as u64 + 1) {
-            Ok(b) => b,
+        let bytes = match self.world.read_at_most(&real, MAX_FILE_BYTES) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                // It grew between the look and the read.
+                self.too_large(&display, imported);
+                return None;
+            }
             Err(e) => {
                 let m = cannot(&e);
                 self.refuse(imported, read_code, m);
                 return None;
             }
         };
-        if bytes.len() > MAX_FILE_BYTES {
-            // It grew between the look and the read.
-            self.too_large(&display, imported);
-            return None;
-        }
         self.loaded.real_paths.insert(display.clone(), real);
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,

@@ -44,6 +44,14 @@ pub trait World {
     /// first; a world refuses to read anything but a regular file all the same.
     fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>>;
 
+    /// The whole regular file at `path` when it holds at most `max` bytes, `None` when it holds
+    /// more (it reads `max + 1` bytes at the most, so a file that grows, or `/dev/zero` behind
+    /// a link, never costs more than that).
+    fn read_at_most(&self, path: &Path, max: usize) -> io::Result<Option<Vec<u8>>> {
+        let bytes = self.read(path, max as u64 + 1)?;
+        Ok((bytes.len() <= max).then_some(bytes))
+    }
+
     /// The entries of a directory (files, directories, links, full paths below `path` as
     /// given), in any order.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
