@@ -381,13 +381,27 @@ fn kyverno_test(dir: &Path, test: &Value) -> Result<Outcome, Failed> {
     Ok(outcome)
 }
 
-/// Runs a prepared `kyverno apply` with `-p --output-format json -o OUT` and returns its
-/// policy report; a run whose report counts errors (a policy that failed to load or evaluate)
-/// is a failure.
-fn apply_report(cmd: &mut Command, out: &Path) -> Result<Value, Failed> {
+/// Runs `kyverno apply POLICIES -r RESOURCES… -e EXCEPTIONS… -p --output-format json -o OUT`
+/// and returns its policy report; a run whose report counts errors (a policy that failed to
+/// load or evaluate) is a failure.
+fn apply_report(
+    policies: &[PathBuf],
+    resources: &[PathBuf],
+    exceptions: &[PathBuf],
+    out: &Path,
+) -> Result<Value, Failed> {
+    let kyverno = tool("POSTURE_TOOL_KYVERNO")?;
+    let mut cmd = Command::new(kyverno);
+    cmd.arg("apply").args(policies);
+    for r in resources {
+        cmd.arg("-r").arg(r);
+    }
+    for e in exceptions {
+        cmd.arg("-e").arg(e);
+    }
     cmd.args(["-p", "--output-format", "json", "--remove-color", "-o"])
         .arg(out);
-    let (_, stdout, stderr) = run(cmd)?;
+    let (_, stdout, stderr) = run(&mut cmd)?;
     let report: Value = stdout
         .find("{\"kind\"")
         .and_then(|i| {
@@ -411,16 +425,7 @@ fn kyverno_apply(
     exceptions: &[PathBuf],
     out: &Path,
 ) -> Result<Vec<(String, String, String, String)>, Failed> {
-    let kyverno = tool("POSTURE_TOOL_KYVERNO")?;
-    let mut cmd = Command::new(kyverno);
-    cmd.arg("apply").args(policies);
-    for r in resources {
-        cmd.arg("-r").arg(r);
-    }
-    for e in exceptions {
-        cmd.arg("-e").arg(e);
-    }
-    let report = apply_report(&mut cmd, out)?;
+    let report = apply_report(policies, resources, exceptions, out)?;
     let mut out = Vec::new();
     for r in report["results"].as_array().into_iter().flatten() {
         for res in r["resources"].as_array().into_iter().flatten() {
@@ -1548,13 +1553,7 @@ fn apply_all(
     exceptions: &[PathBuf],
     out: &Path,
 ) -> Result<Verdicts, Failed> {
-    let kyverno = tool("POSTURE_TOOL_KYVERNO")?;
-    let mut cmd = Command::new(kyverno);
-    cmd.arg("apply").args(policies).arg("-r").arg(resources);
-    for e in exceptions {
-        cmd.arg("-e").arg(e);
-    }
-    let report = apply_report(&mut cmd, out)?;
+    let report = apply_report(policies, &[resources.to_path_buf()], exceptions, out)?;
     let mut v = Verdicts::new();
     for r in report["results"].as_array().into_iter().flatten() {
         for res in r["resources"].as_array().into_iter().flatten() {
