@@ -19,6 +19,8 @@
 mod ast;
 mod book;
 mod controls;
+mod cross;
+mod example;
 mod fmt;
 mod kyverno;
 mod limits;
@@ -72,6 +74,8 @@ fn main() {
     trials.extend(controls::trials());
     trials.extend(network::trials());
     trials.extend(kyverno::trials());
+    trials.extend(cross::trials());
+    trials.extend(example::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

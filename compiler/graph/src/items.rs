@@ -140,10 +140,10 @@ impl Collector<'_> {
 
     fn network(&mut self, p: &Posture) {
         for ns in p.namespaces.values() {
-            let level = ns
-                .pod_security
-                .map(|ps| ps.enforce)
-                .or(p.target.default_pod_security);
+            // The level the emitted label enforces: an exception that waives a Pod Security
+            // control lowers it (`ir::pod_security`), and the namespace then implements only
+            // what the lowered level checks.
+            let level = ir::pod_security::effective(p, ns).map(|e| e.labels.enforce);
             let constructs: &[Construct] = match level {
                 Some(PodSecurityLevel::Restricted) => &[Construct::PodSecurityRestricted],
                 Some(PodSecurityLevel::Baseline) => &[Construct::PodSecurityBaseline],

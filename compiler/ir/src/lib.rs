@@ -13,6 +13,7 @@ pub mod identity;
 mod item;
 pub mod k8s;
 pub mod network;
+pub mod pod_security;
 pub mod runtime;
 pub mod secrets;
 pub mod system;
