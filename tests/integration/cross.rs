@@ -29,7 +29,134 @@ pub(crate) fn trials() -> Vec<Trial> {
         Trial::test("cross::pod-security::declared-labels", || {
             pod_security(true)
         }),
+        Trial::test("cross::mesh::control-plane", mesh_control_plane),
+        Trial::test("cross::mesh::strict-inbound", mesh_strict_inbound),
     ]
+}
+
+/// The example's `mesh` implies egress from each meshed namespace to the mesh's control plane
+/// on 15012: emitted with a trace to `mesh`, visible in `reach`, and part of the reachability
+/// proof — without those policies the proof fails (P4008).
+fn mesh_control_plane() -> Result<(), Failed> {
+    let path = root().join("examples/optimal-platform");
+    let build = driver::build(
+        &FsWorld,
+        &path,
+        &tests::options(),
+        &driver::targets::TargetOptions::default(),
+    )
+    .map_err(|d| d.message)?;
+    let p = build.posture().ok_or("the example does not check")?;
+    let mut problems = Vec::new();
+    let meshed = ir::network::meshed_namespaces(p);
+    if meshed.is_empty() {
+        return Err("the example declares no meshed namespace".into());
+    }
+    let implied: Vec<&Artifact> = build
+        .artifacts
+        .iter()
+        .filter(|a| a.path.contains("to-mesh-control-plane-15012"))
+        .collect();
+    for ns in &meshed {
+        let file =
+            format!("network/policies/{ns}/allow-ns-{ns}-to-mesh-control-plane-15012-egress.yaml");
+        match implied.iter().find(|a| a.path == file) {
+            None => problems.push(format!("no {file}")),
+            Some(a) => {
+                let text = String::from_utf8_lossy(&a.bytes);
+                if !text.contains("posture.dev/source: mesh") || !text.contains("15012") {
+                    problems.push(format!("{file} does not trace to `mesh`:\n{text}"));
+                }
+            }
+        }
+        // `posture reach` shows it.
+        let q = ::network::reach::Query {
+            from: Some(ir::network::Peer::Namespace { name: ns.clone() }),
+            to: Some(ir::network::Peer::MeshControlPlane),
+            limit: 100,
+        };
+        match build.reach(&q) {
+            Some(Ok(r)) if r.rows.iter().any(|row| row.connections.contains("15012")) => {}
+            other => problems.push(format!("reach {ns} -> mesh-control-plane: {other:?}")),
+        }
+    }
+    // The proof covers the implied flows: drop their policies and it fails.
+    let without: Vec<Artifact> = build
+        .artifacts
+        .iter()
+        .filter(|a| !a.path.contains("to-mesh-control-plane"))
+        .cloned()
+        .collect();
+    let proofs = ::network::verify(p, &without);
+    let codes: Vec<&str> = proofs
+        .iter()
+        .flat_map(|pr| pr.diagnostics.iter().map(|d| d.code.id))
+        .collect();
+    if !codes.contains(&"P4008") {
+        problems.push(format!(
+            "without the implied policies the reachability proof must fail, got {codes:?}"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
+/// The example's ingress controller (outside the mesh) reaches the portal (strict mTLS) only
+/// through the `permissive` port: without it the posture is refused (P4009); with it, a
+/// workload-level PeerAuthentication makes exactly that port PERMISSIVE.
+fn mesh_strict_inbound() -> Result<(), Failed> {
+    let dir = root().join("examples/optimal-platform");
+    let mut world = driver::MemWorld::new();
+    let mut found = false;
+    for e in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
+        let e = e.map_err(|e| e.to_string())?;
+        let text = std::fs::read_to_string(e.path()).map_err(|e| e.to_string())?;
+        let text = if text.contains("permissive = { portal = [http] }") {
+            found = true;
+            text.replace("permissive = { portal = [http] }", "")
+        } else {
+            text
+        };
+        world.add(
+            format!("/ex/{}", e.file_name().to_string_lossy()),
+            text.into_bytes(),
+        );
+    }
+    if !found {
+        return Err("the example's mesh declares no permissive port".into());
+    }
+    let checked =
+        driver::check(&world, Path::new("/ex"), &tests::options()).map_err(|d| d.message)?;
+    let p4009: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.id == "P4009")
+        .map(|d| d.message.clone())
+        .collect();
+    if checked.posture.is_some()
+        || p4009.len() != 1
+        || !p4009[0].contains("allow ingress-controller -> portal:http")
+    {
+        return Err(format!("without `permissive`, expected one P4009, got {p4009:?}").into());
+    }
+    let artifacts = example()?;
+    let pa = artifacts
+        .iter()
+        .find(|a| a.path == "network/mesh/optimal-system-portal-permissive.yaml")
+        .ok_or("no workload-level PeerAuthentication for the portal")?;
+    let doc: Value = serde_saphyr::from_slice(&pa.bytes).map_err(|e| e.to_string())?;
+    let spec = &doc["spec"];
+    if spec["mtls"]["mode"] != "STRICT"
+        || spec["portLevelMtls"]["8080"]["mode"] != "PERMISSIVE"
+        || spec["portLevelMtls"].as_object().map(|o| o.len()) != Some(1)
+        || spec["selector"]["matchLabels"]["app"] != "optimal-portal"
+    {
+        return Err(format!("unexpected PeerAuthentication: {doc}").into());
+    }
+    Ok(())
 }
 
 /// The example's artifacts (default target options).

@@ -14,6 +14,91 @@ use ir::pod_security;
 /// Runs every cross-layer check on the assembled posture.
 pub(crate) fn check(cx: &mut Cx, p: &Posture) {
     pod_security_labels(cx, p);
+    mesh_boundary(cx, p);
+}
+
+/// Flows across the mesh's edge. Under strict mTLS a sidecar refuses plaintext, so a client
+/// outside the mesh reaches a meshed workload only on a port the posture declares
+/// `permissive` (P4009). Every declared flow that enters or leaves the mesh without TLS of its
+/// own (`tls = true`) travels in plaintext (P4010), and coverage shows SC-8 and SC-8(1)
+/// partial with those flows named.
+fn mesh_boundary(cx: &mut Cx, p: &Posture) {
+    use ir::network::{MtlsMode, PortSpec, is_meshed, plaintext_hops};
+    let Some(m) = &p.mesh else { return };
+    let mut refused = Vec::new();
+    for i in p.network.intents.iter().filter(|i| i.implied_by.is_none()) {
+        if m.mtls != MtlsMode::Strict || is_meshed(p, &i.from) || !is_meshed(p, &i.to) {
+            continue;
+        }
+        // Which of the flow's ports are not open to plaintext clients.
+        let open = |port: u16| match &i.to {
+            ir::network::Peer::Workload { name } => m
+                .permissive
+                .get(name)
+                .is_some_and(|ps| ps.contains(&ir::Port(port))),
+            _ => false,
+        };
+        let closed: Vec<String> = if i.ports.is_empty() {
+            vec!["every port".to_string()]
+        } else {
+            i.ports
+                .iter()
+                .filter_map(|ps| match ps {
+                    PortSpec::Number { port } | PortSpec::Named { port, .. } => {
+                        (!open(port.0)).then(|| port.0.to_string())
+                    }
+                    PortSpec::Range { first, last } => Some(format!("{}-{}", first.0, last.0)),
+                })
+                .collect()
+        };
+        if closed.is_empty() {
+            continue;
+        }
+        refused.push(i.id());
+        let to = match &i.to {
+            ir::network::Peer::Workload { name } => name.to_string(),
+            other => format!("{other:?}"),
+        };
+        cx.err(
+            Diagnostic::spanned(
+                &codes::network::P4009,
+                i.meta.span,
+                format!(
+                    "`{}` reaches a namespace with strict mTLS from outside the mesh: the sidecar refuses its plaintext connections",
+                    i.id().name
+                ),
+            )
+            .with_label(format!("port {} of `{to}` accepts mTLS only", closed.join(", ")))
+            .with_help(format!(
+                "mesh the client's namespace, or accept plaintext on that port: `mesh {{ permissive = {{ {to} = [{}] }} }}` (a port-level PERMISSIVE PeerAuthentication; coverage then shows SC-8 partial)",
+                closed.join(", ")
+            )),
+        );
+    }
+    // A refused flow never happens, so it is no plaintext hop.
+    for i in plaintext_hops(p)
+        .into_iter()
+        .filter(|i| !refused.contains(&i.id()))
+    {
+        let direction = if is_meshed(p, &i.from) {
+            "leaves"
+        } else {
+            "enters"
+        };
+        cx.err(
+            Diagnostic::spanned(
+                &codes::network::P4010,
+                i.meta.span,
+                format!(
+                    "`{}` {direction} the mesh in plaintext: mTLS does not cover it",
+                    i.id().name
+                ),
+            )
+            .with_severity(diagnostics::Severity::Warning)
+            .with_help("if the application encrypts this hop itself (HTTPS, TLS to the database), say `tls = true` on the flow; otherwise mesh the other side")
+            .with_note("coverage shows SC-8 and SC-8(1) partial while a declared flow crosses the mesh's edge in plaintext"),
+        );
+    }
 }
 
 fn pod_security_labels(cx: &mut Cx, p: &Posture) {

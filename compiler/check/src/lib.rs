@@ -108,7 +108,7 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
     let workloads = network::workloads(&mut cx, &mut syms, &get("workload"));
     let net = network::network(&mut cx, &mut syms, &get("network"), &workloads);
     let ingresses = network::ingresses(&mut cx, &mut syms, &get("ingress"), &workloads);
-    let mesh = network::mesh(&mut cx, &mut syms, &get("mesh"));
+    let mesh = network::mesh(&mut cx, &mut syms, &get("mesh"), &workloads);
     let admission = admission::admission(
         &mut cx,
         &mut syms,
@@ -133,6 +133,18 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
 
     resolve::resolve(&mut cx, &syms);
     network::check_flows(&mut cx, &net, &namespaces, &workloads, target.as_ref());
+    let meshed: Vec<ir::Name> = match &mesh {
+        Some(m) if m.namespaces.is_empty() => namespaces.keys().cloned().collect(),
+        Some(m) => {
+            let mut v = m.namespaces.clone();
+            v.sort();
+            v.dedup();
+            v
+        }
+        None => Vec::new(),
+    };
+    let mut net = net;
+    network::mesh_flows(&mut net, mesh.as_ref(), &meshed);
 
     let has_errors = cx.diags.has_errors();
     let mut posture = match (system, target) {

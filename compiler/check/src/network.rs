@@ -249,6 +249,7 @@ fn peer(cx: &mut Cx, syms: &mut Symbols, e: &ast::Endpoint, except: &[ir::Cidr])
             match segs.as_slice() {
                 ["ingress-controller"] => Some(Peer::IngressController),
                 ["cluster-dns"] => Some(Peer::ClusterDns),
+                ["mesh-control-plane"] => Some(Peer::MeshControlPlane),
                 ["namespace", ns] => {
                     let n = Name(ns.to_string());
                     syms.refer(Kind::Namespace, &n, p.segments[1].span);
@@ -375,8 +376,9 @@ fn intent(
         cx,
         "`allow`",
         item,
-        &["name", "protocol", "ports", "except", "satisfies"],
+        &["name", "protocol", "ports", "except", "tls", "satisfies"],
     );
+    let tls = a.get("tls").and_then(|v| cx.bool(v)).unwrap_or(false);
     let name = a.get("name").and_then(|v| cx.name(v));
     if let Some((n, span)) = &name
         && cx.k8s_name(n, *span, "an intent's name")
@@ -544,6 +546,8 @@ fn intent(
         to: to?,
         ports,
         protocol,
+        tls,
+        implied_by: None,
         meta,
     })
 }
@@ -736,7 +740,12 @@ pub(crate) fn ingresses(
     out
 }
 
-pub(crate) fn mesh(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Option<Mesh> {
+pub(crate) fn mesh(
+    cx: &mut Cx,
+    syms: &mut Symbols,
+    items: &[Top<'_>],
+    workloads: &BTreeMap<Name, Workload>,
+) -> Option<Mesh> {
     let first = items.first()?.item;
     if let Some(second) = items.get(1) {
         cx.err(
@@ -752,8 +761,50 @@ pub(crate) fn mesh(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Option
         cx,
         "`mesh`",
         first,
-        &["mtls", "provider", "namespaces", "satisfies"],
+        &["mtls", "provider", "namespaces", "permissive", "satisfies"],
     );
+    // `permissive = { portal = [http, 9090] }`: ports that accept clients outside the mesh.
+    let mut permissive: BTreeMap<Name, std::collections::BTreeSet<ir::Port>> = BTreeMap::new();
+    if let Some(v) = a.get("permissive")
+        && let Some(entries) = cx.map(v)
+    {
+        for e in entries {
+            let w = Name(e.key.text.clone());
+            syms.refer(Kind::Workload, &w, e.key.span);
+            let ports = cx.list_of(&e.value, |cx, item| {
+                let Some(wl) = workloads.get(&w) else {
+                    return None; // an unknown workload: reported by the resolver
+                };
+                match item {
+                    Value::Number(_) => cx
+                        .int(item, 1..=65535)
+                        .and_then(|n| u16::try_from(n).ok())
+                        .map(ir::Port),
+                    _ => {
+                        let (pname, span) = cx.name(item)?;
+                        match wl.ports.get(&pname) {
+                            Some(np) => Some(np.port),
+                            None => {
+                                cx.err(
+                                    Diagnostic::spanned(
+                                        &ncodes::P4003,
+                                        span,
+                                        format!("workload `{w}` has no port `{pname}`"),
+                                    )
+                                    .with_did_you_mean(
+                                        pname.as_str(),
+                                        wl.ports.keys().map(|k| k.as_str()),
+                                    ),
+                                );
+                                None
+                            }
+                        }
+                    }
+                }
+            });
+            permissive.entry(w).or_default().extend(ports);
+        }
+    }
     let mtls = a
         .req(cx, "mtls")
         .and_then(|v| cx.variant(v, &["strict", "permissive"]));
@@ -778,6 +829,7 @@ pub(crate) fn mesh(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Option
         mtls,
         provider: MeshProvider::Istio,
         namespaces,
+        permissive,
         meta,
     })
 }
@@ -883,11 +935,17 @@ pub(crate) fn check_flows(
         let from_ns = sides.namespace(&i.from);
         if matches!(
             &i.to,
-            Peer::Workload { .. } | Peer::IngressController | Peer::ClusterDns
+            Peer::Workload { .. }
+                | Peer::IngressController
+                | Peer::ClusterDns
+                | Peer::MeshControlPlane
         ) && to_ns.is_none()
             || matches!(
                 &i.from,
-                Peer::Workload { .. } | Peer::IngressController | Peer::ClusterDns
+                Peer::Workload { .. }
+                    | Peer::IngressController
+                    | Peer::ClusterDns
+                    | Peer::MeshControlPlane
             ) && from_ns.is_none()
         {
             continue; // an unknown workload, or no target: reported elsewhere
@@ -950,6 +1008,7 @@ impl Sides<'_> {
             Peer::Namespace { name } => Some(name.clone()),
             Peer::IngressController => self.target.map(|t| t.ingress_controller.namespace.clone()),
             Peer::ClusterDns => self.target.map(|t| t.cluster_dns.namespace.clone()),
+            Peer::MeshControlPlane => self.target.map(|t| t.mesh_control_plane.namespace.clone()),
             Peer::Cidr { .. } => None,
         }
     }
@@ -1079,6 +1138,54 @@ fn shadowed(cx: &mut Cx, net: &Network, sides: &Sides<'_>, duplicate: &[bool]) {
                 .with_secondary(net.intents[i].meta.span, "this one covers it")
                 .with_help("delete it, or narrow the other intent"),
             );
+        }
+    }
+}
+
+/// The flows a `mesh` implies, appended to the network's intents with a trace to the mesh:
+/// from every meshed namespace to the mesh's control plane (Istio: 15012, xDS and certificate
+/// signing over mTLS) and, where the namespace is not in `allow_dns`, to the cluster DNS (53,
+/// UDP and TCP). Without them, default-deny egress stops every sidecar from getting its
+/// configuration and certificate. A flow the posture already declares is not added twice.
+pub(crate) fn mesh_flows(net: &mut ir::network::Network, mesh: Option<&Mesh>, meshed: &[Name]) {
+    let Some(m) = mesh else { return };
+    let implied = |to: Peer, port: u16, protocol: Protocol, ns: &Name| Intent {
+        name: None,
+        from: Peer::Namespace { name: ns.clone() },
+        to,
+        ports: vec![PortSpec::Number {
+            port: ir::Port(port),
+        }],
+        protocol,
+        tls: false,
+        implied_by: Some(ir::ItemId::block(ir::Block::Mesh)),
+        meta: {
+            let mut meta = ir::Meta::new(m.meta.span);
+            meta.doc = Some(format!(
+                "Implied by `mesh`: the sidecars of namespace {ns} reach the mesh's control plane and DNS."
+            ));
+            meta
+        },
+    };
+    let mut add = Vec::new();
+    for ns in meshed {
+        for port in ir::network::ISTIO_SIDECAR_PORTS {
+            let mut i = implied(Peer::MeshControlPlane, port, Protocol::Tcp, ns);
+            i.tls = true; // xDS and the CA over mutual TLS
+            add.push(i);
+        }
+        if !net.allow_dns.contains(ns) {
+            for protocol in [Protocol::Udp, Protocol::Tcp] {
+                add.push(implied(Peer::ClusterDns, 53, protocol, ns));
+            }
+        }
+    }
+    for i in add {
+        let declared = net.intents.iter().any(|d| {
+            d.from == i.from && d.to == i.to && d.ports == i.ports && d.protocol == i.protocol
+        });
+        if !declared {
+            net.intents.push(i);
         }
     }
 }

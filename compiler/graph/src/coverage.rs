@@ -147,9 +147,12 @@ pub struct RequirementRow {
     /// supporting ones).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub artifacts: Vec<String>,
-    /// Items whose artifacts meet part of it, each with why only part.
+    /// Items whose artifacts meet part of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supported_by: Vec<ItemRef>,
+    /// Why a cross-layer check limited the supporting items (the plaintext flows, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limited: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claimed_by: Vec<ItemRef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -417,6 +420,21 @@ impl ControlGraph<'_> {
                 self.artifacts_of(&f.implemented_by)
             },
             supported_by: f.supported_by.iter().map(|i| self.item_ref(i)).collect(),
+            limited: {
+                let mut why: Vec<String> = f
+                    .supported_by
+                    .iter()
+                    .filter_map(|i| self.items.get(i)?.mappings.get(&id))
+                    .flatten()
+                    .filter_map(|m| match m {
+                        crate::model::MappingSource::Limited { reason } => Some(reason.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                why.sort();
+                why.dedup();
+                why
+            },
             claimed_by: f.claimed_by.iter().map(|i| self.item_ref(i)).collect(),
             inherited_from,
             processes,

@@ -36,6 +36,7 @@ pub(crate) fn collect(p: &Posture, sources: &Sources, catalog: &Catalog) -> BTre
     c.audit(p);
     c.exceptions(p);
     c.controls(p);
+    c.limit_encryption_in_transit(p);
     c.out
 }
 
@@ -55,6 +56,36 @@ pub(crate) fn locate(sources: &Sources, span: Span) -> Option<Location> {
 }
 
 impl Collector<'_> {
+    /// Encryption in transit holds only where every declared flow is encrypted: while a flow
+    /// enters or leaves the mesh in plaintext (`ir::network::plaintext_hops`, P4010), every
+    /// mapping to SC-8 and SC-8(1) supports the control instead of satisfying it, with the
+    /// flows named.
+    fn limit_encryption_in_transit(&mut self, p: &Posture) {
+        let hops = ir::network::plaintext_hops(p);
+        if hops.is_empty() {
+            return;
+        }
+        let flows: Vec<String> = hops.iter().map(|i| format!("allow {}", i.flow())).collect();
+        let reason = format!(
+            "declared flows cross the mesh's edge in plaintext: {}",
+            flows.join("; ")
+        );
+        let limited: Vec<ControlRef> = ["SC-8", "SC-8(1)"]
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .map(ControlRef::Nist)
+            .collect();
+        for item in self.out.values_mut() {
+            for c in &limited {
+                if let Some(sources) = item.mappings.get_mut(c) {
+                    sources.insert(MappingSource::Limited {
+                        reason: reason.clone(),
+                    });
+                }
+            }
+        }
+    }
+
     /// Adds an item with its declared `satisfies` and the constructs' defaults.
     fn add(
         &mut self,
@@ -200,7 +231,8 @@ impl Collector<'_> {
                 &[construct],
             );
         }
-        for i in &p.network.intents {
+        // Implied flows (the mesh's) are the implying item's: their policies attach to it.
+        for i in p.network.intents.iter().filter(|i| i.implied_by.is_none()) {
             self.add(
                 i.id(),
                 ItemKind::Intent,

@@ -87,6 +87,9 @@ fn detail(r: &RequirementRow) -> String {
             Some(b) => format!("base {b} satisfied; this enhancement is not"),
             None if !r.supported_by.is_empty() => {
                 let mut s = format!("supported (meets part) by {}", items(&r.supported_by));
+                for l in &r.limited {
+                    let _ = write!(s, "; limited: {l}");
+                }
                 if !r.artifacts.is_empty() {
                     let shown: Vec<&str> = r
                         .artifacts

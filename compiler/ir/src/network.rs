@@ -91,6 +91,8 @@ pub enum Peer {
     },
     IngressController,
     ClusterDns,
+    /// The service mesh's control plane (`target { mesh_control_plane }`).
+    MeshControlPlane,
     /// An address block outside the cluster, with exceptions strictly inside it.
     Cidr {
         cidr: Cidr,
@@ -126,6 +128,12 @@ pub struct Intent {
     /// No ports = every port.
     pub ports: Vec<PortSpec>,
     pub protocol: Protocol,
+    /// `tls = true`: the application encrypts this hop itself (HTTPS, TLS to a database), so
+    /// a flow in or out of the mesh is not plaintext.
+    pub tls: bool,
+    /// The item that implies this flow when the posture does not declare it (the `mesh`
+    /// block's flows to its control plane); `None` for a declared `allow`.
+    pub implied_by: Option<ItemId>,
     pub meta: Meta,
 }
 
@@ -204,10 +212,68 @@ pub struct Mesh {
     pub provider: MeshProvider,
     /// The meshed namespaces; empty = every declared namespace.
     pub namespaces: Vec<Name>,
+    /// Ports of workloads that accept plaintext from clients outside the mesh under strict
+    /// mTLS (`permissive = { portal = [http] }`): a port-level PERMISSIVE PeerAuthentication.
+    pub permissive: BTreeMap<Name, std::collections::BTreeSet<Port>>,
     pub meta: Meta,
 }
 
+/// What the mesh needs from the network: the ports a sidecar reaches its control plane on.
+/// Istio: 15012 (xDS and certificate signing, over mTLS). 15010 (plaintext xDS) and 15017 (the
+/// injection webhook, which the API server calls) are no sidecar's business.
+pub const ISTIO_SIDECAR_PORTS: [u16; 1] = [15012];
+
+/// The namespaces the mesh covers, sorted.
+pub fn meshed_namespaces(p: &crate::Posture) -> Vec<Name> {
+    let Some(m) = &p.mesh else {
+        return Vec::new();
+    };
+    let mut v: Vec<Name> = if m.namespaces.is_empty() {
+        p.namespaces.keys().cloned().collect()
+    } else {
+        m.namespaces.clone()
+    };
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Whether every endpoint of the peer runs a sidecar of the mesh.
+pub fn is_meshed(p: &crate::Posture, peer: &Peer) -> bool {
+    let meshed = meshed_namespaces(p);
+    match peer {
+        Peer::Workload { name } => p
+            .workloads
+            .get(name)
+            .is_some_and(|w| meshed.contains(&w.namespace)),
+        Peer::Namespace { name } => meshed.contains(name),
+        Peer::IngressController => meshed.contains(&p.target.ingress_controller.namespace),
+        Peer::ClusterDns | Peer::MeshControlPlane | Peer::Cidr { .. } => false,
+    }
+}
+
+/// The declared flows that enter or leave the mesh without TLS of their own: one side meshed,
+/// the other not, and no `tls = true` (implied flows, such as DNS, are the mesh's own). Under strict mTLS these are the hops that travel in
+/// plaintext (an inbound one only where a PERMISSIVE port lets it in at all).
+pub fn plaintext_hops(p: &crate::Posture) -> Vec<&Intent> {
+    if p.mesh.is_none() {
+        return Vec::new();
+    }
+    p.network
+        .intents
+        .iter()
+        .filter(|i| i.implied_by.is_none())
+        .filter(|i| !i.tls && is_meshed(p, &i.from) != is_meshed(p, &i.to))
+        .collect()
+}
+
 impl Intent {
+    /// The item the intent's policies trace to: the implying item (`mesh`) for an implied
+    /// flow, else the intent itself.
+    pub fn source(&self) -> ItemId {
+        self.implied_by.clone().unwrap_or_else(|| self.id())
+    }
+
     /// The intent's id: `network.<name>` when it is named, else `network.allow <flow>`
     /// (`network.allow portal -> api-gateway:8000`), with the protocol when it is not TCP
     /// (`network.allow web -> cache:stats (udp)`).
@@ -260,6 +326,7 @@ fn peer(p: &Peer) -> String {
         Peer::Namespace { name } => format!("namespace {name}"),
         Peer::IngressController => "ingress-controller".into(),
         Peer::ClusterDns => "cluster-dns".into(),
+        Peer::MeshControlPlane => "mesh-control-plane".into(),
         Peer::Cidr { cidr, except } if except.is_empty() => format!("\"{cidr}\""),
         Peer::Cidr { cidr, except } => {
             let ex: Vec<String> = except.iter().map(ToString::to_string).collect();

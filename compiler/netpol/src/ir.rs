@@ -43,6 +43,8 @@ pub const BUILTIN_KIND: &str = "builtin";
 pub const INGRESS_CONTROLLER: &str = "ingress-controller";
 /// The name of the cluster DNS's id.
 pub const CLUSTER_DNS: &str = "cluster-dns";
+/// The name of the mesh control plane's endpoint.
+pub const MESH_CONTROL_PLANE: &str = "mesh-control-plane";
 /// The port cluster DNS answers on (UDP and TCP).
 pub const DNS_PORT: u16 = 53;
 
@@ -69,6 +71,15 @@ pub fn cluster_dns_id(p: &Posture) -> WorkloadId {
     WorkloadId {
         namespace: NamespaceName::new(p.target.cluster_dns.namespace.as_str()),
         name: ObjectName::new(CLUSTER_DNS),
+        kind: WorkloadKind::Other(BUILTIN_KIND.to_string()),
+    }
+}
+
+/// The id of the mesh's control plane.
+pub fn mesh_control_plane_id(p: &Posture) -> WorkloadId {
+    WorkloadId {
+        namespace: NamespaceName::new(p.target.mesh_control_plane.namespace.as_str()),
+        name: ObjectName::new(MESH_CONTROL_PLANE),
         kind: WorkloadKind::Other(BUILTIN_KIND.to_string()),
     }
 }
@@ -123,6 +134,7 @@ pub fn cluster(p: &Posture) -> Cluster {
     for (id, peer) in [
         (ingress_controller_id(p), &p.target.ingress_controller),
         (cluster_dns_id(p), &p.target.cluster_dns),
+        (mesh_control_plane_id(p), &p.target.mesh_control_plane),
     ] {
         c.add_workload(Workload {
             id,
@@ -217,6 +229,7 @@ pub struct Index {
     by_namespace: BTreeMap<Name, Vec<WorkloadId>>,
     ingress_controller: WorkloadId,
     cluster_dns: WorkloadId,
+    mesh_control_plane: WorkloadId,
     workloads: BTreeMap<Name, WorkloadId>,
 }
 
@@ -235,9 +248,11 @@ impl Index {
         }
         let ingress_controller = ingress_controller_id(p);
         let cluster_dns = cluster_dns_id(p);
+        let mesh_control_plane = mesh_control_plane_id(p);
         for (id, ns) in [
             (&ingress_controller, &p.target.ingress_controller.namespace),
             (&cluster_dns, &p.target.cluster_dns.namespace),
+            (&mesh_control_plane, &p.target.mesh_control_plane.namespace),
         ] {
             by_namespace.entry(ns.clone()).or_default().push(id.clone());
         }
@@ -248,6 +263,7 @@ impl Index {
             by_namespace,
             ingress_controller,
             cluster_dns,
+            mesh_control_plane,
             workloads,
         }
     }
@@ -263,6 +279,7 @@ impl Index {
             }
             Peer::IngressController => Members::Endpoints(vec![self.ingress_controller.clone()]),
             Peer::ClusterDns => Members::Endpoints(vec![self.cluster_dns.clone()]),
+            Peer::MeshControlPlane => Members::Endpoints(vec![self.mesh_control_plane.clone()]),
             Peer::Cidr {
                 cidr: block,
                 except,

@@ -146,6 +146,10 @@ pub fn place(p: &Posture, peer: &IrPeer) -> Option<(Name, LabelSelector)> {
             p.target.cluster_dns.namespace.clone(),
             selector(&p.target.cluster_dns.selector),
         )),
+        IrPeer::MeshControlPlane => Some((
+            p.target.mesh_control_plane.namespace.clone(),
+            selector(&p.target.mesh_control_plane.selector),
+        )),
         IrPeer::Cidr { .. } => None,
     }
 }

@@ -97,6 +97,21 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
                 true,
             ));
         }
+        for (w, ports) in &m.permissive {
+            if let Some(pa) = tls::permissive_ports(p, m, w, ports) {
+                out.push(Artifact::yaml(
+                    TARGET,
+                    Role::Enforcing,
+                    format!(
+                        "network/mesh/{}-{w}-permissive.yaml",
+                        pa.metadata.namespace.clone().unwrap_or_default()
+                    ),
+                    &pa,
+                    vec![Origin::new(ItemId::block(Block::Mesh), m.meta.span)],
+                    true,
+                ));
+            }
+        }
     }
     out
 }

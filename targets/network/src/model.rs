@@ -122,10 +122,23 @@ pub struct MutualTls {
     pub mode: &'static str,
 }
 
-/// `spec` of a PeerAuthentication; no selector, so it covers the whole namespace.
+/// `spec` of a PeerAuthentication: without a selector it covers the whole namespace; with
+/// one, the selected workload, whose `portLevelMtls` overrides the mode per port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PeerAuthenticationSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<WorkloadSelector>,
     pub mtls: MutualTls,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub port_level_mtls: std::collections::BTreeMap<u16, MutualTls>,
+}
+
+/// Istio's workload selector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadSelector {
+    pub match_labels: std::collections::BTreeMap<String, String>,
 }
 
 /// An Istio `security.istio.io/v1` PeerAuthentication.

@@ -72,6 +72,7 @@ fn peer_part(peer: &Peer) -> String {
         Peer::Namespace { name } => format!("ns-{}", sanitize(name.as_str())),
         Peer::IngressController => "ingress-controller".to_string(),
         Peer::ClusterDns => "cluster-dns".to_string(),
+        Peer::MeshControlPlane => "mesh-control-plane".to_string(),
         Peer::Cidr { cidr, .. } => format!("cidr-{}", sanitize(&cidr.to_string())),
     }
 }

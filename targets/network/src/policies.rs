@@ -192,7 +192,8 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
 
     for i in &p.network.intents {
         let base = names::intent_base(i);
-        let id = i.id();
+        // An implied flow (the mesh's) traces to the item that implies it.
+        let id = i.source();
         let origin = Origin::new(id.clone(), i.meta.span);
         // The ingress half, at the destination.
         if let Some((ns, pods)) = place(p, &i.to)

@@ -193,11 +193,15 @@ pub fn parse_peer(p: &Posture, text: &str) -> Result<Peer, String> {
     if text == "cluster-dns" {
         return Ok(Peer::ClusterDns);
     }
+    if text == "mesh-control-plane" {
+        return Ok(Peer::MeshControlPlane);
+    }
     if let Some(ns) = text.strip_prefix("namespace.") {
         let n = Name(ns.to_string());
         return if p.namespaces.contains_key(&n)
             || p.target.ingress_controller.namespace == n
             || p.target.cluster_dns.namespace == n
+            || p.target.mesh_control_plane.namespace == n
         {
             Ok(Peer::Namespace { name: n })
         } else {

@@ -10,7 +10,7 @@
 use crate::model::{
     Certificate, CertificateSpec, HttpIngressPath, HttpIngressRuleValue, Ingress, IngressBackend,
     IngressRuleValue, IngressServiceBackend, IngressSpec, IngressTls, IssuerRef, MutualTls,
-    PeerAuthentication, PeerAuthenticationSpec, PrivateKey, ServiceBackendPort,
+    PeerAuthentication, PeerAuthenticationSpec, PrivateKey, ServiceBackendPort, WorkloadSelector,
 };
 use emit::k8s::ObjectMeta;
 use emit::{CONTROLS_ANNOTATION, SOURCE_ANNOTATION};
@@ -125,12 +125,53 @@ pub fn peer_authentication(m: &Mesh, ns: &Name) -> PeerAuthentication {
             &ir::ItemId::block(ir::Block::Mesh),
         ),
         spec: PeerAuthenticationSpec {
+            selector: None,
             mtls: MutualTls {
                 mode: match m.mtls {
                     MtlsMode::Strict => "STRICT",
                     MtlsMode::Permissive => "PERMISSIVE",
                 },
             },
+            port_level_mtls: Default::default(),
         },
     }
+}
+
+/// The workload-level PeerAuthentication of a workload with `permissive` ports under strict
+/// mTLS: strict for the workload, PERMISSIVE on exactly those ports (Istio applies the most
+/// specific policy, so only those ports of only that workload accept plaintext).
+pub fn permissive_ports(
+    p: &Posture,
+    m: &Mesh,
+    workload: &Name,
+    ports: &std::collections::BTreeSet<ir::Port>,
+) -> Option<PeerAuthentication> {
+    let w = p.workloads.get(workload)?;
+    if ports.is_empty() {
+        return None;
+    }
+    Some(PeerAuthentication {
+        api_version: "security.istio.io/v1",
+        kind: "PeerAuthentication",
+        metadata: metadata(
+            &format!("{workload}-permissive"),
+            &w.namespace,
+            &m.meta.satisfies,
+            &ir::ItemId::block(ir::Block::Mesh),
+        ),
+        spec: PeerAuthenticationSpec {
+            selector: Some(WorkloadSelector {
+                match_labels: w
+                    .selector
+                    .iter()
+                    .map(|(k, v)| (k.0.clone(), v.0.clone()))
+                    .collect(),
+            }),
+            mtls: MutualTls { mode: "STRICT" },
+            port_level_mtls: ports
+                .iter()
+                .map(|port| (port.0, MutualTls { mode: "PERMISSIVE" }))
+                .collect(),
+        },
+    })
 }

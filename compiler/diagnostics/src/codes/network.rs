@@ -9,4 +9,6 @@ declare_codes! {
     P4006 "allow-without-deny" Warning "an `allow` targets a namespace that is not default-deny in that direction";
     P4007 "shadowed-intent" Warning "an `allow` adds nothing: another intent already allows all of it";
     P4008 "reachability-proof-failed" Error "the emitted NetworkPolicies do not allow exactly the declared flows";
+    P4009 "strict-mtls-from-outside-mesh" Error "a flow into a namespace with strict mTLS comes from a client outside the mesh, whose plaintext connections the sidecar refuses";
+    P4010 "plaintext-mesh-hop" Warning "a declared flow enters or leaves the mesh without TLS, so encryption in transit does not hold for it";
 }
