@@ -526,10 +526,14 @@ fn crd(path: &Path) -> Result<(), Failed> {
         let docs = emitted_of_kind(&artifacts, k.kind)?;
         let expected = match k.kind {
             "Certificate" => p.ingresses.len(),
+            // One per meshed namespace, and one per workload with permissive ports.
             _ => p
                 .mesh
                 .as_ref()
-                .map(|m| ::network::tls::meshed_namespaces(p, m).len())
+                .map(|m| {
+                    ::network::tls::meshed_namespaces(p, m).len()
+                        + m.permissive.values().filter(|ps| !ps.is_empty()).count()
+                })
                 .unwrap_or(0),
         };
         if docs.len() != expected {
@@ -1153,6 +1157,12 @@ fn reach() -> Result<(), Failed> {
         .map(|x| (x.from.clone(), x.to.clone(), x.connections.clone()))
         .collect();
     let want = vec![
+        // Implied by the mesh: the sidecar reaches istiod.
+        (
+            "optimal-system/portal".to_string(),
+            "istio-system/mesh-control-plane".to_string(),
+            "TCP 15012".to_string(),
+        ),
         (
             "optimal-system/portal".to_string(),
             "kube-system/cluster-dns".to_string(),
@@ -1184,7 +1194,7 @@ fn reach() -> Result<(), Failed> {
         return Err("the table does not say that open rows were left out".into());
     }
     let json: Value = serde_json::from_str(&r::json(&from_portal)).map_err(|e| format!("{e}"))?;
-    if json["rows"].as_array().map(Vec::len) != Some(2) {
+    if json["rows"].as_array().map(Vec::len) != Some(3) {
         return Err(format!("json: {json}").into());
     }
     if !r::dot(&from_portal).contains(
@@ -1231,9 +1241,10 @@ fn reach_cli() -> Result<(), Failed> {
         ))
     };
     let (exit, out, err) = run(&["--from", "portal"])?;
-    let want = "FROM                   TO                          CONNECTIONS\n\
-                optimal-system/portal  kube-system/cluster-dns     TCP 53,UDP 53\n\
-                optimal-system/portal  optimal-system/api-gateway  TCP 8000\n";
+    let want = "FROM                   TO                               CONNECTIONS\n\
+                optimal-system/portal  istio-system/mesh-control-plane  TCP 15012\n\
+                optimal-system/portal  kube-system/cluster-dns          TCP 53,UDP 53\n\
+                optimal-system/portal  optimal-system/api-gateway       TCP 8000\n";
     if exit != cli::Exit::Success || out != want {
         return Err(format!("reach --from portal: {exit:?}\n{out}\n{err}").into());
     }
