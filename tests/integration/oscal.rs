@@ -16,6 +16,15 @@
 //! - `oscal::deterministic`: the same input gives the same bytes from anywhere; the
 //!   timestamp is the one given.
 //! - `oscal::manifest`: `manifest.json` lists every document of `oscal/` and `report/`.
+//! - `oscal::trestle/validate`: `trestle validate -a` in a `trestle init` workspace holding
+//!   every document exits 0; an SSP with a duplicated UUID does not (negative control).
+//! - `oscal::trestle/fedramp-validate`: the FedRAMP rules that fail on the FedRAMP Moderate SSP
+//!   are exactly the ones the book's evidence page lists.
+//! - `oscal::report/chromium`: `report/index.html` in headless Chromium logs nothing to the
+//!   console and shows SC-7's row with its status and the chart; a page that loads from the
+//!   network and runs a script does log (negative control).
+//! - `oscal::book/coverage-page`: the book's coverage page shows the numbers
+//!   `posture coverage` prints.
 //!
 //! The tools come from `cargo xtask tools` (`POSTURE_TOOL_CHECK_JSONSCHEMA`, …); a missing
 //! tool fails its test.
@@ -72,6 +81,14 @@ pub(crate) fn trials() -> Vec<Trial> {
         Trial::test("oscal::deterministic", deterministic),
         Trial::test("oscal::manifest", manifest),
         Trial::test("oscal::schema/negative-control", schema_negative),
+        Trial::test("oscal::trestle/validate", trestle_validate),
+        Trial::test("oscal::trestle/fedramp-validate", fedramp_validate),
+        Trial::test("oscal::report/chromium", report_in_chromium),
+        Trial::test(
+            "oscal::report/chromium-negative",
+            report_in_chromium_negative,
+        ),
+        Trial::test("oscal::book/coverage-page", coverage_page),
     ];
     for v in VERSIONS {
         out.push(Trial::test(format!("oscal::schema/{v}"), move || schema(v)));
@@ -679,6 +696,381 @@ fn manifest() -> Result<(), Failed> {
     }
     if n < 7 {
         return Err(format!("only {n} evidence files").into());
+    }
+    Ok(())
+}
+
+/// The NIST catalog every profile in a trestle workspace imports (trestle would fetch the
+/// published hrefs over the network).
+const NIST_CATALOG: &str =
+    "controls/data/nist-800-53r5/oscal/NIST_SP-800-53_rev5.0.1_catalog-min.json";
+
+fn write_json(path: &Path, v: &Value) -> Result<(), Failed> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, serde_json::to_vec_pretty(v).unwrap_or_default())
+        .map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+fn read_json(path: &str) -> Result<Value, Failed> {
+    let text = std::fs::read_to_string(root().join(path)).map_err(|e| format!("{path}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("{path}: {e}").into())
+}
+
+/// A `trestle init` workspace with every document of the build in its model folder. Trestle
+/// resolves an SSP's `import-profile` (and a profile's imports) by fetching them, so in the
+/// workspace each SSP's import-profile names a profile in the workspace: the vendored NIST or
+/// FedRAMP profile of its baseline, the build's own profile for a DoD level, or a profile of
+/// the baseline's control ids from posture's controls data (FedRAMP High); every profile
+/// imports the vendored NIST catalog. Nothing else in the documents changes.
+fn trestle_workspace(name: &str) -> Result<(PathBuf, PathBuf, driver::BuildOutput), Failed> {
+    let trestle = tool("POSTURE_TOOL_TRESTLE")?;
+    let (_, out) = written(name)?;
+    let ws = scratch(&format!("{name}-ws"))?;
+    let (ok, text) = run(Command::new(&trestle).arg("init").current_dir(&ws))?;
+    if !ok {
+        return Err(format!("trestle init failed:\n{text}").into());
+    }
+    write_json(
+        &ws.join("catalogs/nist/catalog.json"),
+        &read_json(NIST_CATALOG)?,
+    )?;
+    let trestle_catalog = Value::String("trestle://catalogs/nist/catalog.json".into());
+    for (path, model, v) in documents(&out)? {
+        let stem = path
+            .trim_start_matches("oscal/")
+            .trim_end_matches(".json")
+            .to_string();
+        match model {
+            "ssp" => {
+                let framework = stem.trim_start_matches("ssp-");
+                let f = controls::Framework::from_id(framework).map_err(|e| format!("{e}"))?;
+                let mut profile = match f {
+                    controls::Framework::FedrampModerate => read_json(
+                        "tests/conformance/oscal/fedramp/FedRAMP_rev5_MODERATE-baseline_profile-min.json",
+                    )?,
+                    controls::Framework::NistModerate => read_json(
+                        "controls/data/nist-800-53r5/oscal/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json",
+                    )?,
+                    _ => {
+                        let ids: Vec<String> = controls::catalog()
+                            .requirements(f)
+                            .iter()
+                            .filter_map(|r| r.id.as_nist().map(|c| c.oscal_id()))
+                            .collect();
+                        serde_json::json!({"profile": {
+                            "uuid": "7a1c6f0e-3b52-4d8e-9a41-5f0d2c6b8e11",
+                            "metadata": {"title": format!("{} (test)", f.name()),
+                                "last-modified": "2026-01-01T00:00:00Z", "version": "1",
+                                "oscal-version": "1.1.3"},
+                            "imports": [{"href": "x", "include-controls": [{"with-ids": ids}]}],
+                            "merge": {"as-is": true}
+                        }})
+                    }
+                };
+                for imp in profile["profile"]["imports"]
+                    .as_array_mut()
+                    .into_iter()
+                    .flatten()
+                {
+                    imp["href"] = trestle_catalog.clone();
+                }
+                write_json(
+                    &ws.join(format!("profiles/{framework}/profile.json")),
+                    &profile,
+                )?;
+                let mut ssp = v.clone();
+                ssp["system-security-plan"]["import-profile"]["href"] =
+                    Value::String(format!("trestle://profiles/{framework}/profile.json"));
+                write_json(
+                    &ws.join(format!(
+                        "system-security-plans/{stem}/system-security-plan.json"
+                    )),
+                    &ssp,
+                )?;
+            }
+            "profile" => {
+                let mut p = v.clone();
+                for imp in p["profile"]["imports"].as_array_mut().into_iter().flatten() {
+                    imp["href"] = trestle_catalog.clone();
+                }
+                write_json(&ws.join(format!("profiles/{stem}/profile.json")), &p)?;
+            }
+            "component" => write_json(
+                &ws.join(format!(
+                    "component-definitions/{stem}/component-definition.json"
+                )),
+                &v,
+            )?,
+            "assessment-plan" => write_json(
+                &ws.join(format!("assessment-plans/{stem}/assessment-plan.json")),
+                &v,
+            )?,
+            "assessment-results" => write_json(
+                &ws.join(format!("assessment-results/{stem}/assessment-results.json")),
+                &v,
+            )?,
+            "poam" => write_json(
+                &ws.join(format!(
+                    "plan-of-action-and-milestones/{stem}/plan-of-action-and-milestones.json"
+                )),
+                &v,
+            )?,
+            other => return Err(format!("{path}: no trestle folder for {other}").into()),
+        }
+    }
+    Ok((trestle, ws, out))
+}
+
+/// `trestle validate -a` in the workspace exits 0 and calls every model valid; an SSP with a
+/// duplicated UUID exits non-zero (negative control).
+fn trestle_validate() -> Result<(), Failed> {
+    let (trestle, ws, _) = trestle_workspace("trestle")?;
+    let (ok, text) = run(Command::new(&trestle)
+        .args(["validate", "-a"])
+        .current_dir(&ws))?;
+    let valid = text.matches("VALID: Model").count() - text.matches("INVALID: Model").count();
+    if !ok || text.contains("INVALID") || text.contains("ERROR") {
+        return Err(format!("trestle validate -a failed:\n{text}").into());
+    }
+    // 5 SSPs, 2 DoD profiles and 5 profiles for the SSPs, the catalog, and the other four.
+    if valid < 10 {
+        return Err(format!("trestle validated only {valid} models:\n{text}").into());
+    }
+    let ssp_dir = ws.join("system-security-plans/ssp-fedramp-moderate");
+    let mut ssp: Value = serde_json::from_slice(
+        &std::fs::read(ssp_dir.join("system-security-plan.json")).map_err(|e| format!("{e}"))?,
+    )
+    .map_err(|e| format!("{e}"))?;
+    let reqs =
+        &mut ssp["system-security-plan"]["control-implementation"]["implemented-requirements"];
+    let first = reqs[0]["uuid"].clone();
+    reqs[1]["uuid"] = first;
+    let broken = ws.join("system-security-plans/broken/system-security-plan.json");
+    write_json(&broken, &ssp)?;
+    let (ok, text) = run(Command::new(&trestle)
+        .args(["validate", "-f"])
+        .arg(&broken)
+        .current_dir(&ws))?;
+    if ok {
+        return Err(format!("trestle accepts an SSP with a duplicated UUID:\n{text}").into());
+    }
+    Ok(())
+}
+
+/// The FedRAMP rules `trestle fedramp-validate` reports as failed (errors and fatal ones) on
+/// the FedRAMP Moderate SSP are exactly the ones the book's evidence page lists, each with why
+/// the posture has no data for it; and the run does report failures (it ran).
+fn fedramp_validate() -> Result<(), Failed> {
+    let (trestle, ws, _) = trestle_workspace("fedramp")?;
+    let report = ws.join("fedramp-report");
+    std::fs::create_dir_all(&report).map_err(|e| format!("{}: {e}", report.display()))?;
+    let (_, text) = run(Command::new(&trestle)
+        .args(["fedramp-validate", "-f"])
+        .arg(ws.join("system-security-plans/ssp-fedramp-moderate/system-security-plan.json"))
+        .arg("-o")
+        .arg(&report)
+        .current_dir(&ws))?;
+    let xml = std::fs::read_to_string(report.join("fedramp-validation-report.xml"))
+        .map_err(|e| format!("no FedRAMP report ({e}); the run said:\n{text}"))?;
+    let wrapped = format!("<r>{xml}</r>");
+    let doc = roxmltree::Document::parse(&wrapped).map_err(|e| format!("the report: {e}"))?;
+    let mut failing: BTreeMap<String, usize> = BTreeMap::new();
+    for n in doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failed-assert"))
+    {
+        if matches!(n.attribute("role"), Some("error" | "fatal")) {
+            *failing
+                .entry(n.attribute("id").unwrap_or_default().to_string())
+                .or_default() += 1;
+        }
+    }
+    if failing.is_empty() {
+        return Err(format!("fedramp-validate reported nothing:\n{text}").into());
+    }
+    let page = std::fs::read_to_string(root().join(EVIDENCE_PAGE))
+        .map_err(|e| format!("{EVIDENCE_PAGE}: {e}"))?;
+    let listed: BTreeSet<String> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once("` |"))
+        .map(|(id, _)| id.to_string())
+        .collect();
+    let found: BTreeSet<String> = failing.keys().cloned().collect();
+    if found != listed {
+        let new: Vec<String> = found
+            .difference(&listed)
+            .map(|r| format!("{r} ({}x)", failing[r]))
+            .collect();
+        let gone: Vec<&String> = listed.difference(&found).collect();
+        return Err(format!(
+            "{EVIDENCE_PAGE} must list exactly the failing FedRAMP rules; failing but not \
+             listed: {new:?}; listed but no longer failing: {gone:?}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+const EVIDENCE_PAGE: &str = "book/src/outputs/evidence.md";
+
+/// The report in headless Chromium: it loads with no console message at all (the page has
+/// no script and a Content Security Policy that blocks any load, so any message is a defect),
+/// and SC-7's row in FedRAMP Moderate shows the status `posture coverage` gives it, next to
+/// the framework's chart with its bars.
+fn report_in_chromium() -> Result<(), Failed> {
+    let (dir, _) = written("chromium")?;
+    let (dom, console) = chromium(&dir, &dir.join("report/index.html"))?;
+    if !console.is_empty() {
+        return Err(format!("console messages:\n{}", console.join("\n")).into());
+    }
+    let build = driver::build(
+        &cli::FsWorld,
+        &root().join(EXAMPLE),
+        &driver::Options { today: Some(TODAY) },
+        &driver::targets::TargetOptions::default(),
+    )
+    .map_err(|d| d.message)?;
+    let (g, _) = build
+        .graph(controls::catalog(), &build.checked.loaded.sources, &[])
+        .ok_or("the example does not check")?;
+    let sc7 = g.coverage(controls::Framework::FedrampModerate);
+    let row = sc7
+        .requirements
+        .iter()
+        .find(|r| r.id.to_string() == "SC-7")
+        .ok_or("SC-7 is not in FedRAMP Moderate")?;
+    let want = format!(
+        "<tr id=\"row-fedramp-moderate-SC-7\" data-status=\"{}\">",
+        row.status.name()
+    );
+    if !dom.contains(&want) {
+        return Err(format!("the rendered page has no `{want}`").into());
+    }
+    let chart_at = dom
+        .find("id=\"chart-fedramp-moderate\"")
+        .ok_or("no FedRAMP Moderate chart in the rendered page")?;
+    let chart = &dom[chart_at..];
+    let chart = &chart[..chart.find("</svg>").ok_or("the chart is not closed")?];
+    if chart.matches("<rect").count() < 2 {
+        return Err(format!("the chart has no bars: {chart}").into());
+    }
+    Ok(())
+}
+
+/// Negative control: the same page with an external image and a script reports console
+/// messages (the check above can fail).
+fn report_in_chromium_negative() -> Result<(), Failed> {
+    let (dir, out) = written("chromium-negative")?;
+    let page = out
+        .files
+        .iter()
+        .find(|f| f.path == "report/index.html")
+        .ok_or("no report")?;
+    let text = String::from_utf8_lossy(&page.bytes).replace(
+        "<body>",
+        "<body><img src=\"https://example.invalid/x.png\"><script>undefinedFunction()</script>",
+    );
+    let bad = dir.join("report/broken.html");
+    std::fs::write(&bad, text).map_err(|e| format!("{e}"))?;
+    let (_, console) = chromium(&dir, &bad)?;
+    if console.is_empty() {
+        return Err("a page that loads from the network and runs a script logged nothing".into());
+    }
+    Ok(())
+}
+
+/// Renders `page` in headless Chromium: `(DOM, console lines)`.
+fn chromium(dir: &Path, page: &Path) -> Result<(String, Vec<String>), Failed> {
+    let chromium = tool("POSTURE_TOOL_CHROMIUM")?;
+    let profile = dir.join("chromium-profile");
+    let out = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .map_err(|e| format!("cannot run chromium: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("chromium failed:\n{stderr}").into());
+    }
+    let console = stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    Ok((String::from_utf8_lossy(&out.stdout).into_owned(), console))
+}
+
+const COVERAGE_PAGE: &str = "book/src/controls/coverage.md";
+
+/// The book's coverage page shows what `posture coverage` prints: every block after a
+/// `<!-- coverage: F -->` marker is the first two lines of the tool's table for F, and no
+/// "N% covered" figure stands outside those blocks.
+fn coverage_page() -> Result<(), Failed> {
+    let page = std::fs::read_to_string(root().join(COVERAGE_PAGE))
+        .map_err(|e| format!("{COVERAGE_PAGE}: {e}"))?;
+    let build = driver::build(
+        &cli::FsWorld,
+        &root().join(EXAMPLE),
+        &driver::Options { today: Some(TODAY) },
+        &driver::targets::TargetOptions::default(),
+    )
+    .map_err(|d| d.message)?;
+    let (g, _) = build
+        .graph(controls::catalog(), &build.checked.loaded.sources, &[])
+        .ok_or("the example does not check")?;
+    let mut blocks = 0;
+    let mut problems = Vec::new();
+    let mut outside = String::new();
+    let mut rest = page.as_str();
+    while let Some(at) = rest.find("<!-- coverage: ") {
+        outside.push_str(&rest[..at]);
+        let after = &rest[at + "<!-- coverage: ".len()..];
+        let (id, after) = after
+            .split_once(" -->")
+            .ok_or("an unclosed coverage marker")?;
+        let after = after
+            .trim_start()
+            .strip_prefix("```text\n")
+            .ok_or_else(|| {
+                format!("the coverage marker for {id} is not followed by a text block")
+            })?;
+        let (block, after) = after
+            .split_once("```")
+            .ok_or_else(|| format!("the block for {id} is not closed"))?;
+        let f = controls::Framework::from_id(id).map_err(|e| format!("{e}"))?;
+        let table = graph::report::coverage_table(&g.coverage(f));
+        let want: String = table.lines().take(2).map(|l| format!("{l}\n")).collect();
+        if block != want {
+            problems.push(format!(
+                "the block for {id} is not what the tool prints; it should read:\n```text\n{want}```"
+            ));
+        }
+        blocks += 1;
+        rest = after;
+    }
+    outside.push_str(rest);
+    if blocks == 0 {
+        return Err(format!("{COVERAGE_PAGE} has no generated coverage block").into());
+    }
+    if let Some(line) = outside.lines().find(|l| l.contains("% covered")) {
+        problems.push(format!(
+            "a hand-written figure outside the generated blocks: {line}"
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(format!("{COVERAGE_PAGE}:\n{}", problems.join("\n")).into());
     }
     Ok(())
 }

@@ -32,6 +32,9 @@ use oscal_model::{
 
 use crate::{Input, NS, OSCAL, ids, oscal_baselines, oscal_control_id, ssp_path};
 
+/// FedRAMP's namespace for its OSCAL extensions.
+const FEDRAMP_NS: &str = "https://fedramp.gov/ns/oscal";
+
 /// The NIST SP 800-53 rev5 catalog, as component-definitions and DoD profiles cite it.
 pub(crate) const NIST_CATALOG: &str = "https://raw.githubusercontent.com/usnistgov/oscal-content/main/nist.gov/SP800-53/rev5/json/NIST_SP-800-53_rev5_catalog.json";
 
@@ -137,7 +140,7 @@ impl<'a> Ctx<'a> {
             let role_id = role_id(&p.role);
             roles.entry(role_id.clone()).or_insert_with(|| Role {
                 id: role_id.clone(),
-                title: p.role.replace('_', " "),
+                title: role_id.replace('-', " "),
                 short_name: None,
                 description: None,
             });
@@ -340,8 +343,15 @@ pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The OSCAL role id of a posture owner's role: the SSP roles' names for the usual
+/// abbreviations (`isso`, `ao`), otherwise the name with `-` for `_`.
 fn role_id(role: &str) -> String {
-    role.replace('_', "-").to_ascii_lowercase()
+    match role.to_ascii_lowercase().as_str() {
+        "isso" => "information-system-security-officer".to_string(),
+        "issm" => "information-system-security-manager".to_string(),
+        "ao" => "authorizing-official".to_string(),
+        other => other.replace('_', "-"),
+    }
 }
 
 fn role_name(r: emit::Role) -> &'static str {
@@ -582,21 +592,29 @@ fn fips(i: ir::system::Impact) -> String {
     )
 }
 
-/// The parameter values FedRAMP or DoD assign for a control in a baseline.
-fn set_parameters(cx: &Ctx<'_>, f: Framework, c: ControlRef) -> Vec<SetParameterValue> {
-    let wanted = match f {
+/// The parameter values FedRAMP assigns for a control in a baseline (DoD baselines build on
+/// FedRAMP's), as set-parameters; and, as remarks, the assignments FedRAMP writes in several
+/// paragraphs, which FedRAMP's own validation rule (`uses-correct-param-value`) cannot compare
+/// (its XSLT stops with a type error on them).
+fn set_parameters(
+    cx: &Ctx<'_>,
+    f: Framework,
+    c: ControlRef,
+) -> (Vec<SetParameterValue>, Option<String>) {
+    let fedramp_based = matches!(
+        f,
         Framework::FedrampLiSaas
-        | Framework::FedrampLow
-        | Framework::FedrampModerate
-        | Framework::FedrampHigh => Some(ParameterSource::Fedramp),
-        Framework::DodIl2 | Framework::DodIl4 | Framework::DodIl4High | Framework::DodIl5 => {
-            Some(ParameterSource::Fedramp)
-        }
-        _ => None,
-    };
-    let Some(wanted) = wanted else {
-        return Vec::new();
-    };
+            | Framework::FedrampLow
+            | Framework::FedrampModerate
+            | Framework::FedrampHigh
+            | Framework::DodIl2
+            | Framework::DodIl4
+            | Framework::DodIl4High
+            | Framework::DodIl5
+    );
+    if !fedramp_based {
+        return (Vec::new(), None);
+    }
     let Some(req) = cx
         .input
         .graph
@@ -605,27 +623,40 @@ fn set_parameters(cx: &Ctx<'_>, f: Framework, c: ControlRef) -> Vec<SetParameter
         .iter()
         .find(|r| r.id == c)
     else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let mut seen = BTreeSet::new();
-    req.parameters
+    let mut set = Vec::new();
+    let mut remarks = Vec::new();
+    for p in req
+        .parameters
         .iter()
-        .filter(|p| p.source == wanted && !p.values.is_empty())
-        .filter_map(|p| {
-            let id = p.odp.as_ref()?.0.clone();
-            seen.insert(id.clone()).then(|| SetParameterValue {
+        .filter(|p| p.source == ParameterSource::Fedramp && !p.values.is_empty())
+    {
+        let Some(id) = p.odp.as_ref().map(|o| o.0.clone()) else {
+            continue;
+        };
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        if p.values.len() == 1 && !p.values[0].contains("\n\n") {
+            set.push(SetParameterValue {
                 param_id: id,
-                values: p.values.iter().map(|v| one_line(v)).collect(),
-                remarks: Some(format!(
-                    "Assigned by {}.",
-                    match p.source {
-                        ParameterSource::Fedramp => "FedRAMP",
-                        ParameterSource::Dod => "DoD",
-                    }
-                )),
-            })
-        })
-        .collect()
+                values: vec![one_line(&p.values[0])],
+                remarks: Some("Assigned by FedRAMP.".to_string()),
+            });
+        } else {
+            remarks.push(format!(
+                "FedRAMP assigns {id}: {}",
+                p.values
+                    .iter()
+                    .map(|v| one_line(v))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            ));
+        }
+    }
+    (set, (!remarks.is_empty()).then(|| remarks.join("\n\n")))
 }
 
 fn status(state: &str, remarks: Option<String>) -> Option<ImplementationStatus> {
@@ -633,6 +664,21 @@ fn status(state: &str, remarks: Option<String>) -> Option<ImplementationStatus> 
         state: state.to_string(),
         remarks,
     })
+}
+
+/// The system's doc comment and description, or its title when it has neither.
+fn system_description(s: &ir::system::System) -> String {
+    let parts: Vec<&str> = [s.meta.doc.as_deref(), s.description.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    if parts.is_empty() {
+        s.title.clone()
+    } else {
+        parts.join("\n\n")
+    }
 }
 
 fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
@@ -768,6 +814,7 @@ fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
             )),
             _ => None,
         };
+        let status_remarks = this_system.as_ref().map(|(_, d)| d.clone());
         if let Some((state, description)) = this_system {
             by.push(ByComponent {
                 component_uuid: this.clone(),
@@ -780,14 +827,33 @@ fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
                 remarks: None,
             });
         }
+        let (set_parameters, remarks) = set_parameters(cx, f, c);
+        // FedRAMP's implementation status and control origination, from the coverage status:
+        // the build's targets and processes are the provider's own system; inherited controls
+        // come from the leveraged provider.
+        let (fedramp_status, origination) = match row.status {
+            Status::Satisfied => ("implemented", "sp-system"),
+            Status::Process => ("implemented", "sp-corporate"),
+            Status::Inherited => ("implemented", "inherited"),
+            Status::NotApplicable => ("not-applicable", "sp-system"),
+            Status::Partial => ("partial", "sp-system"),
+            _ => ("planned", "sp-system"),
+        };
         reqs.push(ImplementedRequirement {
             uuid: cx.uuid(&key),
             control_id,
-            props: vec![prop(NS, "coverage-status", row.status.name())],
+            props: vec![
+                prop(NS, "coverage-status", row.status.name()),
+                Property {
+                    remarks: status_remarks,
+                    ..prop(FEDRAMP_NS, "implementation-status", fedramp_status)
+                },
+                prop(FEDRAMP_NS, "control-origination", origination),
+            ],
             links: Vec::new(),
-            set_parameters: set_parameters(cx, f, c),
+            set_parameters,
             by_components: by,
-            remarks: None,
+            remarks,
         });
     }
 
@@ -827,11 +893,7 @@ fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
                 }],
                 system_name: s.title.clone(),
                 system_name_short: Some(s.name.to_string()),
-                description: s
-                    .description
-                    .clone()
-                    .or_else(|| s.meta.doc.clone())
-                    .unwrap_or_else(|| s.title.clone()),
+                description: system_description(s),
                 props: vec![prop(NS, "framework", f.id())],
                 security_sensitivity_level: Some(fips(impact.overall())),
                 system_information: SystemInformation {
@@ -839,9 +901,9 @@ fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
                         uuid: Some(cx.uuid("information-type/system")),
                         title: format!("{} information", s.title),
                         description: "The posture does not list SP 800-60 information types; the system's FIPS 199 categorization applies to all of its information.".to_string(),
-                        confidentiality_impact: Some(Impact { base: fips(impact.confidentiality) }),
-                        integrity_impact: Some(Impact { base: fips(impact.integrity) }),
-                        availability_impact: Some(Impact { base: fips(impact.availability) }),
+                        confidentiality_impact: Some(Impact::new(fips(impact.confidentiality))),
+                        integrity_impact: Some(Impact::new(fips(impact.integrity))),
+                        availability_impact: Some(Impact::new(fips(impact.availability))),
                     }],
                 },
                 security_impact_level: Some(SecurityImpactLevel {

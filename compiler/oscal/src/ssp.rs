@@ -85,6 +85,18 @@ pub struct InformationType {
 pub struct Impact {
     /// `fips-199-low`, `fips-199-moderate`, `fips-199-high`.
     pub base: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected: Option<String>,
+}
+
+impl Impact {
+    /// An impact whose selected level is the base level.
+    pub fn new(level: String) -> Impact {
+        Impact {
+            selected: Some(level.clone()),
+            base: level,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
