@@ -52,7 +52,7 @@ pub(crate) fn trials() -> Vec<Trial> {
                 "controls/data/nist-800-53r5/oscal/NIST_SP-800-53_rev5.0.1_catalog-min.json",
                 |v| {
                     serde_json::from_value::<oscal_model::catalog::CatalogDocument>(v)
-                        .and_then(|d| serde_json::to_value(d))
+                        .and_then(serde_json::to_value)
                 },
             )
         }),
@@ -112,7 +112,7 @@ fn round_trip(
 
 fn profile_round_trip(v: Value) -> Result<Value, serde_json::Error> {
     serde_json::from_value::<oscal_model::profile::ProfileDocument>(v)
-        .and_then(|d| serde_json::to_value(d))
+        .and_then(serde_json::to_value)
 }
 
 /// The first place two JSON values differ, for a readable failure.
