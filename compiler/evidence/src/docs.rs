@@ -387,10 +387,7 @@ fn declaration_component(item: &graph::Item, d: &Declaration) -> (&'static str, 
         Declaration::Inherited { provider } => (
             "service",
             provider.clone(),
-            with_doc(format!(
-                "Controls inherited from {provider} ({}).",
-                item.label
-            )),
+            with_doc(format!("Inherited from {provider}.")),
         ),
         Declaration::Process {
             name,

@@ -249,7 +249,8 @@ fn html(input: &Input<'_>, coverages: &[Coverage]) -> String {
     body = body.child(el("h2").text("Coverage")).child(summary);
 
     // Gaps and claimed controls, over every declared framework, once each.
-    let mut open: std::collections::BTreeMap<String, (Status, String, String)> =
+    // In catalog order (control ids sort by family, number, enhancement).
+    let mut open: std::collections::BTreeMap<controls::ControlRef, (Status, String, String)> =
         std::collections::BTreeMap::new();
     for c in coverages {
         for r in &c.requirements {
@@ -265,8 +266,7 @@ fn html(input: &Input<'_>, coverages: &[Coverage]) -> String {
                     ),
                     _ => "nothing in the posture addresses it".to_string(),
                 };
-                open.entry(r.id.to_string())
-                    .or_insert((r.status, r.title.clone(), why));
+                open.entry(r.id).or_insert((r.status, r.title.clone(), why));
             }
         }
     }
@@ -280,7 +280,7 @@ fn html(input: &Input<'_>, coverages: &[Coverage]) -> String {
     for (id, (s, title, why)) in &open {
         gaps = gaps.child(
             el("tr")
-                .child(el("td").child(el("code").text(id.clone())))
+                .child(el("td").child(el("code").text(id.to_string())))
                 .child(el("td").text(s.name()))
                 .child(el("td").text(title.clone()))
                 .child(el("td").text(why.clone())),
@@ -288,7 +288,14 @@ fn html(input: &Input<'_>, coverages: &[Coverage]) -> String {
     }
     body = body
         .child(el("h2").text("Gaps and claimed controls"))
-        .child(gaps);
+        .child(
+            el("details")
+                .child(el("summary").text(format!(
+                    "{} controls of the declared frameworks are gaps or claimed",
+                    open.len()
+                )))
+                .child(gaps),
+        );
 
     let mut ex = el("table").attr("id", "exceptions").child(
         el("tr")
