@@ -154,6 +154,15 @@ pub struct BuildArgs {
     #[arg(long, value_name = "API", value_enum)]
     pub kyverno_api: Option<KyvernoApi>,
 
+    /// The time written into the OSCAL documents and the report: seconds since the epoch or
+    /// `YYYY-MM-DDTHH:MM:SSZ`. Default: `SOURCE_DATE_EPOCH`, else today at midnight UTC
+    #[arg(long, value_name = "TIME")]
+    pub timestamp: Option<String>,
+
+    /// The commit of the posture's sources, recorded in every OSCAL document's metadata
+    #[arg(long, value_name = "REV")]
+    pub source_commit: Option<String>,
+
     #[command(flatten)]
     pub report: ReportArgs,
 }

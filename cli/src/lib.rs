@@ -69,6 +69,8 @@ pub struct Env {
     pub posture_today: Option<OsString>,
     /// The time now, for "today" when neither `--today` nor `POSTURE_TODAY` says.
     pub now: SystemTime,
+    /// The raw value of `SOURCE_DATE_EPOCH`, if set: the OSCAL documents' time.
+    pub source_date_epoch: Option<OsString>,
 }
 
 impl Env {
@@ -79,6 +81,7 @@ impl Env {
             stdout_is_terminal: io::stdout().is_terminal(),
             stderr_is_terminal: io::stderr().is_terminal(),
             posture_today: std::env::var_os(today::ENV),
+            source_date_epoch: std::env::var_os("SOURCE_DATE_EPOCH"),
             now: SystemTime::now(),
         }
     }

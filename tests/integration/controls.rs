@@ -273,6 +273,7 @@ fn posture(args: &[&str]) -> Result<(u8, String), Failed> {
         stdout_is_terminal: false,
         stderr_is_terminal: false,
         posture_today: Some("2026-06-01".into()),
+        source_date_epoch: None,
         now: std::time::SystemTime::UNIX_EPOCH,
     };
     let mut out = Vec::new();

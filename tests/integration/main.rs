@@ -14,6 +14,7 @@
 //! | `network` | the network target: reachability proof and its negative controls, golden files, kubernetes-validate, CRD schemas, nca, YAML 1.1 read-back, checks, reach, scale | `examples/optimal-platform`, `tests/conformance/network/` |
 //! | `kyverno` | the kyverno target in both back ends: upstream kyverno/policies tests with our policies in place of theirs (`kyverno test`/`apply`), negative controls, own fixtures (autogen, limits, mutate, generate with DNS, PolicyException), strict CRD schemas; per-policy table in `target/kyverno-conformance.md` | `tests/conformance/kyverno/`, `examples/optimal-platform` |
 //! | `controls` | coverage and explain snapshots of the example, JSON = table, gates' exit codes, deterministic graphs | `examples/optimal-platform` |
+//! | `oscal` | the auditor package: the OSCAL models' round trip (and oscal-rs 0.1.1's losses), check-jsonschema against OSCAL 1.1.3 and 1.2.1 with a negative control, referential checks, every `controls { … }` statement present, determinism, the manifest; trestle; the report in headless Chromium; the book's coverage page | `examples/optimal-platform`, `tests/conformance/oscal/` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
@@ -26,6 +27,7 @@ mod kyverno;
 mod limits;
 mod mutation;
 mod network;
+mod oscal;
 mod pipeline;
 mod snapshots;
 mod ui;
@@ -76,6 +78,7 @@ fn main() {
     trials.extend(kyverno::trials());
     trials.extend(cross::trials());
     trials.extend(example::trials());
+    trials.extend(oscal::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

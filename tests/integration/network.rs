@@ -1230,6 +1230,7 @@ fn reach_cli() -> Result<(), Failed> {
             stdout_is_terminal: false,
             stderr_is_terminal: false,
             posture_today: None,
+            source_date_epoch: None,
             now: std::time::SystemTime::UNIX_EPOCH,
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -173,6 +173,7 @@ fn atomic() -> Result<(), Failed> {
         stdout_is_terminal: false,
         stderr_is_terminal: false,
         posture_today: None,
+        source_date_epoch: None,
         now: std::time::SystemTime::UNIX_EPOCH,
     };
     let run = |path: &Path| -> (cli::Exit, String) {

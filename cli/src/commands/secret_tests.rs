@@ -48,6 +48,7 @@ fn env() -> Env {
         stdout_is_terminal: false,
         stderr_is_terminal: false,
         posture_today: None,
+        source_date_epoch: None,
         now: UNIX_EPOCH + Duration::from_secs(1_769_860_800),
     }
 }

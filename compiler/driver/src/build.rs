@@ -147,6 +147,71 @@ impl Build {
     }
 }
 
+/// What the auditor package needs that the posture does not say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceOptions {
+    /// The documents' `published`/`last-modified` and the results' times: `--timestamp`,
+    /// `SOURCE_DATE_EPOCH`, or the build's "today" at midnight UTC (the CLI decides).
+    pub timestamp: evidence::Timestamp,
+    /// The commit of the posture's sources, when known (`--source-commit`).
+    pub commit: Option<String>,
+}
+
+impl Build {
+    /// The auditor package (`oscal/`, `report/`) of a build that checked and whose proofs
+    /// hold: the control graph over the build's artifacts and the posture's own sources (paths
+    /// relative to its root, so the bytes do not depend on where it was built from), then
+    /// [`evidence::artifacts`]. Empty when the posture did not check.
+    pub fn evidence(
+        &self,
+        catalog: &controls::Catalog,
+        options: &EvidenceOptions,
+    ) -> Vec<emit::Artifact> {
+        let Some(posture) = self.posture() else {
+            return Vec::new();
+        };
+        let sources = &self.checked.loaded.sources;
+        let (graph, _warnings) = graph::build(&graph::Input {
+            posture,
+            artifacts: &self.artifacts,
+            checks: &self.checks,
+            sources,
+            catalog,
+            frameworks: &[],
+        });
+        let provenance = evidence::Provenance {
+            timestamp: options.timestamp,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            sources_sha256: evidence::sources_digest(sources),
+            commit: options.commit.clone(),
+        };
+        evidence::artifacts(&evidence::Input {
+            posture,
+            graph: &graph,
+            artifacts: &self.artifacts,
+            proofs: &self.proofs,
+            provenance: &provenance,
+        })
+    }
+
+    /// The output directory's files with the auditor package: every target's artifacts,
+    /// [`Build::evidence`], `kustomization.yaml` and `manifest.json` (which lists `oscal/` and
+    /// `report/` like every other file).
+    pub fn output_with_evidence(
+        &self,
+        catalog: &controls::Catalog,
+        options: &EvidenceOptions,
+    ) -> crate::BuildOutput {
+        let mut all = self.artifacts.clone();
+        all.extend(self.evidence(catalog, options));
+        let not_emitted = self
+            .posture()
+            .map(|p| targets::not_emitted(p).0)
+            .unwrap_or_default();
+        output_of(&all, &self.checked.loaded.sources, not_emitted)
+    }
+}
+
 /// The output directory's files for `artifacts`.
 pub(crate) fn output_of(
     artifacts: &[emit::Artifact],

@@ -56,6 +56,11 @@ pub static TARGETS: &[Target] = &[
     Target { id: kyverno::TARGET, emit: |p, o| kyverno::emit(p, o.kyverno_api(p)), verify: |p, o, a| kyverno::verify(p, o.kyverno_api(p), a), consumes: &[Block::Admission, Block::Exception] },
 ];
 
+/// Blocks the evidence stage (`oscal/`, `report/`, after the control graph) carries into the
+/// build's output without a target of their own: `controls { … }` statements become the
+/// SSP's inherited, process and not-applicable statements.
+pub static EVIDENCE_CONSUMES: &[Block] = &[Block::Controls];
+
 /// A block the posture declares items in that no target compiles.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NotEmitted {
@@ -174,7 +179,10 @@ pub fn not_emitted(p: &ir::Posture) -> (Vec<NotEmitted>, Vec<diagnostics::Diagno
     let mut list = Vec::new();
     let mut diags = Vec::new();
     for (block, items, span) in declared_blocks(p) {
-        if items == 0 || TARGETS.iter().any(|t| t.consumes.contains(&block)) {
+        if items == 0
+            || EVIDENCE_CONSUMES.contains(&block)
+            || TARGETS.iter().any(|t| t.consumes.contains(&block))
+        {
             continue;
         }
         list.push(NotEmitted {
@@ -274,7 +282,9 @@ controls {
         let checked =
             crate::check(&world, Path::new("p.posture"), &Options::default()).expect("loads");
         let p = checked.posture.as_ref().expect("checks");
-        let consumed = |b: Block| TARGETS.iter().any(|t| t.consumes.contains(&b));
+        let consumed = |b: Block| {
+            EVIDENCE_CONSUMES.contains(&b) || TARGETS.iter().any(|t| t.consumes.contains(&b))
+        };
         let (list, diags) = not_emitted(p);
         if consumed(Block::Controls) {
             assert!(list.is_empty(), "{list:?}");

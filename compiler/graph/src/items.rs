@@ -158,6 +158,7 @@ impl Collector<'_> {
             location: span.and_then(|s| locate(self.sources, s)),
             span,
             bundle,
+            doc: meta.and_then(|m| m.doc.clone()),
             enforcement: Enforcement::Enforce,
             mappings,
             declaration: None,

@@ -228,6 +228,8 @@ pub struct Item {
     pub span: Option<diagnostics::Span>,
     /// The standard-library bundle it came from.
     pub bundle: Option<String>,
+    /// Its `///` doc comment (the OSCAL implementation narrative).
+    pub doc: Option<String>,
     pub enforcement: Enforcement,
     /// The controls it maps to, each with why.
     pub mappings: BTreeMap<ControlRef, BTreeSet<MappingSource>>,

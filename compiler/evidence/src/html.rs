@@ -1,0 +1,133 @@
+//! A small typed HTML/SVG tree with one escaping printer: the report is built as nodes, never
+//! by pasting strings, so every text and attribute value is escaped exactly once.
+
+/// An element or a text node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Element(Element),
+    Text(String),
+}
+
+/// An element with attributes (in order) and children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub name: &'static str,
+    pub attrs: Vec<(&'static str, String)>,
+    pub children: Vec<Node>,
+}
+
+/// `<name>`.
+pub fn el(name: &'static str) -> Element {
+    Element {
+        name,
+        attrs: Vec::new(),
+        children: Vec::new(),
+    }
+}
+
+/// A text node.
+pub fn text(t: impl Into<String>) -> Node {
+    Node::Text(t.into())
+}
+
+impl Element {
+    pub fn attr(mut self, name: &'static str, value: impl Into<String>) -> Element {
+        self.attrs.push((name, value.into()));
+        self
+    }
+
+    pub fn child(mut self, n: impl Into<Node>) -> Element {
+        self.children.push(n.into());
+        self
+    }
+
+    pub fn children(mut self, ns: impl IntoIterator<Item = Node>) -> Element {
+        self.children.extend(ns);
+        self
+    }
+
+    pub fn text(self, t: impl Into<String>) -> Element {
+        self.child(text(t))
+    }
+}
+
+impl From<Element> for Node {
+    fn from(e: Element) -> Node {
+        Node::Element(e)
+    }
+}
+
+/// Elements written without a closing tag.
+const VOID: &[&str] = &["meta", "br", "hr", "link"];
+
+fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn write(n: &Node, out: &mut String) {
+    match n {
+        Node::Text(t) => escape(t, out),
+        Node::Element(e) => {
+            out.push('<');
+            out.push_str(e.name);
+            for (k, v) in &e.attrs {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("=\"");
+                escape(v, out);
+                out.push('"');
+            }
+            out.push('>');
+            if VOID.contains(&e.name) {
+                return;
+            }
+            for c in &e.children {
+                write(c, out);
+            }
+            out.push_str("</");
+            out.push_str(e.name);
+            out.push('>');
+            if matches!(
+                e.name,
+                "html" | "head" | "body" | "section" | "table" | "tr" | "ul" | "li" | "style"
+            ) {
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A whole document: `<!DOCTYPE html>` and the root element.
+pub fn document(root: Element) -> String {
+    let mut out = String::from("<!DOCTYPE html>\n");
+    write(&Node::Element(root), &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_text_and_attributes() {
+        let d = document(
+            el("p")
+                .attr("title", "a\"b<c>")
+                .text("x < y & 'z'")
+                .child(el("br")),
+        );
+        assert_eq!(
+            d,
+            "<!DOCTYPE html>\n<p title=\"a&quot;b&lt;c&gt;\">x &lt; y &amp; &#39;z&#39;<br></p>"
+        );
+    }
+}
