@@ -156,8 +156,8 @@ pub(crate) fn runtime(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Run
             .map(Name::as_str)
             .collect::<BTreeSet<&str>>(),
     };
-    for (owner, c) in &conditions {
-        check_condition(cx, owner, c, &env);
+    for (_, c) in &conditions {
+        check_condition(cx, c, &env);
     }
     rt
 }
@@ -536,12 +536,12 @@ fn code_of(k: falco_lang::Kind) -> &'static diagnostics::Code {
     }
 }
 
-fn check_condition(cx: &mut Cx, owner: &str, c: &Condition, env: &Env<'_>) {
+fn check_condition(cx: &mut Cx, c: &Condition, env: &Env<'_>) {
     for p in falco_lang::check::check(&c.expr, env) {
         let mut d = Diagnostic::spanned(
             code_of(p.kind),
             inner_span(c.span, p.range),
-            format!("in the condition of {owner}: {}", p.message),
+            p.message.clone(),
         );
         if let Some(l) = &p.label {
             d = d.with_label(l.clone());
