@@ -32,7 +32,30 @@ const UPSTREAM: &[&str] = &[
 ];
 
 pub(crate) fn trials() -> Vec<Trial> {
-    vec![Trial::test("falco::upstream/rules-files", || {
+    vec![
+        Trial::test("falco::schema/optimal-platform", schema),
+        Trial::test("falco::recheck/optimal-platform", recheck),
+        Trial::test("falco::mutation/optimal-platform", mutation),
+        Trial::test("falco::exception-scope/p5011", p5011),
+        Trial::test("falco::upstream/negative-control", || {
+            let mut set = RuleSet::default();
+            set.load(
+                "broken.yaml",
+                "- macro: m\n  condition: proc.nme = x\n- rule: r\n  desc: d\n  condition: m and evt.type = exceve\n  output: \"%proc.cmdlin\"\n  priority: WARNING\n",
+            )?;
+            let problems = set.check();
+            if problems.len() == 3 {
+                Ok(())
+            } else {
+                Err(format!("expected 3 problems, got {problems:?}").into())
+            }
+        }),
+        upstream(),
+    ]
+}
+
+fn upstream() -> Trial {
+    Trial::test("falco::upstream/rules-files", || {
         let mut set = RuleSet::default();
         for f in UPSTREAM {
             let path = root().join("tests/conformance/falco/upstream").join(f);
@@ -45,7 +68,254 @@ pub(crate) fn trials() -> Vec<Trial> {
         } else {
             Err(problems.join("\n").into())
         }
-    })]
+    })
+}
+
+/// The example's build: its posture and the falco target's artifacts.
+fn build_example() -> Result<(ir::Posture, Vec<emit::Artifact>), Failed> {
+    let path = root().join("examples/optimal-platform");
+    let checked = driver::check(&cli::FsWorld, &path, &tests::options())
+        .map_err(|d| format!("cannot load the example: {}", d.message))?;
+    let p = checked
+        .posture
+        .ok_or_else(|| format!("the example does not check: {:?}", checked.diagnostics))?;
+    let artifacts = falco::emit(&p);
+    if artifacts.is_empty() {
+        return Err("the falco target emitted nothing for the example".into());
+    }
+    Ok((p, artifacts))
+}
+
+fn rules_text(artifacts: &[emit::Artifact]) -> Result<String, Failed> {
+    artifacts
+        .iter()
+        .find(|a| a.path == falco::RULES_PATH)
+        .map(|a| String::from_utf8_lossy(&a.bytes).into_owned())
+        .ok_or_else(|| "no rules file".into())
+}
+
+fn scratch(name: &str) -> Result<PathBuf, Failed> {
+    let dir = std::env::temp_dir().join(format!("posture-falco-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn run(cmd: &mut std::process::Command) -> Result<(bool, String), Failed> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+    Ok((
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    ))
+}
+
+/// Every emitted rules file validates against Falco's rules schema; a copy with a property
+/// the schema does not allow must not (negative control).
+fn schema() -> Result<(), Failed> {
+    let cj = tool("POSTURE_TOOL_CHECK_JSONSCHEMA")?;
+    let (_, artifacts) = build_example()?;
+    let dir = scratch("schema")?;
+    let schema = root().join("tests/conformance/falco/falco_rules.schema.json");
+    let good = dir.join("posture_rules.yaml");
+    std::fs::write(&good, rules_text(&artifacts)?).map_err(|e| format!("{e}"))?;
+    let (ok, out) = run(std::process::Command::new(&cj)
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(&good))?;
+    if !ok {
+        return Err(format!("the emitted rules file fails the schema:\n{out}").into());
+    }
+    let bad = dir.join("broken.yaml");
+    let broken = rules_text(&artifacts)?.replacen("  priority: CRITICAL", "  priority: SEVERE", 1);
+    std::fs::write(&bad, broken).map_err(|e| format!("{e}"))?;
+    let (ok, _) = run(std::process::Command::new(&cj)
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(&bad))?;
+    if ok {
+        return Err("negative control: a rule with priority SEVERE passed the schema".into());
+    }
+    Ok(())
+}
+
+/// The emitted file, read back as Falco reads it, checks clean with our checker, and every
+/// rule's condition with macros, lists and exceptions expanded parses and checks.
+fn recheck() -> Result<(), Failed> {
+    let (_, artifacts) = build_example()?;
+    let mut set = RuleSet::default();
+    set.load(falco::RULES_PATH, &rules_text(&artifacts)?)?;
+    let problems = set.check();
+    if !problems.is_empty() {
+        return Err(problems.join("\n").into());
+    }
+    let expanded = set.expanded()?;
+    if expanded.len() != set.rules.len() {
+        return Err(format!("{} rules, {} expanded", set.rules.len(), expanded.len()).into());
+    }
+    let empty = RuleSet::default();
+    let env = empty.env();
+    for (name, e) in &expanded {
+        let text = print(e);
+        let back = parse(&text).map_err(|err| format!("{name}: {text}: {err:?}"))?;
+        let errors: Vec<_> = check(&back, &env)
+            .into_iter()
+            .filter(|p| p.kind.is_error())
+            .collect();
+        if !errors.is_empty() {
+            return Err(format!("{name}: {text}: {errors:?}").into());
+        }
+    }
+    Ok(())
+}
+
+/// What the emitted rules must say, judged against the posture: every rule's condition is
+/// the posture's tree, and its exceptions are exactly the waivers' scopes (namespace and
+/// each workload's labels). Returns the first disagreement.
+fn judge(p: &ir::Posture, rules: &str) -> Result<(), String> {
+    let mut set = RuleSet::default();
+    set.load("emitted", rules).map_err(|e| format!("{e:?}"))?;
+    for r in p.runtime.rules.values() {
+        let got = set
+            .rules
+            .get(&r.title)
+            .ok_or_else(|| format!("rule {:?} is missing", r.title))?;
+        let cond = parse(&got.condition).map_err(|e| format!("{}: {e:?}", r.title))?;
+        if cond != r.condition.expr {
+            return Err(format!(
+                "rule {:?}: condition `{}` is not the posture's `{}`",
+                r.title,
+                got.condition,
+                print(&r.condition.expr)
+            ));
+        }
+        let id = ir::ItemId::new(ir::Block::Runtime, r.name.as_str());
+        let mut want: Vec<Value> = Vec::new();
+        for e in p.exceptions.values().filter(|e| e.waive.contains(&id)) {
+            for x in falco::exceptions_for(p, e) {
+                want.push(serde_json::to_value(&x).map_err(|e| e.to_string())?);
+            }
+        }
+        if got.exceptions != want {
+            return Err(format!(
+                "rule {:?}: exceptions {:?} are not the posture's {:?}",
+                r.title, got.exceptions, want
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The emitted rules agree with the posture, and weakened copies do not: a condition clause
+/// dropped, an exception widened (its label field dropped), an exception added.
+fn mutation() -> Result<(), Failed> {
+    let (p, artifacts) = build_example()?;
+    let text = rules_text(&artifacts)?;
+    judge(&p, &text)?;
+    // Every exception of the example has a workload label; the ptrace rule's waiver does.
+    if !text.contains("    - k8s.pod.label.app\n") {
+        return Err("the example's ptrace exception has no workload label field".into());
+    }
+    let mutants = [
+        (
+            "drop a clause",
+            text.replacen(
+                "condition: evt.type = ptrace and container and not proc.name in (known_debuggers)",
+                "condition: evt.type = ptrace and container",
+                1,
+            ),
+        ),
+        (
+            "widen an exception",
+            text.replacen("    - k8s.pod.label.app\n", "", 1).replacen(
+                "      - optimal-profiler\n",
+                "",
+                1,
+            ),
+        ),
+        (
+            "widen an exception to its namespace",
+            text.replacen("      - optimal-profiler\n", "", 1)
+                .replacen("    - k8s.pod.label.app\n", "", 1)
+                .replacen("    - \"=\"\n    - \"=\"\n", "    - \"=\"\n", 1),
+        ),
+    ];
+    for (what, m) in mutants {
+        if m == text {
+            return Err(format!("mutant `{what}` changed nothing").into());
+        }
+        if judge(&p, &m).is_ok() {
+            return Err(format!("mutant `{what}` was not detected").into());
+        }
+    }
+    Ok(())
+}
+
+/// A runtime waiver with a CEL condition stops the build with P5011 (nothing is written).
+fn p5011() -> Result<(), Failed> {
+    let text = r#"
+system s { title = "t", impact = low }
+target { kubernetes = "1.33" }
+namespace apps { pod_security = restricted }
+runtime {
+  use std.falco.defaults
+}
+exception shells {
+  waive   = [runtime.terminal-shell-in-container]
+  scope   = { namespaces = [apps], condition = `object.metadata.name.startsWith("debug-")` }
+  owner   = "platform-team@optimal.io"
+  ticket  = "SEC-1"
+  expires = 2027-06-30
+}
+"#;
+    let mut w = driver::MemWorld::new();
+    w.add("/case/main.posture", text.as_bytes().to_vec());
+    let checked = driver::check(
+        &w,
+        std::path::Path::new("/case/main.posture"),
+        &tests::options(),
+    )
+    .map_err(|d| d.message)?;
+    let p = checked
+        .posture
+        .ok_or_else(|| format!("does not check: {:?}", checked.diagnostics))?;
+    let artifacts = falco::emit(&p);
+    let proofs = falco::verify(&p, &artifacts);
+    let codes: Vec<&str> = proofs
+        .iter()
+        .flat_map(|p| p.diagnostics.iter().map(|d| d.code.id))
+        .collect();
+    if codes != ["P5011"] {
+        return Err(format!("expected P5011, got {codes:?}").into());
+    }
+    // Without the condition the proof holds.
+    let fine = text.replace(
+        ", condition = `object.metadata.name.startsWith(\"debug-\")`",
+        "",
+    );
+    let mut w = driver::MemWorld::new();
+    w.add("/case/main.posture", fine.as_bytes().to_vec());
+    let checked = driver::check(
+        &w,
+        std::path::Path::new("/case/main.posture"),
+        &tests::options(),
+    )
+    .map_err(|d| d.message)?;
+    let p = checked
+        .posture
+        .ok_or_else(|| format!("does not check: {:?}", checked.diagnostics))?;
+    if !falco::verify(&p, &falco::emit(&p))
+        .iter()
+        .all(|p| p.holds())
+    {
+        return Err("the proof fails without a condition".into());
+    }
+    Ok(())
 }
 
 /// One rule as the loader keeps it.
@@ -350,7 +620,6 @@ fn diagnostics_dym(input: &str, c: Vec<&str>) -> Option<String> {
     diagnostics::did_you_mean(input, c).map(|b| format!(" (did you mean `{b}`?)"))
 }
 
-#[allow(dead_code)]
 fn tool(var: &str) -> Result<PathBuf, Failed> {
     match std::env::var_os(var) {
         Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
@@ -360,9 +629,4 @@ fn tool(var: &str) -> Result<PathBuf, Failed> {
         )
         .into()),
     }
-}
-
-#[allow(dead_code)]
-fn printed(e: &Expr) -> String {
-    print(e)
 }
