@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// A byte range in the condition text. Two ranges always compare equal: the range says where
 /// a node was written, not what it is.
-#[derive(Debug, Clone, Copy, Default, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, Eq)]
 pub struct TextRange {
     pub start: usize,
     pub end: usize,
@@ -354,6 +354,7 @@ impl Expr {
     }
 
     /// `not self`.
+    #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Expr {
         Expr::Not(Box::new(self))
     }

@@ -118,28 +118,26 @@ pub fn is_identifier(s: &str) -> bool {
 pub fn check(e: &Expr, env: &Env<'_>) -> Vec<Problem> {
     let mut out = Vec::new();
     e.walk(&mut |node| match node {
-        Expr::Macro(i) => {
-            if !env.macros.contains(i.name.as_str()) {
-                let p = if env.lists.contains_key(i.name.as_str()) {
-                    Problem::new(
-                        Kind::UndefinedMacro,
-                        i.range,
-                        format!("`{}` is a list, not a macro", i.name),
-                    )
-                    .help(format!(
-                        "test a field against it: `proc.name in ({})`",
-                        i.name
-                    ))
-                } else {
-                    Problem::new(
-                        Kind::UndefinedMacro,
-                        i.range,
-                        format!("macro `{}` is not defined", i.name),
-                    )
-                    .dym(&i.name, Candidates::Macros)
-                };
-                out.push(p);
-            }
+        Expr::Macro(i) if !env.macros.contains(i.name.as_str()) => {
+            let p = if env.lists.contains_key(i.name.as_str()) {
+                Problem::new(
+                    Kind::UndefinedMacro,
+                    i.range,
+                    format!("`{}` is a list, not a macro", i.name),
+                )
+                .help(format!(
+                    "test a field against it: `proc.name in ({})`",
+                    i.name
+                ))
+            } else {
+                Problem::new(
+                    Kind::UndefinedMacro,
+                    i.range,
+                    format!("macro `{}` is not defined", i.name),
+                )
+                .dym(&i.name, Candidates::Macros)
+            };
+            out.push(p);
         }
         Expr::Check { field, op, operand } => {
             check_one(&mut out, env, field, *op, operand.as_ref())
@@ -493,11 +491,13 @@ pub fn output_fields(output: &str) -> Vec<(Field, TextRange)> {
         let path = output[start + 1..path_end].to_string();
         let mut index = None;
         let mut end = path_end;
-        if path_end == j && j < b.len() && b[j] == b'[' {
-            if let Some(close) = output[j..].find(']') {
-                index = Some(output[j + 1..j + close].to_string());
-                end = j + close + 1;
-            }
+        if path_end == j
+            && j < b.len()
+            && b[j] == b'['
+            && let Some(close) = output[j..].find(']')
+        {
+            index = Some(output[j + 1..j + close].to_string());
+            end = j + close + 1;
         }
         let range = TextRange::new(start, end);
         out.push((Field { path, index, range }, range));
