@@ -38,6 +38,15 @@ pub(crate) enum Install {
     PythonVenv {
         requirements: &'static [&'static str],
     },
+    /// `apt-get download` of these exact Debian package versions into `<dir>/debs`, each
+    /// unpacked with `dpkg-deb -x` into `<dir>/root` (nothing touches the system), and a
+    /// launcher `<dir>/<launcher>` that runs `<dir>/root/<binary>` with `LD_LIBRARY_PATH`
+    /// set to the unpacked libraries.
+    Debian {
+        packages: &'static [&'static str],
+        binary: &'static str,
+        launcher: &'static str,
+    },
 }
 
 /// One external tool.
@@ -193,12 +202,46 @@ pub(crate) const CARGO_FUZZ: Tool = Tool {
     cold_hint: "a few minutes cold",
 };
 
+pub(crate) const SYSDIG: Tool = Tool {
+    name: "sysdig",
+    version: "0.29.3",
+    install: Install::Debian {
+        // sysdig, libsinsp (`libfalcosecurity0`) and the libraries a Debian 12 base lacks.
+        packages: &[
+            "sysdig=0.29.3-1+b1",
+            "libfalcosecurity0=0.1.1dev+git20220316.e5c53d64-5.1",
+            "libabsl20220623",
+            "libb64-0d",
+            "libc-ares2",
+            "libgrpc++1.51",
+            "libgrpc29",
+            "libjq1",
+            "libjsoncpp25",
+            "libluajit2-5.1-2",
+            "libonig5",
+            "libprotobuf32",
+            "libre2-9",
+            "libtbb12",
+            "libyaml-cpp0.7",
+        ],
+        binary: "usr/bin/sysdig",
+        launcher: "sysdig",
+    },
+    exports: &[("POSTURE_TOOL_SYSDIG", "sysdig")],
+    check_args: &["--version"],
+    check_expect: "sysdig version 0.29.3",
+    // The `falco` suite compiles every emitted condition with libsinsp's filter compiler.
+    default_set: true,
+    cold_hint: "under a minute (7 MB of Debian packages)",
+};
+
 /// Every tool this project knows. The quick ones first, so a broken Python setup fails early;
 /// the long kyverno build last.
 pub(crate) const ALL: &[&Tool] = &[
     &KUBERNETES_VALIDATE,
     &NCA,
     &CHECK_JSONSCHEMA,
+    &SYSDIG,
     &MDBOOK,
     &KYVERNO,
     &CARGO_FUZZ,
@@ -426,6 +469,48 @@ fn install(tool: &Tool, dir: &Path, log: &Path) -> Result<(), String> {
             ])
             .args(*requirements);
             util::run_logged(&mut pip, log)
+        }
+        Install::Debian {
+            packages,
+            binary,
+            launcher,
+        } => {
+            let debs = dir.join("debs");
+            let root = dir.join("root");
+            for d in [&debs, &root] {
+                fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+            }
+            let mut download = Command::new("apt-get");
+            download.current_dir(&debs).arg("download").args(*packages);
+            util::run_logged(&mut download, log).map_err(|e| {
+                format!("`apt-get download` failed ({e}); this tool needs Debian 12's package lists (`apt-get update`)")
+            })?;
+            let mut files: Vec<PathBuf> = fs::read_dir(&debs)
+                .map_err(|e| format!("{}: {e}", debs.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+                .collect();
+            files.sort();
+            for f in &files {
+                let mut x = Command::new("dpkg-deb");
+                x.arg("-x").arg(f).arg(&root);
+                util::run_logged(&mut x, log)?;
+            }
+            let script = format!(
+                "#!/bin/sh\n# posture tools: {binary} from Debian packages unpacked beside it.\n\
+                 here=\"$(dirname \"$0\")\"\n\
+                 LD_LIBRARY_PATH=\"$here/root/usr/lib/x86_64-linux-gnu:$here/root/lib/x86_64-linux-gnu${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}\" \\\n  \
+                 exec \"$here/root/{binary}\" \"$@\"\n"
+            );
+            let path = dir.join(launcher);
+            fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            Ok(())
         }
     }
 }
