@@ -37,6 +37,9 @@ pub(crate) fn trials() -> Vec<Trial> {
         Trial::test("falco::recheck/optimal-platform", recheck),
         Trial::test("falco::mutation/optimal-platform", mutation),
         Trial::test("falco::exception-scope/p5011", p5011),
+        Trial::test("falco::sysdig/optimal-platform", sysdig_example),
+        Trial::test("falco::sysdig/negative-control", sysdig_negative),
+        Trial::test("falco::sysdig/classifier", classifier_cases),
         Trial::test("falco::upstream/negative-control", || {
             let mut set = RuleSet::default();
             set.load(
@@ -629,4 +632,174 @@ fn tool(var: &str) -> Result<PathBuf, Failed> {
         )
         .into()),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// libsinsp's filter compiler, through Debian's sysdig 0.29.3 (libfalcosecurity0 0.1.1dev, 2022).
+
+/// Why the 2022 filter compiler refuses a condition that Falco 0.44 accepts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Skew {
+    /// A field of Falco 0.44's catalog that the old library does not have
+    /// (`thread.cap_effective`, the container plugin's newer fields).
+    MissingField(String),
+    /// An operator added after 2022: `iglob`, `regex`, `bstartswith`.
+    NewOperator(&'static str),
+    /// `k8s.pod.label[key]`: the old parser knows only the dot form.
+    BracketLabel,
+}
+
+/// What sysdig said about one condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The filter compiled (sysdig then failed only to open the capture file).
+    Compiles,
+    Skew(Skew),
+    /// Anything else: a real error in the condition (or in our judgement).
+    Error(String),
+}
+
+/// Sorts sysdig's answer for `condition`. `sysdig -r /nonexistent.scap FILTER` exits 1 for
+/// good and bad filters alike, so the text decides: failing only to open the file means the
+/// filter compiled.
+pub(crate) fn classify(condition: &str, output: &str) -> Verdict {
+    let out = output.trim();
+    if out.contains("can't open file /nonexistent.scap") && !out.contains("filter") {
+        return Verdict::Compiles;
+    }
+    if let Some(rest) = out.split("unrecognized field ").nth(1) {
+        let field = rest
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let known = falco_lang::catalog::resolve(&field).is_some()
+            || field
+                .split_once('[')
+                .is_some_and(|(f, _)| falco_lang::catalog::resolve(f).is_some());
+        return if known {
+            Verdict::Skew(Skew::MissingField(field))
+        } else {
+            Verdict::Error(out.to_string())
+        };
+    }
+    if out.contains("unrecognized comparison operator") {
+        for op in ["iglob", "regex", "bstartswith"] {
+            if condition
+                .split(|c: char| c.is_whitespace())
+                .any(|w| w == op)
+            {
+                return Verdict::Skew(Skew::NewOperator(op));
+            }
+        }
+        return Verdict::Error(out.to_string());
+    }
+    if out.contains("filter syntax error") && out.contains("k8s.pod.label[") {
+        return Verdict::Skew(Skew::BracketLabel);
+    }
+    Verdict::Error(out.to_string())
+}
+
+fn sysdig(condition: &str) -> Result<Verdict, Failed> {
+    let bin = tool("POSTURE_TOOL_SYSDIG")?;
+    let (_, out) = run(std::process::Command::new(bin)
+        .arg("-r")
+        .arg("/nonexistent.scap")
+        .arg(condition))?;
+    Ok(classify(condition, &out))
+}
+
+/// Every emitted rule's condition, with macros, lists and exceptions expanded, compiles in
+/// libsinsp, or fails only for a named version skew (counted); anything else fails the test.
+fn sysdig_example() -> Result<(), Failed> {
+    let (_, artifacts) = build_example()?;
+    let mut set = RuleSet::default();
+    set.load(falco::RULES_PATH, &rules_text(&artifacts)?)?;
+    let mut compiled = 0;
+    let mut skew: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (name, e) in set.expanded()? {
+        let text = print(&e);
+        match sysdig(&text)? {
+            Verdict::Compiles => compiled += 1,
+            Verdict::Skew(k) => skew.entry(format!("{k:?}")).or_default().push(name),
+            Verdict::Error(out) => errors.push(format!("{name}: {text}\n  {out}")),
+        }
+    }
+    let report = format!(
+        "{compiled} of {} conditions compile in libsinsp 0.1.1dev; version skew: {skew:?}",
+        set.rules.len()
+    );
+    println!("{report}");
+    if !errors.is_empty() {
+        return Err(format!("{report}\n{}", errors.join("\n")).into());
+    }
+    if compiled == 0 {
+        return Err(format!("no condition compiled: {report}").into());
+    }
+    Ok(())
+}
+
+/// Broken conditions are reported by sysdig and classified as errors, never as skew.
+fn sysdig_negative() -> Result<(), Failed> {
+    for broken in [
+        "evt.type = ptrace and (proc.name = x",
+        "proc.nme = x",
+        "evt.type = ptrce",
+        "proc.name in (a, b",
+    ] {
+        match sysdig(broken)? {
+            Verdict::Error(_) => {}
+            v => return Err(format!("`{broken}` was judged {v:?}").into()),
+        }
+    }
+    match sysdig("evt.type = ptrace and proc.name = x")? {
+        Verdict::Compiles => Ok(()),
+        v => Err(format!("a good condition was judged {v:?}").into()),
+    }
+}
+
+/// The classifier on sysdig 0.29.3's own messages.
+fn classifier_cases() -> Result<(), Failed> {
+    let cases: &[(&str, &str, Verdict)] = &[
+        ("proc.name = x", "can't open file /nonexistent.scap", Verdict::Compiles),
+        (
+            "thread.cap_effective contains CAP_SYS_ADMIN",
+            "filter error at position 40: filter error: unrecognized field thread.cap_effective at pos 20",
+            Verdict::Skew(Skew::MissingField("thread.cap_effective".into())),
+        ),
+        (
+            "proc.name iglob x",
+            "filter error at position 10: filter error: unrecognized comparison operator after proc.name ",
+            Verdict::Skew(Skew::NewOperator("iglob")),
+        ),
+        (
+            "k8s.pod.label[app] = x",
+            "filter error at position 18: filter syntax error: k8s.pod.label[app]",
+            Verdict::Skew(Skew::BracketLabel),
+        ),
+        (
+            "proc.nme = x",
+            "filter error at position 8: filter error: unrecognized field proc.nme at pos 0",
+            Verdict::Error(
+                "filter error at position 8: filter error: unrecognized field proc.nme at pos 0"
+                    .into(),
+            ),
+        ),
+        (
+            "proc.name contains",
+            "filter error at position 10: filter error: unrecognized comparison operator after proc.name ",
+            Verdict::Error(
+                "filter error at position 10: filter error: unrecognized comparison operator after proc.name"
+                    .into(),
+            ),
+        ),
+    ];
+    for (cond, out, want) in cases {
+        let got = classify(cond, out);
+        if &got != want {
+            return Err(format!("{cond}: {got:?}, want {want:?}").into());
+        }
+    }
+    Ok(())
 }
