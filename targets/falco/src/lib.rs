@@ -3,8 +3,9 @@
 //! - `falco/posture_rules.yaml`: `required_engine_version`, `required_plugin_versions` (the
 //!   container plugin when any `container.*` or `k8s.*` field is used: in Falco 0.44 both
 //!   come from it), the lists, the macros (each after the macros it uses), and the rules
-//!   sorted by name: the posture's own, those of the standard-library rule sets it uses, and
-//!   one per behaviour profile. A header names the posture items each rule came from.
+//!   sorted by name: the posture's own, those of the standard-library rule sets it uses, one
+//!   per behaviour profile, and (with `use std.falco.defaults`) one data-exfiltration rule per
+//!   workload derived from the network block's declared egress ([`allowed_egress`]). A header names the posture items each rule came from.
 //! - `falco/falco.yaml`: a `falco.yaml` fragment whose `rules_files` loads Falco's default
 //!   rules and then ours, in that order.
 //!
@@ -301,6 +302,170 @@ fn profile_item(p: &Posture, prof: &Profile) -> Option<Built> {
     })
 }
 
+/// The bundle whose use turns on the derived data-exfiltration rules.
+pub const DEFAULTS_BUNDLE: &str = "falco.defaults";
+
+/// `fd.sport in (…)` for declared ports (numbers and ranges); `None` for every port.
+fn ports_condition(ports: &[ir::network::PortSpec]) -> Option<Expr> {
+    use ir::network::PortSpec;
+    if ports.is_empty() {
+        return None;
+    }
+    let sport = || Field::new("fd.sport");
+    let mut numbers: Vec<String> = Vec::new();
+    let mut parts = Vec::new();
+    for p in ports {
+        match p {
+            PortSpec::Number { port } | PortSpec::Named { port, .. } => {
+                numbers.push(port.0.to_string())
+            }
+            PortSpec::Range { first, last } => parts.push(Expr::all_of([
+                Expr::cmp(sport(), falco_lang::Op::Ge, &first.0.to_string()),
+                Expr::cmp(sport(), falco_lang::Op::Le, &last.0.to_string()),
+            ])),
+        }
+    }
+    if !numbers.is_empty() {
+        parts.insert(0, Expr::in_(sport(), numbers.iter().map(String::as_str)));
+    }
+    Some(Expr::any_of(parts))
+}
+
+/// The connections the network block allows a workload to open, as a condition on the
+/// server side of the connection: each external block it may reach (minus its exceptions)
+/// on the declared ports, in-cluster peers through the pod and service CIDRs on their
+/// declared ports (Falco cannot see a peer's labels), and DNS when its namespace may reach
+/// the cluster DNS. `None` when nothing is allowed.
+pub fn allowed_egress(p: &Posture, w: &ir::network::Workload) -> (Option<Expr>, Vec<Origin>) {
+    use ir::network::Peer;
+    let snet = || Field::new("fd.snet");
+    let cluster: Vec<String> = p
+        .target
+        .pod_cidrs
+        .iter()
+        .chain(&p.target.service_cidrs)
+        .map(ToString::to_string)
+        .collect();
+    let mut alternatives = Vec::new();
+    let mut origins = Vec::new();
+    for i in &p.network.intents {
+        let from_w = match &i.from {
+            Peer::Workload { name } => name == &w.name,
+            Peer::Namespace { name } => name == &w.namespace,
+            _ => false,
+        };
+        if !from_w {
+            continue;
+        }
+        let dest = match &i.to {
+            Peer::Cidr { cidr, except } => {
+                let mut d = Expr::in_(snet(), [cidr.to_string().as_str()]);
+                if !except.is_empty() {
+                    let ex: Vec<String> = except.iter().map(ToString::to_string).collect();
+                    d = d.and(Expr::in_(snet(), ex.iter().map(String::as_str)).not());
+                }
+                d
+            }
+            _ if cluster.is_empty() => continue,
+            _ => Expr::in_(snet(), cluster.iter().map(String::as_str)),
+        };
+        let allowed = match ports_condition(&i.ports) {
+            Some(ports) => dest.and(ports),
+            None => dest,
+        };
+        alternatives.push(allowed);
+        origins.push(Origin::new(i.id(), i.meta.span));
+    }
+    if p.network.allow_dns.contains(&w.namespace) && !cluster.is_empty() {
+        alternatives.push(
+            Expr::in_(snet(), cluster.iter().map(String::as_str))
+                .and(Expr::eq(Field::new("fd.sport"), "53")),
+        );
+    }
+    if alternatives.is_empty() {
+        (None, origins)
+    } else {
+        (Some(Expr::any_of(alternatives)), origins)
+    }
+}
+
+/// Data exfiltration: one rule per declared workload that fires on any outbound connection
+/// the network block does not declare for it. Only with `use std.falco.defaults`.
+fn egress_items(p: &Posture) -> Vec<Built> {
+    let Some(using) = p.runtime.uses.iter().find(|u| u.bundle == DEFAULTS_BUNDLE) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for w in p.workloads.values() {
+        let (allowed, mut origins) = allowed_egress(p, w);
+        let mut parts = vec![
+            Expr::cmp(Field::new("evt.type"), falco_lang::Op::Eq, "connect"),
+            Expr::any_of([
+                Expr::eq(Field::new("fd.typechar"), "4"),
+                Expr::eq(Field::new("fd.typechar"), "6"),
+            ]),
+            Expr::any_of([
+                Expr::cmp(Field::new("evt.rawres"), falco_lang::Op::Ge, "0"),
+                Expr::eq(Field::new("evt.res"), "EINPROGRESS"),
+            ]),
+            Expr::cmp(Field::new("container.id"), falco_lang::Op::Ne, "host"),
+            Expr::eq(Field::new("k8s.ns.name"), w.namespace.as_str()),
+        ];
+        for (k, v) in &w.selector {
+            parts.push(Expr::eq(pod_label(&k.0), &v.0));
+        }
+        parts.push(Expr::in_(Field::new("fd.snet"), ["127.0.0.0/8"]).not());
+        if let Some(a) = allowed {
+            parts.push(a.not());
+        }
+        let condition = Expr::all_of(parts);
+        let output = "Outbound connection the posture does not declare (workload=%k8s.ns.name/%k8s.pod.name \
+                      command=%proc.cmdline connection=%fd.name container=%container.name)"
+            .to_string();
+        let mut fields: Vec<Field> = condition.fields().into_iter().cloned().collect();
+        fields.extend(
+            falco_lang::check::output_fields(&output)
+                .into_iter()
+                .map(|(f, _)| f),
+        );
+        origins.insert(
+            0,
+            Origin::new(
+                ItemId::new(Block::Runtime, format!("use std.{}", using.bundle)),
+                using.meta.span,
+            ),
+        );
+        origins.push(Origin::new(
+            ItemId::new(Block::Workload, w.name.as_str()),
+            w.meta.span,
+        ));
+        out.push(Built {
+            rule: FalcoRule {
+                rule: format!("Undeclared Outbound Connection from {}", w.name),
+                desc: format!(
+                    "Data exfiltration: workload {} connects to a destination its network intents do not declare.",
+                    w.name
+                ),
+                condition: falco_lang::print(&condition),
+                output,
+                priority: Priority::Warning,
+                source: "syscall".to_string(),
+                enabled: true,
+                tags: vec![
+                    "container".to_string(),
+                    "network".to_string(),
+                    "mitre_exfiltration".to_string(),
+                    "T1041".to_string(),
+                ],
+                exceptions: Vec::new(),
+            },
+            origins,
+            fields,
+        });
+    }
+    out
+}
+
 /// The macros in an order where each comes after the macros it uses (then by name); a cycle
 /// (which the checker's expansion would not end on) keeps its remaining macros by name.
 fn macro_order(p: &Posture) -> Vec<&ir::runtime::Macro> {
@@ -379,6 +544,7 @@ fn rules_file(p: &Posture) -> Option<(Vec<Item>, Vec<Origin>, String)> {
             .values()
             .filter_map(|prof| profile_item(p, prof)),
     );
+    built.extend(egress_items(p));
     if built.is_empty() {
         return None;
     }
