@@ -106,7 +106,11 @@ struct Config {
 /// A rule about to be written, with the posture items it came from.
 struct Built {
     rule: FalcoRule,
+    /// The items whose controls the rule implements (the artifact's origins).
     origins: Vec<Origin>,
+    /// Items the rule is derived from without implementing their controls (a workload's
+    /// selector, the network intents of an exfiltration rule): named in the header only.
+    derived_from: Vec<ItemId>,
     /// Every field it uses (condition, output, exceptions).
     fields: Vec<Field>,
 }
@@ -224,6 +228,7 @@ fn rule_item(p: &Posture, r: &Rule) -> Built {
             exceptions,
         },
         origins,
+        derived_from: Vec::new(),
         fields,
     }
 }
@@ -285,19 +290,11 @@ fn profile_item(p: &Posture, prof: &Profile) -> Option<Built> {
             ],
             exceptions: Vec::new(),
         },
-        origins: vec![
-            Origin::new(
-                ItemId::new(Block::Runtime, format!("profile {}", prof.workload)),
-                prof.meta.span,
-            ),
-            Origin::new(
-                ItemId::new(Block::Workload, prof.workload.as_str()),
-                p.workloads
-                    .get(&prof.workload)
-                    .map(|w| w.meta.span)
-                    .unwrap_or(prof.meta.span),
-            ),
-        ],
+        origins: vec![Origin::new(
+            ItemId::new(Block::Runtime, format!("profile {}", prof.workload)),
+            prof.meta.span,
+        )],
+        derived_from: vec![ItemId::new(Block::Workload, prof.workload.as_str())],
         fields,
     })
 }
@@ -397,7 +394,7 @@ fn egress_items(p: &Posture) -> Vec<Built> {
     };
     let mut out = Vec::new();
     for w in p.workloads.values() {
-        let (allowed, mut origins) = allowed_egress(p, w);
+        let (allowed, intents) = allowed_egress(p, w);
         let mut parts = vec![
             Expr::cmp(Field::new("evt.type"), falco_lang::Op::Eq, "connect"),
             Expr::any_of([
@@ -428,17 +425,12 @@ fn egress_items(p: &Posture) -> Vec<Built> {
                 .into_iter()
                 .map(|(f, _)| f),
         );
-        origins.insert(
-            0,
-            Origin::new(
-                ItemId::new(Block::Runtime, format!("use std.{}", using.bundle)),
-                using.meta.span,
-            ),
-        );
-        origins.push(Origin::new(
-            ItemId::new(Block::Workload, w.name.as_str()),
-            w.meta.span,
-        ));
+        let origins = vec![Origin::new(
+            ItemId::new(Block::Runtime, format!("use std.{}", using.bundle)),
+            using.meta.span,
+        )];
+        let mut derived_from: Vec<ItemId> = intents.into_iter().map(|o| o.item).collect();
+        derived_from.push(ItemId::new(Block::Workload, w.name.as_str()));
         out.push(Built {
             rule: FalcoRule {
                 rule: format!("Undeclared Outbound Connection from {}", w.name),
@@ -460,6 +452,7 @@ fn egress_items(p: &Posture) -> Vec<Built> {
                 exceptions: Vec::new(),
             },
             origins,
+            derived_from,
             fields,
         });
     }
@@ -601,7 +594,12 @@ fn rules_file(p: &Posture) -> Option<(Vec<Item>, Vec<Origin>, String)> {
          # Each rule and the posture items it came from:\n",
     );
     for b in built {
-        let mut ids: Vec<String> = b.origins.iter().map(|o| o.item.to_string()).collect();
+        let mut ids: Vec<String> = b
+            .origins
+            .iter()
+            .map(|o| o.item.to_string())
+            .chain(b.derived_from.iter().map(ToString::to_string))
+            .collect();
         ids.sort();
         ids.dedup();
         header.push_str(&format!("#   {:?}: {}\n", b.rule.rule, ids.join(", ")));
