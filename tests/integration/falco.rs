@@ -211,6 +211,23 @@ fn judge(p: &ir::Posture, rules: &str) -> Result<(), String> {
             ));
         }
     }
+    // The exfiltration rules allow exactly the declared egress.
+    for w in p.workloads.values() {
+        let title = format!("Undeclared Outbound Connection from {}", w.name);
+        let got = set
+            .rules
+            .get(&title)
+            .ok_or_else(|| format!("rule {title:?} is missing"))?;
+        let cond = parse(&got.condition).map_err(|e| format!("{title}: {e:?}"))?;
+        let (want, _) = falco::egress_condition(p, w);
+        if cond != want {
+            return Err(format!(
+                "rule {title:?}: condition `{}` is not the declared egress `{}`",
+                got.condition,
+                print(&want)
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -232,6 +249,10 @@ fn mutation() -> Result<(), Failed> {
                 "condition: evt.type = ptrace and container",
                 1,
             ),
+        ),
+        (
+            "allow an undeclared destination",
+            text.replacen("(10.20.0.0/16)", "(10.0.0.0/8)", 1),
         ),
         (
             "widen an exception",

@@ -386,6 +386,33 @@ pub fn allowed_egress(p: &Posture, w: &ir::network::Workload) -> (Option<Expr>, 
     }
 }
 
+/// The exfiltration rule's condition for a workload: a connection from its pods that
+/// [`allowed_egress`] does not allow; with the intents it is derived from.
+pub fn egress_condition(p: &Posture, w: &ir::network::Workload) -> (Expr, Vec<Origin>) {
+    let (allowed, intents) = allowed_egress(p, w);
+    let mut parts = vec![
+        Expr::cmp(Field::new("evt.type"), falco_lang::Op::Eq, "connect"),
+        Expr::any_of([
+            Expr::eq(Field::new("fd.typechar"), "4"),
+            Expr::eq(Field::new("fd.typechar"), "6"),
+        ]),
+        Expr::any_of([
+            Expr::cmp(Field::new("evt.rawres"), falco_lang::Op::Ge, "0"),
+            Expr::eq(Field::new("evt.res"), "EINPROGRESS"),
+        ]),
+        Expr::cmp(Field::new("container.id"), falco_lang::Op::Ne, "host"),
+        Expr::eq(Field::new("k8s.ns.name"), w.namespace.as_str()),
+    ];
+    for (k, v) in &w.selector {
+        parts.push(Expr::eq(pod_label(&k.0), &v.0));
+    }
+    parts.push(Expr::in_(Field::new("fd.snet"), ["127.0.0.0/8"]).not());
+    if let Some(a) = allowed {
+        parts.push(a.not());
+    }
+    (Expr::all_of(parts), intents)
+}
+
 /// Data exfiltration: one rule per declared workload that fires on any outbound connection
 /// the network block does not declare for it. Only with `use std.falco.defaults`.
 fn egress_items(p: &Posture) -> Vec<Built> {
@@ -394,28 +421,7 @@ fn egress_items(p: &Posture) -> Vec<Built> {
     };
     let mut out = Vec::new();
     for w in p.workloads.values() {
-        let (allowed, intents) = allowed_egress(p, w);
-        let mut parts = vec![
-            Expr::cmp(Field::new("evt.type"), falco_lang::Op::Eq, "connect"),
-            Expr::any_of([
-                Expr::eq(Field::new("fd.typechar"), "4"),
-                Expr::eq(Field::new("fd.typechar"), "6"),
-            ]),
-            Expr::any_of([
-                Expr::cmp(Field::new("evt.rawres"), falco_lang::Op::Ge, "0"),
-                Expr::eq(Field::new("evt.res"), "EINPROGRESS"),
-            ]),
-            Expr::cmp(Field::new("container.id"), falco_lang::Op::Ne, "host"),
-            Expr::eq(Field::new("k8s.ns.name"), w.namespace.as_str()),
-        ];
-        for (k, v) in &w.selector {
-            parts.push(Expr::eq(pod_label(&k.0), &v.0));
-        }
-        parts.push(Expr::in_(Field::new("fd.snet"), ["127.0.0.0/8"]).not());
-        if let Some(a) = allowed {
-            parts.push(a.not());
-        }
-        let condition = Expr::all_of(parts);
+        let (condition, intents) = egress_condition(p, w);
         let output = "Outbound connection the posture does not declare (workload=%k8s.ns.name/%k8s.pod.name \
                       command=%proc.cmdline connection=%fd.name container=%container.name)"
             .to_string();
