@@ -15,6 +15,7 @@
 //! | `kyverno` | the kyverno target in both back ends: upstream kyverno/policies tests with our policies in place of theirs (`kyverno test`/`apply`), negative controls, own fixtures (autogen, limits, mutate, generate with DNS, PolicyException), strict CRD schemas; per-policy table in `target/kyverno-conformance.md` | `tests/conformance/kyverno/`, `examples/optimal-platform` |
 //! | `controls` | coverage and explain snapshots of the example, JSON = table, gates' exit codes, deterministic graphs | `examples/optimal-platform` |
 //! | `oscal` | the auditor package: the OSCAL models' round trip (and oscal-rs 0.1.1's losses), check-jsonschema against OSCAL 1.1.3 and 1.2.1 with a negative control, referential checks, every `controls { … }` statement present, determinism, the manifest; trestle; the report in headless Chromium; the book's coverage page | `examples/optimal-platform`, `tests/conformance/oscal/` |
+//! | `falco` | Falco's condition language and the falco target: upstream rules through our checker, the rules schema, libsinsp's filter compiler (sysdig) with a version-skew classifier and negative control, mutations | `tests/conformance/falco/`, `examples/optimal-platform` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
@@ -22,6 +23,7 @@ mod book;
 mod controls;
 mod cross;
 mod example;
+mod falco;
 mod fmt;
 mod kyverno;
 mod limits;
@@ -79,6 +81,7 @@ fn main() {
     trials.extend(cross::trials());
     trials.extend(example::trials());
     trials.extend(oscal::trials());
+    trials.extend(falco::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

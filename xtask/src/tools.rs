@@ -320,6 +320,39 @@ pub(crate) const CARGO_FUZZ: Tool = Tool {
     cold_hint: "a few minutes cold",
 };
 
+pub(crate) const SYSDIG: Tool = Tool {
+    name: "sysdig",
+    version: "0.29.3",
+    install: Install::DebianPackages {
+        // sysdig, libsinsp (`libfalcosecurity0`) and the libraries a Debian 12 base lacks.
+        packages: &[
+            "sysdig=0.29.3-1+b1",
+            "libfalcosecurity0=0.1.1dev+git20220316.e5c53d64-5.1",
+            "libabsl20220623",
+            "libb64-0d",
+            "libc-ares2",
+            "libgrpc++1.51",
+            "libgrpc29",
+            "libjq1",
+            "libjsoncpp25",
+            "libluajit2-5.1-2",
+            "libonig5",
+            "libprotobuf32",
+            "libre2-9",
+            "libtbb12",
+            "libyaml-cpp0.7",
+        ],
+        binary: "usr/bin/sysdig",
+        libraries: &["usr/lib/x86_64-linux-gnu", "usr/lib"],
+    },
+    exports: &[("POSTURE_TOOL_SYSDIG", "bin/sysdig")],
+    check_args: &["--version"],
+    check_expect: "sysdig version 0.29.3",
+    // The `falco` suite compiles every emitted condition with libsinsp's filter compiler.
+    default_set: true,
+    cold_hint: "under a minute (7 MB of Debian packages)",
+};
+
 /// Every tool this project knows. The quick ones first, so a broken Python setup fails early;
 /// the long kyverno build last.
 pub(crate) const ALL: &[&Tool] = &[
@@ -328,6 +361,7 @@ pub(crate) const ALL: &[&Tool] = &[
     &CHECK_JSONSCHEMA,
     &TRESTLE,
     &CHROMIUM,
+    &SYSDIG,
     &MDBOOK,
     &KYVERNO,
     &PSA_CHECK,

@@ -685,7 +685,13 @@ secrets {{
             })
             .map(|(diag, text)| (diag.code.id, text.as_str()))
             .collect();
-        assert_eq!(mine, vec![("P1008", "keycloak")], "{d:?}");
+        // `container` is a macro of `std.falco.defaults`, which the sketch uses and this unit
+        // test does not load (the driver does).
+        assert_eq!(
+            mine,
+            vec![("P5010", "container"), ("P1008", "keycloak")],
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -708,7 +714,13 @@ secrets {{
         let mut syms = Symbols::default();
         let s = secrets(&mut cx, &mut syms, &of("secrets"));
         let rt = crate::runtime::runtime(&mut cx, &mut syms, &of("runtime"));
-        assert!(cx.diags.is_empty(), "{:?}", cx.diags);
+        // Only `container`, a macro of `std.falco.defaults`, which this unit test does not
+        // load (the driver does).
+        assert!(
+            cx.diags.iter().all(|d| d.code.id == "P5010"),
+            "{:?}",
+            cx.diags
+        );
         assert_eq!(s.stores.len(), 4);
         assert!(matches!(
             &s.stores[&Name("vault-main".into())].kind,

@@ -1,8 +1,19 @@
 //! Runtime detection: Falco lists, macros, rules and behaviour profiles.
 
-use crate::{Expr, Meta, Name};
+use crate::{Meta, Name, Span};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// A checked Falco condition: the typed tree (`falco_lang::Expr`, parsed and checked against
+/// Falco 0.44's fields, event types, lists and macros) and where its text was written. It
+/// serializes as its printed text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Condition {
+    pub expr: falco_lang::Expr,
+    #[serde(skip)]
+    pub span: Span,
+}
 
 /// Falco rule priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -30,7 +41,7 @@ pub struct List {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Macro {
     pub name: Name,
-    pub condition: Expr,
+    pub condition: Condition,
     pub meta: Meta,
 }
 
@@ -39,7 +50,7 @@ pub struct Macro {
 pub struct Rule {
     pub name: Name,
     pub title: String,
-    pub condition: Expr,
+    pub condition: Condition,
     pub output: String,
     pub priority: Priority,
     pub tags: Vec<String>,
