@@ -131,6 +131,15 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
 
     resolve::resolve(&mut cx, &syms);
     network::check_flows(&mut cx, &net, &namespaces, &workloads, target.as_ref());
+    secrets::cross_check(
+        &mut cx,
+        target.as_ref(),
+        &identity,
+        &secrets,
+        &ingresses,
+        &workloads,
+        audit.as_ref(),
+    );
 
     let has_errors = cx.diags.has_errors();
     let posture = match (system, target) {

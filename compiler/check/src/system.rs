@@ -213,6 +213,7 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
             "cluster_dns",
             "pod_security_version",
             "default_pod_security",
+            "oidc",
         ],
     );
     let kubernetes = a.req(cx, "kubernetes").and_then(|v| cx.version(v));
@@ -260,6 +261,9 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
     );
     let pod_security_version = a.get("pod_security_version").and_then(|v| cx.version(v));
     let default_pod_security = a.get("default_pod_security").and_then(|v| pss_level(cx, v));
+    let oidc = a
+        .get("oidc")
+        .and_then(|v| crate::secrets::apiserver_oidc(cx, v));
     let meta = meta(cx, item, &a);
     Some(Target {
         kubernetes: kubernetes?,
@@ -272,6 +276,7 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
         cluster_dns,
         pod_security_version,
         default_pod_security,
+        oidc,
         meta,
     })
 }

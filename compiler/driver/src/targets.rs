@@ -48,6 +48,8 @@ pub static TARGETS: &[Target] = &[
     Target { id: namespaces::TARGET, emit: |p, _| namespaces::emit(p), verify: no_proofs },
     Target { id: network::TARGET, emit: |p, _| network::emit(p), verify: |p, _, a| network::verify(p, a) },
     Target { id: kyverno::TARGET, emit: |p, o| kyverno::emit(p, o.kyverno_api(p)), verify: |p, o, a| kyverno::verify(p, o.kyverno_api(p), a) },
+    Target { id: secrets::TARGET, emit: |p, _| secrets::emit(p), verify: no_proofs },
+    Target { id: apiserver::TARGET, emit: |p, _| apiserver::emit(p), verify: no_proofs },
 ];
 
 /// Every target's artifacts for a posture, in the targets' order.

@@ -252,6 +252,7 @@ fn posture(kyverno: Option<Version>) -> Posture {
             },
             pod_security_version: None,
             default_pod_security: None,
+            oidc: None,
             meta: meta(None, &[]),
         },
         namespaces: BTreeMap::new(),
