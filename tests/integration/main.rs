@@ -14,6 +14,7 @@
 //! | `network` | the network target: reachability proof and its negative controls, golden files, kubernetes-validate, CRD schemas, nca, YAML 1.1 read-back, checks, reach, scale | `examples/optimal-platform`, `tests/conformance/network/` |
 //! | `kyverno` | the kyverno target in both back ends: upstream kyverno/policies tests with our policies in place of theirs (`kyverno test`/`apply`), negative controls, own fixtures (autogen, limits, mutate, generate with DNS, PolicyException), strict CRD schemas; per-policy table in `target/kyverno-conformance.md` | `tests/conformance/kyverno/`, `examples/optimal-platform` |
 //! | `controls` | coverage and explain snapshots of the example, JSON = table, gates' exit codes, deterministic graphs | `examples/optimal-platform` |
+//! | `secrets` | the secrets and apiserver targets: ESO and sealed-secrets CRD schemas with a wrong field failing, Keycloak's vault file, the API server's own validation and audit levels (`tools/apiserver-check`) with negative controls, canaries in `posture build`'s environment | `examples/optimal-platform`, `tests/conformance/secrets/` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
@@ -25,6 +26,7 @@ mod limits;
 mod mutation;
 mod network;
 mod pipeline;
+mod secrets;
 mod snapshots;
 mod ui;
 
@@ -58,7 +60,12 @@ pub fn root() -> PathBuf {
     tests::inputs::repo_root()
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
+    // The canary test runs this binary as the `posture` CLI, a process of its own with the
+    // canary in its environment (`secrets::canary/environment`).
+    if std::env::var_os(secrets::AS_CLI).is_some() {
+        return cli::main();
+    }
     let args = libtest_mimic::Arguments::from_args();
     let inputs = valid_inputs();
     let mut trials = Vec::new();
@@ -72,6 +79,7 @@ fn main() {
     trials.extend(controls::trials());
     trials.extend(network::trials());
     trials.extend(kyverno::trials());
+    trials.extend(secrets::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -77,6 +77,24 @@ pub(crate) const KYVERNO: Tool = Tool {
     cold_hint: "about 20 min cold (module download + compile)",
 };
 
+pub(crate) const APISERVER_CHECK: Tool = Tool {
+    name: "apiserver-check",
+    // The k8s.io/apiserver version of the target's Kubernetes (1.33); go.mod pins it.
+    version: "v0.33.13",
+    install: Install::GoWrapper {
+        module_dir: "tools/apiserver-check",
+        ldflags: "-s -w",
+        output: "apiserver-check",
+        min_go: (1, 26, 5),
+    },
+    exports: &[("POSTURE_TOOL_APISERVER_CHECK", "apiserver-check")],
+    check_args: &["version"],
+    check_expect: "k8s.io/apiserver v0.33.13",
+    // The `apiserver` suite judges every file of `apiserver/` with it.
+    default_set: true,
+    cold_hint: "a few minutes cold (module download + compile)",
+};
+
 pub(crate) const MDBOOK: Tool = Tool {
     name: "mdbook",
     version: "0.5.4",
@@ -200,6 +218,7 @@ pub(crate) const ALL: &[&Tool] = &[
     &NCA,
     &CHECK_JSONSCHEMA,
     &MDBOOK,
+    &APISERVER_CHECK,
     &KYVERNO,
     &CARGO_FUZZ,
 ];
