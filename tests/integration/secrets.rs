@@ -422,9 +422,10 @@ const NEGATIVE: &[(&str, Negative)] = &[
 ];
 
 /// Runs the checker on a changed copy of an emitted file; the checker must refuse it.
-fn refused(file: &str, check: &str, change: impl Fn(&mut Value)) -> Result<(), Failed> {
+fn refused(name: &str, file: &str, check: &str, change: impl Fn(&mut Value)) -> Result<(), Failed> {
     let all = artifacts(EXAMPLE)?;
-    let dir = scratch(&format!("negative-{check}-{file}"))?;
+    // One directory per negative control: they run in parallel.
+    let dir = scratch(&format!("negative-{name}"))?;
     let mut v = yaml(find(&all, &format!("apiserver/{file}"))?)?;
     // Control: unchanged, the file is accepted.
     let f = write(&dir, file, emit::to_yaml(&v).as_bytes())?;
@@ -443,38 +444,58 @@ fn refused(file: &str, check: &str, change: impl Fn(&mut Value)) -> Result<(), F
 }
 
 fn neg_identity_first() -> Result<(), Failed> {
-    refused("encryption-config.yaml", "encryption", |v| {
-        if let Some(p) = v["resources"][0]["providers"].as_array_mut() {
-            p.reverse();
-        }
-    })
+    refused(
+        "identity-first",
+        "encryption-config.yaml",
+        "encryption",
+        |v| {
+            if let Some(p) = v["resources"][0]["providers"].as_array_mut() {
+                p.reverse();
+            }
+        },
+    )
 }
 
 fn neg_kms_without_endpoint() -> Result<(), Failed> {
-    refused("encryption-config.yaml", "encryption", |v| {
-        if let Some(kms) = v["resources"][0]["providers"][0]["kms"].as_object_mut() {
-            kms.remove("endpoint");
-        }
-    })
+    refused(
+        "kms-without-endpoint",
+        "encryption-config.yaml",
+        "encryption",
+        |v| {
+            if let Some(kms) = v["resources"][0]["providers"][0]["kms"].as_object_mut() {
+                kms.remove("endpoint");
+            }
+        },
+    )
 }
 
 fn neg_kubeconfig_credentials() -> Result<(), Failed> {
-    refused("audit-webhook.kubeconfig", "kubeconfig", |v| {
-        v["users"][0]["user"]["token"] = Value::from("canary-token");
-    })
+    refused(
+        "kubeconfig-with-credentials",
+        "audit-webhook.kubeconfig",
+        "kubeconfig",
+        |v| {
+            v["users"][0]["user"]["token"] = Value::from("canary-token");
+        },
+    )
 }
 
 fn neg_authentication_unknown_field() -> Result<(), Failed> {
-    refused("authentication-config.yaml", "authentication", |v| {
-        v["jwt"][0]["issuer"]["audience"] = Value::from("kubernetes");
-    })
+    refused(
+        "authentication-unknown-field",
+        "authentication-config.yaml",
+        "authentication",
+        |v| {
+            v["jwt"][0]["issuer"]["audience"] = Value::from("kubernetes");
+        },
+    )
 }
 
 /// The default rule moved first: the policy still loads, but the level test fails (secrets
 /// would be logged with their bodies).
 fn neg_misordered_audit() -> Result<(), Failed> {
     let all = artifacts(EXAMPLE)?;
-    let dir = scratch("negative-audit")?;
+    let dir = scratch("negative-misordered-audit-policy")?;
     let mut v = yaml(find(&all, "apiserver/audit-policy.yaml")?)?;
     let rules = v["rules"].as_array_mut().ok_or("no rules")?;
     let last = rules.pop().ok_or("no rules")?;
