@@ -52,6 +52,10 @@ pub(crate) fn trials() -> Vec<Trial> {
         graph_sees_every_enforcing_file,
     ));
     out.push(Trial::test("controls::stdlib-rationale", stdlib_rationale));
+    out.push(Trial::test(
+        "controls::supports-is-partial",
+        supports_is_partial,
+    ));
     out.push(Trial::test("controls::no-orphan-snapshots", no_orphans));
     out
 }
@@ -648,8 +652,14 @@ fn stdlib_rationale() -> Result<(), Failed> {
                 .any(|m| matches!(m, graph::MappingSource::Stdlib { .. }))
             {
                 rows.insert((b.clone(), name.clone(), c.to_string()));
-            } else if why.contains(&graph::MappingSource::Declared) {
-                return Err(format!("std.{b} `{name}` maps to {c} without a rationale row").into());
+            } else if why.contains(&graph::MappingSource::Declared)
+                || why.contains(&graph::MappingSource::DeclaredSupports)
+            {
+                return Err(format!(
+                    "std.{b} `{name}` maps to {c} without a rationale row of the same strength \
+                     (`satisfies` or `supports`) in graph::defaults::STDLIB"
+                )
+                .into());
             }
         }
     }
@@ -697,4 +707,58 @@ impl<D> Paths for (driver::BuildOutput, D) {
     fn paths(self) -> Vec<String> {
         self.0.paths()
     }
+}
+
+/// `satisfies` makes a control satisfied through an enforcing artifact; `supports` makes it
+/// partial, with the supporting item and its artifact named; the same rule with `action =
+/// audit` only claims both.
+fn supports_is_partial() -> Result<(), Failed> {
+    let text = |action: &str| {
+        format!(
+            r#"
+system s {{ title = "t", impact = low, frameworks = [nist-800-53-moderate] }}
+target {{ kubernetes = "1.33" }}
+namespace apps {{ pod_security = restricted }}
+admission {{
+  validate require-team-label {{
+    match     = {{ kinds = [pods] }}
+    require   = `has(object.metadata) && has(object.metadata.labels)`
+    message   = "every pod needs labels"
+    action    = {action}
+    satisfies = [CM-8]
+    supports  = [CM-2]
+  }}
+}}
+"#
+        )
+    };
+    let status = |action: &str| -> Result<(String, String, Vec<String>), Failed> {
+        let mut world = driver::MemWorld::new();
+        world.add("/s/main.posture", text(action).into_bytes());
+        let ex = Example::load(&world, Path::new("/s/main.posture"))?;
+        let (g, _) = ex.graph()?;
+        let c = g.coverage(framework("nist-800-53-moderate")?);
+        let row = |id: &str| {
+            c.requirements
+                .iter()
+                .find(|r| r.id.to_string() == id)
+                .cloned()
+                .ok_or_else(|| Failed::from(format!("no row {id}")))
+        };
+        let (cm8, cm2) = (row("CM-8")?, row("CM-2")?);
+        Ok((
+            cm8.status.to_string(),
+            cm2.status.to_string(),
+            cm2.supported_by.iter().map(|i| i.id.to_string()).collect(),
+        ))
+    };
+    let (cm8, cm2, by) = status("enforce")?;
+    if cm8 != "satisfied" || cm2 != "partial" || by != ["admission.require-team-label"] {
+        return Err(format!("enforce: CM-8 {cm8}, CM-2 {cm2} supported by {by:?}").into());
+    }
+    let (cm8, cm2, by) = status("audit")?;
+    if cm8 != "claimed" || cm2 != "claimed" || !by.is_empty() {
+        return Err(format!("audit: CM-8 {cm8}, CM-2 {cm2} supported by {by:?}").into());
+    }
+    Ok(())
 }

@@ -656,6 +656,10 @@ pub(crate) fn trials() -> Vec<Trial> {
             },
         ));
         t.push(Trial::test(
+            format!("kyverno::fixtures::{}::generate-platform", b.name()),
+            move || generate_platform(b),
+        ));
+        t.push(Trial::test(
             format!("kyverno::fixtures::{}::exception", b.name()),
             move || {
                 let result = exception(b);
@@ -907,6 +911,145 @@ fn generate_dns(b: Backend) -> Result<Outcome, Failed> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(outcome)
+}
+
+/// The example's `namespace-default-deny` never closes the platform's own namespaces and fires
+/// on new namespaces only: `kyverno apply` on `fixtures/generate-platform/namespaces.yaml`
+/// generates NetworkPolicies in `team-new` alone (deny all but DNS); with the request made an
+/// UPDATE (`values-update.yaml`) it generates nothing. Negative controls: the same policy with
+/// its exclusions removed generates in the system namespaces, and with UPDATE added to its
+/// operations it fires on the update.
+fn generate_platform(b: Backend) -> Result<(), Failed> {
+    let artifacts = compiled("examples/optimal-platform", b)?;
+    let dir = scratch(&format!("generate-platform-{}", b.name()))?;
+    let fixture = conformance().join("fixtures/generate-platform");
+    let resources = fixture.join("namespaces.yaml");
+    let update = fixture.join("values-update.yaml");
+    let original = policy(&artifacts, "namespace-default-deny")?;
+    // Runs the policy; the namespaces it generated NetworkPolicies in, with the policies.
+    let run_policy = |label: &str,
+                      doc: &Value,
+                      values: Option<&Path>|
+     -> Result<BTreeMap<String, Vec<Value>>, Failed> {
+        let path = dir.join(format!("{label}.yaml"));
+        write_yaml(&path, doc)?;
+        let out = dir.join(format!("{label}-generated"));
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let kyverno = tool("POSTURE_TOOL_KYVERNO")?;
+        let mut cmd = Command::new(kyverno);
+        cmd.arg("apply").arg(&path).arg("-r").arg(&resources);
+        if let Some(v) = values {
+            cmd.arg("-f").arg(v);
+        }
+        cmd.args(["-p", "--output-format", "json", "--remove-color", "-o"])
+            .arg(&out);
+        // Kyverno prints no report at all when no rule applies (the update runs).
+        let (ok, stdout, stderr) = run(&mut cmd)?;
+        let errors = stdout
+            .find("\"summary\":")
+            .and_then(|i| stdout[i..].find("\"error\":").map(|j| i + j + 8))
+            .is_some_and(|k| !stdout[k..].starts_with('0'));
+        if !ok || errors {
+            return Err(format!("{label}: kyverno apply failed:\n{stdout}\n{stderr}").into());
+        }
+        let mut by: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for f in tests::inputs::files_under(&out, ".yaml") {
+            for d in read_yaml_docs(&f)? {
+                if d["kind"] == "NetworkPolicy" {
+                    let ns = d["metadata"]["namespace"].as_str().unwrap_or_default();
+                    by.entry(ns.to_string()).or_default().push(d);
+                }
+            }
+        }
+        Ok(by)
+    };
+    let mut problems = Vec::new();
+    let created = run_policy("create", &original, None)?;
+    let names: Vec<&String> = created.keys().collect();
+    if names != ["team-new"] {
+        problems.push(format!(
+            "on create, NetworkPolicies must be generated in team-new only, got {names:?}"
+        ));
+    }
+    if let Some(nps) = created.get("team-new") {
+        let refs: Vec<&Value> = nps.iter().collect();
+        for p in netpol_problems(&refs) {
+            problems.push(format!("team-new: {p}"));
+        }
+    }
+    let updated = run_policy("update", &original, Some(&update))?;
+    if !updated.is_empty() {
+        problems.push(format!(
+            "on update, nothing may be generated, got {:?}",
+            updated.keys().collect::<Vec<_>>()
+        ));
+    }
+    // Negative controls: the harness must see a policy that closes the platform or fires on
+    // updates.
+    // (`get_mut` only: indexing a missing key would add a null the CLI rejects.)
+    let mut unexcluded = original.clone();
+    let mut widened = original.clone();
+    if let Some(spec) = unexcluded.get_mut("spec").and_then(Value::as_object_mut) {
+        spec.remove("matchConditions");
+        for r in spec
+            .get_mut("rules")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(r) = r.as_object_mut() {
+                r.remove("exclude");
+            }
+        }
+    }
+    let both = json!(["CREATE", "UPDATE"]);
+    let spec = widened.get_mut("spec");
+    if let Some(spec) = spec {
+        let rules = spec
+            .pointer_mut("/matchConstraints/resourceRules")
+            .and_then(Value::as_array_mut);
+        for rr in rules.into_iter().flatten() {
+            rr["operations"] = both.clone();
+        }
+        for r in spec
+            .get_mut("rules")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            for f in r
+                .pointer_mut("/match/any")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(res) = f.get_mut("resources") {
+                    res["operations"] = both.clone();
+                }
+            }
+        }
+    }
+    let closed = run_policy("negative-unexcluded", &unexcluded, None)?;
+    if !closed.contains_key("kube-system") || !closed.contains_key("kyverno") {
+        problems.push(format!(
+            "negative control: without its exclusions the policy must generate in the system \
+             namespaces, got {:?}",
+            closed.keys().collect::<Vec<_>>()
+        ));
+    }
+    let refired = run_policy("negative-widened", &widened, Some(&update))?;
+    if refired.is_empty() {
+        problems.push(
+            "negative control: with UPDATE in its operations the policy must fire on the update"
+                .into(),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
 }
 
 /// Why the NetworkPolicies generated in one namespace are not "deny all but DNS".

@@ -20,6 +20,8 @@
 mod ast;
 mod book;
 mod controls;
+mod cross;
+mod example;
 mod fmt;
 mod kyverno;
 mod limits;
@@ -80,6 +82,8 @@ fn main() -> std::process::ExitCode {
     trials.extend(network::trials());
     trials.extend(kyverno::trials());
     trials.extend(secrets::trials());
+    trials.extend(cross::trials());
+    trials.extend(example::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -1264,10 +1264,20 @@ fn egress_destinations() -> Result<(), Failed> {
         .iter()
         .map(|(from, to, ports)| format!("{from:?} {to:?} {ports:?}"))
         .collect();
-    if d.len() != 1
-        || !matches!(d[0].0, ir::network::Peer::Workload { name } if name.as_str() == "api-gateway")
-        || !matches!(d[0].1, ir::network::Peer::Cidr { cidr, .. } if cidr.to_string() == "10.20.0.0/16")
-    {
+    // The gateway and Keycloak (federation to the corporate IdP) reach 10.20.0.0/16.
+    let mut from: Vec<&str> = d
+        .iter()
+        .filter_map(|(f, to, _)| match (f, to) {
+            (ir::network::Peer::Workload { name }, ir::network::Peer::Cidr { cidr, .. })
+                if cidr.to_string() == "10.20.0.0/16" =>
+            {
+                Some(name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    from.sort_unstable();
+    if d.len() != 2 || from != ["api-gateway", "keycloak"] {
         return Err(format!("egress destinations: {text:#?}").into());
     }
     Ok(())

@@ -95,6 +95,25 @@ pub(crate) const APISERVER_CHECK: Tool = Tool {
     cold_hint: "a few minutes cold (module download + compile)",
 };
 
+/// The API server's own Pod Security evaluator (`k8s.io/pod-security-admission` at the example
+/// target's Kubernetes minor), judging the `namespaces/` labels together with Kyverno. Kept
+/// apart from the Kyverno wrapper module, which replaces that library with Kyverno's fork.
+pub(crate) const PSA_CHECK: Tool = Tool {
+    name: "psa-check",
+    version: "v0.33.13",
+    install: Install::GoWrapper {
+        module_dir: "tools/psa-check",
+        ldflags: "-s -w",
+        output: "psa-check",
+        min_go: (1, 24, 0),
+    },
+    exports: &[("POSTURE_TOOL_PSA_CHECK", "psa-check")],
+    check_args: &["--version"],
+    check_expect: "k8s.io/pod-security-admission v0.33.13",
+    default_set: true,
+    cold_hint: "about a minute cold",
+};
+
 pub(crate) const MDBOOK: Tool = Tool {
     name: "mdbook",
     version: "0.5.4",
@@ -220,6 +239,7 @@ pub(crate) const ALL: &[&Tool] = &[
     &MDBOOK,
     &APISERVER_CHECK,
     &KYVERNO,
+    &PSA_CHECK,
     &CARGO_FUZZ,
 ];
 

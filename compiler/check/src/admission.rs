@@ -459,10 +459,16 @@ fn validate(
             "require",
             "deny",
             "message",
+            "pod_security_control",
             "satisfies",
         ],
     );
     let title = a.get("title").and_then(|v| cx.string(v));
+    let pss_keywords: Vec<&str> = ir::pod_security::Control::keywords().collect();
+    let pod_security_control = a
+        .get("pod_security_control")
+        .and_then(|v| cx.variant(v, &pss_keywords))
+        .and_then(ir::pod_security::Control::parse);
     let category = a.get("category").and_then(|v| cx.string(v));
     let severity = match a
         .get("severity")
@@ -524,6 +530,7 @@ fn validate(
         variables,
         checks,
         message: message?,
+        pod_security_control,
         meta,
     })
 }

@@ -686,9 +686,11 @@ impl<'a> Attrs<'a> {
     ) -> Self {
         let owner = owner.into();
         let mut map: BTreeMap<&'a str, &'a ast::Attr> = BTreeMap::new();
+        // `supports` goes wherever `satisfies` does: the same list, a weaker claim.
+        let supports = known.contains(&"satisfies");
         for a in attrs {
             let key = a.key.text.as_str();
-            if !known.contains(&key) {
+            if !(known.contains(&key) || (supports && key == "supports")) {
                 let d = Diagnostic::spanned(
                     &codes::P1005,
                     a.key.span,
@@ -792,6 +794,9 @@ pub(crate) fn meta(cx: &mut Cx, item: &ast::Item, attrs: &Attrs<'_>) -> Meta {
     m.doc = item.doc_text();
     if let Some(v) = attrs.get("satisfies") {
         m.satisfies = cx.satisfies(v);
+    }
+    if let Some(v) = attrs.get("supports") {
+        m.supports = cx.satisfies(v);
     }
     m
 }

@@ -7,6 +7,7 @@
 //! so one run reports every problem.
 
 mod admission;
+mod cross;
 mod cx;
 mod identity;
 mod network;
@@ -22,6 +23,7 @@ use cx::Cx;
 use diagnostics::{Diagnostic, Diagnostics};
 use resolve::Symbols;
 use syntax::ast;
+pub use system::EXPIRY_WARNING_DAYS;
 
 /// One parsed file handed to the checker.
 #[derive(Debug, Clone, Copy)]
@@ -142,7 +144,7 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
     );
 
     let has_errors = cx.diags.has_errors();
-    let posture = match (system, target) {
+    let mut posture = match (system, target) {
         (Some(system), Some(target)) if !has_errors => Some(ir::Posture {
             system,
             target,
@@ -161,5 +163,12 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
         }),
         _ => None,
     };
+    // Rules between blocks need the whole posture.
+    if let Some(p) = &posture {
+        cross::check(&mut cx, p);
+        if cx.diags.has_errors() {
+            posture = None;
+        }
+    }
     (posture, cx.diags)
 }

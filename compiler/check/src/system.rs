@@ -10,6 +10,10 @@ use ir::network::{BuiltinPeer, PodSecurityLevel};
 use ir::system::*;
 use ir::{Block, ItemId, LabelKey, LabelValue, Labels, Name};
 use std::collections::BTreeMap;
+
+/// How many days before its expiry an exception starts to warn (P1027): a month, long months
+/// included, so the renewal is planned in review and never found by a failing build.
+pub const EXPIRY_WARNING_DAYS: i64 = 31;
 use syntax::ast::{self, Value};
 
 /// Exactly one of a singleton block (`system`), or an error at the second.
@@ -211,6 +215,8 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
             "service_cidrs",
             "ingress_controller",
             "cluster_dns",
+            "mesh_control_plane",
+            "kyverno_namespace",
             "pod_security_version",
             "default_pod_security",
             "oidc",
@@ -259,6 +265,16 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
         "kube-system",
         ("k8s-app", "kube-dns"),
     );
+    let mesh_control_plane = builtin_peer(
+        cx,
+        a.get("mesh_control_plane"),
+        "istio-system",
+        ("app", "istiod"),
+    );
+    let kyverno_namespace = a
+        .get("kyverno_namespace")
+        .and_then(|v| cx.name(v))
+        .map_or_else(|| Name("kyverno".to_string()), |(n, _)| n);
     let pod_security_version = a.get("pod_security_version").and_then(|v| cx.version(v));
     let default_pod_security = a.get("default_pod_security").and_then(|v| pss_level(cx, v));
     let oidc = a
@@ -274,6 +290,8 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
         service_cidrs,
         ingress_controller,
         cluster_dns,
+        mesh_control_plane,
+        kyverno_namespace,
         pod_security_version,
         default_pod_security,
         oidc,
@@ -508,7 +526,7 @@ pub(crate) fn exceptions(
                         .with_label(format!("{} days ago", -left))
                         .with_help("fix the underlying finding and delete the exception, or renew it with a new date and ticket"),
                 );
-            } else if left <= 30 {
+            } else if left <= EXPIRY_WARNING_DAYS {
                 cx.err(
                     Diagnostic::spanned(&codes::P1027, v.span(), if left == 0 { format!("exception `{n}` expires today, on {exp}") } else if left == 1 { format!("exception `{n}` expires tomorrow, on {exp}") } else { format!("exception `{n}` expires in {left} days, on {exp}") })
                         .with_severity(Severity::Warning)

@@ -119,7 +119,11 @@ impl Build {
     /// The output directory's files: every artifact with its origins as `item (file:line)`,
     /// then `kustomization.yaml` and `manifest.json` ([`crate::output::assemble`]).
     pub fn output(&self) -> crate::BuildOutput {
-        output_of(&self.artifacts, &self.checked.loaded.sources)
+        let not_emitted = self
+            .posture()
+            .map(|p| targets::not_emitted(p).0)
+            .unwrap_or_default();
+        output_of(&self.artifacts, &self.checked.loaded.sources, not_emitted)
     }
 
     /// The control graph over `catalog`, with the frameworks of `extra` besides the system's,
@@ -144,9 +148,13 @@ impl Build {
 }
 
 /// The output directory's files for `artifacts`.
-pub(crate) fn output_of(artifacts: &[emit::Artifact], sources: &Sources) -> crate::BuildOutput {
+pub(crate) fn output_of(
+    artifacts: &[emit::Artifact],
+    sources: &Sources,
+    not_emitted: Vec<targets::NotEmitted>,
+) -> crate::BuildOutput {
     let files: Vec<OutputFile> = artifacts.iter().map(|a| output_file(a, sources)).collect();
-    crate::output::assemble(files)
+    crate::output::assemble_with(files, not_emitted)
 }
 
 /// An artifact as an output file, its origins as `item (file:line)`, sorted.

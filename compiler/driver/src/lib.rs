@@ -56,6 +56,10 @@ pub fn check(world: &dyn World, path: &Path, options: &Options) -> Result<Checke
         );
         diagnostics.extend(d);
         if !diagnostics.has_errors() {
+            // Blocks no target compiles yet: said by every command, not only `coverage`.
+            if let Some(p) = &ir {
+                diagnostics.extend(targets::not_emitted(p).1);
+            }
             posture = ir;
         }
     }

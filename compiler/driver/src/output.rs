@@ -26,6 +26,10 @@ pub struct Manifest {
     pub version: u32,
     /// Every file of the output except `manifest.json` itself, sorted by path.
     pub files: Vec<ManifestEntry>,
+    /// The posture's blocks that no target compiles yet (P2030), in block order: what the
+    /// posture says that this output does not carry. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_emitted: Vec<crate::targets::NotEmitted>,
 }
 
 /// One file in [`Manifest`].
@@ -66,7 +70,13 @@ pub fn build_with(
     options: &crate::targets::TargetOptions,
 ) -> (BuildOutput, Vec<diagnostics::Diagnostic>) {
     let (artifacts, proofs) = crate::build::emit_and_verify(checked, options);
-    let output = crate::build::output_of(&artifacts, &checked.loaded.sources);
+    let not_emitted = checked
+        .posture
+        .as_ref()
+        .filter(|_| !checked.diagnostics.has_errors())
+        .map(|p| crate::targets::not_emitted(p).0)
+        .unwrap_or_default();
+    let output = crate::build::output_of(&artifacts, &checked.loaded.sources, not_emitted);
     (
         output,
         proofs.into_iter().flat_map(|p| p.diagnostics).collect(),
@@ -82,6 +92,14 @@ pub fn build_with(
 /// applyable file; the manifest lists every file but itself, the kustomization included. No
 /// timestamps, no absolute paths: the same files give the same bytes.
 pub fn assemble(files: Vec<OutputFile>) -> BuildOutput {
+    assemble_with(files, Vec::new())
+}
+
+/// [`assemble`], with the blocks no target compiled listed in the manifest.
+pub fn assemble_with(
+    files: Vec<OutputFile>,
+    not_emitted: Vec<crate::targets::NotEmitted>,
+) -> BuildOutput {
     let mut files: Vec<OutputFile> = files
         .into_iter()
         .filter(|f| f.path != MANIFEST && f.path != KUSTOMIZATION)
@@ -123,6 +141,7 @@ pub fn assemble(files: Vec<OutputFile>) -> BuildOutput {
                 sources: f.sources.clone(),
             })
             .collect(),
+        not_emitted,
     };
     files.push(OutputFile {
         path: MANIFEST.to_string(),

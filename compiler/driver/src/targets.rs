@@ -26,6 +26,8 @@ impl TargetOptions {
     }
 }
 
+use ir::Block;
+
 /// One target: its id (its crate and output folder), its emitter and its proofs.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {
@@ -35,6 +37,10 @@ pub struct Target {
     /// The target's proofs over the build's artifacts (all targets'), each naming the
     /// artifacts it verifies; a proof with errors stops the build (nothing is written).
     pub verify: fn(&ir::Posture, &TargetOptions, &[emit::Artifact]) -> Vec<emit::Proof>,
+    /// The posture blocks whose items this target compiles. A block no target consumes is
+    /// checked but not emitted: [`not_emitted`] reports it (P2030) and the build manifest
+    /// lists it, so a construct never silently drops out of the output.
+    pub consumes: &'static [ir::Block],
 }
 
 /// A target without proofs of its own.
@@ -45,12 +51,160 @@ fn no_proofs(_: &ir::Posture, _: &TargetOptions, _: &[emit::Artifact]) -> Vec<em
 /// Every target, in the order they run: the one list (one line per target).
 #[rustfmt::skip]
 pub static TARGETS: &[Target] = &[
-    Target { id: namespaces::TARGET, emit: |p, _| namespaces::emit(p), verify: no_proofs },
-    Target { id: network::TARGET, emit: |p, _| network::emit(p), verify: |p, _, a| network::verify(p, a) },
-    Target { id: kyverno::TARGET, emit: |p, o| kyverno::emit(p, o.kyverno_api(p)), verify: |p, o, a| kyverno::verify(p, o.kyverno_api(p), a) },
-    Target { id: secrets::TARGET, emit: |p, _| secrets::emit(p), verify: no_proofs },
-    Target { id: apiserver::TARGET, emit: |p, _| apiserver::emit(p), verify: no_proofs },
+    Target { id: namespaces::TARGET, emit: |p, _| namespaces::emit(p), verify: no_proofs, consumes: &[Block::Namespace] },
+    Target { id: network::TARGET, emit: |p, _| network::emit(p), verify: |p, _, a| network::verify(p, a), consumes: &[Block::Network, Block::Ingress, Block::Mesh] },
+    Target { id: kyverno::TARGET, emit: |p, o| kyverno::emit(p, o.kyverno_api(p)), verify: |p, o, a| kyverno::verify(p, o.kyverno_api(p), a), consumes: &[Block::Admission, Block::Exception] },
+    Target { id: secrets::TARGET, emit: |p, _| secrets::emit(p), verify: no_proofs, consumes: &[Block::Secrets] },
+    Target { id: apiserver::TARGET, emit: |p, _| apiserver::emit(p), verify: no_proofs, consumes: &[Block::Audit] },
 ];
+
+/// A block the posture declares items in that no target compiles.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NotEmitted {
+    /// The block (`runtime`).
+    pub block: String,
+    /// How many items of it the posture declares.
+    pub items: usize,
+}
+
+/// The blocks whose items should reach the output (everything but the context blocks
+/// `system`, `target` and `workload`, which other items refer to): the first span and the
+/// number of items of each that the posture declares.
+fn declared_blocks(p: &ir::Posture) -> Vec<(Block, usize, Option<ir::Span>)> {
+    fn of<'a, T: 'a>(
+        it: impl IntoIterator<Item = &'a T>,
+        span: impl Fn(&T) -> ir::Span,
+    ) -> (usize, Option<ir::Span>) {
+        let spans: Vec<ir::Span> = it.into_iter().map(span).collect();
+        (
+            spans.len(),
+            spans.into_iter().min_by_key(|s| (s.file, s.start)),
+        )
+    }
+    let add = |a: (usize, Option<ir::Span>), b: (usize, Option<ir::Span>)| {
+        (
+            a.0 + b.0,
+            a.1.into_iter().chain(b.1).min_by_key(|s| (s.file, s.start)),
+        )
+    };
+    let rt = &p.runtime;
+    let runtime = add(
+        add(
+            of(rt.lists.values(), |x| x.meta.span),
+            of(rt.macros.values(), |x| x.meta.span),
+        ),
+        add(
+            of(rt.rules.values(), |x| x.meta.span),
+            of(rt.profiles.values(), |x| x.meta.span),
+        ),
+    );
+    let id = &p.identity;
+    let identity = add(
+        of(id.realms.values(), |x| x.meta.span),
+        (id.kubernetes_rbac.len(), None),
+    );
+    let sx = &p.secrets;
+    let secrets = add(
+        add(
+            of(sx.stores.values(), |x| x.meta.span),
+            of(sx.secrets.values(), |x| x.meta.span),
+        ),
+        (usize::from(sx.at_rest.is_some()), None),
+    );
+    let c = &p.controls;
+    let controls = add(
+        add(
+            of(c.inherited.iter(), |x| x.meta.span),
+            of(c.processes.values(), |x| x.meta.span),
+        ),
+        of(c.not_applicable.iter(), |x| x.meta.span),
+    );
+    let a = &p.admission;
+    let admission = add(
+        add(
+            of(a.validate.values(), |x| x.meta.span),
+            of(a.mutate.values(), |x| x.meta.span),
+        ),
+        add(
+            of(a.generate.values(), |x| x.meta.span),
+            of(a.verify_images.values(), |x| x.meta.span),
+        ),
+    );
+    let net = &p.network;
+    let network = add(
+        of(net.intents.iter(), |x| x.meta.span),
+        of(net.default_deny.iter(), |x| x.meta.span),
+    );
+    vec![
+        (Block::Admission, admission.0, admission.1),
+        (
+            Block::Audit,
+            usize::from(p.audit.is_some()),
+            p.audit.as_ref().map(|x| x.meta.span),
+        ),
+        (Block::Controls, controls.0, controls.1),
+        (
+            Block::Exception,
+            p.exceptions.len(),
+            of(p.exceptions.values(), |x| x.meta.span).1,
+        ),
+        (Block::Identity, identity.0, identity.1),
+        (
+            Block::Ingress,
+            p.ingresses.len(),
+            of(p.ingresses.values(), |x| x.meta.span).1,
+        ),
+        (
+            Block::Mesh,
+            usize::from(p.mesh.is_some()),
+            p.mesh.as_ref().map(|x| x.meta.span),
+        ),
+        (
+            Block::Namespace,
+            p.namespaces.len(),
+            of(p.namespaces.values(), |x| x.meta.span).1,
+        ),
+        (Block::Network, network.0, network.1),
+        (Block::Runtime, runtime.0, runtime.1),
+        (Block::Secrets, secrets.0, secrets.1),
+    ]
+}
+
+/// The blocks the posture declares items in that no target compiles, in block order, with a
+/// warning (P2030) for each at its first item.
+pub fn not_emitted(p: &ir::Posture) -> (Vec<NotEmitted>, Vec<diagnostics::Diagnostic>) {
+    let mut list = Vec::new();
+    let mut diags = Vec::new();
+    for (block, items, span) in declared_blocks(p) {
+        if items == 0 || TARGETS.iter().any(|t| t.consumes.contains(&block)) {
+            continue;
+        }
+        list.push(NotEmitted {
+            block: block.to_string(),
+            items,
+        });
+        let message = format!(
+            "`{block}` is checked but not emitted: no target compiles it yet, so {} in no \
+             output file and enforce{} nothing",
+            if items == 1 {
+                "its 1 item appears".to_string()
+            } else {
+                format!("its {items} items appear")
+            },
+            if items == 1 { "s" } else { "" }
+        );
+        let d = match span {
+            Some(s) => {
+                diagnostics::Diagnostic::spanned(&diagnostics::codes::controls::P2030, s, message)
+            }
+            None => diagnostics::Diagnostic::new(&diagnostics::codes::controls::P2030, message),
+        };
+        diags.push(d.with_help(
+            "the build manifest lists these blocks under `not_emitted`; coverage counts their controls as claimed, never satisfied",
+        ));
+    }
+    (list, diags)
+}
 
 /// Every target's artifacts for a posture, in the targets' order.
 pub fn artifacts(p: &ir::Posture, options: &TargetOptions) -> Vec<emit::Artifact> {
@@ -103,6 +257,46 @@ admission {
             .find(|a| a.path == "kyverno/require-resource-limits.yaml")
             .expect("policy emitted");
         String::from_utf8(a.bytes.clone()).expect("utf-8")
+    }
+
+    /// A block no target consumes is reported (P2030, at its first item) and listed; a
+    /// consumed one is not; every target consumes something.
+    #[test]
+    fn not_emitted_names_blocks_without_a_target() {
+        let text = r#"
+system s { title = "t", impact = low }
+target { kubernetes = "1.33" }
+namespace apps { pod_security = restricted }
+controls {
+  inherited = { controls = [PE-2], provider = "Cloud" }
+}
+"#;
+        let mut world = MemWorld::new();
+        world.add("p.posture", text);
+        let checked =
+            crate::check(&world, Path::new("p.posture"), &Options::default()).expect("loads");
+        let p = checked.posture.as_ref().expect("checks");
+        let consumed = |b: Block| TARGETS.iter().any(|t| t.consumes.contains(&b));
+        let (list, diags) = not_emitted(p);
+        if consumed(Block::Controls) {
+            assert!(list.is_empty(), "{list:?}");
+        } else {
+            assert_eq!(
+                list,
+                vec![NotEmitted {
+                    block: "controls".into(),
+                    items: 1
+                }]
+            );
+            assert_eq!(diags.len(), 1);
+            assert_eq!(diags[0].code.id, "P2030");
+            assert!(diags[0].span.is_some(), "points at the item");
+            assert!(
+                checked.diagnostics.iter().any(|d| d.code.id == "P2030"),
+                "`check` reports it"
+            );
+        }
+        assert!(TARGETS.iter().all(|t| !t.consumes.is_empty()));
     }
 
     /// A bundle's `use` sets the action and the exclusions of every policy it brings.

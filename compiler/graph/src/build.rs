@@ -172,11 +172,19 @@ impl<'c> ControlGraph<'c> {
             edges.push((me.clone(), Edge::Emits, me.clone()));
             let enforcing = self.enforcing_artifacts(&item.id);
             let implements = item.enforcement == Enforcement::Enforce && !enforcing.is_empty();
-            for c in item.mappings.keys() {
-                let kind = if implements {
-                    Edge::Implements
-                } else {
-                    Edge::Claims
+            for (c, sources) in &item.mappings {
+                // Satisfied only when some source says the whole statement is met and no
+                // cross-layer check limited it; otherwise the item supports the control.
+                let whole = sources
+                    .iter()
+                    .any(|s| s.strength() == crate::defaults::Strength::Satisfies)
+                    && !sources
+                        .iter()
+                        .any(|s| matches!(s, MappingSource::Limited { .. }));
+                let kind = match (implements, whole) {
+                    (true, true) => Edge::Implements,
+                    (true, false) => Edge::Supports,
+                    (false, _) => Edge::Claims,
                 };
                 edges.push((me.clone(), kind, Node::Control(*c)));
             }
@@ -245,7 +253,12 @@ impl<'c> ControlGraph<'c> {
                 .iter()
                 .filter(|(_, s)| {
                     s.iter().any(|m| {
-                        matches!(m, MappingSource::Declared | MappingSource::Stdlib { .. })
+                        matches!(
+                            m,
+                            MappingSource::Declared
+                                | MappingSource::DeclaredSupports
+                                | MappingSource::Stdlib { .. }
+                        )
                     })
                 })
                 .map(|(c, _)| *c)
@@ -314,6 +327,7 @@ impl<'c> ControlGraph<'c> {
                 let users: Vec<&ItemId> = facts
                     .implemented_by
                     .iter()
+                    .chain(facts.supported_by.iter())
                     .chain(facts.claimed_by.iter())
                     .collect();
                 if users.is_empty() {

@@ -123,6 +123,8 @@ pub struct Informing {
 pub struct ControlFacts {
     /// Items implementing it through enforcing artifacts.
     pub implemented_by: Vec<ItemId>,
+    /// Items whose enforcing artifacts meet part of it (`supports`).
+    pub supported_by: Vec<ItemId>,
     /// Items mapping to it without an enforcing artifact.
     pub claimed_by: Vec<ItemId>,
     /// `inherited` statements naming it.
@@ -141,9 +143,13 @@ pub struct RequirementRow {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub implemented_by: Vec<ItemRef>,
-    /// The enforcing artifacts of the implementing items.
+    /// The enforcing artifacts of the implementing items (and, for a partial control, of the
+    /// supporting ones).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub artifacts: Vec<String>,
+    /// Items whose artifacts meet part of it, each with why only part.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supported_by: Vec<ItemRef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claimed_by: Vec<ItemRef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -250,6 +256,7 @@ impl ControlGraph<'_> {
         };
         ControlFacts {
             implemented_by: items(Edge::Implements, Dir::Incoming),
+            supported_by: items(Edge::Supports, Dir::Incoming),
             claimed_by: items(Edge::Claims, Dir::Incoming),
             inherited: items(Edge::InheritedFrom, Dir::Outgoing),
             process: items(Edge::Process, Dir::Outgoing),
@@ -266,6 +273,8 @@ impl ControlGraph<'_> {
                     Status::Satisfied
                 } else if let Some(s) = declared(&f) {
                     s
+                } else if !f.supported_by.is_empty() {
+                    Status::Partial
                 } else if !f.claimed_by.is_empty() {
                     Status::Claimed
                 } else if id.parent().is_some_and(|base| {
@@ -280,6 +289,7 @@ impl ControlGraph<'_> {
                 if let Some(s) = declared(&f) {
                     s
                 } else if !f.implemented_by.is_empty()
+                    || !f.supported_by.is_empty()
                     || self.informing(other).iter().any(|i| i.status.counts())
                 {
                     Status::Supported
@@ -385,6 +395,7 @@ impl ControlGraph<'_> {
         let touching: Vec<ItemId> = f
             .implemented_by
             .iter()
+            .chain(&f.supported_by)
             .chain(&f.claimed_by)
             .cloned()
             .collect();
@@ -400,13 +411,20 @@ impl ControlGraph<'_> {
             title: title.to_string(),
             status,
             implemented_by: f.implemented_by.iter().map(|i| self.item_ref(i)).collect(),
-            artifacts: self.artifacts_of(&f.implemented_by),
+            artifacts: if f.implemented_by.is_empty() {
+                self.artifacts_of(&f.supported_by)
+            } else {
+                self.artifacts_of(&f.implemented_by)
+            },
+            supported_by: f.supported_by.iter().map(|i| self.item_ref(i)).collect(),
             claimed_by: f.claimed_by.iter().map(|i| self.item_ref(i)).collect(),
             inherited_from,
             processes,
             not_applicable,
             base: match (status, id) {
-                (Status::Partial, ControlRef::Nist(c)) => c.parent().map(ControlRef::Nist),
+                (Status::Partial, ControlRef::Nist(c)) if f.supported_by.is_empty() => {
+                    c.parent().map(ControlRef::Nist)
+                }
                 _ => None,
             },
             informed_by: self.informing(id),

@@ -13,13 +13,50 @@
 
 use controls::ControlId;
 
+/// How much of a control's statement a mapping meets.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strength {
+    /// The artifact meets the control's whole statement.
+    #[default]
+    Satisfies,
+    /// The artifact meets part of it (other parts are organisational, or need more than this
+    /// construct): coverage shows the control as partial.
+    Supports,
+}
+
 /// One default mapping: a control and why the construct implements it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row {
     /// The control, as SP 800-53 writes it (`SC-7(5)`); a test parses every row.
     pub control: &'static str,
-    /// One line: what in the construct does what the control's statement asks.
+    /// One line: what in the construct does what the control's statement asks (for a
+    /// `supports` row, also what it leaves to others).
     pub rationale: &'static str,
+    /// Whether the construct meets the whole statement or part of it.
+    pub strength: Strength,
+}
+
+/// [`Strength`] from a row's optional `supports` marker.
+macro_rules! strength {
+    () => {
+        Strength::Satisfies
+    };
+    (supports) => {
+        Strength::Supports
+    };
 }
 
 impl Row {
@@ -174,17 +211,19 @@ impl Construct {
     /// The construct's default mappings.
     pub fn rows(self) -> &'static [Row] {
         macro_rules! rows {
-            ($($c:literal => $r:literal),* $(,)?) => { &[$(Row { control: $c, rationale: $r }),*] };
+            ($($c:literal => $($s:ident)? $r:literal),* $(,)?) => {
+                &[$(Row { control: $c, rationale: $r, strength: strength!($($s)?) }),*]
+            };
         }
         match self {
             Construct::PodSecurityBaseline => rows![
-                "AC-6" => "the baseline profile refuses privileged containers, host namespaces and added capabilities: pods get no more privilege than they need",
+                "AC-6" => supports "the baseline profile refuses privileged containers, host namespaces and added capabilities in the namespace; AC-6 is least privilege for users and processes across the system (accounts, roles, access rights), which workload hardening alone does not meet",
                 "CM-6" => "Pod Security Admission enforces the Pod Security Standards as the namespace's secure configuration settings",
                 "CM-7" => "host ports, host paths and host namespaces are prohibited functions the admission controller refuses",
                 "SC-39" => "without hostPID and hostIPC each pod keeps its own process namespace, a separate execution domain",
             ],
             Construct::PodSecurityRestricted => rows![
-                "AC-6" => "the restricted profile refuses privileged containers, root users and added capabilities: pods get no more privilege than they need",
+                "AC-6" => supports "the restricted profile refuses privileged containers, root users and added capabilities in the namespace; AC-6 is least privilege for users and processes across the system (accounts, roles, access rights), which workload hardening alone does not meet",
                 "AC-6(10)" => "allowPrivilegeEscalation=false and runAsNonRoot stop a non-privileged process from gaining privileged functions",
                 "CM-6" => "Pod Security Admission enforces the Pod Security Standards as the namespace's secure configuration settings",
                 "CM-7" => "host ports, host paths, host namespaces and all but NET_BIND_SERVICE capabilities are prohibited functions",
@@ -205,7 +244,7 @@ impl Construct {
             Construct::IngressTls => rows![
                 "SC-8" => "the ingress terminates TLS, protecting confidentiality and integrity of traffic from users",
                 "SC-8(1)" => "TLS is the cryptographic mechanism that prevents disclosure and detects changes in transit",
-                "SC-12" => "cert-manager establishes and renews the ingress's key pair and certificate from the named issuer",
+                "SC-12" => supports "cert-manager establishes and renews the ingress's key pair and certificate from the named issuer; SC-12 asks for key management across the system (generation, distribution, storage, access, destruction) per organisational requirements, of which one ingress certificate is a part",
             ],
             Construct::MeshStrictMtls => rows![
                 "SC-8" => "strict mutual TLS protects confidentiality and integrity of all service-to-service traffic",
@@ -214,9 +253,9 @@ impl Construct {
                 "IA-9" => "each workload is identified and authenticated by its mesh identity before it may communicate",
             ],
             Construct::AuditPolicy => rows![
-                "AU-2" => "the audit Policy names the event types (resources and levels) the API server logs",
-                "AU-3" => "Kubernetes audit events record the verb, time, resource, source IP, response code and user of each request",
-                "AU-12" => "the API server generates audit records for the selected event types",
+                "AU-2" => supports "the audit Policy (`apiserver/audit-policy.yaml`) names the event types the API server logs (resources and levels); AU-2 also asks to coordinate the selection with other organisational entities, give the rationale and review it, and to cover components other than the Kubernetes API",
+                "AU-3" => supports "Kubernetes audit events record the verb, time, resource, source IP, response code and user of each API request; the records of the system's other components (applications, nodes, the identity provider) are outside this file",
+                "AU-12" => supports "the API server, loading the emitted policy through `--audit-policy-file`, generates audit records for the selected event types and sends them to the SIEM webhook; AU-12 asks for record generation on every component that AU-2 selects, of which the Kubernetes API is one",
             ],
             Construct::AuditRequestBodies => rows![
                 "AU-3(1)" => "request (and response) bodies are recorded as additional audit information",
@@ -248,15 +287,15 @@ impl Construct {
                 "AC-6" => "the role is bound only in the namespaces it needs, not cluster-wide",
             ],
             Construct::SecretFromStore => rows![
-                "IA-5(7)" => "the credential is synced from an external store at run time; the posture and its output hold only a reference",
+                "IA-5(7)" => supports "the credential is synced from an external store at run time by the emitted ExternalSecret; the posture and its output hold only a reference. IA-5(7) covers every application and form of static storage: the synced Kubernetes Secret is itself stored (encrypted only under encryption at rest), and other applications' configuration is outside this item",
             ],
             Construct::SecretRotated => rows![
-                "IA-5" => "the authenticator is refreshed on the declared rotation period (IA-5 f)",
+                "IA-5" => supports "the authenticator is refreshed on the declared rotation period (IA-5 f); IA-5's other parts (initial distribution, strength, lost or compromised authenticators, protection) are not met by a rotation period",
             ],
             Construct::EncryptionAtRest => rows![
-                "SC-28" => "the API server encrypts the listed resources before writing them to etcd",
-                "SC-28(1)" => "encryption is cryptographic (KMS envelope encryption), preventing disclosure and modification at rest",
-                "SC-12" => "data keys are wrapped by a key established and managed in the cloud KMS",
+                "SC-28" => supports "the API server encrypts the listed resources before writing them to etcd (`apiserver/encryption-config.yaml`, KMS v2 first); information at rest elsewhere (the databases' own storage, volumes, backups) is not covered by this file",
+                "SC-28(1)" => supports "KMS v2 envelope encryption is a cryptographic mechanism preventing disclosure and modification of the listed resources in etcd; the other information and components SC-28(1) names (databases, volumes, backups) need their own encryption",
+                "SC-12" => supports "etcd's data keys are wrapped by a key established and managed in the cloud KMS through the declared plugin; SC-12 asks for key management across the system per organisational requirements, of which this key is a part",
             ],
             Construct::RuntimeRule => rows![
                 "SI-4" => "Falco watches system calls of every container and raises the rule's alert on the attack indicator it describes",
@@ -289,8 +328,8 @@ pub struct StdlibRow {
 }
 
 macro_rules! stdlib_rows {
-    ($($b:literal $i:literal $c:literal => $r:literal),* $(,)?) => {
-        &[$(StdlibRow { bundle: $b, item: $i, row: Row { control: $c, rationale: $r } }),*]
+    ($($b:literal $i:literal $c:literal => $($s:ident)? $r:literal),* $(,)?) => {
+        &[$(StdlibRow { bundle: $b, item: $i, row: Row { control: $c, rationale: $r, strength: strength!($($s)?) } }),*]
     };
 }
 
@@ -301,51 +340,51 @@ pub static STDLIB: &[StdlibRow] = stdlib_rows![
     "best_practices" "require-image-digest" "CM-2" => "a digest pins the deployed software to exactly the reviewed baseline",
     "best_practices" "require-image-digest" "SI-7" => "a content digest lets the runtime verify the image it pulls is the one referenced",
     "best_practices" "require-labels" "CM-8" => "the required labels name every pod's component, so the inventory can be built from the cluster",
-    "best_practices" "require-probes" "CP-10" => "liveness probes let Kubernetes restart a failed container, recovering the component automatically",
+    "best_practices" "require-probes" "CP-10" => supports "liveness probes let Kubernetes restart a failed container, recovering the component automatically; CP-10 also asks for recovery and reconstitution of the system to a known state after a disruption (backups, restore procedures), which probes do not do",
     "best_practices" "require-probes" "SI-13" => "readiness and liveness probes take failing instances out of service and replace them",
     "best_practices" "require-read-only-root-filesystem" "CM-5" => "a read-only root filesystem enforces a logical restriction on changing the running software",
     "best_practices" "require-read-only-root-filesystem" "SI-7" => "the container's software cannot be altered at run time, so the image stays the verified one",
     "falco.defaults" "terminal-shell-in-container" "AU-12" => "Falco generates a record for every interactive shell started in a container",
     "falco.defaults" "terminal-shell-in-container" "SI-4" => "an interactive shell in a container is an indicator of attack that Falco detects",
-    "pod_security.baseline" "disallow-capabilities" "AC-6" => "capabilities beyond the default set are privileges a workload does not need",
+    "pod_security.baseline" "disallow-capabilities" "AC-6" => supports "capabilities beyond the default set are privileges a workload does not need",
     "pod_security.baseline" "disallow-capabilities" "CM-7" => "added kernel capabilities are prohibited functions",
-    "pod_security.baseline" "disallow-host-namespaces" "AC-6" => "host PID, IPC and network namespaces give a pod privileges it does not need",
+    "pod_security.baseline" "disallow-host-namespaces" "AC-6" => supports "host PID, IPC and network namespaces give a pod privileges it does not need",
     "pod_security.baseline" "disallow-host-namespaces" "CM-7" => "sharing the host's namespaces is a prohibited function",
     "pod_security.baseline" "disallow-host-namespaces" "SC-39" => "without host namespaces each pod keeps a separate execution domain",
-    "pod_security.baseline" "disallow-host-path" "AC-6" => "a hostPath volume gives a pod access to the node's files",
+    "pod_security.baseline" "disallow-host-path" "AC-6" => supports "a hostPath volume gives a pod access to the node's files",
     "pod_security.baseline" "disallow-host-path" "CM-7" => "mounting the node's filesystem is a prohibited function",
     "pod_security.baseline" "disallow-host-path" "SC-39" => "without host paths a pod cannot reach outside its own execution domain through the filesystem",
     "pod_security.baseline" "disallow-host-ports" "CM-7" => "binding host ports is a prohibited use of system ports",
     "pod_security.baseline" "disallow-host-ports" "SC-7" => "a host port would expose a pod on the node's interfaces, around the managed interfaces",
-    "pod_security.baseline" "disallow-host-process" "AC-6" => "a Windows HostProcess container runs with the host's privileges",
+    "pod_security.baseline" "disallow-host-process" "AC-6" => supports "a Windows HostProcess container runs with the host's privileges",
     "pod_security.baseline" "disallow-host-process" "CM-7" => "HostProcess containers are a prohibited function",
     "pod_security.baseline" "disallow-host-process" "SC-39" => "a HostProcess container shares the host's execution domain",
-    "pod_security.baseline" "disallow-privileged-containers" "AC-6" => "a privileged container holds every host capability, far beyond what a workload needs",
+    "pod_security.baseline" "disallow-privileged-containers" "AC-6" => supports "a privileged container holds every host capability, far beyond what a workload needs",
     "pod_security.baseline" "disallow-privileged-containers" "CM-7" => "privileged mode is a prohibited function",
-    "pod_security.baseline" "disallow-proc-mount" "AC-6" => "an unmasked /proc exposes host information a workload does not need",
+    "pod_security.baseline" "disallow-proc-mount" "AC-6" => supports "an unmasked /proc exposes host information a workload does not need",
     "pod_security.baseline" "disallow-proc-mount" "CM-7" => "unmasked proc mounts are a prohibited function",
     "pod_security.baseline" "disallow-proc-mount" "SC-39" => "the default masked /proc keeps the container's view of processes separate from the host's",
     "pod_security.baseline" "disallow-selinux" "AC-3(3)" => "SELinux is the mandatory access control; custom types, users and roles could lift it",
-    "pod_security.baseline" "disallow-selinux" "AC-6" => "a custom SELinux user or role grants privileges beyond the container default",
+    "pod_security.baseline" "disallow-selinux" "AC-6" => supports "a custom SELinux user or role grants privileges beyond the container default",
     "pod_security.baseline" "disallow-selinux" "SC-39" => "the container SELinux types confine each container to its own domain",
     "pod_security.baseline" "restrict-apparmor-profiles" "AC-3(3)" => "AppArmor is a mandatory access control; only the runtime default or node-loaded profiles apply",
-    "pod_security.baseline" "restrict-apparmor-profiles" "AC-6" => "an unconfined AppArmor profile removes restrictions a workload does not need lifted",
+    "pod_security.baseline" "restrict-apparmor-profiles" "AC-6" => supports "an unconfined AppArmor profile removes restrictions a workload does not need lifted",
     "pod_security.baseline" "restrict-apparmor-profiles" "SC-39" => "AppArmor confinement keeps each container within its own execution domain",
     "pod_security.baseline" "restrict-seccomp" "CM-7" => "the Unconfined profile re-enables system calls the workload does not need",
     "pod_security.baseline" "restrict-seccomp" "SC-39" => "seccomp filtering narrows the kernel surface shared between processes",
     "pod_security.baseline" "restrict-sysctls" "CM-7" => "only the namespaced, safe sysctls are permitted functions",
     "pod_security.baseline" "restrict-sysctls" "SC-39" => "unsafe sysctls change the kernel for every pod on the node, breaking isolation",
-    "pod_security.restricted" "disallow-capabilities-strict" "AC-6" => "dropping ALL capabilities leaves a container only what it needs (NET_BIND_SERVICE at most)",
+    "pod_security.restricted" "disallow-capabilities-strict" "AC-6" => supports "dropping ALL capabilities leaves a container only what it needs (NET_BIND_SERVICE at most)",
     "pod_security.restricted" "disallow-capabilities-strict" "CM-7" => "every kernel capability but NET_BIND_SERVICE is a prohibited function",
-    "pod_security.restricted" "disallow-privilege-escalation" "AC-6" => "processes cannot gain more privilege than they started with",
+    "pod_security.restricted" "disallow-privilege-escalation" "AC-6" => supports "processes cannot gain more privilege than they started with",
     "pod_security.restricted" "disallow-privilege-escalation" "AC-6(10)" => "setuid binaries and file capabilities cannot lift a non-privileged process to privileged functions",
-    "pod_security.restricted" "require-run-as-non-root" "AC-6" => "containers run without root, the least privilege most workloads need",
+    "pod_security.restricted" "require-run-as-non-root" "AC-6" => supports "containers run without root, the least privilege most workloads need",
     "pod_security.restricted" "require-run-as-non-root" "AC-6(10)" => "non-root users in the container cannot execute root-only (privileged) functions",
-    "pod_security.restricted" "require-run-as-non-root-user" "AC-6" => "user id 0 is the most privileged account; no container runs as it",
+    "pod_security.restricted" "require-run-as-non-root-user" "AC-6" => supports "user id 0 is the most privileged account; no container runs as it",
     "pod_security.restricted" "require-run-as-non-root-user" "AC-6(10)" => "workload processes, not privileged users, cannot execute as root",
     "pod_security.restricted" "restrict-seccomp-profiles" "CM-7" => "a seccomp profile prohibits the system calls a workload does not need",
     "pod_security.restricted" "restrict-seccomp-profiles" "SC-39" => "a set seccomp profile filters system calls, separating the container from the kernel surface",
-    "pod_security.restricted" "restrict-volume-types" "AC-6" => "only volume types that do not reach into the node give the access a workload needs",
+    "pod_security.restricted" "restrict-volume-types" "AC-6" => supports "only volume types that do not reach into the node give the access a workload needs",
     "pod_security.restricted" "restrict-volume-types" "CM-7" => "volume types other than the allowed list are prohibited functions",
     "resources" "limit-container-resources" "SC-5" => "a bounded limit stops one container from exhausting a node's CPU or memory",
     "resources" "limit-container-resources" "SC-6" => "the platform maximum allocates resources by quota",
@@ -424,10 +463,15 @@ pub static REJECTED: &[Rejected] = &[
 
 /// The rationale of a standard-library row, when the table has it.
 pub fn stdlib_rationale(bundle: &str, item: &str, control: ControlId) -> Option<&'static str> {
+    stdlib_row(bundle, item, control).map(|r| r.rationale)
+}
+
+/// The standard library's row for one item and control.
+pub fn stdlib_row(bundle: &str, item: &str, control: ControlId) -> Option<Row> {
     STDLIB
         .iter()
         .find(|r| r.bundle == bundle && r.item == item && r.row.control_id() == Some(control))
-        .map(|r| r.row.rationale)
+        .map(|r| r.row)
 }
 
 #[cfg(test)]

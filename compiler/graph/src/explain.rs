@@ -97,6 +97,9 @@ pub struct Explanation {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub informed_by: Vec<Informing>,
     pub implemented_by: Vec<Mapper>,
+    /// Items whose enforcing artifacts meet part of the control (`supports`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supported_by: Vec<Mapper>,
     pub claimed_by: Vec<Mapper>,
     /// The output files that enforce it.
     pub enforced_by: Vec<String>,
@@ -169,8 +172,13 @@ impl ControlGraph<'_> {
                 .collect(),
         };
         let implemented_by: Vec<Mapper> = facts.implemented_by.iter().map(mapper).collect();
+        let supported_by: Vec<Mapper> = facts.supported_by.iter().map(mapper).collect();
         let claimed_by: Vec<Mapper> = facts.claimed_by.iter().map(mapper).collect();
-        let enforced_by = self.artifacts_of(&facts.implemented_by);
+        let enforced_by = if facts.implemented_by.is_empty() {
+            self.artifacts_of(&facts.supported_by)
+        } else {
+            self.artifacts_of(&facts.implemented_by)
+        };
 
         let mut verified_by = Vec::new();
         for (id, check) in &self.checks {
@@ -230,6 +238,7 @@ impl ControlGraph<'_> {
         let touching: Vec<ItemId> = facts
             .implemented_by
             .iter()
+            .chain(&facts.supported_by)
             .chain(&facts.claimed_by)
             .cloned()
             .collect();
@@ -305,6 +314,7 @@ impl ControlGraph<'_> {
             informs,
             informed_by: self.informing(control),
             implemented_by,
+            supported_by,
             claimed_by,
             enforced_by,
             verified_by,

@@ -78,15 +78,30 @@ impl Collector<'_> {
         let bundle = meta.and_then(|m| m.bundle.clone());
         if let Some(m) = meta {
             let name = label.rsplit(' ').next().unwrap_or_default();
-            for c in &m.satisfies {
+            let declared = m
+                .satisfies
+                .iter()
+                .map(|c| (c, MappingSource::Declared))
+                .chain(
+                    m.supports
+                        .iter()
+                        .map(|c| (c, MappingSource::DeclaredSupports)),
+                );
+            for (c, declared) in declared {
                 let source = match (&bundle, c.as_nist()) {
-                    (Some(b), Some(nist)) => match defaults::stdlib_rationale(b, name, nist) {
+                    // The table's row counts only when its strength is the list's: a bundle
+                    // that says `supports` where the table says satisfies (or the reverse)
+                    // has no reviewed row, and a test reports it.
+                    (Some(b), Some(nist)) => match defaults::stdlib_row(b, name, nist)
+                        .filter(|r| r.strength == declared.strength())
+                    {
                         Some(r) => MappingSource::Stdlib {
-                            rationale: r.to_string(),
+                            rationale: r.rationale.to_string(),
+                            strength: r.strength,
                         },
-                        None => MappingSource::Declared,
+                        None => declared,
                     },
-                    _ => MappingSource::Declared,
+                    _ => declared,
                 };
                 mappings.entry(*c).or_default().insert(source);
             }
@@ -98,6 +113,7 @@ impl Collector<'_> {
                         MappingSource::Default {
                             construct: *construct,
                             rationale: row.rationale.to_string(),
+                            strength: row.strength,
                         },
                     );
                 }
@@ -140,10 +156,10 @@ impl Collector<'_> {
 
     fn network(&mut self, p: &Posture) {
         for ns in p.namespaces.values() {
-            let level = ns
-                .pod_security
-                .map(|ps| ps.enforce)
-                .or(p.target.default_pod_security);
+            // The level the emitted label enforces: an exception that waives a Pod Security
+            // control lowers it (`ir::pod_security`), and the namespace then implements only
+            // what the lowered level checks.
+            let level = ir::pod_security::effective(p, ns).map(|e| e.labels.enforce);
             let constructs: &[Construct] = match level {
                 Some(PodSecurityLevel::Restricted) => &[Construct::PodSecurityRestricted],
                 Some(PodSecurityLevel::Baseline) => &[Construct::PodSecurityBaseline],

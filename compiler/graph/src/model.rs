@@ -7,7 +7,7 @@ use std::fmt;
 use controls::{ControlRef, Framework};
 use serde::{Deserialize, Serialize};
 
-use crate::defaults::Construct;
+use crate::defaults::{Construct, Strength};
 
 /// A posture item's id: `block.name`, the form exceptions use to waive items and targets
 /// name their artifacts' origins with (`admission.require-labels`, `namespace.optimal-system`,
@@ -113,25 +113,66 @@ pub enum MappingSource {
     /// `satisfies = [...]` written in the user's posture (on the item or on the `use` that
     /// pulled a bundle item in).
     Declared,
-    /// A standard-library item's own `satisfies`, with the reviewed rationale.
-    Stdlib { rationale: String },
+    /// `supports = [...]` written in the user's posture: the item meets part of the control.
+    DeclaredSupports,
+    /// A standard-library item's own `satisfies` or `supports`, with the reviewed rationale.
+    Stdlib {
+        rationale: String,
+        #[serde(default, skip_serializing_if = "is_satisfies")]
+        strength: Strength,
+    },
     /// A built-in construct's default mapping.
     Default {
         construct: Construct,
         rationale: String,
+        #[serde(default, skip_serializing_if = "is_satisfies")]
+        strength: Strength,
     },
+    /// A cross-layer check found that the item's artifacts meet only part of the control
+    /// here (e.g. mesh mTLS with plaintext hops in and out of the mesh): whatever else maps
+    /// it, the item supports the control and does not satisfy it.
+    Limited { reason: String },
+}
+
+fn is_satisfies(s: &Strength) -> bool {
+    *s == Strength::Satisfies
 }
 
 impl MappingSource {
     /// One line for people: why the mapping exists.
     pub fn describe(&self) -> String {
+        let partly = |s: &Strength| match s {
+            Strength::Satisfies => "",
+            Strength::Supports => " (supports: meets part of the control)",
+        };
         match self {
             MappingSource::Declared => "declared with `satisfies`".to_string(),
-            MappingSource::Stdlib { rationale } => format!("standard library: {rationale}"),
+            MappingSource::DeclaredSupports => "declared with `supports`".to_string(),
+            MappingSource::Stdlib {
+                rationale,
+                strength,
+            } => format!("standard library{}: {rationale}", partly(strength)),
             MappingSource::Default {
                 construct,
                 rationale,
-            } => format!("default for {}: {rationale}", construct.title()),
+                strength,
+            } => format!(
+                "default for {}{}: {rationale}",
+                construct.title(),
+                partly(strength)
+            ),
+            MappingSource::Limited { reason } => format!("limited: {reason}"),
+        }
+    }
+
+    /// How much of the control this source says the item meets.
+    pub fn strength(&self) -> Strength {
+        match self {
+            MappingSource::Declared => Strength::Satisfies,
+            MappingSource::DeclaredSupports | MappingSource::Limited { .. } => Strength::Supports,
+            MappingSource::Stdlib { strength, .. } | MappingSource::Default { strength, .. } => {
+                *strength
+            }
         }
     }
 }
@@ -270,6 +311,9 @@ pub enum Edge {
     Requires,
     Informs,
     Implements,
+    /// An enforcing artifact meets part of the control (a `supports` mapping, or one a
+    /// cross-layer check limited): coverage shows it partial.
+    Supports,
     /// `satisfies` (or a default) without an enforcing artifact behind it.
     Claims,
     Emits,
@@ -287,6 +331,7 @@ impl Edge {
             Edge::Requires => "requires",
             Edge::Informs => "informs",
             Edge::Implements => "implements",
+            Edge::Supports => "supports",
             Edge::Claims => "claims",
             Edge::Emits => "emits",
             Edge::Verifies => "verifies",

@@ -85,10 +85,31 @@ fn detail(r: &RequirementRow) -> String {
         Status::NotApplicable => r.not_applicable.join("; "),
         Status::Partial => match &r.base {
             Some(b) => format!("base {b} satisfied; this enhancement is not"),
+            None if !r.supported_by.is_empty() => {
+                let mut s = format!("supported (meets part) by {}", items(&r.supported_by));
+                if !r.artifacts.is_empty() {
+                    let shown: Vec<&str> = r
+                        .artifacts
+                        .iter()
+                        .take(MAX_ITEMS)
+                        .map(String::as_str)
+                        .collect();
+                    let _ = write!(s, " -> {}", shown.join(", "));
+                    if r.artifacts.len() > MAX_ITEMS {
+                        let _ = write!(s, " and {} more", r.artifacts.len() - MAX_ITEMS);
+                    }
+                }
+                s
+            }
             None => String::new(),
         },
         Status::Supported => {
-            let mut by: Vec<String> = r.implemented_by.iter().map(item).collect();
+            let mut by: Vec<String> = r
+                .implemented_by
+                .iter()
+                .chain(&r.supported_by)
+                .map(item)
+                .collect();
             by.extend(
                 r.informed_by
                     .iter()
@@ -247,6 +268,18 @@ pub fn explain_text(e: &Explanation) -> String {
         }
         for a in &m.artifacts {
             let _ = writeln!(out, "    emits: {a}");
+        }
+    }
+    if !e.supported_by.is_empty() {
+        out.push_str("\nsupported by (enforcing artifacts that meet part of it):\n");
+        for m in &e.supported_by {
+            let _ = writeln!(out, "  {}", item(&m.item));
+            for w in &m.why {
+                let _ = writeln!(out, "    why: {}", why(w));
+            }
+            for a in &m.artifacts {
+                let _ = writeln!(out, "    emits: {a}");
+            }
         }
     }
     if !e.claimed_by.is_empty() {

@@ -238,6 +238,7 @@ impl Drawing {
         for e in &self.edges {
             let style = match e.kind {
                 Edge::Claims => ", style=dashed",
+                Edge::Supports => ", style=bold",
                 Edge::Waives => ", style=dotted",
                 _ => "",
             };

@@ -84,6 +84,10 @@ pub struct Validate {
     /// Every check must hold (one Kyverno validation each).
     pub checks: Vec<Cel>,
     pub message: String,
+    /// The Pod Security Standards control the rule enforces, when it enforces one
+    /// (`pod_security_control = run_as_non_root`): what lets the compiler keep a namespace's
+    /// Pod Security labels and the posture's exceptions in agreement (`ir::pod_security`).
+    pub pod_security_control: Option<crate::pod_security::Control>,
     pub meta: Meta,
 }
 
@@ -113,6 +117,25 @@ pub struct Generate {
     pub exclude_namespaces: Vec<Name>,
     pub synchronize: bool,
     pub meta: Meta,
+}
+
+impl Generate {
+    /// The namespaces the rule never fires for: the ones it excludes itself and every
+    /// namespace the platform runs in ([`crate::system::Target::platform_namespaces`]: the
+    /// system namespaces, the ingress controller's, the cluster DNS's, the mesh control
+    /// plane's, Kyverno's), sorted, without duplicates. A generated default deny there would
+    /// cut the platform off from its own components.
+    pub fn excluded_namespaces(&self, target: &crate::system::Target) -> Vec<Name> {
+        let mut out: Vec<Name> = self
+            .exclude_namespaces
+            .iter()
+            .cloned()
+            .chain(target.platform_namespaces())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// How image signatures are checked.

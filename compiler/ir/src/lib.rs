@@ -13,6 +13,7 @@ pub mod identity;
 mod item;
 pub mod k8s;
 pub mod network;
+pub mod pod_security;
 pub mod runtime;
 pub mod secrets;
 pub mod system;
@@ -32,8 +33,13 @@ pub struct Meta {
     pub span: Span,
     /// Its `///` doc comment: the OSCAL implementation narrative.
     pub doc: Option<String>,
-    /// Extra control mappings from `satisfies = […]`.
+    /// Extra control mappings from `satisfies = […]`: the item's artifacts meet each
+    /// control's whole statement.
     pub satisfies: Vec<controls::ControlRef>,
+    /// Control mappings from `supports = […]`: the artifacts meet part of each statement, so
+    /// coverage shows the control as partial, never satisfied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub supports: Vec<controls::ControlRef>,
     /// The standard-library bundle it came from, e.g. `pod_security.restricted`.
     pub bundle: Option<String>,
 }
@@ -44,6 +50,7 @@ impl Meta {
             span,
             doc: None,
             satisfies: Vec::new(),
+            supports: Vec::new(),
             bundle: None,
         }
     }

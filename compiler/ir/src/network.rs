@@ -13,6 +13,17 @@ pub enum PodSecurityLevel {
     Restricted,
 }
 
+impl PodSecurityLevel {
+    /// The level as Pod Security admission's labels write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodSecurityLevel::Privileged => "privileged",
+            PodSecurityLevel::Baseline => "baseline",
+            PodSecurityLevel::Restricted => "restricted",
+        }
+    }
+}
+
 /// Pod Security Admission modes for a namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PodSecurity {

@@ -78,6 +78,10 @@ pub struct Target {
     pub service_cidrs: Vec<crate::Cidr>,
     pub ingress_controller: BuiltinPeer,
     pub cluster_dns: BuiltinPeer,
+    /// The service mesh's control plane (Istio's istiod): the peer a `mesh` implies flows to.
+    pub mesh_control_plane: BuiltinPeer,
+    /// The namespace Kyverno runs in.
+    pub kyverno_namespace: crate::Name,
     /// The Pod Security Standards version namespaces pin (`latest` when unset).
     pub pod_security_version: Option<Version>,
     pub default_pod_security: Option<PodSecurityLevel>,
@@ -106,6 +110,32 @@ pub struct ApiServerOidc {
     /// Where it was written.
     #[serde(skip)]
     pub span: crate::Span,
+}
+
+/// The namespaces every cluster has and the platform components run in.
+pub const SYSTEM_NAMESPACES: [&str; 4] =
+    ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+impl Target {
+    /// The namespaces the platform itself runs in, which posture must never close: the
+    /// Kubernetes system namespaces and every namespace this block names (the ingress
+    /// controller's, the cluster DNS's, the mesh control plane's, Kyverno's), sorted, without
+    /// duplicates.
+    pub fn platform_namespaces(&self) -> Vec<crate::Name> {
+        let mut out: Vec<crate::Name> = SYSTEM_NAMESPACES
+            .iter()
+            .map(|n| crate::Name(n.to_string()))
+            .chain([
+                self.ingress_controller.namespace.clone(),
+                self.cluster_dns.namespace.clone(),
+                self.mesh_control_plane.namespace.clone(),
+                self.kyverno_namespace.clone(),
+            ])
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// The API server's audit level.

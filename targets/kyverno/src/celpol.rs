@@ -289,12 +289,19 @@ pub fn generating_policy(p: &Posture, g: &admission::Generate) -> Document<Gener
         .iter()
         .map(|(n, s)| cel_value(&downstream(n, s)))
         .collect();
+    // Never in the platform's own namespaces, and on new namespaces only: a policy that fired
+    // on updates too would close the next namespace someone labels.
+    let excluded = g.excluded_namespaces(&p.target);
     let mut match_conditions = Vec::new();
-    if !g.exclude_namespaces.is_empty() {
+    if !excluded.is_empty() {
         match_conditions.push(condition(
             "exclude-namespaces",
-            &scope::namespace_object_not_in(&g.exclude_namespaces),
+            &scope::namespace_object_not_in(&excluded),
         ));
+    }
+    let mut match_constraints = match_constraints(&[ResourceKind::Namespaces]);
+    for r in &mut match_constraints.resource_rules {
+        r.operations = vec![Operation::Create];
     }
     let apply = Expr::ident("generator").call(
         "Apply",
@@ -318,7 +325,7 @@ pub fn generating_policy(p: &Posture, g: &admission::Generate) -> Document<Gener
                 expression: cel::print(&apply),
             }],
             match_conditions,
-            match_constraints: match_constraints(&[ResourceKind::Namespaces]),
+            match_constraints,
             variables: vec![
                 Variable {
                     name: "namespace".into(),

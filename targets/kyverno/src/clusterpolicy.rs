@@ -63,6 +63,7 @@ fn match_(m: &admission::Match) -> MatchResources {
         any: vec![ResourceFilter {
             resources: ResourceDescription {
                 kinds: kind_names(&m.kinds),
+                operations: Vec::new(),
                 namespaces: names(&m.namespaces),
                 selector: None,
             },
@@ -78,6 +79,7 @@ fn exclude_namespaces(ns: &[Name]) -> Vec<ResourceFilter> {
     vec![ResourceFilter {
         resources: ResourceDescription {
             kinds: Vec::new(),
+            operations: Vec::new(),
             namespaces: names(ns),
             selector: None,
         },
@@ -102,6 +104,7 @@ fn workload_filter(w: &ir::network::Workload, kinds: Vec<String>) -> ResourceFil
     ResourceFilter {
         resources: ResourceDescription {
             kinds,
+            operations: Vec::new(),
             namespaces: vec![w.namespace.0.clone()],
             selector: Some(LabelSelector {
                 match_labels: w
@@ -239,6 +242,7 @@ pub fn generate_policy(p: &Posture, g: &admission::Generate) -> ClusterPolicy {
         kinds: vec![ResourceKind::Namespaces],
         ..admission::Match::default()
     };
+    let excluded = g.excluded_namespaces(&p.target);
     let rules: Vec<Rule> = generate::network_policies(p, g)
         .into_iter()
         .enumerate()
@@ -249,20 +253,27 @@ pub fn generate_policy(p: &Posture, g: &admission::Generate) -> ClusterPolicy {
             } else {
                 Name(format!("{}-{name}", g.name))
             };
-            let mut r = rule(&rule_name, match_(&matches));
-            if !g.exclude_namespaces.is_empty() {
+            // New namespaces only: a rule that fired on updates too would close the next
+            // namespace someone labels.
+            let mut m = match_(&matches);
+            for f in &mut m.any {
+                f.resources.operations = vec!["CREATE"];
+            }
+            let mut r = rule(&rule_name, m);
+            if !excluded.is_empty() {
                 // A Namespace is excluded by its name.
                 r.exclude = Some(MatchResources {
                     any: vec![ResourceFilter {
                         resources: ResourceDescription {
                             kinds: vec!["Namespace".into()],
+                            operations: Vec::new(),
                             namespaces: Vec::new(),
                             selector: Some(LabelSelector {
                                 match_labels: Default::default(),
                                 match_expressions: vec![crate::model::LabelSelectorRequirement {
                                     key: generate::NAMESPACE_NAME_LABEL.into(),
                                     operator: crate::model::SelectorOperator::In,
-                                    values: names(&g.exclude_namespaces),
+                                    values: names(&excluded),
                                 }],
                             }),
                         },
@@ -432,6 +443,7 @@ pub fn policy_exception(p: &Posture, e: &ir::system::Exception) -> Option<Policy
         vec![ResourceFilter {
             resources: ResourceDescription {
                 kinds: kinds.clone(),
+                operations: Vec::new(),
                 namespaces: names(&e.scope.namespaces),
                 selector: None,
             },

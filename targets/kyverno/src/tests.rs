@@ -83,6 +83,7 @@ fn posture(kyverno: Option<Version>) -> Posture {
                 "variables.containers.all(c, c.?securityContext.?runAsNonRoot.orValue(false) == true)",
             )],
             message: "running as root is not allowed".into(),
+            pod_security_control: None,
             meta: {
                 let mut m = meta(Some("Containers must run as a non-root user."), &["AC-6"]);
                 m.bundle = Some("pod_security.restricted".into());
@@ -110,6 +111,7 @@ fn posture(kyverno: Option<Version>) -> Posture {
                 cel("'team' in object.metadata.labels"),
             ],
             message: "every pod needs a team label".into(),
+            pod_security_control: None,
             meta: meta(None, &["CM-8"]),
         },
     );
@@ -250,6 +252,11 @@ fn posture(kyverno: Option<Version>) -> Posture {
                 namespace: name("kube-system"),
                 selector: labels(&[("k8s-app", "kube-dns")]),
             },
+            mesh_control_plane: BuiltinPeer {
+                namespace: name("istio-system"),
+                selector: labels(&[("app", "istiod")]),
+            },
+            kyverno_namespace: name("kyverno"),
             pod_security_version: None,
             default_pod_security: None,
             oidc: None,

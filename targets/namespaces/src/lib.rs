@@ -5,9 +5,12 @@
 
 use emit::k8s::ObjectMeta;
 use emit::{Artifact, Origin, Role, TargetId};
-use ir::network::{Namespace, PodSecurityLevel};
+use ir::network::Namespace;
 use ir::{Block, ItemId, Posture};
 use serde::Serialize;
+
+/// Says why a namespace's enforced Pod Security level is below the declared one.
+pub const POD_SECURITY_LOWERED_ANNOTATION: &str = "posture.dev/pod-security-enforce-lowered";
 
 /// A `v1` Namespace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,31 +21,43 @@ struct NamespaceDoc {
     metadata: ObjectMeta,
 }
 
-fn level(l: PodSecurityLevel) -> &'static str {
-    match l {
-        PodSecurityLevel::Privileged => "privileged",
-        PodSecurityLevel::Baseline => "baseline",
-        PodSecurityLevel::Restricted => "restricted",
-    }
-}
-
 /// The Namespace object of one declared namespace.
 fn document(p: &Posture, ns: &Namespace) -> NamespaceDoc {
     let mut metadata = ObjectMeta::named(ns.name.as_str(), None);
     for (k, v) in &ns.labels {
         metadata.labels.insert(k.0.clone(), v.0.clone());
     }
-    let pss = ns.pod_security.or_else(|| {
-        p.target
-            .default_pod_security
-            .map(|l| ir::network::PodSecurity {
-                enforce: l,
-                audit: l,
-                warn: l,
-                version: None,
+    // The labels once exceptions are taken into account: an exception that waives a Pod
+    // Security control lowers `enforce` (audit and warn stay as declared, and the posture's
+    // admission rules enforce the declared level for everyone else; the checker refused the
+    // posture if they do not). The annotation says which exception lowered it.
+    let effective = ir::pod_security::effective(p, ns);
+    if let Some(eff) = &effective
+        && !eff.lowered_by.is_empty()
+    {
+        let why: Vec<String> = eff
+            .lowered_by
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} waives admission.{} ({})",
+                    ir::pod_security::exception_id(w),
+                    w.rule,
+                    w.control.keyword()
+                )
             })
-    });
-    if let Some(pss) = pss {
+            .collect();
+        metadata.annotations.insert(
+            POD_SECURITY_LOWERED_ANNOTATION.to_string(),
+            format!(
+                "enforce {} instead of {}: {}",
+                eff.labels.enforce.as_str(),
+                eff.declared.enforce.as_str(),
+                why.join("; ")
+            ),
+        );
+    }
+    if let Some(pss) = effective.map(|e| e.labels) {
         let version = pss
             .version
             .or(p.target.pod_security_version)
@@ -55,7 +70,7 @@ fn document(p: &Posture, ns: &Namespace) -> NamespaceDoc {
         ] {
             metadata.labels.insert(
                 format!("pod-security.kubernetes.io/{mode}"),
-                level(l).to_string(),
+                l.as_str().to_string(),
             );
             metadata.labels.insert(
                 format!("pod-security.kubernetes.io/{mode}-version"),
@@ -88,16 +103,27 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
     p.namespaces
         .values()
         .map(|ns| {
-            let origin = Origin::new(
+            let mut origins = vec![Origin::new(
                 ItemId::new(Block::Namespace, ns.name.as_str()),
                 ns.meta.span,
-            );
+            )];
+            // An exception that lowered the enforced level is part of where the labels came from.
+            if let Some(eff) = ir::pod_security::effective(p, ns) {
+                for w in &eff.lowered_by {
+                    if let Some(ex) = p.exceptions.get(&w.exception) {
+                        let o = Origin::new(ir::pod_security::exception_id(w), ex.meta.span);
+                        if !origins.contains(&o) {
+                            origins.push(o);
+                        }
+                    }
+                }
+            }
             Artifact::yaml(
                 TARGET,
                 Role::Enforcing,
                 format!("namespaces/{}.yaml", ns.name),
                 &document(p, ns),
-                vec![origin],
+                origins,
                 true,
             )
         })

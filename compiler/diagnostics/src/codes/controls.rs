@@ -7,4 +7,5 @@ declare_codes! {
     P2004 "unknown-framework" Error "a framework id is not one the compiler knows";
     P2005 "claimed-without-artifact" Warning "an item maps to controls but no emitted artifact enforces it, so coverage counts them as claimed";
     P2006 "not-applicable-but-mapped" Warning "a control declared not applicable is implemented or claimed by an item";
+    P2030 "not-emitted" Warning "a block of the posture is checked but no target compiles it, so nothing it says reaches the output";
 }

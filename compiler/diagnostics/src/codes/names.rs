@@ -29,4 +29,5 @@ declare_codes! {
     P1028 "exception-matches-nothing" Warning "an exception waives a policy that does not apply in its scope";
     P1030 "exception-unknown-workload" Error "an exception's scope names a workload the posture does not declare";
     P1031 "exception-workload-overlap" Error "an exception's workload shares pods with another declared workload the exception does not name";
+    P1050 "exception-pod-security-conflict" Error "an exception waives a Pod Security control that the namespace's enforced level would still reject, and lowering the level would leave controls unchecked";
 }

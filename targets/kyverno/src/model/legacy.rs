@@ -51,6 +51,9 @@ pub struct ResourceFilter {
 pub struct ResourceDescription {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<String>,
+    /// Admission operations (`CREATE`, `UPDATE`, …); empty = every operation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
