@@ -88,6 +88,24 @@ pub(crate) const KYVERNO: Tool = Tool {
     cold_hint: "about 20 min cold (module download + compile)",
 };
 
+pub(crate) const APISERVER_CHECK: Tool = Tool {
+    name: "apiserver-check",
+    // The k8s.io/apiserver version of the target's Kubernetes (1.33); go.mod pins it.
+    version: "v0.33.13",
+    install: Install::GoWrapper {
+        module_dir: "tools/apiserver-check",
+        ldflags: "-s -w",
+        output: "apiserver-check",
+        min_go: (1, 26, 5),
+    },
+    exports: &[("POSTURE_TOOL_APISERVER_CHECK", "apiserver-check")],
+    check_args: &["version"],
+    check_expect: "k8s.io/apiserver v0.33.13",
+    // The `apiserver` suite judges every file of `apiserver/` with it.
+    default_set: true,
+    cold_hint: "a few minutes cold (module download + compile)",
+};
+
 /// The API server's own Pod Security evaluator (`k8s.io/pod-security-admission` at the example
 /// target's Kubernetes minor), judging the `namespaces/` labels together with Kyverno. Kept
 /// apart from the Kyverno wrapper module, which replaces that library with Kyverno's fork.
@@ -363,6 +381,7 @@ pub(crate) const ALL: &[&Tool] = &[
     &CHROMIUM,
     &SYSDIG,
     &MDBOOK,
+    &APISERVER_CHECK,
     &KYVERNO,
     &PSA_CHECK,
     &CARGO_FUZZ,

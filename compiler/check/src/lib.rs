@@ -145,6 +145,15 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
     };
     let mut net = net;
     network::mesh_flows(&mut net, mesh.as_ref(), &meshed);
+    secrets::cross_check(
+        &mut cx,
+        target.as_ref(),
+        &identity,
+        &secrets,
+        &ingresses,
+        &workloads,
+        audit.as_ref(),
+    );
 
     let has_errors = cx.diags.has_errors();
     let mut posture = match (system, target) {

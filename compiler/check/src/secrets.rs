@@ -26,13 +26,14 @@ const KINDS: &[&str] = &[
 /// The attributes each store kind takes (besides `kind` and `satisfies`).
 fn kind_attrs(kind: &str) -> &'static [&'static str] {
     match kind {
-        "vault" => &["kind", "address", "path", "auth", "satisfies"],
-        "aws_secrets_manager" => &["kind", "region", "satisfies"],
-        "gcp_secret_manager" => &["kind", "project", "satisfies"],
-        "azure_key_vault" => &["kind", "vault_url", "satisfies"],
-        "kubernetes" => &["kind", "namespace", "satisfies"],
+        "vault" => &["kind", "address", "path", "auth", "cluster", "satisfies"],
+        "aws_secrets_manager" => &["kind", "region", "cluster", "satisfies"],
+        "gcp_secret_manager" => &["kind", "project", "cluster", "satisfies"],
+        "azure_key_vault" => &["kind", "vault_url", "cluster", "satisfies"],
+        "kubernetes" => &["kind", "namespace", "cluster", "satisfies"],
         _ => &[
             "kind",
+            "cluster",
             "address",
             "path",
             "auth",
@@ -181,6 +182,7 @@ fn store(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opti
             StoreKind::Kubernetes { namespace: ns?.0 }
         }
     };
+    let cluster = a.get("cluster").and_then(|v| cx.bool(v)).unwrap_or(false);
     let meta = bundle_meta(cx, t, item, &a);
     if !declared {
         return None;
@@ -188,6 +190,7 @@ fn store(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opti
     Some(Store {
         name: n,
         kind: store_kind,
+        cluster,
         meta,
     })
 }
@@ -304,7 +307,13 @@ fn encryption(cx: &mut Cx, v: &Value) -> Option<AtRest> {
     let a = Attrs::new(cx, "`encryption`", v.span(), entries, &["at_rest"]);
     let at = a.req(cx, "at_rest")?;
     let entries = cx.map(at)?;
-    let ra = Attrs::new(cx, "`at_rest`", at.span(), entries, &["resources", "kms"]);
+    let ra = Attrs::new(
+        cx,
+        "`at_rest`",
+        at.span(),
+        entries,
+        &["resources", "kms", "plugin", "providers"],
+    );
     let mut resources: Vec<String> = Vec::new();
     if let Some(rv) = ra.req(cx, "resources")
         && let Some(list) = cx.list(rv)
@@ -369,10 +378,338 @@ fn encryption(cx: &mut Cx, v: &Value) -> Option<AtRest> {
             None
         }
     });
+    let plugin = match ra.get("plugin") {
+        Some(pv) => kms_plugin(cx, pv),
+        None => {
+            if let Some(span) = ra.key_span("kms") {
+                cx.err(
+                    Diagnostic::spanned(
+                        &scodes::P7007,
+                        span,
+                        "encryption at rest names a KMS key but no KMS plugin",
+                    )
+                    .with_label("the API server reaches this key only through a KMS v2 plugin")
+                    .with_help("declare the plugin beside the key: `plugin = { name = \"aws-encryption-provider\", endpoint = \"unix:///var/run/kmsplugin/socket.sock\", timeout = 3s }`"),
+                );
+            }
+            None
+        }
+    };
+    let providers = match ra.get("providers") {
+        None => vec![Provider::Kms, Provider::Identity],
+        Some(pv) => providers(cx, pv)?,
+    };
     Some(AtRest {
         resources,
         kms: kms?,
+        plugin,
+        providers,
+        span: at.span(),
     })
+}
+
+/// `plugin = { name = "aws-encryption-provider", endpoint = "unix:///…", timeout = 3s }`.
+fn kms_plugin(cx: &mut Cx, v: &Value) -> Option<KmsPlugin> {
+    let entries = cx.map(v)?;
+    let a = Attrs::new(
+        cx,
+        "`plugin`",
+        v.span(),
+        entries,
+        &["name", "endpoint", "timeout"],
+    );
+    let name = a.req(cx, "name").and_then(|nv| {
+        let n = cx.string(nv)?;
+        // The API server's rule (validateKMSConfigName): non-empty, no `:`.
+        if n.is_empty() || n.contains(':') {
+            cx.err(
+                Diagnostic::spanned(
+                    &scodes::P7008,
+                    nv.span(),
+                    format!("`{}` is not a KMS provider name", diagnostics::quote(&n)),
+                )
+                .with_help("a KMS provider name is a non-empty text without `:`: `\"aws-encryption-provider\"`"),
+            );
+            return None;
+        }
+        Some(n)
+    });
+    let endpoint = a.req(cx, "endpoint").and_then(|ev| {
+        let e = cx.string(ev)?;
+        // The API server's rule (validateKMSEndpoint): `unix://` and a path.
+        let path = e.strip_prefix("unix://").unwrap_or("");
+        if path.is_empty() || path.chars().any(char::is_whitespace) {
+            cx.err(
+                Diagnostic::spanned(
+                    &scodes::P7008,
+                    ev.span(),
+                    format!("`{}` is not a KMS plugin socket", diagnostics::quote(&e)),
+                )
+                .with_label("expected `unix:///path/to/socket`")
+                .with_help("the API server reaches KMS plugins over a local unix socket only"),
+            );
+            return None;
+        }
+        Some(e)
+    });
+    let timeout = a.get("timeout").and_then(|tv| {
+        let t = cx.duration(tv)?;
+        if t.0 == 0 {
+            cx.err(
+                Diagnostic::spanned(&scodes::P7008, tv.span(), "a KMS plugin timeout of zero")
+                    .with_help("give a positive timeout, e.g. `3s` (the API server's default)"),
+            );
+            return None;
+        }
+        Some(t)
+    });
+    Some(KmsPlugin {
+        name: name?,
+        endpoint: endpoint?,
+        timeout,
+    })
+}
+
+/// `providers = [kms, identity]`: identity never before kms (P7004), each once.
+fn providers(cx: &mut Cx, v: &Value) -> Option<Vec<Provider>> {
+    let list = cx.list(v)?;
+    let mut out: Vec<(Provider, Span)> = Vec::new();
+    for item in list {
+        let Some(p) = cx.variant(item, &["kms", "identity"]) else {
+            continue;
+        };
+        let p = if p == "kms" {
+            Provider::Kms
+        } else {
+            Provider::Identity
+        };
+        if let Some((_, first)) = out.iter().find(|(q, _)| *q == p) {
+            let first = *first;
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1010,
+                    item.span(),
+                    format!("provider `{}` is listed twice", provider_word(p)),
+                )
+                .with_secondary(first, "first listed here"),
+            );
+            continue;
+        }
+        out.push((p, item.span()));
+    }
+    if !out.iter().any(|(p, _)| *p == Provider::Kms) {
+        cx.err(
+            Diagnostic::spanned(
+                &scodes::P7004,
+                v.span(),
+                "the providers do not include `kms`: nothing is encrypted",
+            )
+            .with_help("write `providers = [kms, identity]`"),
+        );
+        return None;
+    }
+    if let Some((_, span)) = out.first().filter(|(p, _)| *p == Provider::Identity) {
+        cx.err(
+            Diagnostic::spanned(
+                &scodes::P7004,
+                *span,
+                "`identity` is the first provider: new writes would be stored in plaintext",
+            )
+            .with_label("the first provider encrypts every new write")
+            .with_help("write `providers = [kms, identity]`: identity last only reads data written before encryption was enabled"),
+        );
+        return None;
+    }
+    Some(out.into_iter().map(|(p, _)| p).collect())
+}
+
+fn provider_word(p: Provider) -> &'static str {
+    match p {
+        Provider::Kms => "kms",
+        Provider::Identity => "identity",
+    }
+}
+
+/// `target { oidc = { realm = optimal, client_id = "kubernetes", username_claim = …,
+/// username_prefix = …, groups_claim = …, groups_prefix = … } }`: the API server's OIDC
+/// sign-in. The realm is resolved against the identity block by [`cross_check`].
+pub(crate) fn apiserver_oidc(cx: &mut Cx, v: &Value) -> Option<ir::system::ApiServerOidc> {
+    let entries = cx.map(v)?;
+    let a = Attrs::new(
+        cx,
+        "`oidc`",
+        v.span(),
+        entries,
+        &[
+            "realm",
+            "client_id",
+            "username_claim",
+            "username_prefix",
+            "groups_claim",
+            "groups_prefix",
+        ],
+    );
+    let realm = a.req(cx, "realm").and_then(|rv| cx.name(rv));
+    let client_id = a.req(cx, "client_id").and_then(|cv| cx.string(cv));
+    let text = |cx: &mut Cx, key: &str, default: &str, claim: bool| -> Option<String> {
+        let Some(tv) = a.get(key) else {
+            return Some(default.to_string());
+        };
+        let t = cx.string(tv)?;
+        // A claim is a JSON member name the API server reads from the token; a prefix may be
+        // empty, but never `-` (the API server's "no prefix" marker of the legacy flags).
+        let bad = if claim {
+            t.is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control())
+        } else {
+            t.chars().any(|c| c.is_whitespace() || c.is_control())
+        };
+        if bad {
+            cx.err(
+                Diagnostic::spanned(
+                    &scodes::P7009,
+                    tv.span(),
+                    format!("`{}` is not a valid {}", diagnostics::quote(&t), key.replace('_', " ")),
+                )
+                .with_help("claims and prefixes are non-empty texts without spaces: `\"groups\"`, `\"oidc:\"`"),
+            );
+            return None;
+        }
+        Some(t)
+    };
+    let username_claim = text(cx, "username_claim", "preferred_username", true);
+    let username_prefix = text(cx, "username_prefix", "oidc:", false);
+    let groups_claim = text(cx, "groups_claim", "groups", true);
+    let groups_prefix = text(cx, "groups_prefix", "oidc:", false);
+    if let Some(cv) = a.get("client_id")
+        && client_id.as_deref().is_some_and(str::is_empty)
+    {
+        cx.err(
+            Diagnostic::spanned(
+                &scodes::P7009,
+                cv.span(),
+                "the API server's OIDC audience is empty",
+            )
+            .with_help("name the realm's client for the API server: `client_id = \"kubernetes\"`"),
+        );
+        return None;
+    }
+    Some(ir::system::ApiServerOidc {
+        realm: realm?.0,
+        client_id: client_id?,
+        username_claim: username_claim?,
+        username_prefix: username_prefix?,
+        groups_claim: groups_claim?,
+        groups_prefix: groups_prefix?,
+        span: v.span(),
+    })
+}
+
+/// Checks across blocks, once every block is read:
+/// - `target { oidc }` names a declared realm (P7009);
+/// - a federation's `client_secret` names a secret in the identity provider's namespace
+///   (P7005) with exactly one key (P7006): Keycloak's file vault reads it as one file,
+///   `<realm>_<secret>`.
+pub(crate) fn cross_check(
+    cx: &mut Cx,
+    target: Option<&ir::system::Target>,
+    identity: &ir::identity::Identity,
+    secrets: &Secrets,
+    ingresses: &BTreeMap<Name, ir::network::Ingress>,
+    workloads: &BTreeMap<Name, ir::network::Workload>,
+    audit: Option<&ir::system::Audit>,
+) {
+    if let Some(a) = audit {
+        audit_keeps_secret_values_out(cx, a);
+    }
+    if let Some(o) = target.and_then(|t| t.oidc.as_ref())
+        && !identity.realms.contains_key(&o.realm)
+    {
+        let known: Vec<String> = identity.realms.keys().map(|r| format!("`{r}`")).collect();
+        let mut d = Diagnostic::spanned(
+            &scodes::P7009,
+            o.span,
+            format!(
+                "the API server's OIDC sign-in names realm `{}`, which the identity block does not declare",
+                o.realm
+            ),
+        );
+        d = if known.is_empty() {
+            d.with_help("declare the realm in `identity { realm NAME { issuer = … } }`")
+        } else {
+            d.with_help(format!("declared realms: {}", known.join(", ")))
+        };
+        cx.err(d);
+    }
+    for realm in identity.realms.values() {
+        let idp_ns = ir::secrets::identity_provider_namespace(&realm.issuer, ingresses, workloads);
+        for f in realm.federations.values() {
+            let Some(sname) = &f.client_secret else {
+                continue;
+            };
+            // An undeclared secret was reported by the resolver.
+            let Some(sec) = secrets.secrets.get(sname) else {
+                continue;
+            };
+            if let Some(ns) = &idp_ns
+                && &sec.namespace != ns
+            {
+                cx.err(
+                    Diagnostic::spanned(
+                        &scodes::P7005,
+                        f.meta.span,
+                        format!(
+                            "federation `{}` reads secret `{sname}` from namespace `{}`, but realm `{}`'s identity provider runs in `{ns}`",
+                            f.name, sec.namespace, realm.name
+                        ),
+                    )
+                    .with_secondary(sec.meta.span, "the secret is declared here")
+                    .with_help(format!("set `namespace = {ns}` on secret `{sname}`: Keycloak reads it from its own namespace")),
+                );
+            }
+            if sec.keys.len() != 1 {
+                cx.err(
+                    Diagnostic::spanned(
+                        &scodes::P7006,
+                        f.meta.span,
+                        format!(
+                            "federation `{}` reads secret `{sname}` through Keycloak's vault, but the secret has {} keys",
+                            f.name,
+                            sec.keys.len()
+                        ),
+                    )
+                    .with_secondary(sec.meta.span, "the secret is declared here")
+                    .with_help(format!("give `{sname}` exactly one key: Keycloak's file vault reads one file, `{}`", ir::secrets::keycloak_vault_file(&realm.name, sname))),
+                );
+            }
+        }
+    }
+}
+
+/// The level the API server would give a Secret request: the first matching rule (exclusions
+/// first, then the rules as written, then the default): the order the `apiserver` target
+/// writes. At `request` or above the Secret's data would be in the log: P7010.
+fn audit_keeps_secret_values_out(cx: &mut Cx, a: &ir::system::Audit) {
+    use ir::system::AuditLevel;
+    let covers = |r: &String| matches!(r.as_str(), "secrets" | "*");
+    if a.exclude.iter().any(covers) {
+        return;
+    }
+    let (level, span) = a
+        .rules
+        .iter()
+        .find(|r| r.resources.iter().any(covers))
+        .map(|r| (r.level, r.meta.span))
+        .unwrap_or((a.level, a.meta.span));
+    if level >= AuditLevel::Request {
+        cx.err(
+            Diagnostic::spanned(
+                &scodes::P7010,
+                span,
+                "the audit policy would record Secret values: secrets are logged with their request bodies",
+            )
+            .with_help("add a rule that covers secrets at `metadata`, before any other rule that names them: `rule secrets-metadata-only { resources = [secrets, configmaps], level = metadata }`"),
+        );
+    }
 }
 
 /// `secrets`, `*.` (every core resource) or `*.*` (everything).
@@ -620,10 +957,11 @@ mod tests {
             ("P1010", "\"k\""),
             ("P7003", "[configmaps]"),
             ("P7001", "\"alias/etcd\""),
+            ("P7007", "kms"),
         ] {
             assert!(has(&d, code, text), "{code} {text}: {d:?}");
         }
-        assert_eq!(d.len(), 15, "{d:?}");
+        assert_eq!(d.len(), 16, "{d:?}");
     }
 
     #[test]
@@ -660,8 +998,9 @@ secrets {{
 
     #[test]
     fn the_sketch_is_clean_in_these_blocks() {
-        // The design's example, exactly as written: the only problem in `runtime`,
-        // `identity` and `secrets` is the undeclared namespace `keycloak`.
+        // The design's example, exactly as written: the only problems in `runtime`,
+        // `identity` and `secrets` are the undeclared namespace `keycloak` and the KMS key
+        // without the plugin that holds it (the sketch predates `plugin`).
         let text = include_str!("../../../tests/syntax/language-sketch.posture");
         let (d, _) = crate::test_support::check_text(text);
         let mut sources = diagnostics::Sources::new();
@@ -686,10 +1025,10 @@ secrets {{
             .map(|(diag, text)| (diag.code.id, text.as_str()))
             .collect();
         // `container` is a macro of `std.falco.defaults`, which the sketch uses and this unit
-        // test does not load (the driver does).
+        // test does not load (the driver does); the sketch predates the KMS plugin (P7007).
         assert_eq!(
             mine,
-            vec![("P5010", "container"), ("P1008", "keycloak")],
+            vec![("P5010", "container"), ("P1008", "keycloak"), ("P7007", "kms")],
             "{d:?}"
         );
     }
@@ -715,9 +1054,11 @@ secrets {{
         let s = secrets(&mut cx, &mut syms, &of("secrets"));
         let rt = crate::runtime::runtime(&mut cx, &mut syms, &of("runtime"));
         // Only `container`, a macro of `std.falco.defaults`, which this unit test does not
-        // load (the driver does).
+        // load (the driver does), and P7007: the sketch predates the KMS plugin.
         assert!(
-            cx.diags.iter().all(|d| d.code.id == "P5010"),
+            cx.diags
+                .iter()
+                .all(|d| d.code.id == "P5010" || d.code.id == "P7007"),
             "{:?}",
             cx.diags
         );

@@ -219,6 +219,7 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
             "kyverno_namespace",
             "pod_security_version",
             "default_pod_security",
+            "oidc",
         ],
     );
     let kubernetes = a.req(cx, "kubernetes").and_then(|v| cx.version(v));
@@ -276,6 +277,9 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
         .map_or_else(|| Name("kyverno".to_string()), |(n, _)| n);
     let pod_security_version = a.get("pod_security_version").and_then(|v| cx.version(v));
     let default_pod_security = a.get("default_pod_security").and_then(|v| pss_level(cx, v));
+    let oidc = a
+        .get("oidc")
+        .and_then(|v| crate::secrets::apiserver_oidc(cx, v));
     let meta = meta(cx, item, &a);
     Some(Target {
         kubernetes: kubernetes?,
@@ -290,6 +294,7 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
         kyverno_namespace,
         pod_security_version,
         default_pod_security,
+        oidc,
         meta,
     })
 }

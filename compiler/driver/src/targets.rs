@@ -55,6 +55,8 @@ pub static TARGETS: &[Target] = &[
     Target { id: network::TARGET, emit: |p, _| network::emit(p), verify: |p, _, a| network::verify(p, a), consumes: &[Block::Network, Block::Ingress, Block::Mesh] },
     Target { id: kyverno::TARGET, emit: |p, o| kyverno::emit(p, o.kyverno_api(p)), verify: |p, o, a| kyverno::verify(p, o.kyverno_api(p), a), consumes: &[Block::Admission, Block::Exception] },
     Target { id: falco::TARGET, emit: |p, _| falco::emit(p), verify: |p, _, a| falco::verify(p, a), consumes: &[Block::Runtime] },
+    Target { id: secrets::TARGET, emit: |p, _| secrets::emit(p), verify: no_proofs, consumes: &[Block::Secrets] },
+    Target { id: apiserver::TARGET, emit: |p, _| apiserver::emit(p), verify: no_proofs, consumes: &[Block::Audit] },
 ];
 
 /// Blocks the evidence stage (`oscal/`, `report/`, after the control graph) carries into the

@@ -253,9 +253,9 @@ impl Construct {
                 "IA-9" => "each workload is identified and authenticated by its mesh identity before it may communicate",
             ],
             Construct::AuditPolicy => rows![
-                "AU-2" => "the audit Policy names the event types (resources and levels) the API server logs",
-                "AU-3" => "Kubernetes audit events record the verb, time, resource, source IP, response code and user of each request",
-                "AU-12" => "the API server generates audit records for the selected event types",
+                "AU-2" => supports "the audit Policy (`apiserver/audit-policy.yaml`) names the event types the API server logs (resources and levels); AU-2 also asks to coordinate the selection with other organisational entities, give the rationale and review it, and to cover components other than the Kubernetes API",
+                "AU-3" => supports "Kubernetes audit events record the verb, time, resource, source IP, response code and user of each API request; the records of the system's other components (applications, nodes, the identity provider) are outside this file",
+                "AU-12" => supports "the API server, loading the emitted policy through `--audit-policy-file`, generates audit records for the selected event types and sends them to the SIEM webhook; AU-12 asks for record generation on every component that AU-2 selects, of which the Kubernetes API is one",
             ],
             Construct::AuditRequestBodies => rows![
                 "AU-3(1)" => "request (and response) bodies are recorded as additional audit information",
@@ -287,15 +287,15 @@ impl Construct {
                 "AC-6" => "the role is bound only in the namespaces it needs, not cluster-wide",
             ],
             Construct::SecretFromStore => rows![
-                "IA-5(7)" => "the credential is synced from an external store at run time; the posture and its output hold only a reference",
+                "IA-5(7)" => supports "the credential is synced from an external store at run time by the emitted ExternalSecret; the posture and its output hold only a reference. IA-5(7) covers every application and form of static storage: the synced Kubernetes Secret is itself stored (encrypted only under encryption at rest), and other applications' configuration is outside this item",
             ],
             Construct::SecretRotated => rows![
-                "IA-5" => "the authenticator is refreshed on the declared rotation period (IA-5 f)",
+                "IA-5" => supports "the authenticator is refreshed on the declared rotation period (IA-5 f); IA-5's other parts (initial distribution, strength, lost or compromised authenticators, protection) are not met by a rotation period",
             ],
             Construct::EncryptionAtRest => rows![
-                "SC-28" => "the API server encrypts the listed resources before writing them to etcd",
-                "SC-28(1)" => "encryption is cryptographic (KMS envelope encryption), preventing disclosure and modification at rest",
-                "SC-12" => "data keys are wrapped by a key established and managed in the cloud KMS",
+                "SC-28" => supports "the API server encrypts the listed resources before writing them to etcd (`apiserver/encryption-config.yaml`, KMS v2 first); information at rest elsewhere (the databases' own storage, volumes, backups) is not covered by this file",
+                "SC-28(1)" => supports "KMS v2 envelope encryption is a cryptographic mechanism preventing disclosure and modification of the listed resources in etcd; the other information and components SC-28(1) names (databases, volumes, backups) need their own encryption",
+                "SC-12" => supports "etcd's data keys are wrapped by a key established and managed in the cloud KMS through the declared plugin; SC-12 asks for key management across the system per organisational requirements, of which this key is a part",
             ],
             Construct::RuntimeRule => rows![
                 "SI-4" => "Falco watches system calls of every container and raises the rule's alert on the attack indicator it describes",

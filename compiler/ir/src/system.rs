@@ -85,7 +85,31 @@ pub struct Target {
     /// The Pod Security Standards version namespaces pin (`latest` when unset).
     pub pod_security_version: Option<Version>,
     pub default_pod_security: Option<PodSecurityLevel>,
+    /// How the API server signs users in through the identity block's realm (`oidc = { … }`).
+    pub oidc: Option<ApiServerOidc>,
     pub meta: Meta,
+}
+
+/// The API server's OIDC sign-in (`target { oidc = { … } }`): one place for the claims and
+/// prefixes that the AuthenticationConfiguration maps and that RBAC bindings name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiServerOidc {
+    /// The realm of the `identity` block whose issuer signs the tokens.
+    pub realm: Name,
+    /// The audience the API server requires (the realm's client for the API server).
+    pub client_id: String,
+    /// The claim that names the user (default `preferred_username`).
+    pub username_claim: String,
+    /// Prepended to every user name (default `oidc:`), so OIDC users never collide with
+    /// other authenticators' users.
+    pub username_prefix: String,
+    /// The claim that lists the groups (default `groups`).
+    pub groups_claim: String,
+    /// Prepended to every group (default `oidc:`): RBAC binds `<groups_prefix><group>`.
+    pub groups_prefix: String,
+    /// Where it was written.
+    #[serde(skip)]
+    pub span: crate::Span,
 }
 
 /// The namespaces every cluster has and the platform components run in.

@@ -259,6 +259,7 @@ fn posture(kyverno: Option<Version>) -> Posture {
             kyverno_namespace: name("kyverno"),
             pod_security_version: None,
             default_pod_security: None,
+            oidc: None,
             meta: meta(None, &[]),
         },
         namespaces: BTreeMap::new(),
