@@ -1028,7 +1028,11 @@ secrets {{
         // test does not load (the driver does); the sketch predates the KMS plugin (P7007).
         assert_eq!(
             mine,
-            vec![("P5010", "container"), ("P1008", "keycloak"), ("P7007", "kms")],
+            vec![
+                ("P5010", "container"),
+                ("P1008", "keycloak"),
+                ("P7007", "kms")
+            ],
             "{d:?}"
         );
     }
