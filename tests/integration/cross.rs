@@ -15,6 +15,7 @@
 //! a missing tool fails the test.
 
 use crate::root;
+use crate::support::tool;
 use cli::FsWorld;
 use emit::Artifact;
 use libtest_mimic::{Failed, Trial};
@@ -216,35 +217,9 @@ fn kyverno(
     policies: &[PathBuf],
     exceptions: &[PathBuf],
     pods: &Path,
+    out: &Path,
 ) -> Result<BTreeMap<String, BTreeSet<String>>, Failed> {
-    let tool = tool("POSTURE_TOOL_KYVERNO")?;
-    let mut cmd = Command::new(&tool);
-    cmd.arg("apply").args(policies).arg("-r").arg(pods);
-    for e in exceptions {
-        cmd.arg("-e").arg(e);
-    }
-    cmd.args(["-p", "--output-format", "json", "--remove-color"]);
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", tool.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = stdout
-        .find("{\"kind\"")
-        .and_then(|i| {
-            serde_json::Deserializer::from_str(&stdout[i..])
-                .into_iter::<Value>()
-                .next()
-        })
-        .and_then(Result::ok)
-        .ok_or_else(|| {
-            format!(
-                "kyverno apply printed no report:\n{stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })?;
-    if report["summary"]["error"].as_u64().unwrap_or(0) > 0 {
-        return Err(format!("kyverno apply reports errors:\n{stdout}").into());
-    }
+    let report = crate::kyverno::apply_report(policies, &[pods.to_path_buf()], exceptions, out)?;
     // Guard against a vacuous run: every policy must have judged the pods.
     if report["summary"]["pass"].as_u64().unwrap_or(0) < 50 {
         return Err(format!("kyverno apply judged too little:\n{}", report["summary"]).into());
@@ -311,7 +286,7 @@ fn pod_security(declared_labels: bool) -> Result<(), Failed> {
     let mut files = namespaces.clone();
     files.push(pods.clone());
     let psa = psa(&files)?;
-    let kyverno = kyverno(&policies, &exceptions, &pods)?;
+    let kyverno = kyverno(&policies, &exceptions, &pods, &dir.join("kyverno-out"))?;
     let verdict = |pod: &str| -> Result<(bool, bool, String), Failed> {
         let (psa_ok, why) = psa
             .get(pod)
@@ -368,22 +343,7 @@ fn pod_security(declared_labels: bool) -> Result<(), Failed> {
     }
 }
 
-/// The tool an environment variable points to; its absence fails the test.
-fn tool(var: &str) -> Result<PathBuf, Failed> {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
-        _ => Err(format!(
-            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
-             with `set -a; eval \"$(cargo xtask tools)\"; set +a`"
-        )
-        .into()),
-    }
-}
-
-/// A fresh scratch directory for one test.
+/// A fresh scratch directory for one test of this suite.
 fn scratch(name: &str) -> Result<PathBuf, Failed> {
-    let dir = std::env::temp_dir().join(format!("posture-cross-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
+    crate::support::scratch("cross", name)
 }

@@ -17,6 +17,7 @@
 //! `POSTURE_TOOL_SYSDIG`); a missing tool fails its test.
 
 use crate::root;
+use crate::support::{run, tool};
 use falco_lang::check::{Env, candidates, check, check_output, expand};
 use falco_lang::{Expr, parse, print};
 use libtest_mimic::{Failed, Trial};
@@ -97,25 +98,9 @@ fn rules_text(artifacts: &[emit::Artifact]) -> Result<String, Failed> {
         .ok_or_else(|| "no rules file".into())
 }
 
+/// A fresh scratch directory for one test of this suite.
 fn scratch(name: &str) -> Result<PathBuf, Failed> {
-    let dir = std::env::temp_dir().join(format!("posture-falco-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
-}
-
-fn run(cmd: &mut std::process::Command) -> Result<(bool, String), Failed> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-    Ok((
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    ))
+    crate::support::scratch("falco", name)
 }
 
 /// Every emitted rules file validates against Falco's rules schema; a copy with a property
@@ -642,17 +627,6 @@ fn parse_problem(e: falco_lang::ParseError) -> falco_lang::Problem {
 
 fn diagnostics_dym(input: &str, c: Vec<&str>) -> Option<String> {
     diagnostics::did_you_mean(input, c).map(|b| format!(" (did you mean `{b}`?)"))
-}
-
-fn tool(var: &str) -> Result<PathBuf, Failed> {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
-        _ => Err(format!(
-            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
-             with `set -a; eval \"$(cargo xtask tools)\"; set +a`"
-        )
-        .into()),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

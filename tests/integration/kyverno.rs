@@ -33,6 +33,7 @@
 //! `POSTURE_TOOL_CHECK_JSONSCHEMA`); a missing tool fails its test.
 
 use crate::root;
+use crate::support::{run_split as run, tool};
 use cli::FsWorld;
 use emit::Artifact;
 use libtest_mimic::{Failed, Trial};
@@ -211,40 +212,9 @@ fn weaken(doc: &mut Value) {
 // ---------------------------------------------------------------------------------------
 // Tools, scratch directories, files
 
-/// The tool an environment variable points to; its absence fails the test.
-fn tool(var: &str) -> Result<PathBuf, Failed> {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
-        _ => Err(format!(
-            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
-             with `set -a; eval \"$(cargo xtask tools --all)\"; set +a`"
-        )
-        .into()),
-    }
-}
-
-/// Runs a command; `(exit status success, stdout, stderr)`.
-fn run(cmd: &mut Command) -> Result<(bool, String, String), Failed> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-    Ok((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
-}
-
-/// A fresh scratch directory for one test.
+/// A fresh scratch directory for one test of this suite.
 fn scratch(name: &str) -> Result<PathBuf, Failed> {
-    let dir = std::env::temp_dir().join(format!(
-        "posture-kyverno-{}-{}",
-        std::process::id(),
-        name.replace(['/', ':'], "-")
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
+    crate::support::scratch("kyverno", name)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), Failed> {
@@ -384,7 +354,7 @@ fn kyverno_test(dir: &Path, test: &Value) -> Result<Outcome, Failed> {
 /// Runs `kyverno apply POLICIES -r RESOURCES… -e EXCEPTIONS… -p --output-format json -o OUT`
 /// and returns its policy report; a run whose report counts errors (a policy that failed to
 /// load or evaluate) is a failure.
-fn apply_report(
+pub(crate) fn apply_report(
     policies: &[PathBuf],
     resources: &[PathBuf],
     exceptions: &[PathBuf],

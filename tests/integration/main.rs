@@ -34,6 +34,7 @@ mod oscal;
 mod pipeline;
 mod secrets;
 mod snapshots;
+mod support;
 mod ui;
 
 use std::path::PathBuf;

@@ -22,6 +22,7 @@
 //! a missing tool fails its test.
 
 use crate::root;
+use crate::support::{run, tool};
 use cli::FsWorld;
 use driver::{Checked, MemWorld};
 use emit::Artifact;
@@ -142,28 +143,9 @@ fn posture(c: &Checked) -> Result<&ir::Posture, Failed> {
     c.posture.as_ref().ok_or_else(|| "no posture".into())
 }
 
-/// The tool an environment variable points to; its absence fails the test.
-fn tool(var: &str) -> Result<PathBuf, Failed> {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
-        _ => Err(format!(
-            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
-             with `set -a; eval \"$(cargo xtask tools)\"; set +a`"
-        )
-        .into()),
-    }
-}
-
-/// A fresh scratch directory for one test.
+/// A fresh scratch directory for one test of this suite.
 fn scratch(name: &str) -> Result<PathBuf, Failed> {
-    let dir = std::env::temp_dir().join(format!(
-        "posture-network-{}-{}",
-        std::process::id(),
-        name.replace('/', "-")
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
+    crate::support::scratch("network", name)
 }
 
 fn write(dir: &Path, artifacts: &[Artifact]) -> Result<Vec<PathBuf>, Failed> {
@@ -177,18 +159,6 @@ fn write(dir: &Path, artifacts: &[Artifact]) -> Result<Vec<PathBuf>, Failed> {
         out.push(p);
     }
     Ok(out)
-}
-
-fn run(cmd: &mut Command) -> Result<(bool, String), Failed> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok((out.status.success(), text))
 }
 
 fn yaml(a: &Artifact) -> Result<Value, Failed> {

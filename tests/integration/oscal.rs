@@ -30,6 +30,7 @@
 //! tool fails its test.
 
 use crate::root;
+use crate::support::{run, tool};
 use libtest_mimic::{Failed, Trial};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -208,42 +209,9 @@ fn unknown_field_refused() -> Result<(), Failed> {
     }
 }
 
-/// The tool an environment variable points to; its absence fails the test.
-pub(crate) fn tool(var: &str) -> Result<PathBuf, Failed> {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
-        _ => Err(format!(
-            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
-             with `set -a; eval \"$(cargo xtask tools)\"; set +a`"
-        )
-        .into()),
-    }
-}
-
-fn run(cmd: &mut Command) -> Result<(bool, String), Failed> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-    Ok((
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    ))
-}
-
-/// A fresh scratch directory for one test.
+/// A fresh scratch directory for one test of this suite.
 pub(crate) fn scratch(name: &str) -> Result<PathBuf, Failed> {
-    let dir = std::env::temp_dir().join(format!(
-        "posture-oscal-{}-{}",
-        std::process::id(),
-        name.replace('/', "-")
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
+    crate::support::scratch("oscal", name)
 }
 
 pub(crate) fn options() -> driver::EvidenceOptions {

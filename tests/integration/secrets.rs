@@ -18,6 +18,7 @@
 //!   diagnostic and no report, while store paths and key names do.
 
 use crate::root;
+use crate::support::{run, tool};
 use emit::Artifact;
 use libtest_mimic::{Failed, Trial};
 use serde_json::Value;
@@ -56,40 +57,9 @@ pub(crate) fn trials() -> Vec<Trial> {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-fn tool(var: &str) -> Result<PathBuf, Failed> {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
-        _ => Err(format!(
-            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
-             with `set -a; eval \"$(cargo xtask tools)\"; set +a`"
-        )
-        .into()),
-    }
-}
-
+/// A fresh scratch directory for one test of this suite.
 fn scratch(name: &str) -> Result<PathBuf, Failed> {
-    let dir = std::env::temp_dir().join(format!(
-        "posture-secrets-{}-{}",
-        std::process::id(),
-        name.replace('/', "-")
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
-}
-
-fn run(cmd: &mut Command) -> Result<(bool, String), Failed> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-    Ok((
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    ))
+    crate::support::scratch("secrets", name)
 }
 
 /// Every artifact of a build of `path` (relative to the repository root).

@@ -488,8 +488,11 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
                 continue;
             }
             let Some(item) = cx.item(id) else { continue };
+            // Implementations that meet part of a control (`supports`) are statements too; the
+            // requirement's remarks say they are partial.
             for c in item.mappings.keys().filter(|c| c.as_nist().is_some()) {
-                if cx.input.graph.facts(*c).implemented_by.contains(id) {
+                let f = cx.input.graph.facts(*c);
+                if f.implemented_by.contains(id) || f.supported_by.contains(id) {
                     controls.entry(*c).or_default().push(id.clone());
                 }
             }
@@ -507,7 +510,15 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
                         .collect(),
                     links: cx.artifact_links(cx.artifacts_of(items, *t).iter()),
                     responsible_roles: Vec::new(),
-                    remarks: None,
+                    remarks: {
+                        let f = cx.input.graph.facts(*c);
+                        items.iter().all(|i| f.supported_by.contains(i)).then(|| {
+                            "Partial: this component's artifacts meet part of the control's \
+                             statement (a `supports` mapping, or one a cross-layer check \
+                             limited); coverage counts the control as partial."
+                                .to_string()
+                        })
+                    },
                 })
             })
             .collect();

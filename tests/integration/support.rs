@@ -1,0 +1,48 @@
+//! What every conformance suite needs from its surroundings: the external tools that
+//! `cargo xtask tools` provides, scratch directories, and running a command.
+
+use libtest_mimic::Failed;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The tool an environment variable points to; its absence fails the test.
+pub(crate) fn tool(var: &str) -> Result<PathBuf, Failed> {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
+        _ => Err(format!(
+            "{var} is not set: run the tests through `cargo xtask test`, or load the tools first \
+             with `set -a; eval \"$(cargo xtask tools)\"; set +a`"
+        )
+        .into()),
+    }
+}
+
+/// A fresh scratch directory for one test of a suite, unique per process.
+pub(crate) fn scratch(suite: &str, name: &str) -> Result<PathBuf, Failed> {
+    let dir = std::env::temp_dir().join(format!(
+        "posture-{suite}-{}-{}",
+        std::process::id(),
+        name.replace(['/', ':'], "-")
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Runs a command; `(exit status success, stdout, stderr)`.
+pub(crate) fn run_split(cmd: &mut Command) -> Result<(bool, String, String), Failed> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+    Ok((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// Runs a command; `(exit status success, stdout then stderr)`.
+pub(crate) fn run(cmd: &mut Command) -> Result<(bool, String), Failed> {
+    let (ok, out, err) = run_split(cmd)?;
+    Ok((ok, format!("{out}{err}")))
+}
