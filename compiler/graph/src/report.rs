@@ -53,21 +53,25 @@ fn detail(r: &RequirementRow) -> String {
         }
         s
     };
+    // ` -> file, file and N more`: the enforcing artifacts behind the row.
+    let artifacts = |s: &mut String| {
+        if !r.artifacts.is_empty() {
+            let shown: Vec<&str> = r
+                .artifacts
+                .iter()
+                .take(MAX_ITEMS)
+                .map(String::as_str)
+                .collect();
+            let _ = write!(s, " -> {}", shown.join(", "));
+            if r.artifacts.len() > MAX_ITEMS {
+                let _ = write!(s, " and {} more", r.artifacts.len() - MAX_ITEMS);
+            }
+        }
+    };
     match r.status {
         Status::Satisfied => {
             let mut s = items(&r.implemented_by);
-            if !r.artifacts.is_empty() {
-                let shown: Vec<&str> = r
-                    .artifacts
-                    .iter()
-                    .take(MAX_ITEMS)
-                    .map(String::as_str)
-                    .collect();
-                let _ = write!(s, " -> {}", shown.join(", "));
-                if r.artifacts.len() > MAX_ITEMS {
-                    let _ = write!(s, " and {} more", r.artifacts.len() - MAX_ITEMS);
-                }
-            }
+            artifacts(&mut s);
             s
         }
         Status::Inherited => format!("from {}", r.inherited_from.join("; ")),
@@ -90,18 +94,7 @@ fn detail(r: &RequirementRow) -> String {
                 for l in &r.limited {
                     let _ = write!(s, "; limited: {l}");
                 }
-                if !r.artifacts.is_empty() {
-                    let shown: Vec<&str> = r
-                        .artifacts
-                        .iter()
-                        .take(MAX_ITEMS)
-                        .map(String::as_str)
-                        .collect();
-                    let _ = write!(s, " -> {}", shown.join(", "));
-                    if r.artifacts.len() > MAX_ITEMS {
-                        let _ = write!(s, " and {} more", r.artifacts.len() - MAX_ITEMS);
-                    }
-                }
+                artifacts(&mut s);
                 s
             }
             None => String::new(),
