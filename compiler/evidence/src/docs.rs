@@ -504,9 +504,20 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
                     uuid: cx.uuid(&format!("cd/{t}/{c}")),
                     control_id: oscal_control_id(*c)?,
                     description: cx.narrative(*c, items),
+                    // The items behind it, then the SOC 2 and HIPAA requirements of the
+                    // system's frameworks it informs through the published crosswalks (those
+                    // frameworks have no OSCAL catalog of their own to implement against).
                     props: items
                         .iter()
                         .map(|i| prop(NS, "item", i.to_string()))
+                        .chain(
+                            cx.input
+                                .graph
+                                .explain(*c)
+                                .informs
+                                .iter()
+                                .map(|i| prop(NS, "informs", i.requirement.to_string())),
+                        )
                         .collect(),
                     links: cx.artifact_links(cx.artifacts_of(items, *t).iter()),
                     responsible_roles: Vec::new(),
