@@ -501,7 +501,7 @@ fn crd(path: &Path) -> Result<(), Failed> {
                 .mesh
                 .as_ref()
                 .map(|m| {
-                    ::network::tls::meshed_namespaces(p, m).len()
+                    m.meshed(&p.namespaces).len()
                         + m.permissive.values().filter(|ps| !ps.is_empty()).count()
                 })
                 .unwrap_or(0),

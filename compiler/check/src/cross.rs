@@ -23,11 +23,15 @@ pub(crate) fn check(cx: &mut Cx, p: &Posture) {
 /// own (`tls = true`) travels in plaintext (P4010), and coverage shows SC-8 and SC-8(1)
 /// partial with those flows named.
 fn mesh_boundary(cx: &mut Cx, p: &Posture) {
-    use ir::network::{MtlsMode, PortSpec, is_meshed, plaintext_hops};
+    use ir::network::{MtlsMode, PortSpec, is_meshed, meshed_namespaces, plaintext_hops};
     let Some(m) = &p.mesh else { return };
+    let meshed = meshed_namespaces(p);
     let mut refused = Vec::new();
     for i in p.network.intents.iter().filter(|i| i.implied_by.is_none()) {
-        if m.mtls != MtlsMode::Strict || is_meshed(p, &i.from) || !is_meshed(p, &i.to) {
+        if m.mtls != MtlsMode::Strict
+            || is_meshed(p, &meshed, &i.from)
+            || !is_meshed(p, &meshed, &i.to)
+        {
             continue;
         }
         // Which of the flow's ports are not open to plaintext clients.
@@ -80,7 +84,7 @@ fn mesh_boundary(cx: &mut Cx, p: &Posture) {
         .into_iter()
         .filter(|i| !refused.contains(&i.id()))
     {
-        let direction = if is_meshed(p, &i.from) {
+        let direction = if is_meshed(p, &meshed, &i.from) {
             "leaves"
         } else {
             "enters"

@@ -133,16 +133,10 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
 
     resolve::resolve(&mut cx, &syms);
     network::check_flows(&mut cx, &net, &namespaces, &workloads, target.as_ref());
-    let meshed: Vec<ir::Name> = match &mesh {
-        Some(m) if m.namespaces.is_empty() => namespaces.keys().cloned().collect(),
-        Some(m) => {
-            let mut v = m.namespaces.clone();
-            v.sort();
-            v.dedup();
-            v
-        }
-        None => Vec::new(),
-    };
+    let meshed = mesh
+        .as_ref()
+        .map(|m| m.meshed(&namespaces))
+        .unwrap_or_default();
     let mut net = net;
     network::mesh_flows(&mut net, mesh.as_ref(), &meshed);
     secrets::cross_check(

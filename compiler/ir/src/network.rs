@@ -223,47 +223,54 @@ pub struct Mesh {
 /// injection webhook, which the API server calls) are no sidecar's business.
 pub const ISTIO_SIDECAR_PORTS: [u16; 1] = [15012];
 
-/// The namespaces the mesh covers, sorted.
-pub fn meshed_namespaces(p: &crate::Posture) -> Vec<Name> {
-    let Some(m) = &p.mesh else {
-        return Vec::new();
-    };
-    let mut v: Vec<Name> = if m.namespaces.is_empty() {
-        p.namespaces.keys().cloned().collect()
-    } else {
-        m.namespaces.clone()
-    };
-    v.sort();
-    v.dedup();
-    v
+impl Mesh {
+    /// The namespaces the mesh covers, sorted: its own list, or every declared namespace.
+    pub fn meshed(&self, declared: &BTreeMap<Name, Namespace>) -> Vec<Name> {
+        let mut v: Vec<Name> = if self.namespaces.is_empty() {
+            declared.keys().cloned().collect()
+        } else {
+            self.namespaces.clone()
+        };
+        v.sort();
+        v.dedup();
+        v
+    }
 }
 
-/// Whether every endpoint of the peer runs a sidecar of the mesh.
-pub fn is_meshed(p: &crate::Posture, peer: &Peer) -> bool {
-    let meshed = meshed_namespaces(p);
+/// The namespaces the posture's mesh covers, sorted (none without a mesh).
+pub fn meshed_namespaces(p: &crate::Posture) -> Vec<Name> {
+    p.mesh
+        .as_ref()
+        .map(|m| m.meshed(&p.namespaces))
+        .unwrap_or_default()
+}
+
+/// Whether every endpoint of the peer runs a sidecar of the mesh, given the sorted
+/// [`meshed_namespaces`] (computed once by the caller: this runs per intent).
+pub fn is_meshed(p: &crate::Posture, meshed: &[Name], peer: &Peer) -> bool {
+    let has = |ns: &Name| meshed.binary_search(ns).is_ok();
     match peer {
-        Peer::Workload { name } => p
-            .workloads
-            .get(name)
-            .is_some_and(|w| meshed.contains(&w.namespace)),
-        Peer::Namespace { name } => meshed.contains(name),
-        Peer::IngressController => meshed.contains(&p.target.ingress_controller.namespace),
+        Peer::Workload { name } => p.workloads.get(name).is_some_and(|w| has(&w.namespace)),
+        Peer::Namespace { name } => has(name),
+        Peer::IngressController => has(&p.target.ingress_controller.namespace),
         Peer::ClusterDns | Peer::MeshControlPlane | Peer::Cidr { .. } => false,
     }
 }
 
 /// The declared flows that enter or leave the mesh without TLS of their own: one side meshed,
-/// the other not, and no `tls = true` (implied flows, such as DNS, are the mesh's own). Under strict mTLS these are the hops that travel in
-/// plaintext (an inbound one only where a PERMISSIVE port lets it in at all).
+/// the other not, and no `tls = true` (implied flows, such as DNS, are the mesh's own). Under
+/// strict mTLS these are the hops that travel in plaintext (an inbound one only where a
+/// PERMISSIVE port lets it in at all).
 pub fn plaintext_hops(p: &crate::Posture) -> Vec<&Intent> {
-    if p.mesh.is_none() {
+    let meshed = meshed_namespaces(p);
+    if meshed.is_empty() {
         return Vec::new();
     }
     p.network
         .intents
         .iter()
         .filter(|i| i.implied_by.is_none())
-        .filter(|i| !i.tls && is_meshed(p, &i.from) != is_meshed(p, &i.to))
+        .filter(|i| !i.tls && is_meshed(p, &meshed, &i.from) != is_meshed(p, &meshed, &i.to))
         .collect()
 }
 

@@ -87,7 +87,7 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
         }
     }
     if let Some(m) = &p.mesh {
-        for ns in tls::meshed_namespaces(p, m) {
+        for ns in m.meshed(&p.namespaces) {
             out.push(Artifact::yaml(
                 TARGET,
                 Role::Enforcing,
