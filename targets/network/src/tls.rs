@@ -100,18 +100,6 @@ pub fn ingress(p: &Posture, i: &IrIngress) -> Option<Ingress> {
     })
 }
 
-/// The namespaces a mesh covers: its own list, or every declared namespace.
-pub fn meshed_namespaces(p: &Posture, m: &Mesh) -> Vec<Name> {
-    let mut v: Vec<Name> = if m.namespaces.is_empty() {
-        p.namespaces.keys().cloned().collect()
-    } else {
-        m.namespaces.clone()
-    };
-    v.sort();
-    v.dedup();
-    v
-}
-
 /// The namespace-wide PeerAuthentication of one meshed namespace. It has no selector and is
 /// named `default`, as Istio names namespace-wide policies.
 pub fn peer_authentication(m: &Mesh, ns: &Name) -> PeerAuthentication {
@@ -126,19 +114,23 @@ pub fn peer_authentication(m: &Mesh, ns: &Name) -> PeerAuthentication {
         ),
         spec: PeerAuthenticationSpec {
             selector: None,
-            mtls: MutualTls {
-                mode: match m.mtls {
-                    MtlsMode::Strict => "STRICT",
-                    MtlsMode::Permissive => "PERMISSIVE",
-                },
-            },
+            mtls: MutualTls { mode: mode(m) },
             port_level_mtls: Default::default(),
         },
     }
 }
 
-/// The workload-level PeerAuthentication of a workload with `permissive` ports under strict
-/// mTLS: strict for the workload, PERMISSIVE on exactly those ports (Istio applies the most
+/// The mesh's mode as Istio writes it.
+fn mode(m: &Mesh) -> &'static str {
+    match m.mtls {
+        MtlsMode::Strict => "STRICT",
+        MtlsMode::Permissive => "PERMISSIVE",
+    }
+}
+
+/// The workload-level PeerAuthentication of a workload with `permissive` ports: the mesh's
+/// mode for the workload (a workload policy replaces the namespace's, so it must not change
+/// the mode of the other ports), PERMISSIVE on exactly those ports (Istio applies the most
 /// specific policy, so only those ports of only that workload accept plaintext).
 pub fn permissive_ports(
     p: &Posture,
@@ -167,7 +159,7 @@ pub fn permissive_ports(
                     .map(|(k, v)| (k.0.clone(), v.0.clone()))
                     .collect(),
             }),
-            mtls: MutualTls { mode: "STRICT" },
+            mtls: MutualTls { mode: mode(m) },
             port_level_mtls: ports
                 .iter()
                 .map(|port| (port.0, MutualTls { mode: "PERMISSIVE" }))
