@@ -22,7 +22,11 @@ struct NamespaceDoc {
 }
 
 /// The Namespace object of one declared namespace.
-fn document(p: &Posture, ns: &Namespace) -> NamespaceDoc {
+fn document(
+    p: &Posture,
+    ns: &Namespace,
+    effective: Option<&ir::pod_security::Effective>,
+) -> NamespaceDoc {
     let mut metadata = ObjectMeta::named(ns.name.as_str(), None);
     for (k, v) in &ns.labels {
         metadata.labels.insert(k.0.clone(), v.0.clone());
@@ -31,8 +35,7 @@ fn document(p: &Posture, ns: &Namespace) -> NamespaceDoc {
     // Security control lowers `enforce` (audit and warn stay as declared, and the posture's
     // admission rules enforce the declared level for everyone else; the checker refused the
     // posture if they do not). The annotation says which exception lowered it.
-    let effective = ir::pod_security::effective(p, ns);
-    if let Some(eff) = &effective
+    if let Some(eff) = effective
         && !eff.lowered_by.is_empty()
     {
         let why: Vec<String> = eff
@@ -108,7 +111,8 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
                 ns.meta.span,
             )];
             // An exception that lowered the enforced level is part of where the labels came from.
-            if let Some(eff) = ir::pod_security::effective(p, ns) {
+            let effective = ir::pod_security::effective(p, ns);
+            if let Some(eff) = &effective {
                 for w in &eff.lowered_by {
                     if let Some(ex) = p.exceptions.get(&w.exception) {
                         let o = Origin::new(ir::pod_security::exception_id(w), ex.meta.span);
@@ -122,7 +126,7 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
                 TARGET,
                 Role::Enforcing,
                 format!("namespaces/{}.yaml", ns.name),
-                &document(p, ns),
+                &document(p, ns, effective.as_ref()),
                 origins,
                 true,
             )
