@@ -18,8 +18,9 @@
 
 use crate::root;
 use crate::support::{run, tool};
-use falco_lang::check::{Env, candidates, check, check_output, expand};
-use falco_lang::{Expr, parse, print};
+use falco_lang::check::{candidates, check};
+use falco_lang::rules::RuleSet;
+use falco_lang::{parse, print};
 use libtest_mimic::{Failed, Trial};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -46,8 +47,8 @@ pub(crate) fn trials() -> Vec<Trial> {
             set.load(
                 "broken.yaml",
                 "- macro: m\n  condition: proc.nme = x\n- rule: r\n  desc: d\n  condition: m and evt.type = exceve\n  output: \"%proc.cmdlin\"\n  priority: WARNING\n",
-            )?;
-            let problems = set.check();
+            );
+            let problems = errors(&set);
             if problems.len() == 3 {
                 Ok(())
             } else {
@@ -56,6 +57,9 @@ pub(crate) fn trials() -> Vec<Trial> {
         }),
         upstream(),
     ]
+    .into_iter()
+    .chain(loader_trials())
+    .collect()
 }
 
 fn upstream() -> Trial {
@@ -64,9 +68,9 @@ fn upstream() -> Trial {
         for f in UPSTREAM {
             let path = root().join("tests/conformance/falco/upstream").join(f);
             let text = std::fs::read_to_string(&path).map_err(|e| format!("{f}: {e}"))?;
-            set.load(f, &text)?;
+            set.load(f, &text);
         }
-        let problems = set.check();
+        let problems = errors(&set);
         if problems.is_empty() {
             Ok(())
         } else {
@@ -137,10 +141,20 @@ fn schema() -> Result<(), Failed> {
 fn recheck() -> Result<(), Failed> {
     let (_, artifacts) = build_example()?;
     let mut set = RuleSet::default();
-    set.load(falco::RULES_PATH, &rules_text(&artifacts)?)?;
-    let problems = set.check();
+    set.load(falco::RULES_PATH, &rules_text(&artifacts)?);
+    let problems = errors(&set);
     if !problems.is_empty() {
         return Err(problems.join("\n").into());
+    }
+    // Falco warns about a rule that matches every event type: it is evaluated on every event.
+    let warnings: Vec<String> = set
+        .all_findings()
+        .iter()
+        .filter(|f| !f.code.is_error())
+        .map(ToString::to_string)
+        .collect();
+    if !warnings.is_empty() {
+        return Err(format!("Falco would warn:\n{}", warnings.join("\n")).into());
     }
     let expanded = set.expanded()?;
     if expanded.len() != set.rules.len() {
@@ -167,7 +181,10 @@ fn recheck() -> Result<(), Failed> {
 /// each workload's labels). Returns the first disagreement.
 fn judge(p: &ir::Posture, rules: &str) -> Result<(), String> {
     let mut set = RuleSet::default();
-    set.load("emitted", rules).map_err(|e| format!("{e:?}"))?;
+    set.load("emitted", rules);
+    if let Some(f) = set.findings.first() {
+        return Err(f.to_string());
+    }
     for r in p.runtime.rules.values() {
         let got = set
             .rules
@@ -327,302 +344,32 @@ exception shells {
     Ok(())
 }
 
-/// One rule as the loader keeps it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct LoadedRule {
-    pub file: String,
-    pub condition: String,
-    pub output: String,
-    pub exceptions: Vec<Value>,
-    pub enabled: bool,
-}
-
-/// The items of rules files loaded in order, with `append` and `override` applied as Falco
-/// 0.44 applies them.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RuleSet {
-    pub lists: BTreeMap<String, Vec<String>>,
-    pub macros: BTreeMap<String, (String, String)>,
-    pub rules: BTreeMap<String, LoadedRule>,
-}
-
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn overrides(item: &Value, key: &str) -> Option<String> {
-    item.get("override")
-        .and_then(|o| o.get(key))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
-impl RuleSet {
-    /// Loads one rules file.
-    pub(crate) fn load(&mut self, file: &str, text: &str) -> Result<(), Failed> {
-        let items: Vec<Value> =
-            serde_saphyr::from_str(text).map_err(|e| format!("{file}: not YAML: {e}"))?;
-        for item in items {
-            let append = item.get("append").and_then(Value::as_bool) == Some(true);
-            if let Some(name) = item.get("list").and_then(Value::as_str) {
-                let new: Vec<String> = item
-                    .get("items")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().map(text_of).collect())
-                    .unwrap_or_default();
-                let mode = overrides(&item, "items");
-                let entry = self.lists.entry(name.to_string()).or_default();
-                if append || mode.as_deref() == Some("append") {
-                    entry.extend(new);
-                } else {
-                    *entry = new;
-                }
-            } else if let Some(name) = item.get("macro").and_then(Value::as_str) {
-                let cond = item
-                    .get("condition")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let mode = overrides(&item, "condition");
-                match self.macros.get_mut(name) {
-                    Some((_, c)) if append || mode.as_deref() == Some("append") => {
-                        c.push(' ');
-                        c.push_str(&cond);
-                    }
-                    _ => {
-                        self.macros
-                            .insert(name.to_string(), (file.to_string(), cond));
-                    }
-                }
-            } else if let Some(name) = item.get("rule").and_then(Value::as_str) {
-                let cond = item
-                    .get("condition")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                let exceptions: Vec<Value> = item
-                    .get("exceptions")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let appending = append || item.get("override").is_some();
-                if appending && let Some(r) = self.rules.get_mut(name) {
-                    if let Some(c) = cond {
-                        if overrides(&item, "condition").as_deref() == Some("replace") {
-                            r.condition = c;
-                        } else {
-                            r.condition.push(' ');
-                            r.condition.push_str(&c);
-                        }
-                    }
-                    r.exceptions.extend(exceptions);
-                    if let Some(e) = item.get("enabled").and_then(Value::as_bool) {
-                        r.enabled = e;
-                    }
-                    continue;
-                }
-                self.rules.insert(
-                    name.to_string(),
-                    LoadedRule {
-                        file: file.to_string(),
-                        condition: cond.unwrap_or_default(),
-                        output: item
-                            .get("output")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                        exceptions,
-                        enabled: item.get("enabled").and_then(Value::as_bool).unwrap_or(true),
-                    },
-                );
-            }
-        }
-        Ok(())
-    }
-
-    fn env(&self) -> Env<'_> {
-        Env {
-            lists: self
-                .lists
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_slice()))
-                .collect(),
-            macros: self.macros.keys().map(String::as_str).collect(),
-        }
-    }
-
-    /// Every problem our checker finds, one line each.
-    pub(crate) fn check(&self) -> Vec<String> {
-        let env = self.env();
-        let mut out = Vec::new();
-        let mut one = |what: String, text: &str, problems: Vec<falco_lang::Problem>| {
-            for p in problems.into_iter().filter(|p| p.kind.is_error()) {
-                let dym = p
-                    .did_you_mean
-                    .as_ref()
-                    .and_then(|(n, c)| diagnostics_dym(n, candidates(*c, &env)))
-                    .unwrap_or_default();
-                out.push(format!(
-                    "{what}: {} at `{}`{dym}",
-                    p.message,
-                    text.get(p.range.start..p.range.end).unwrap_or("?")
-                ));
-            }
-        };
-        for (name, (file, cond)) in &self.macros {
-            match parse(cond) {
-                Ok(e) => one(format!("{file}: macro {name}"), cond, check(&e, &env)),
-                Err(e) => one(
-                    format!("{file}: macro {name}"),
-                    cond,
-                    vec![parse_problem(e)],
-                ),
-            }
-        }
-        for (name, r) in &self.rules {
-            match parse(&r.condition) {
-                Ok(e) => one(
-                    format!("{}: rule {name}", r.file),
-                    &r.condition,
-                    check(&e, &env),
-                ),
-                Err(e) => one(
-                    format!("{}: rule {name}", r.file),
-                    &r.condition,
-                    vec![parse_problem(e)],
-                ),
-            }
-            one(
-                format!("{}: rule {name} output", r.file),
-                &r.output,
-                check_output(&r.output),
-            );
-            for x in &r.exceptions {
-                for f in exception_fields(x) {
-                    let text = format!("{f} exists");
-                    match parse(&text) {
-                        Ok(e) => one(
-                            format!("{}: rule {name} exception field", r.file),
-                            &text,
-                            check(&e, &env),
-                        ),
-                        Err(e) => one(
-                            format!("{}: rule {name} exception field", r.file),
-                            &text,
-                            vec![parse_problem(e)],
-                        ),
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// Every enabled rule's condition with macros, lists and exceptions expanded: what the
-    /// filter compiler finally reads. `Err` names a condition that does not parse.
-    pub(crate) fn expanded(&self) -> Result<BTreeMap<String, Expr>, Failed> {
-        let env = self.env();
-        let mut macros: BTreeMap<&str, Expr> = BTreeMap::new();
-        for (name, (_, cond)) in &self.macros {
-            macros.insert(
-                name,
-                parse(cond).map_err(|e| format!("macro {name}: {e:?}"))?,
-            );
-        }
-        let refs: BTreeMap<&str, &Expr> = macros.iter().map(|(k, v)| (*k, v)).collect();
-        let mut out = BTreeMap::new();
-        for (name, r) in &self.rules {
-            if !r.enabled {
-                continue;
-            }
-            let mut e = parse(&r.condition).map_err(|e| format!("rule {name}: {e:?}"))?;
-            for x in &r.exceptions {
-                if let Some(c) = exception_condition(x)? {
-                    e = e.and(c.not());
-                }
-            }
-            out.insert(name.clone(), expand(&e, &refs, &env));
-        }
-        Ok(out)
-    }
-}
-
-/// The fields of an exception entry (a list, or one field).
-fn exception_fields(x: &Value) -> Vec<String> {
-    match x.get("fields") {
-        Some(Value::Array(a)) => a.iter().map(text_of).collect(),
-        Some(Value::String(s)) => vec![s.clone()],
-        _ => Vec::new(),
-    }
-}
-
-/// The condition an exception entry adds (`and not (…)`), built as Falco builds it: each
-/// value tuple is `f1 c1 v1 and f2 c2 v2`, and the tuples are or-ed. `None`: no values.
-fn exception_condition(x: &Value) -> Result<Option<Expr>, Failed> {
-    let fields = exception_fields(x);
-    let comps: Vec<String> = match x.get("comps") {
-        Some(Value::Array(a)) => a.iter().map(text_of).collect(),
-        Some(Value::String(s)) => vec![s.clone()],
-        _ => vec!["=".to_string(); fields.len()],
-    };
-    let Some(Value::Array(values)) = x.get("values") else {
-        return Ok(None);
-    };
-    let mut alternatives = Vec::new();
-    for tuple in values {
-        let tuple: Vec<Value> = match tuple {
-            Value::Array(a) => a.clone(),
-            v => vec![v.clone()],
-        };
-        let mut parts = Vec::new();
-        for (i, f) in fields.iter().enumerate() {
-            let comp = comps.get(i).map(String::as_str).unwrap_or("=");
-            let op = falco_lang::Op::ALL
-                .iter()
-                .copied()
-                .find(|o| o.as_str() == comp || (comp == "==" && *o == falco_lang::Op::Eq))
-                .ok_or_else(|| format!("exception comparison `{comp}`"))?;
-            let field = parse(&format!("{f} exists"))
-                .ok()
-                .and_then(|e| match e {
-                    Expr::Check { field, .. } => Some(field),
-                    _ => None,
+/// The rule set's error findings (loading and compiling), one line each, with a
+/// did-you-mean where the checker offers one.
+pub(crate) fn errors(set: &RuleSet) -> Vec<String> {
+    let env = set.env();
+    set.all_findings()
+        .into_iter()
+        .filter(|f| f.code.is_error())
+        .map(|f| {
+            let at = f
+                .problem
+                .as_ref()
+                .map(|(p, text)| {
+                    let dym = p
+                        .did_you_mean
+                        .as_ref()
+                        .and_then(|(n, c)| diagnostics_dym(n, candidates(*c, &env)))
+                        .unwrap_or_default();
+                    format!(
+                        " at `{}`{dym}",
+                        text.get(p.range.start..p.range.end).unwrap_or("?")
+                    )
                 })
-                .ok_or_else(|| format!("exception field `{f}`"))?;
-            let part = match tuple.get(i) {
-                Some(Value::Array(items)) => Expr::list_op(
-                    field,
-                    op,
-                    items
-                        .iter()
-                        .map(text_of)
-                        .collect::<Vec<_>>()
-                        .iter()
-                        .map(String::as_str),
-                ),
-                Some(v) => Expr::cmp(field, op, &text_of(v)),
-                None => return Err(format!("exception tuple shorter than its fields: {x}").into()),
-            };
-            parts.push(part);
-        }
-        if !parts.is_empty() {
-            alternatives.push(Expr::all_of(parts));
-        }
-    }
-    Ok((!alternatives.is_empty()).then(|| Expr::any_of(alternatives)))
-}
-
-fn parse_problem(e: falco_lang::ParseError) -> falco_lang::Problem {
-    falco_lang::Problem {
-        kind: falco_lang::Kind::UnknownField,
-        range: e.range,
-        message: format!("does not parse: {}", e.message),
-        label: None,
-        help: None,
-        did_you_mean: None,
-    }
+                .unwrap_or_default();
+            format!("{f}{at}")
+        })
+        .collect()
 }
 
 fn diagnostics_dym(input: &str, c: Vec<&str>) -> Option<String> {
@@ -709,7 +456,7 @@ fn sysdig(condition: &str) -> Result<Verdict, Failed> {
 fn sysdig_example() -> Result<(), Failed> {
     let (_, artifacts) = build_example()?;
     let mut set = RuleSet::default();
-    set.load(falco::RULES_PATH, &rules_text(&artifacts)?)?;
+    set.load(falco::RULES_PATH, &rules_text(&artifacts)?);
     let mut compiled = 0;
     let mut skew: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut errors = Vec::new();
@@ -797,4 +544,242 @@ fn classifier_cases() -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Falco 0.35.1's loader tests: our loader's verdicts against Falco's own expectations.
+
+/// The corpus, vendored from Falco 0.35.1 (`tests/conformance/falco/SOURCES.md`).
+fn corpus_dir() -> PathBuf {
+    root().join("tests/conformance/falco/falco-0.35.1-tests")
+}
+
+/// Cases whose verdict changed after 0.35.1: the case, why, and the errors (item type, item
+/// name, code) Falco 0.44 reports instead. Each is still run and must give exactly these.
+/// (item type, item name, code), as Falco's tests write an error.
+type Triple<'a> = (&'a str, &'a str, &'a str);
+
+const CHANGED_SINCE_0_35: &[(&str, &str, &[Triple<'static>])] = &[(
+    "syscalls",
+    "`evt.dir` is not in Falco 0.44's field list: the event direction was removed from libsinsp",
+    &[
+        ("rule", "detect_madvise", "LOAD_ERR_COMPILE_CONDITION"),
+        ("rule", "detect_open", "LOAD_ERR_COMPILE_CONDITION"),
+    ],
+)];
+
+/// One `validate_rules_file` case: the files in order and the (item type, item name, code)
+/// of each error and warning Falco reports.
+#[derive(Debug, Clone)]
+struct LoaderCase {
+    name: String,
+    files: Vec<String>,
+    errors: std::collections::BTreeSet<(String, String, String)>,
+    warnings: std::collections::BTreeSet<(String, String, String)>,
+}
+
+/// The warning codes our loader implements; expected warnings of other codes are not
+/// compared.
+const COMPARED_WARNINGS: &[&str] = &[
+    "LOAD_NO_EVTTYPE",
+    "LOAD_UNKNOWN_SOURCE",
+    "LOAD_UNKNOWN_FILTER",
+];
+
+fn triples(v: Option<&Value>) -> std::collections::BTreeSet<(String, String, String)> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    let s = |k: &str| e.get(k).map(falco_lang::rules::text_of).unwrap_or_default();
+                    (s("item_type"), s("item_name"), s("code"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every `validate_rules_file` case and every `rules_file` case of the three test files.
+/// A `rules_file` case: its name and files.
+type LoadCase = (String, Vec<String>);
+
+fn loader_cases() -> Result<(Vec<LoaderCase>, Vec<LoadCase>), Failed> {
+    let mut validate = Vec::new();
+    let mut load = Vec::new();
+    for f in [
+        "falco_tests.yaml",
+        "falco_tests_exceptions.yaml",
+        "falco_tests_plugins.yaml",
+    ] {
+        let text =
+            std::fs::read_to_string(corpus_dir().join(f)).map_err(|e| format!("{f}: {e}"))?;
+        // The `!mux` tag is avocado's; the map under it is all we read.
+        let doc: Value =
+            serde_saphyr::from_str(&text.replace("!mux", "")).map_err(|e| format!("{f}: {e}"))?;
+        let cases = doc
+            .get("trace_files")
+            .and_then(Value::as_object)
+            .ok_or_else(|| format!("{f}: no trace_files"))?;
+        for (name, case) in cases {
+            let files = |k: &str| -> Vec<String> {
+                match case.get(k) {
+                    Some(Value::Array(a)) => a.iter().map(falco_lang::rules::text_of).collect(),
+                    Some(Value::String(s)) => vec![s.clone()],
+                    _ => Vec::new(),
+                }
+            };
+            let v = files("validate_rules_file");
+            if !v.is_empty() {
+                validate.push(LoaderCase {
+                    name: name.clone(),
+                    files: v,
+                    errors: triples(case.get("validate_errors")),
+                    warnings: triples(case.get("validate_warnings"))
+                        .into_iter()
+                        .filter(|(_, _, c)| COMPARED_WARNINGS.contains(&c.as_str()))
+                        .collect(),
+                });
+                continue;
+            }
+            let r = files("rules_file");
+            if !r.is_empty() {
+                load.push((name.clone(), r));
+            }
+        }
+    }
+    Ok((validate, load))
+}
+
+/// Loads the files of a case in order; our errors and compared warnings as triples.
+fn load_case(files: &[String]) -> Result<(RuleSet, Vec<falco_lang::rules::Finding>), Failed> {
+    let mut set = RuleSet::default();
+    for f in files {
+        let path = corpus_dir().join(f);
+        // A directory is loaded file by file in name order, as Falco loads one.
+        let mut paths = vec![(f.clone(), path.clone())];
+        if path.is_dir() {
+            let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(&path)
+                .map_err(|e| format!("{f}: {e}"))?
+                .filter_map(Result::ok)
+                .map(|e| (format!("{f}/{}", e.file_name().to_string_lossy()), e.path()))
+                .collect();
+            entries.sort();
+            paths = entries;
+        }
+        for (name, p) in paths {
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("{name}: {e}"))?;
+            set.load(&name, &text);
+        }
+    }
+    let findings = set.all_findings();
+    Ok((set, findings))
+}
+
+fn verdict(
+    findings: &[falco_lang::rules::Finding],
+    errors: bool,
+) -> std::collections::BTreeSet<(String, String, String)> {
+    findings
+        .iter()
+        .filter(|f| {
+            if errors {
+                f.code.is_error()
+            } else {
+                COMPARED_WARNINGS.contains(&f.code.as_str())
+            }
+        })
+        .map(|f| {
+            (
+                f.item_type.as_str().to_string(),
+                f.item_name.clone(),
+                f.code.as_str().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn loader_trials() -> Vec<Trial> {
+    let (validate, load) = match loader_cases() {
+        Ok(c) => c,
+        Err(e) => {
+            let msg = format!("{e:?}");
+            return vec![Trial::test("falco::loader-0.35.1/corpus", move || {
+                Err(msg.into())
+            })];
+        }
+    };
+    let mut out: Vec<Trial> = validate
+        .into_iter()
+        .map(|case| {
+            Trial::test(format!("falco::loader-0.35.1/{}", case.name), move || {
+                let (_, findings) = load_case(&case.files)?;
+                let errors = verdict(&findings, true);
+                let warnings = verdict(&findings, false);
+                let mut problems = Vec::new();
+                if errors != case.errors {
+                    problems.push(format!(
+                        "errors: Falco {:?}, ours {:?}",
+                        case.errors, errors
+                    ));
+                }
+                if warnings != case.warnings {
+                    problems.push(format!(
+                        "warnings: Falco {:?}, ours {:?}",
+                        case.warnings, warnings
+                    ));
+                }
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    let all: Vec<String> = findings.iter().map(ToString::to_string).collect();
+                    Err(
+                        format!("{}\nall findings:\n{}", problems.join("\n"), all.join("\n"))
+                            .into(),
+                    )
+                }
+            })
+        })
+        .collect();
+    out.push(Trial::test("falco::loader-0.35.1/rules-files-load", move || {
+        let mut failed = Vec::new();
+        let mut changed = 0;
+        for (name, files) in &load {
+            let (_, findings) = load_case(files)?;
+            let want: std::collections::BTreeSet<(String, String, String)> = CHANGED_SINCE_0_35
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, _, e)| {
+                    changed += 1;
+                    e.iter()
+                        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if verdict(&findings, true) != want {
+                let errors: Vec<String> = findings
+                    .iter()
+                    .filter(|f| f.code.is_error())
+                    .map(ToString::to_string)
+                    .collect();
+                failed.push(format!("{name}: want {want:?}, got: {}", errors.join("; ")));
+            }
+        }
+        if changed != CHANGED_SINCE_0_35.len() {
+            failed.push(format!(
+                "{} cases listed as changed, {changed} found in the corpus",
+                CHANGED_SINCE_0_35.len()
+            ));
+        }
+        println!(
+            "{} rules_file cases: {} load as Falco 0.35.1 expects, {changed} as 0.44 changed them",
+            load.len(),
+            load.len() - failed.len() - changed
+        );
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(failed.join("\n").into())
+        }
+    }));
+    out
 }

@@ -20,12 +20,14 @@
 //! | [`print`](mod@print) | the printer |
 //! | [`catalog`] | the vendored field catalog and event types |
 //! | [`check`](mod@check) | the checker, output fields, macro and list expansion |
+//! | [`rules`] | rules files loaded in order as Falco loads them (`append`, `override`), with Falco's load codes |
 
 pub mod ast;
 pub mod catalog;
 pub mod check;
 pub mod parse;
 pub mod print;
+pub mod rules;
 
 pub use ast::{Expr, Field, Ident, Op, Operand, TextRange, Value, ValueKind};
 pub use check::{Env, Kind, Problem};
