@@ -343,3 +343,101 @@ fn builder_values_quote_what_must_be_quoted() {
         assert_eq!(parse(&print(&e)).expect("parses"), e);
     }
 }
+
+// Rules files: Falco 0.36+'s `override`, which the 0.35.1 loader corpus predates.
+
+const BASE: &str = "- list: shells\n  items: [bash]\n- macro: spawned\n  condition: evt.type = execve\n- rule: Shell\n  desc: d\n  condition: spawned and proc.name in (shells)\n  output: \"shell %proc.name\"\n  priority: WARNING\n  exceptions:\n    - name: by_parent\n      fields: [proc.pname]\n      values: [[sshd]]\n";
+
+fn loaded(extra: &str) -> crate::rules::RuleSet {
+    let mut set = crate::rules::RuleSet::default();
+    set.load("base.yaml", BASE);
+    set.load("extra.yaml", extra);
+    set
+}
+
+fn codes(set: &crate::rules::RuleSet) -> Vec<(&'static str, String)> {
+    set.all_findings()
+        .iter()
+        .map(|f| (f.code.as_str(), f.item_name.clone()))
+        .collect()
+}
+
+#[test]
+fn override_appends_and_replaces_per_key() {
+    let set = loaded(
+        "- list: shells\n  items: [zsh]\n  override:\n    items: append\n- rule: Shell\n  condition: and proc.tty != 0\n  exceptions:\n    - name: by_parent\n      values: [[tmux]]\n  override:\n    condition: append\n    exceptions: append\n",
+    );
+    assert_eq!(codes(&set), vec![]);
+    assert_eq!(set.lists["shells"].items, ["bash", "zsh"]);
+    let r = &set.rules["Shell"];
+    assert_eq!(
+        r.condition,
+        "spawned and proc.name in (shells) and proc.tty != 0"
+    );
+    assert_eq!(
+        r.exceptions[0]["values"],
+        serde_json::json!([["sshd"], ["tmux"]])
+    );
+    let set = loaded(
+        "- rule: Shell\n  condition: spawned\n  output: \"other %proc.cmdline\"\n  override:\n    condition: replace\n    output: replace\n- list: shells\n  items: [sh]\n  override:\n    items: replace\n",
+    );
+    assert_eq!(set.rules["Shell"].condition, "spawned");
+    assert_eq!(set.rules["Shell"].output, "other %proc.cmdline");
+    assert_eq!(set.lists["shells"].items, ["sh"]);
+}
+
+#[test]
+fn override_is_refused_where_falco_refuses_it() {
+    for (extra, want) in [
+        // Nothing to override.
+        (
+            "- rule: Missing\n  condition: spawned\n  override:\n    condition: append\n",
+            ("LOAD_ERR_VALIDATE", "Missing"),
+        ),
+        (
+            "- macro: missing\n  condition: x\n  override:\n    condition: append\n",
+            ("LOAD_ERR_VALIDATE", "missing"),
+        ),
+        // An override of a key the item does not set.
+        (
+            "- rule: Shell\n  condition: spawned\n  override:\n    output: replace\n",
+            ("LOAD_ERR_YAML_VALIDATE", "Shell"),
+        ),
+        // Neither append nor replace.
+        (
+            "- rule: Shell\n  condition: spawned\n  override:\n    condition: merge\n",
+            ("LOAD_ERR_YAML_VALIDATE", "Shell"),
+        ),
+        // Both append and override.
+        (
+            "- rule: Shell\n  condition: spawned\n  append: true\n  override:\n    condition: append\n",
+            ("LOAD_ERR_YAML_VALIDATE", "Shell"),
+        ),
+        // An appended condition that breaks the rule is the rule's compile error.
+        (
+            "- rule: Shell\n  condition: and proc.nme = x\n  override:\n    condition: append\n",
+            ("LOAD_ERR_COMPILE_CONDITION", "Shell"),
+        ),
+    ] {
+        let set = loaded(extra);
+        let got = codes(&set);
+        assert!(
+            got.contains(&(want.0, want.1.to_string())),
+            "{extra}: want {want:?}, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn a_rule_matching_every_event_type_is_warned_about() {
+    let set = loaded(
+        "- rule: Any\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: WARNING\n- rule: Negated\n  desc: d\n  condition: not evt.type = open\n  output: o\n  priority: WARNING\n- rule: Either\n  desc: d\n  condition: evt.type = open or evt.type in (close, read)\n  output: o\n  priority: WARNING\n",
+    );
+    let warned: Vec<String> = set
+        .all_findings()
+        .into_iter()
+        .filter(|f| f.code == crate::rules::Code::NoEvttype)
+        .map(|f| f.item_name)
+        .collect();
+    assert_eq!(warned, ["Any", "Negated"]);
+}
