@@ -39,6 +39,7 @@ pub(crate) fn trials() -> Vec<Trial> {
         Trial::test("falco::recheck/optimal-platform", recheck),
         Trial::test("falco::mutation/optimal-platform", mutation),
         Trial::test("falco::exception-scope/p5011", p5011),
+        Trial::test("falco::profile-outbound/narrows", profile_outbound),
         Trial::test("falco::sysdig/optimal-platform", sysdig_example),
         Trial::test("falco::sysdig/negative-control", sysdig_negative),
         Trial::test("falco::sysdig/classifier", classifier_cases),
@@ -278,6 +279,96 @@ fn mutation() -> Result<(), Failed> {
         if judge(&p, &m).is_ok() {
             return Err(format!("mutant `{what}` was not detected").into());
         }
+    }
+    Ok(())
+}
+
+/// Checks a one-file posture in memory.
+fn check_text(text: &str) -> Result<ir::Posture, Failed> {
+    let mut w = driver::MemWorld::new();
+    w.add("/case/main.posture", text.as_bytes().to_vec());
+    let checked = driver::check(
+        &w,
+        std::path::Path::new("/case/main.posture"),
+        &tests::options(),
+    )
+    .map_err(|d| d.message)?;
+    checked
+        .posture
+        .ok_or_else(|| format!("does not check: {:?}", checked.diagnostics).into())
+}
+
+/// A profile's `outbound` narrows its workload's exfiltration rule to the destinations it
+/// lists, and a profile alone (without `std.falco.defaults`) gets the rule: read back from
+/// the emitted file, the rule allows the listed destination's port and not the other
+/// declared one; without `outbound` it allows both.
+fn profile_outbound() -> Result<(), Failed> {
+    let text = |outbound: &str| {
+        format!(
+            r#"
+system s {{ title = "t", impact = low }}
+target {{ kubernetes = "1.33", pod_cidr = "10.244.0.0/16", service_cidr = "10.96.0.0/12" }}
+namespace apps {{ pod_security = restricted }}
+workload api {{ namespace = apps, match = {{ app = "api" }}, ports = {{ http = 8080 }} }}
+workload db {{ namespace = apps, match = {{ app = "db" }}, ports = {{ pg = 5432 }} }}
+network {{
+  default_deny = {{ namespaces = [apps], directions = [ingress, egress] }}
+  allow api -> db:pg
+  allow api -> "203.0.113.0/24":443
+}}
+runtime {{
+  profile api {{ processes = [api]{outbound} }}
+}}
+"#
+        )
+    };
+    let rule = |p: &ir::Posture| -> Result<String, Failed> {
+        let artifacts = falco::emit(p);
+        let mut set = RuleSet::default();
+        set.load("emitted", &rules_text(&artifacts)?);
+        let errors = errors(&set);
+        if !errors.is_empty() {
+            return Err(errors.join("\n").into());
+        }
+        let r = set
+            .rules
+            .get("Undeclared Outbound Connection from api")
+            .ok_or("no exfiltration rule for the profiled workload")?;
+        if set
+            .rules
+            .contains_key("Undeclared Outbound Connection from db")
+        {
+            return Err("a rule for db, which has no profile, without std.falco.defaults".into());
+        }
+        Ok(r.condition.clone())
+    };
+    let all = rule(&check_text(&text(""))?)?;
+    if !(all.contains("5432") && all.contains("203.0.113.0/24")) {
+        return Err(format!("without `outbound` the rule should allow both: {all}").into());
+    }
+    let narrowed = rule(&check_text(&text(", outbound = [db]"))?)?;
+    if !narrowed.contains("5432") || narrowed.contains("203.0.113.0/24") {
+        return Err(format!("`outbound = [db]` should allow db only: {narrowed}").into());
+    }
+    let cidr = rule(&check_text(&text(", outbound = [\"203.0.113.0/24\"]"))?)?;
+    if cidr.contains("5432") || !cidr.contains("203.0.113.0/24") {
+        return Err(format!("`outbound = [cidr]` should allow the block only: {cidr}").into());
+    }
+    // Undeclared: refused.
+    let mut w = driver::MemWorld::new();
+    w.add(
+        "/case/main.posture",
+        text(", outbound = [\"198.51.100.0/24\"]").into_bytes(),
+    );
+    let checked = driver::check(
+        &w,
+        std::path::Path::new("/case/main.posture"),
+        &tests::options(),
+    )
+    .map_err(|d| d.message)?;
+    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.id).collect();
+    if checked.posture.is_some() || !codes.contains(&"P5012") {
+        return Err(format!("an undeclared destination should be P5012, got {codes:?}").into());
     }
     Ok(())
 }

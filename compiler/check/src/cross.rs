@@ -5,6 +5,8 @@
 //!   Pod Security control in a namespace whose enforced level checks it lowers the namespace's
 //!   `enforce` label; that is refused (P1050) when no enforcing admission rule covers every
 //!   control the lowered label stops checking.
+//! - A behaviour profile's `outbound` destinations are declared egress of its workload
+//!   (P5012): the detection and the NetworkPolicies read one declaration.
 
 use crate::cx::Cx;
 use diagnostics::{Diagnostic, codes};
@@ -15,6 +17,65 @@ use ir::pod_security;
 pub(crate) fn check(cx: &mut Cx, p: &Posture) {
     pod_security_labels(cx, p);
     mesh_boundary(cx, p);
+    profile_outbound(cx, p);
+}
+
+/// Each `outbound` destination of a profile is the `to` of an egress intent from the
+/// workload (or its namespace). Otherwise the NetworkPolicies deny what the detection
+/// expects, and the two layers disagree: refused (P5012).
+fn profile_outbound(cx: &mut Cx, p: &Posture) {
+    use ir::network::Peer;
+    for prof in p.runtime.profiles.values() {
+        let (Some(outbound), Some(w)) = (&prof.outbound, p.workloads.get(&prof.workload)) else {
+            continue;
+        };
+        let declared: Vec<&Peer> = p
+            .network
+            .intents
+            .iter()
+            .filter(|i| match &i.from {
+                Peer::Workload { name } => name == &w.name,
+                Peer::Namespace { name } => name == &w.namespace,
+                _ => false,
+            })
+            .map(|i| &i.to)
+            .collect();
+        for o in outbound {
+            if declared.iter().any(|to| o.matches(to)) {
+                continue;
+            }
+            let mut names: Vec<String> = declared
+                .iter()
+                .map(|to| ir::network::peer_text(to))
+                .collect();
+            names.sort();
+            names.dedup();
+            let help = if names.is_empty() {
+                format!(
+                    "`{}` declares no egress: add an `allow {} -> …` intent, or drop `outbound`",
+                    w.name, w.name
+                )
+            } else {
+                format!(
+                    "the network block declares for `{}`: {}",
+                    w.name,
+                    names.join(", ")
+                )
+            };
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::runtime::P5012,
+                    o.span,
+                    format!(
+                        "profile `{}` expects outbound connections to {}, which the network block does not allow it",
+                        w.name,
+                        ir::network::peer_text(&o.to)
+                    ),
+                )
+                .with_help(help),
+            );
+        }
+    }
 }
 
 /// Flows across the mesh's edge. Under strict mTLS a sidecar refuses plaintext, so a client

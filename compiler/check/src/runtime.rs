@@ -441,7 +441,7 @@ fn profile(
         item,
         None,
         "profile",
-        &["processes", "priority", "satisfies"],
+        &["processes", "priority", "outbound", "satisfies"],
     )?;
     syms.refer(Kind::Workload, &w, name_span);
     let mut processes: Vec<String> = Vec::new();
@@ -466,6 +466,9 @@ fn profile(
         .get("priority")
         .map(|v| priority(cx, v))
         .unwrap_or(Some(DEFAULT_PROFILE_PRIORITY));
+    let outbound = a
+        .get("outbound")
+        .map(|v| cx.list_of(v, |cx, i| outbound(cx, syms, i)));
     let meta = bundle_meta(cx, t, item, &a);
     if let Some(first) = seen.get(&w) {
         cx.err(
@@ -483,8 +486,36 @@ fn profile(
         workload: w,
         processes,
         priority: priority?,
+        outbound,
         meta,
     })
+}
+
+/// One `outbound` destination: a workload or built-in peer by name, or an address block in
+/// quotes. Whether the network block declares it is checked once the posture is whole.
+fn outbound(cx: &mut Cx, syms: &mut Symbols, v: &Value) -> Option<Outbound> {
+    use ir::network::Peer;
+    if let Value::Str(s) = v {
+        let cidr = cx.cidr(v)?;
+        return Some(Outbound {
+            to: Peer::Cidr {
+                cidr,
+                except: Vec::new(),
+            },
+            span: s.span,
+        });
+    }
+    let (name, span) = cx.name(v)?;
+    let to = match name.as_str() {
+        "ingress-controller" => Peer::IngressController,
+        "cluster-dns" => Peer::ClusterDns,
+        "mesh-control-plane" => Peer::MeshControlPlane,
+        _ => {
+            syms.refer(Kind::Workload, &name, span);
+            Peer::Workload { name }
+        }
+    };
+    Some(Outbound { to, span })
 }
 
 // ---------------------------------------------------------------------------------------------

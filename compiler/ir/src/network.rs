@@ -327,6 +327,11 @@ impl DefaultDeny {
     }
 }
 
+/// A peer as the posture writes it (`api-gateway`, `namespace data`, `"10.0.0.0/8"`).
+pub fn peer_text(p: &Peer) -> String {
+    peer(p)
+}
+
 fn peer(p: &Peer) -> String {
     match p {
         Peer::Workload { name } => name.to_string(),

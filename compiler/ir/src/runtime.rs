@@ -64,7 +64,31 @@ pub struct Profile {
     pub workload: Name,
     pub processes: Vec<String>,
     pub priority: Priority,
+    /// `outbound = [...]`: the declared destinations the workload is expected to reach (each
+    /// the `to` of an egress intent from it); `None`: all its declared egress.
+    pub outbound: Option<Vec<Outbound>>,
     pub meta: Meta,
+}
+
+/// One `outbound` destination of a profile, as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outbound {
+    /// A workload, a built-in peer, or an address block (its `except` list is empty: the
+    /// intent's own exceptions apply).
+    pub to: crate::network::Peer,
+    #[serde(skip)]
+    pub span: crate::Span,
+}
+
+impl Outbound {
+    /// True when an intent to `to` is this destination (an address block by its block).
+    pub fn matches(&self, to: &crate::network::Peer) -> bool {
+        use crate::network::Peer;
+        match (&self.to, to) {
+            (Peer::Cidr { cidr: a, .. }, Peer::Cidr { cidr: b, .. }) => a == b,
+            (a, b) => a == b,
+        }
+    }
 }
 
 /// `use std.falco.…` in `runtime`.

@@ -345,13 +345,19 @@ pub fn allowed_egress(p: &Posture, w: &ir::network::Workload) -> (Option<Expr>, 
         .collect();
     let mut alternatives = Vec::new();
     let mut origins = Vec::new();
+    // A profile's `outbound` narrows the declared egress to the destinations it lists.
+    let expected = p
+        .runtime
+        .profiles
+        .get(&w.name)
+        .and_then(|prof| prof.outbound.as_ref());
     for i in &p.network.intents {
         let from_w = match &i.from {
             Peer::Workload { name } => name == &w.name,
             Peer::Namespace { name } => name == &w.namespace,
             _ => false,
         };
-        if !from_w {
+        if !from_w || expected.is_some_and(|o| !o.iter().any(|o| o.matches(&i.to))) {
             continue;
         }
         let dest = match &i.to {
@@ -413,14 +419,17 @@ pub fn egress_condition(p: &Posture, w: &ir::network::Workload) -> (Expr, Vec<Or
     (Expr::all_of(parts), intents)
 }
 
-/// Data exfiltration: one rule per declared workload that fires on any outbound connection
-/// the network block does not declare for it. Only with `use std.falco.defaults`.
+/// Data exfiltration: one rule per workload that fires on any outbound connection the network
+/// block does not declare for it: for every workload with `use std.falco.defaults`, and for
+/// each workload with a behaviour profile (whose `outbound` may narrow the declared egress).
 fn egress_items(p: &Posture) -> Vec<Built> {
-    let Some(using) = p.runtime.uses.iter().find(|u| u.bundle == DEFAULTS_BUNDLE) else {
-        return Vec::new();
-    };
+    let using = p.runtime.uses.iter().find(|u| u.bundle == DEFAULTS_BUNDLE);
     let mut out = Vec::new();
     for w in p.workloads.values() {
+        let profile = p.runtime.profiles.get(&w.name);
+        if using.is_none() && profile.is_none() {
+            continue;
+        }
         let (condition, intents) = egress_condition(p, w);
         let output = "Outbound connection the posture does not declare (workload=%k8s.ns.name/%k8s.pod.name \
                       command=%proc.cmdline connection=%fd.name container=%container.name)"
@@ -431,19 +440,35 @@ fn egress_items(p: &Posture) -> Vec<Built> {
                 .into_iter()
                 .map(|(f, _)| f),
         );
-        let origins = vec![Origin::new(
-            ItemId::new(Block::Runtime, format!("use std.{}", using.bundle)),
-            using.meta.span,
-        )];
+        let mut origins = Vec::new();
+        if let Some(using) = using {
+            origins.push(Origin::new(
+                ItemId::new(Block::Runtime, format!("use std.{}", using.bundle)),
+                using.meta.span,
+            ));
+        }
+        if let Some(prof) = profile {
+            origins.push(Origin::new(
+                ItemId::new(Block::Runtime, format!("profile {}", prof.workload)),
+                prof.meta.span,
+            ));
+        }
         let mut derived_from: Vec<ItemId> = intents.into_iter().map(|o| o.item).collect();
         derived_from.push(ItemId::new(Block::Workload, w.name.as_str()));
         out.push(Built {
             rule: FalcoRule {
                 rule: format!("Undeclared Outbound Connection from {}", w.name),
-                desc: format!(
-                    "Data exfiltration: workload {} connects to a destination its network intents do not declare.",
-                    w.name
-                ),
+                desc: if profile.is_some_and(|prof| prof.outbound.is_some()) {
+                    format!(
+                        "Data exfiltration: workload {} connects to a destination its behaviour profile does not expect (its `outbound`, a part of its declared egress).",
+                        w.name
+                    )
+                } else {
+                    format!(
+                        "Data exfiltration: workload {} connects to a destination its network intents do not declare.",
+                        w.name
+                    )
+                },
                 condition: falco_lang::print(&condition),
                 output,
                 priority: Priority::Warning,

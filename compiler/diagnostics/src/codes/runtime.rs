@@ -12,4 +12,5 @@ declare_codes! {
     P5009 "falco-value-type" Error "a value in a Falco condition does not fit the type of the field it is compared with";
     P5010 "undefined-falco-macro" Error "a Falco condition names a macro that is not defined";
     P5011 "runtime-exception-scope" Error "an exception that waives a runtime rule has a scope Falco cannot express exactly";
+    P5012 "profile-outbound-undeclared" Error "a behaviour profile expects an outbound destination the network block does not declare for the workload";
 }
