@@ -20,7 +20,7 @@ use crate::root;
 use crate::support::{run, tool};
 use falco_lang::check::{candidates, check};
 use falco_lang::rules::RuleSet;
-use falco_lang::{parse, print};
+use falco_lang::{Expr, parse, print};
 use libtest_mimic::{Failed, Trial};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -40,6 +40,30 @@ pub(crate) fn trials() -> Vec<Trial> {
         Trial::test("falco::mutation/optimal-platform", mutation),
         Trial::test("falco::exception-scope/p5011", p5011),
         Trial::test("falco::profile-outbound/narrows", profile_outbound),
+        Trial::test("falco::upstream/untouched-by-posture", upstream_untouched),
+        Trial::test("falco::upstream/default-rule-names", || {
+            // The names P5013 reserves are exactly the rules of the vendored default file.
+            let path = root().join("tests/conformance/falco/upstream/falco_rules.yaml");
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut set = RuleSet::default();
+            set.load("falco_rules.yaml", &text);
+            let file: Vec<&str> = set.rules.keys().map(String::as_str).collect();
+            let listed = falco_lang::catalog::default_rule_names();
+            if file == listed {
+                Ok(())
+            } else {
+                Err(format!("default rule names: file {file:?}, listed {listed:?}").into())
+            }
+        }),
+        Trial::test("falco::upstream/untouched-negative-control", || {
+            // A file that redefines Falco's `outbound` macro, as the posture's rules did
+            // before their names were prefixed, must be caught.
+            match changed_upstream("- macro: outbound\n  condition: evt.type = connect\n")? {
+                c if c.contains(&"macro outbound".to_string()) => Ok(()),
+                c => Err(format!("a redefined `outbound` macro was not noticed: {c:?}").into()),
+            }
+        }),
         Trial::test("falco::sysdig/optimal-platform", sysdig_example),
         Trial::test("falco::sysdig/negative-control", sysdig_negative),
         Trial::test("falco::sysdig/classifier", classifier_cases),
@@ -192,12 +216,14 @@ fn judge(p: &ir::Posture, rules: &str) -> Result<(), String> {
             .get(&r.title)
             .ok_or_else(|| format!("rule {:?} is missing", r.title))?;
         let cond = parse(&got.condition).map_err(|e| format!("{}: {e:?}", r.title))?;
-        if cond != r.condition.expr {
+        // The posture's tree, its own macros and lists under the emitted prefix.
+        let want = falco::qualified(p, &r.condition.expr);
+        if cond != want {
             return Err(format!(
                 "rule {:?}: condition `{}` is not the posture's `{}`",
                 r.title,
                 got.condition,
-                print(&r.condition.expr)
+                print(&want)
             ));
         }
         let id = ir::ItemId::new(ir::Block::Runtime, r.name.as_str());
@@ -234,6 +260,26 @@ fn judge(p: &ir::Posture, rules: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The rules text (as JSON, which is YAML) with the last `and` clause of one rule's condition
+/// dropped.
+fn drop_last_clause(text: &str, title: &str) -> Result<String, Failed> {
+    let mut items: Vec<Value> = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    let rule = items
+        .iter_mut()
+        .find(|i| i.get("rule").and_then(Value::as_str) == Some(title))
+        .ok_or_else(|| format!("no rule {title:?}"))?;
+    let condition = rule
+        .get("condition")
+        .and_then(Value::as_str)
+        .ok_or("no condition")?;
+    let Ok(Expr::And(mut clauses)) = parse(condition) else {
+        return Err(format!("{title:?}: `{condition}` is not a conjunction").into());
+    };
+    clauses.pop();
+    rule["condition"] = Value::String(print(&Expr::And(clauses)));
+    Ok(serde_json::to_string(&items).map_err(|e| e.to_string())?)
+}
+
 /// The emitted rules agree with the posture, and weakened copies do not: a condition clause
 /// dropped, an exception widened (its label field dropped), an exception added.
 fn mutation() -> Result<(), Failed> {
@@ -247,11 +293,7 @@ fn mutation() -> Result<(), Failed> {
     let mutants = [
         (
             "drop a clause",
-            text.replacen(
-                "condition: evt.type = ptrace and container and not proc.name in (known_debuggers)",
-                "condition: evt.type = ptrace and container",
-                1,
-            ),
+            drop_last_clause(&text, "Container Escape via ptrace")?,
         ),
         (
             "allow an undeclared destination",
@@ -281,6 +323,50 @@ fn mutation() -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+/// The upstream default rules' items that `ours`, loaded after them as `falco/falco.yaml`
+/// loads it, changes: "list NAME", "macro NAME", "rule NAME".
+fn changed_upstream(ours: &str) -> Result<Vec<String>, Failed> {
+    let path = root().join("tests/conformance/falco/upstream/falco_rules.yaml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut before = RuleSet::default();
+    before.load("falco_rules.yaml", &text);
+    let mut after = before.clone();
+    after.load("posture_rules.yaml", ours);
+    let mut changed = Vec::new();
+    for (name, l) in &before.lists {
+        if after.lists.get(name).map(|a| &a.items) != Some(&l.items) {
+            changed.push(format!("list {name}"));
+        }
+    }
+    for (name, m) in &before.macros {
+        if after.macros.get(name).map(|a| &a.condition) != Some(&m.condition) {
+            changed.push(format!("macro {name}"));
+        }
+    }
+    for (name, r) in &before.rules {
+        let a = after.rules.get(name);
+        if a.map(|a| (&a.condition, &a.output, &a.exceptions, a.enabled))
+            != Some((&r.condition, &r.output, &r.exceptions, r.enabled))
+        {
+            changed.push(format!("rule {name}"));
+        }
+    }
+    Ok(changed)
+}
+
+/// Falco loads its default rules first and the posture's after them (`falco/falco.yaml`):
+/// the posture's file must not change any of the default rules, macros or lists (a macro
+/// defined again replaces the earlier one, silently changing every rule that uses it).
+fn upstream_untouched() -> Result<(), Failed> {
+    let (_, artifacts) = build_example()?;
+    let changed = changed_upstream(&rules_text(&artifacts)?)?;
+    if changed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the posture's rules change Falco's defaults: {changed:?}").into())
+    }
 }
 
 /// Checks a one-file posture in memory.

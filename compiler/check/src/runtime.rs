@@ -346,6 +346,19 @@ fn rule(
                 )
                 .with_help("give each rule its own title"),
             );
+        } else if falco_lang::catalog::default_rule_names().contains(&title.as_str()) {
+            // `falco/falco.yaml` loads Falco's default rules first and ours after them.
+            cx.err(
+                Diagnostic::spanned(
+                    &rcodes::P5013,
+                    v.span(),
+                    format!("`{title}` is the title of a rule in Falco's default rules"),
+                )
+                .with_note(
+                    "Falco loads its default rules first and the posture's after them: a rule with the same title replaces the default one",
+                )
+                .with_help("give the rule a title of its own"),
+            );
         } else {
             titles.insert(title.clone(), v.span());
         }

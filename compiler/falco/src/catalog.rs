@@ -12,6 +12,19 @@ use std::sync::OnceLock;
 
 const FIELDS: &str = include_str!("../data/supported-fields.falco-0.44.0.json");
 const EVENTS: &str = include_str!("../data/supported-events.schema-4.3.0.json");
+/// The rule names of Falco's default rules file (falcosecurity/rules `falco_rules.yaml`
+/// 5.1.0, the file Falco 0.44 ships and loads first), one per line.
+const DEFAULT_RULE_NAMES: &str = include_str!("../data/falco_rules-5.1.0.rule-names.txt");
+
+/// The rule names of Falco's default rules file. A posture rule may not take one: it would
+/// replace the default rule. The `falco` test suite keeps this list equal to the vendored
+/// file.
+pub fn default_rule_names() -> Vec<&'static str> {
+    DEFAULT_RULE_NAMES
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect()
+}
 
 /// The Falco version the field catalog describes.
 pub const FALCO_VERSION: &str = "0.44.0";

@@ -219,7 +219,7 @@ fn rule_item(p: &Posture, r: &Rule) -> Built {
         rule: FalcoRule {
             rule: r.title.clone(),
             desc: r.meta.doc.clone().unwrap_or_else(|| r.title.clone()),
-            condition: falco_lang::print(&r.condition.expr),
+            condition: falco_lang::print(&qualified(p, &r.condition.expr)),
             output: r.output.clone(),
             priority: r.priority,
             source: "syscall".to_string(),
@@ -551,6 +551,54 @@ fn list_order(p: &Posture) -> Vec<&ir::runtime::List> {
 
 /// A list item as Falco splices it into conditions: bare when it reads as itself, else a
 /// quoted string.
+/// The prefix of the posture's own lists and macros in the emitted file. Falco loads its
+/// default rules first and ours after them, and a list or macro defined again replaces the
+/// earlier one: unprefixed, the posture's `outbound` or `shell_binaries` would silently change
+/// what Falco's default rules detect. Prefixed, nothing of ours touches them.
+pub const PREFIX: &str = "posture_";
+
+/// A posture list or macro name as emitted.
+pub fn emitted_name(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+/// A condition as emitted: references to the posture's own macros and lists carry
+/// [`PREFIX`]. Falco's names (fields, event types, values) are unchanged.
+pub fn qualified(p: &Posture, e: &Expr) -> Expr {
+    use falco_lang::{Ident, Operand};
+    match e {
+        Expr::And(v) => Expr::And(v.iter().map(|x| qualified(p, x)).collect()),
+        Expr::Or(v) => Expr::Or(v.iter().map(|x| qualified(p, x)).collect()),
+        Expr::Not(x) => Expr::Not(Box::new(qualified(p, x))),
+        Expr::Macro(i) if p.runtime.macros.contains_key(&ir::Name(i.name.clone())) => {
+            Expr::Macro(Ident {
+                name: emitted_name(&i.name),
+                range: i.range,
+            })
+        }
+        Expr::Check {
+            field,
+            op,
+            operand: Some(Operand::List(items)),
+        } => Expr::Check {
+            field: field.clone(),
+            op: *op,
+            operand: Some(Operand::List(
+                items
+                    .iter()
+                    .map(|v| match v.bare() {
+                        Some(n) if p.runtime.lists.contains_key(&ir::Name(n.to_string())) => {
+                            falco_lang::Value::of(&emitted_name(n))
+                        }
+                        _ => v.clone(),
+                    })
+                    .collect(),
+            )),
+        },
+        other => other.clone(),
+    }
+}
+
 fn list_item_text(item: &str) -> String {
     let v = falco_lang::Value::of(item);
     match &v.kind {
@@ -602,8 +650,18 @@ fn rules_file(p: &Posture) -> Option<(Vec<Item>, Vec<Origin>, String)> {
     let mut origins = Vec::new();
     for l in list_order(p) {
         items.push(Item::List {
-            list: l.name.to_string(),
-            items: l.items.iter().map(|i| list_item_text(i)).collect(),
+            list: emitted_name(l.name.as_str()),
+            items: l
+                .items
+                .iter()
+                .map(|i| {
+                    if rt.lists.contains_key(&ir::Name(i.clone())) {
+                        emitted_name(i)
+                    } else {
+                        list_item_text(i)
+                    }
+                })
+                .collect(),
         });
         origins.push(Origin::new(
             ItemId::new(Block::Runtime, l.name.as_str()),
@@ -612,8 +670,8 @@ fn rules_file(p: &Posture) -> Option<(Vec<Item>, Vec<Origin>, String)> {
     }
     for m in macro_order(p) {
         items.push(Item::Macro {
-            name: m.name.to_string(),
-            condition: falco_lang::print(&m.condition.expr),
+            name: emitted_name(m.name.as_str()),
+            condition: falco_lang::print(&qualified(p, &m.condition.expr)),
         });
         origins.push(Origin::new(
             ItemId::new(Block::Runtime, m.name.as_str()),

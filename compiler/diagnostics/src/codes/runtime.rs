@@ -13,4 +13,5 @@ declare_codes! {
     P5010 "undefined-falco-macro" Error "a Falco condition names a macro that is not defined";
     P5011 "runtime-exception-scope" Error "an exception that waives a runtime rule has a scope Falco cannot express exactly";
     P5012 "profile-outbound-undeclared" Error "a behaviour profile expects an outbound destination the network block does not declare for the workload";
+    P5013 "falco-default-rule-title" Error "a runtime rule takes the title of a rule in Falco's default rules, which it would replace";
 }
