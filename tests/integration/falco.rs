@@ -369,16 +369,21 @@ fn upstream_untouched() -> Result<(), Failed> {
     }
 }
 
-/// Checks a one-file posture in memory.
-fn check_text(text: &str) -> Result<ir::Posture, Failed> {
+/// Checks a one-file posture in memory: the posture, or what stopped it.
+fn checked(text: &str) -> Result<driver::Checked, Failed> {
     let mut w = driver::MemWorld::new();
     w.add("/case/main.posture", text.as_bytes().to_vec());
-    let checked = driver::check(
+    Ok(driver::check(
         &w,
         std::path::Path::new("/case/main.posture"),
         &tests::options(),
     )
-    .map_err(|d| d.message)?;
+    .map_err(|d| d.message)?)
+}
+
+/// Checks a one-file posture in memory; its diagnostics when it does not check.
+fn check_text(text: &str) -> Result<ir::Posture, Failed> {
+    let checked = checked(text)?;
     checked
         .posture
         .ok_or_else(|| format!("does not check: {:?}", checked.diagnostics).into())
@@ -441,17 +446,7 @@ runtime {{
         return Err(format!("`outbound = [cidr]` should allow the block only: {cidr}").into());
     }
     // Undeclared: refused.
-    let mut w = driver::MemWorld::new();
-    w.add(
-        "/case/main.posture",
-        text(", outbound = [\"198.51.100.0/24\"]").into_bytes(),
-    );
-    let checked = driver::check(
-        &w,
-        std::path::Path::new("/case/main.posture"),
-        &tests::options(),
-    )
-    .map_err(|d| d.message)?;
+    let checked = checked(&text(", outbound = [\"198.51.100.0/24\"]"))?;
     let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.id).collect();
     if checked.posture.is_some() || !codes.contains(&"P5012") {
         return Err(format!("an undeclared destination should be P5012, got {codes:?}").into());
@@ -476,17 +471,7 @@ exception shells {
   expires = 2027-06-30
 }
 "#;
-    let mut w = driver::MemWorld::new();
-    w.add("/case/main.posture", text.as_bytes().to_vec());
-    let checked = driver::check(
-        &w,
-        std::path::Path::new("/case/main.posture"),
-        &tests::options(),
-    )
-    .map_err(|d| d.message)?;
-    let p = checked
-        .posture
-        .ok_or_else(|| format!("does not check: {:?}", checked.diagnostics))?;
+    let p = check_text(text)?;
     let artifacts = falco::emit(&p);
     let proofs = falco::verify(&p, &artifacts);
     let codes: Vec<&str> = proofs
@@ -501,17 +486,7 @@ exception shells {
         ", condition = `object.metadata.name.startsWith(\"debug-\")`",
         "",
     );
-    let mut w = driver::MemWorld::new();
-    w.add("/case/main.posture", fine.as_bytes().to_vec());
-    let checked = driver::check(
-        &w,
-        std::path::Path::new("/case/main.posture"),
-        &tests::options(),
-    )
-    .map_err(|d| d.message)?;
-    let p = checked
-        .posture
-        .ok_or_else(|| format!("does not check: {:?}", checked.diagnostics))?;
+    let p = check_text(&fine)?;
     if !falco::verify(&p, &falco::emit(&p))
         .iter()
         .all(|p| p.holds())
