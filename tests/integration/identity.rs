@@ -1,8 +1,8 @@
 //! The keycloak and rbac targets, judged by their consumers: Keycloak 26.5 itself and the
 //! Kubernetes API schemas.
 //!
-//! - `identity::models/…`: the typed realm models read every real realm file of the reference
-//!   data (keycloak-config-cli's import files) and Keycloak's own export of our realm.
+//! - `identity::models/…`: the typed realm models read every realm file of the reference data
+//!   (keycloak-config-cli's import files, vendored in `tests/conformance/identity/`) and Keycloak's own export of our realm.
 //! - `identity::import-export`: `kc.sh import --file` of the example's realm exits 0 (dev-file
 //!   database in a scratch folder), and `kc.sh export` of it holds everything we declared,
 //!   compared field by field; the API client's roles are exactly the permissions.
@@ -28,6 +28,7 @@ use keycloak::model;
 use libtest_mimic::{Failed, Trial};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -119,16 +120,15 @@ fn kc_import(dir: &Path, file: &Path) -> Result<(bool, String), Failed> {
 // ---------------------------------------------------------------------------------------------
 // Models
 
-/// The folder of the reference realm files: `shared/data/reference/keycloak` beside the
-/// checkout (or beside one of its parents, for a worktree).
+/// The reference realm files, vendored from the shared data collection
+/// (`tests/conformance/identity/SOURCES.md`).
 fn reference_dir() -> Result<PathBuf, Failed> {
-    root()
-        .ancestors()
-        .map(|a| a.join("shared/data/reference/keycloak"))
-        .find(|d| d.is_dir())
-        .ok_or_else(|| {
-            "shared/data/reference/keycloak is not beside the checkout or a parent of it".into()
-        })
+    let dir = root().join("tests/conformance/identity/keycloak-config-cli");
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(format!("{} is missing", dir.display()).into())
+    }
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -369,7 +369,11 @@ fn broken_composite() -> Result<(), Failed> {
 // ---------------------------------------------------------------------------------------------
 // The server
 
-/// A Keycloak server process, killed (by its PID) and reaped when dropped.
+/// A Keycloak server process, stopped by its PID and reaped when dropped.
+///
+/// `kc.sh start` runs Java as its own child and forwards SIGTERM to it, so the server is
+/// started as the leader of a process group of its own, and stopping signals that group (the
+/// leader's PID, negated): SIGTERM, then SIGKILL if it has not exited within 30 seconds.
 struct Server {
     child: Child,
     base: String,
@@ -377,8 +381,29 @@ struct Server {
     log: PathBuf,
 }
 
+impl Server {
+    fn signal_group(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
+        self.signal_group("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                // The shell is gone; make sure nothing of its group survives it.
+                self.signal_group("-KILL");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        self.signal_group("-KILL");
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -431,6 +456,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(logf)
             .stderr(errf)
+            .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start Keycloak: {e}"))?;
         let mut server = Server {
@@ -798,6 +824,11 @@ fn server() -> Result<(), Failed> {
         .get(&ir::Name("optimal".into()))
         .ok_or("no realm optimal")?;
     let realm = realm_json(&b)?;
+    // The production realm has no users and no test client: they come from the overlay only.
+    let production = emit::to_json(&realm);
+    if realm.get("users").is_some() || production.contains(TEST_CLIENT) {
+        return Err("the production realm holds users or the test client".into());
+    }
     let roles: Vec<String> = realm_ir.roles.keys().map(ToString::to_string).collect();
     let test = overlay(&realm, &roles);
     let dir = scratch("server")?;
