@@ -190,7 +190,8 @@ fn privileged_without_mfa(cx: &mut Cx, idn: &Identity, role_spans: &BTreeMap<(Na
             }
         };
         for role in realm.roles.values() {
-            if realm.mfa_required_for.contains(&role.name) {
+            // An `admin` role without MFA is an error of its own (P6013).
+            if realm.mfa_required_for.contains(&role.name) || role.admin {
                 continue;
             }
             // The role itself, or any role it includes, transitively.
@@ -309,6 +310,7 @@ fn realm(
             "brute_force",
             "tokens",
             "permissions",
+            "separation_of_duties",
             "satisfies",
         ],
     )?;
@@ -493,6 +495,29 @@ fn realm(
             }
         }
     }
+    // Administrative roles need a second factor (IA-2(1)).
+    for r in roles.values().filter(|r| r.admin) {
+        if !mfa_required_for.contains(&r.name) {
+            cx.err(
+                Diagnostic::spanned(
+                    &icodes::P6013,
+                    role_names.get(&r.name).copied().unwrap_or(r.meta.span),
+                    format!("admin role `{}` does not require multi-factor authentication", r.name),
+                )
+                .with_note("administrative accounts are privileged accounts: NIST 800-53 IA-2(1) requires MFA for them in every baseline")
+                .with_help(format!("add it to the realm's `mfa = {{ required_for = [{}] }}`", r.name)),
+            );
+        }
+    }
+    let separation_of_duties = a
+        .get("separation_of_duties")
+        .map(|v| separation(cx, v, &rn, &perm_spans))
+        .unwrap_or_default();
+    separation_check(cx, &rn, &roles, &groups, &role_names, &separation_of_duties);
+    let separation_of_duties: Vec<Vec<Permission>> = separation_of_duties
+        .into_iter()
+        .map(|(set, _)| set)
+        .collect();
     let password = a.get("password").and_then(|v| password_policy(cx, v));
     let brute_force = a.get("brute_force").and_then(|v| brute_force(cx, v));
     let tokens = a.get("tokens").and_then(|v| tokens(cx, v));
@@ -508,6 +533,7 @@ fn realm(
         brute_force,
         tokens,
         permissions,
+        separation_of_duties,
         roles,
         clients,
         federations,
@@ -515,6 +541,139 @@ fn realm(
         mappers,
         meta,
     })
+}
+
+/// `separation_of_duties = [[a, b], …]`: each set names at least two declared permissions.
+fn separation(
+    cx: &mut Cx,
+    v: &Value,
+    realm: &Name,
+    declared: &BTreeMap<Permission, Span>,
+) -> Vec<(Vec<Permission>, Span)> {
+    let mut out = Vec::new();
+    let Some(sets) = cx.list(v) else {
+        return out;
+    };
+    for set in sets {
+        let Some(items) = cx.list(set) else { continue };
+        let mut perms: Vec<Permission> = Vec::new();
+        let mut ok = true;
+        for p in items {
+            let Some((text, span)) = cx.word(p, "a permission", Numbers::No, None) else {
+                ok = false;
+                continue;
+            };
+            match parse_permission(&text, false) {
+                Some(perm) if declared.contains_key(&perm) => {
+                    if !perms.contains(&perm) {
+                        perms.push(perm);
+                    }
+                }
+                Some(_) => {
+                    ok = false;
+                    let all: Vec<String> = declared.keys().map(|q| q.to_string()).collect();
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1023,
+                            span,
+                            format!("`{text}` is not a permission of realm `{realm}`"),
+                        )
+                        .with_label("not in `permissions`")
+                        .with_did_you_mean(&text, all.iter().map(String::as_str)),
+                    );
+                }
+                None => {
+                    ok = false;
+                    permission_error(cx, &text, span);
+                }
+            }
+        }
+        if ok && perms.len() < 2 {
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1022,
+                    set.span(),
+                    "a separation of duties names at least two permissions",
+                )
+                .with_help("list the permissions no single role may hold together: `[settings:manage, agents:manage]`"),
+            );
+            continue;
+        }
+        if ok {
+            out.push((perms, set.span()));
+        }
+    }
+    out
+}
+
+/// No role (with the roles it includes) and no group (with its roles) holds two permissions
+/// of one separated set.
+fn separation_check(
+    cx: &mut Cx,
+    realm: &Name,
+    roles: &BTreeMap<Name, Role>,
+    groups: &BTreeMap<Name, Group>,
+    role_spans: &BTreeMap<Name, Span>,
+    sets: &[(Vec<Permission>, Span)],
+) {
+    if sets.is_empty() {
+        return;
+    }
+    let effective = |start: &[Name]| -> BTreeSet<Permission> {
+        let mut seen: BTreeSet<&Name> = BTreeSet::new();
+        let mut todo: Vec<&Name> = start.iter().collect();
+        let mut out = BTreeSet::new();
+        while let Some(n) = todo.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            if let Some(r) = roles.get(n) {
+                out.extend(r.permissions.iter().cloned());
+                todo.extend(r.includes.iter());
+            }
+        }
+        out
+    };
+    let mut holders: Vec<(String, Span, BTreeSet<Permission>)> = roles
+        .values()
+        .map(|r| {
+            (
+                format!("role `{}`", r.name),
+                role_spans.get(&r.name).copied().unwrap_or(r.meta.span),
+                effective(std::slice::from_ref(&r.name)),
+            )
+        })
+        .collect();
+    holders.extend(groups.values().map(|g| {
+        (
+            format!("group `{}`", g.name),
+            g.meta.span,
+            effective(&g.roles),
+        )
+    }));
+    for (who, span, held) in holders {
+        for (set, set_span) in sets {
+            let both: Vec<String> = set
+                .iter()
+                .filter(|p| held.contains(p))
+                .map(|p| format!("`{p}`"))
+                .collect();
+            if both.len() >= 2 {
+                cx.err(
+                    Diagnostic::spanned(
+                        &icodes::P6014,
+                        span,
+                        format!(
+                            "{who} holds {}, which realm `{realm}` separates",
+                            both.join(" and ")
+                        ),
+                    )
+                    .with_secondary(*set_span, "separated here")
+                    .with_help("split the duties between two roles, so that no one holds both"),
+                );
+            }
+        }
+    }
 }
 
 fn role(
@@ -527,7 +686,27 @@ fn role(
 ) -> Option<Role> {
     let Opened {
         name: n, attrs: a, ..
-    } = cx.open(item, None, "role", &["grants", "includes", "satisfies"])?;
+    } = cx.open(
+        item,
+        None,
+        "role",
+        &["grants", "includes", "admin", "satisfies"],
+    )?;
+    let admin = a.get("admin").and_then(|v| cx.bool(v)).unwrap_or(false);
+    // Wildcards grant whatever the realm declares later too: only administrative roles may.
+    let wildcard = |cx: &mut Cx, text: &str, span: Span| {
+        if !admin {
+            cx.err(
+                Diagnostic::spanned(
+                    &icodes::P6012,
+                    span,
+                    format!("role `{n}` grants `{text}` but is not declared `admin`"),
+                )
+                .with_label("a wildcard grants every permission it matches, present and future")
+                .with_help("list the permissions the role needs, or declare it `admin = true` (which requires MFA for it)"),
+            );
+        }
+    };
     let mut granted: BTreeSet<&Permission> = BTreeSet::new();
     if let Some(v) = a.get("grants")
         && let Some(list) = cx.list(v)
@@ -537,6 +716,7 @@ fn role(
                 continue;
             };
             if text == "*" {
+                wildcard(cx, &text, span);
                 granted.extend(permissions.iter());
                 continue;
             }
@@ -545,6 +725,7 @@ fn role(
                 continue;
             };
             if p.action.0 == "*" {
+                wildcard(cx, &text, span);
                 let of_resource: Vec<&Permission> = permissions
                     .iter()
                     .filter(|q| q.resource == p.resource)
@@ -620,6 +801,7 @@ fn role(
         name: n,
         permissions,
         includes,
+        admin,
         meta,
     })
 }
@@ -1359,11 +1541,17 @@ mod tests {
         );
         // What the targets need: no API client for the permissions, RBAC without
         // `target { oidc }` and through `edit`, and the unmapped roles.
-        for (code, n) in [("P6006", 1), ("P6011", 1), ("P6008", 1), ("P6009", 3)] {
+        for (code, n) in [
+            ("P6006", 1),
+            ("P6011", 1),
+            ("P6008", 1),
+            ("P6009", 3),
+            ("P6012", 2),
+        ] {
             let found = d.iter().filter(|(c, _, _)| *c == code).count();
             assert_eq!(found, n, "{code}: {d:?}");
         }
-        assert_eq!(d.len(), 23, "{d:?}");
+        assert_eq!(d.len(), 25, "{d:?}");
     }
 
     #[test]
@@ -1430,7 +1618,12 @@ mod tests {
         let mut cx = Cx::new();
         let mut syms = Symbols::default();
         let idn = identity(&mut cx, &mut syms, &items);
-        assert!(cx.diags.is_empty(), "{:?}", cx.diags);
+        // Warnings only: the sketch's roles grant wildcards without `admin = true` (P6012).
+        assert!(
+            cx.diags.iter().all(|d| d.code.id == "P6012"),
+            "{:?}",
+            cx.diags
+        );
         let realm = &idn.realms[&Name("optimal".into())];
         let perms = |r: &str| -> Vec<String> {
             realm.roles[&Name(r.into())]

@@ -1003,7 +1003,8 @@ secrets {{
         // problems in `runtime`, `identity` and `secrets` are the undeclared namespace
         // `keycloak`, the KMS key without the plugin that holds it (the sketch predates
         // `plugin`), and, as the sketch has no `target { oidc }`, its RBAC mapping (P6011),
-        // `edit`'s Secrets (P6008) and the unmapped `tenant-admin` (P6009).
+        // `edit`'s Secrets (P6008), the unmapped `tenant-admin` (P6009) and the wildcards of
+        // roles not declared `admin` (P6012).
         let text = include_str!("../../../tests/syntax/language-sketch.posture");
         let (d, _) = crate::test_support::check_text(text);
         let mut sources = diagnostics::Sources::new();
@@ -1033,10 +1034,13 @@ secrets {{
             mine,
             vec![
                 ("P5010", "container"),
+                ("P6012", "*"),
                 (
                     "P6009",
                     "role tenant-admin   { grants = [vulnerabilities:*, sbom:*, agents:manage] }"
                 ),
+                ("P6012", "vulnerabilities:*"),
+                ("P6012", "sbom:*"),
                 ("P6008", "developer"),
                 ("P6011", "developer"),
                 ("P1008", "keycloak"),

@@ -26,6 +26,9 @@ pub struct Role {
     pub permissions: Vec<Permission>,
     /// Composite roles included.
     pub includes: Vec<Name>,
+    /// `admin = true`: an administrative role, which alone may grant wildcards and must
+    /// require multi-factor authentication.
+    pub admin: bool,
     pub meta: Meta,
 }
 
@@ -140,6 +143,9 @@ pub struct Realm {
     pub brute_force: Option<BruteForce>,
     pub tokens: Option<Tokens>,
     pub permissions: Vec<Permission>,
+    /// `separation_of_duties = [[a, b], …]`: sets of permissions of which no single role (nor
+    /// group) may hold two.
+    pub separation_of_duties: Vec<Vec<Permission>>,
     pub roles: BTreeMap<Name, Role>,
     pub clients: BTreeMap<Name, Client>,
     pub federations: BTreeMap<Name, Federation>,

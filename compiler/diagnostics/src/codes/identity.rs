@@ -12,4 +12,7 @@ declare_codes! {
     P6009 "role-without-kubernetes-mapping" Note "a realm role has no Kubernetes RBAC mapping";
     P6010 "permission-granted-by-no-role" Warning "a declared permission is granted by no role";
     P6011 "rbac-without-oidc" Error "roles are mapped to Kubernetes RBAC but the API server does not sign users in through the realm";
+    P6012 "wildcard-grant-outside-admin-role" Warning "a role not declared `admin` grants a wildcard";
+    P6013 "admin-role-without-mfa" Error "a role declared `admin` does not require multi-factor authentication";
+    P6014 "separation-of-duties" Error "a role or group holds two permissions the realm separates";
 }
