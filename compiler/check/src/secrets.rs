@@ -972,7 +972,8 @@ mod tests {
             "identity {{
   realm optimal {{
     issuer = \"https://auth.optimal.io/realms/optimal\"
-    federation corporate {{ protocol = oidc, issuer = \"https://login.example.com\", client_id = \"{key}\", client_secret = \"{random}\" }}
+    federation corporate {{ protocol = oidc, issuer = \"https://login.example.com\", client_id = \"{key}\", client_secret = \"{random}\",
+                           authorization_url = \"https://login.example.com/a\", token_url = \"https://login.example.com/t\", jwks_url = \"https://login.example.com/k\" }}
   }}
 }}
 secrets {{
@@ -998,9 +999,12 @@ secrets {{
 
     #[test]
     fn the_sketch_is_clean_in_these_blocks() {
-        // The design's example, exactly as written: the only problems in `runtime`,
-        // `identity` and `secrets` are the undeclared namespace `keycloak` and the KMS key
-        // without the plugin that holds it (the sketch predates `plugin`).
+        // The design's example (with the OIDC endpoints a federation now needs): the only
+        // problems in `runtime`, `identity` and `secrets` are the undeclared namespace
+        // `keycloak`, the KMS key without the plugin that holds it (the sketch predates
+        // `plugin`), and, as the sketch has no `target { oidc }`, its RBAC mapping (P6011),
+        // `edit`'s Secrets (P6008), the unmapped `tenant-admin` (P6009) and the wildcards of
+        // roles not declared `admin` (P6012).
         let text = include_str!("../../../tests/syntax/language-sketch.posture");
         let (d, _) = crate::test_support::check_text(text);
         let mut sources = diagnostics::Sources::new();
@@ -1030,6 +1034,15 @@ secrets {{
             mine,
             vec![
                 ("P5010", "container"),
+                ("P6012", "*"),
+                (
+                    "P6009",
+                    "role tenant-admin   { grants = [vulnerabilities:*, sbom:*, agents:manage] }"
+                ),
+                ("P6012", "vulnerabilities:*"),
+                ("P6012", "sbom:*"),
+                ("P6008", "developer"),
+                ("P6011", "developer"),
                 ("P1008", "keycloak"),
                 ("P7007", "kms")
             ],

@@ -57,6 +57,8 @@ pub static TARGETS: &[Target] = &[
     Target { id: falco::TARGET, emit: |p, _| falco::emit(p), verify: |p, _, a| falco::verify(p, a), consumes: &[Block::Runtime] },
     Target { id: secrets::TARGET, emit: |p, _| secrets::emit(p), verify: no_proofs, consumes: &[Block::Secrets] },
     Target { id: apiserver::TARGET, emit: |p, _| apiserver::emit(p), verify: no_proofs, consumes: &[Block::Audit] },
+    Target { id: keycloak::TARGET, emit: |p, _| keycloak::emit(p), verify: no_proofs, consumes: &[Block::Identity] },
+    Target { id: rbac::TARGET, emit: |p, _| rbac::emit(p), verify: no_proofs, consumes: &[Block::Identity] },
 ];
 
 /// Blocks the evidence stage (`oscal/`, `report/`, after the control graph) carries into the

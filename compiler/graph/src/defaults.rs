@@ -261,7 +261,8 @@ impl Construct {
                 "AU-3(1)" => "request (and response) bodies are recorded as additional audit information",
             ],
             Construct::Realm => rows![
-                "IA-2" => "users are uniquely identified and authenticated by the realm, and tokens carry that identity to the services",
+                "IA-2" => "users are uniquely identified and authenticated by the realm (`keycloak/<realm>-realm.json`), and tokens carry that identity to the services and, through the realm's Kubernetes client, to the API server",
+                "AC-2" => supports "the realm file defines the account types (realm roles), group membership and the roles' authorizations (AC-2 a, d); AC-2's managers, approvals, monitoring, disabling and reviews of accounts are organisational processes the file does not perform",
             ],
             Construct::RealmMfaSome => rows![
                 "IA-2(1)" => "the realm requires a second factor for the roles listed in `mfa.required_for`, the privileged ones",
@@ -271,7 +272,7 @@ impl Construct {
                 "IA-2(2)" => "the realm requires a second factor for every role, non-privileged ones included",
             ],
             Construct::RealmPassword => rows![
-                "IA-5(1)" => "the realm enforces minimum length and history (IA-5(1)(h)) and stores passwords salted and hashed (IA-5(1)(d))",
+                "IA-5(1)" => supports "the realm enforces minimum length and history (IA-5(1)(h)), stores passwords salted and hashed (IA-5(1)(d)) and accepts them only over TLS (`sslRequired: all`, IA-5(1)(c)); the list of commonly used or compromised passwords that IA-5(1)(a)-(b) asks to check against is not configured",
             ],
             Construct::RealmBruteForce => rows![
                 "AC-7" => "after the set number of consecutive failures the realm locks the account for the set time",
@@ -281,10 +282,10 @@ impl Construct {
                 "IA-11" => "when the maximum session lifespan ends, users must authenticate again",
             ],
             Construct::RbacBinding => rows![
-                "AC-3" => "the API server enforces the generated RoleBindings as the role's approved authorizations",
+                "AC-3" => supports "the API server enforces the generated bindings (`rbac/`) as the role's approved authorizations for the Kubernetes API; access to the application's information is enforced by the API gateway from the token's permissions, and the gateway is not emitted by posture",
             ],
             Construct::RbacNamespaced => rows![
-                "AC-6" => "the role is bound only in the namespaces it needs, not cluster-wide",
+                "AC-6" => supports "the role is bound only in the namespaces it names, not cluster-wide; whether the bound ClusterRole grants only what the role needs is the role's own definition (P6008 warns for `edit` and `admin`, which read Secrets), and AC-6 covers every account and process of the system",
             ],
             Construct::SecretFromStore => rows![
                 "IA-5(7)" => supports "the credential is synced from an external store at run time by the emitted ExternalSecret; the posture and its output hold only a reference. IA-5(7) covers every application and form of static storage: the synced Kubernetes Secret is itself stored (encrypted only under encryption at rest), and other applications' configuration is outside this item",

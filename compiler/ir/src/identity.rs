@@ -26,6 +26,9 @@ pub struct Role {
     pub permissions: Vec<Permission>,
     /// Composite roles included.
     pub includes: Vec<Name>,
+    /// `admin = true`: an administrative role, which alone may grant wildcards and must
+    /// require multi-factor authentication.
+    pub admin: bool,
     pub meta: Meta,
 }
 
@@ -68,7 +71,18 @@ pub struct Federation {
     pub client_id: Option<String>,
     /// A reference to a declared secret: never a value.
     pub client_secret: Option<Name>,
+    /// The provider's endpoints (OIDC): Keycloak reads them from the realm, it does not
+    /// discover them at run time.
+    pub endpoints: Option<FederationEndpoints>,
     pub meta: Meta,
+}
+
+/// An OIDC provider's endpoints (`authorization_url`, `token_url`, `jwks_url`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FederationEndpoints {
+    pub authorization: Url,
+    pub token: Url,
+    pub jwks: Url,
 }
 
 /// `group NAME { roles = […] }`.
@@ -129,6 +143,9 @@ pub struct Realm {
     pub brute_force: Option<BruteForce>,
     pub tokens: Option<Tokens>,
     pub permissions: Vec<Permission>,
+    /// `separation_of_duties = [[a, b], …]`: sets of permissions of which no single role (nor
+    /// group) may hold two.
+    pub separation_of_duties: Vec<Vec<Permission>>,
     pub roles: BTreeMap<Name, Role>,
     pub clients: BTreeMap<Name, Client>,
     pub federations: BTreeMap<Name, Federation>,
@@ -137,6 +154,29 @@ pub struct Realm {
     pub meta: Meta,
 }
 
+impl Realm {
+    /// The realm's API client: its one bearer-only client, which holds the permissions as
+    /// client roles in Keycloak. `None` when it has none or several (the checker refuses a
+    /// realm with permissions then, P6006).
+    pub fn api_client(&self) -> Option<&Client> {
+        let mut it = self
+            .clients
+            .values()
+            .filter(|c| c.access == ClientAccess::BearerOnly);
+        let first = it.next()?;
+        it.next().is_none().then_some(first)
+    }
+}
+
+/// The built-in ClusterRoles that read and write Secrets (`edit`, `admin`): a binding to one
+/// gives every credential in its namespaces.
+pub const CLUSTER_ROLES_WITH_SECRETS: [&str; 2] = ["edit", "admin"];
+
+/// The ClusterRole posture generates as the narrower alternative to `edit` (the rbac target
+/// emits it when a mapping names it): `edit` without Secrets, exec, attach, port-forward,
+/// service accounts and NetworkPolicies.
+pub const EDIT_WITHOUT_SECRETS: &str = "posture:edit-without-secrets";
+
 /// A Kubernetes role a realm role maps to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RbacBinding {
@@ -144,6 +184,9 @@ pub struct RbacBinding {
     pub cluster_role: Name,
     /// Empty = cluster-wide (a ClusterRoleBinding); otherwise a RoleBinding per namespace.
     pub namespaces: Vec<Name>,
+    /// Where the role's mapping was written (its key).
+    #[serde(skip)]
+    pub span: crate::Span,
 }
 
 /// `identity { … }`.

@@ -180,7 +180,8 @@ pub fn generate(spec: &Spec) -> Vec<File> {
     for r in 0..spec.roles {
         let _ = writeln!(s, "    role role-{r:04} {{ grants = [data:read] }}");
     }
-    s.push_str("  }\n}\n");
+    // The API that holds the permissions (the keycloak target needs exactly one, P6006).
+    s.push_str("    client api { access = bearer_only }\n  }\n}\n");
     files.push(File {
         path: "identity.posture".into(),
         text: s,
