@@ -360,7 +360,7 @@ fn build_picks_the_kyverno_api() {
         )
     };
     let kind_of = |out: &Path| {
-        let text = fs::read_to_string(out.join("kyverno/no-host-pid.yaml")).expect("policy");
+        let text = fs::read_to_string(out.join("kyverno/_cluster.yaml")).expect("policy");
         let line = text
             .lines()
             .find(|l| l.starts_with("kind: "))

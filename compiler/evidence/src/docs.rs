@@ -428,6 +428,7 @@ fn json_artifact<T: serde::Serialize>(input: &Input<'_>, path: String, doc: &T) 
         bytes: emit::to_json(doc).into_bytes(),
         origins: vec![system_origin(input)],
         applyable: false,
+        placement: None,
     }
 }
 
