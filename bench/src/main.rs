@@ -1,4 +1,5 @@
-//! `posture-scale [WORKLOADS...]`: builds the synthetic posture of each size in this process,
+//! `posture-scale [WORKLOADS...]` (or `--posture DIR N`: write the posture of N workloads to
+//! DIR, to time `posture build` itself): builds the synthetic posture of each size in this process,
 //! one phase after the other on one thread, and prints per phase the time and the peak
 //! resident memory (Linux: `VmHWM`, reset before each phase through `clear_refs`). Sizes
 //! default to 1,250, 2,500, 5,000, 10,000 and 20,000 workloads. Run it optimised:
@@ -39,6 +40,13 @@ fn main() {
         }
         let out = bench::build(&w);
         println!("{} files", out.files.len());
+        return;
+    }
+    // `--posture DIR N`: writes the posture of N workloads to DIR (for timing `posture build`).
+    if args.first().map(String::as_str) == Some("--posture") {
+        let dir = std::path::PathBuf::from(args.get(1).expect("--posture DIR N"));
+        let n = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+        bench::write_posture(&bench::spec(n), &dir).expect("the posture is written");
         return;
     }
     let sizes: Vec<usize> = std::env::args()
