@@ -58,6 +58,9 @@ pub(crate) struct Ui<'a> {
     out_color: bool,
     /// Colour on standard error (human diagnostics, messages).
     err_color: bool,
+    /// Progress lines on standard error: only when it is a terminal (never in CI logs or
+    /// when redirected).
+    progress: bool,
 }
 
 impl<'a> Ui<'a> {
@@ -72,6 +75,22 @@ impl<'a> Ui<'a> {
             err,
             out_color: use_color(when, env.no_color, env.stdout_is_terminal),
             err_color: use_color(when, env.no_color, env.stderr_is_terminal),
+            progress: env.stderr_is_terminal,
+        }
+    }
+
+    /// Shows what a long command is doing, on one line of standard error that the next step
+    /// (or [`Ui::progress_done`]) overwrites; nothing when standard error is not a terminal.
+    fn progress(&mut self, step: &str) {
+        if self.progress {
+            self.err(&format!("\r\x1b[2K{step}…"));
+        }
+    }
+
+    /// Clears the progress line before the command reports.
+    fn progress_done(&mut self) {
+        if self.progress {
+            self.err("\r\x1b[2K");
         }
     }
 

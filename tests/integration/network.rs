@@ -69,6 +69,11 @@ pub(crate) fn trials() -> Vec<Trial> {
             move || kubernetes_validate(&p),
         ));
         let p = path.clone();
+        t.push(Trial::test(
+            format!("network::kubernetes-validate/build-layout/{name}"),
+            move || kubernetes_validate_layout(&p),
+        ));
+        let p = path.clone();
         t.push(Trial::test(format!("network::crd/{name}"), move || crd(&p)));
         let p = path.clone();
         t.push(Trial::test(format!("network::nca/{name}"), move || {
@@ -173,6 +178,7 @@ fn to_artifact(path: &str, value: &Value, from: &Artifact) -> Artifact {
         bytes: emit::to_yaml(value).into_bytes(),
         origins: from.origins.clone(),
         applyable: true,
+        placement: emit::layout::placement(value),
     }
 }
 
@@ -217,8 +223,8 @@ fn replace(mut artifacts: Vec<Artifact>, path: &str, new: Artifact) -> Vec<Artif
     artifacts
 }
 
-const IC_PORTAL: &str =
-    "network/policies/optimal-system/allow-ingress-controller-to-portal-http.yaml";
+/// The portal's ingress policy: its one rule is the ingress controller's flow.
+const IC_PORTAL: &str = "network/policies/optimal-system/allow-ingress-to-portal.yaml";
 
 /// Widened: the ingress controller may reach the portal on every port, not just `http`.
 fn widen_port(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
@@ -241,9 +247,10 @@ fn widen_selector(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
     Ok(replace(artifacts, IC_PORTAL, new))
 }
 
-/// Narrowed: the seed's allow-portal-to-api names the wrong port.
+/// Narrowed: the seed's allow-portal-to-api (the gateway's one ingress rule) names the wrong
+/// port.
 fn narrow_port(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
-    let path = "network/policies/optimal-system/allow-portal-to-api.yaml";
+    let path = "network/policies/optimal-system/allow-ingress-to-api-gateway.yaml";
     let a = find(&artifacts, path)?;
     let mut v = yaml(a)?;
     v["spec"]["ingress"][0]["ports"][0]["port"] = json!(8001);
@@ -251,10 +258,10 @@ fn narrow_port(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
     Ok(replace(artifacts, path, new))
 }
 
-/// Dropped: the egress half of a flow to an address block.
+/// Dropped: the gateway's egress policy (its flows to postgres, keycloak and an address
+/// block).
 fn drop_egress(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
-    let path =
-        "network/policies/optimal-system/allow-api-gateway-to-cidr-10-20-0-0-16-443-egress.yaml";
+    let path = "network/policies/optimal-system/allow-egress-from-api-gateway.yaml";
     find(&artifacts, path)?;
     Ok(artifacts.into_iter().filter(|a| a.path != path).collect())
 }
@@ -266,13 +273,13 @@ fn drop_default_deny(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> 
     Ok(artifacts.into_iter().filter(|a| a.path != path).collect())
 }
 
-/// Widened address block: `10.20.0.0/16` became `10.0.0.0/8`.
+/// Widened address block: `10.20.0.0/16` became `10.0.0.0/8` (the gateway's third egress
+/// rule, in declaration order after postgres and keycloak).
 fn widen_cidr(artifacts: Vec<Artifact>) -> Result<Vec<Artifact>, Failed> {
-    let path =
-        "network/policies/optimal-system/allow-api-gateway-to-cidr-10-20-0-0-16-443-egress.yaml";
+    let path = "network/policies/optimal-system/allow-egress-from-api-gateway.yaml";
     let a = find(&artifacts, path)?;
     let mut v = yaml(a)?;
-    v["spec"]["egress"][0]["to"][0]["ipBlock"]["cidr"] = json!("10.0.0.0/8");
+    v["spec"]["egress"][2]["to"][0]["ipBlock"]["cidr"] = json!("10.0.0.0/8");
     let new = to_artifact(path, &v, a);
     Ok(replace(artifacts, path, new))
 }
@@ -385,6 +392,62 @@ fn kubernetes_validate(path: &Path) -> Result<(), Failed> {
             if builtin && !line.contains("passed") {
                 return Err(format!("{} was not validated by {version}: {line}", a.path).into());
             }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// The files as the build writes them (one multi-document file per namespace and target,
+/// `emit::layout`): every Kubernetes object of every target, every document of every file,
+/// accepted by `kubernetes-validate --strict`; every built-in object is validated, not passed
+/// over (one `passed` line per NetworkPolicy, Ingress and Namespace document).
+fn kubernetes_validate_layout(path: &Path) -> Result<(), Failed> {
+    let kv = tool("POSTURE_TOOL_KUBERNETES_VALIDATE")?;
+    let checked = check(path)?;
+    let p = posture(&checked)?;
+    let artifacts: Vec<Artifact> =
+        driver::targets::artifacts(p, &driver::targets::TargetOptions::default())
+            .into_iter()
+            .filter(|a| a.applyable)
+            .collect();
+    if !artifacts
+        .iter()
+        .any(|a| a.path.starts_with("network/") && !a.path[8..].contains('/'))
+    {
+        return Err("the build has no per-namespace network file".into());
+    }
+    let dir = scratch(&format!("kv-layout-{}", path.display()))?;
+    let files = write(&dir, &artifacts)?;
+    let (ok, out) = run(Command::new(&kv)
+        .args(["--strict", "-k", "1.33.0"])
+        .args(&files))?;
+    if !ok || out.contains("ERROR") {
+        return Err(format!("kubernetes-validate rejects the build's files:\n{out}").into());
+    }
+    for (a, f) in artifacts.iter().zip(&files) {
+        let docs: Vec<Value> = serde_saphyr::from_multiple(&String::from_utf8_lossy(&a.bytes))
+            .map_err(|e| format!("{}: {e}", a.path))?;
+        let builtin = docs
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d["kind"].as_str(),
+                    Some("NetworkPolicy" | "Ingress" | "Namespace")
+                )
+            })
+            .count();
+        let shown = f.display().to_string();
+        let passed = out
+            .lines()
+            .filter(|l| l.contains(&shown) && l.contains("passed"))
+            .count();
+        if passed < builtin {
+            return Err(format!(
+                "{}: {builtin} built-in objects, {passed} validated:\n{out}",
+                a.path
+            )
+            .into());
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -917,11 +980,11 @@ fn names() -> Result<(), Failed> {
     let want = [
         "network/policies/optimal-system/default-deny-all.yaml",
         "network/policies/optimal-system/allow-dns.yaml",
-        "network/policies/optimal-system/allow-portal-to-api.yaml",
-        "network/policies/optimal-system/allow-portal-to-api-egress.yaml",
-        "network/policies/optimal-system/allow-ingress-controller-to-portal-http.yaml",
+        "network/policies/optimal-system/allow-ingress-to-api-gateway.yaml",
+        "network/policies/optimal-system/allow-egress-from-portal.yaml",
+        "network/policies/optimal-system/allow-ingress-to-portal.yaml",
         "network/policies/optimal-data/default-deny-all.yaml",
-        "network/policies/optimal-data/allow-api-gateway-to-postgres-pg.yaml",
+        "network/policies/optimal-data/allow-ingress-to-postgres.yaml",
         "network/policies/keycloak/default-deny-all.yaml",
         "network/ingress/portal-web/certificate.yaml",
         "network/ingress/portal-web/ingress.yaml",
@@ -933,11 +996,11 @@ fn names() -> Result<(), Failed> {
             return Err(format!("`{w}` is not emitted; emitted:\n{paths:#?}").into());
         }
     }
-    // The seed's policy, exactly: ingress at the gateway from the portal on 8000.
+    // The seed's flow, exactly: the gateway's one ingress policy, from the portal on 8000.
     let a = ::network::emit(p)
         .into_iter()
-        .find(|a| a.path == "network/policies/optimal-system/allow-portal-to-api.yaml")
-        .ok_or("no allow-portal-to-api")?;
+        .find(|a| a.path == "network/policies/optimal-system/allow-ingress-to-api-gateway.yaml")
+        .ok_or("no allow-ingress-to-api-gateway")?;
     let v = yaml(&a)?;
     let want = json!({
         "podSelector": { "matchLabels": { "app": "optimal-api-gateway" } },
@@ -948,7 +1011,11 @@ fn names() -> Result<(), Failed> {
         }],
     });
     if v["spec"] != want {
-        return Err(format!("allow-portal-to-api is\n{}", v["spec"]).into());
+        return Err(format!("allow-ingress-to-api-gateway is\n{}", v["spec"]).into());
+    }
+    let source = &v["metadata"]["annotations"]["posture.dev/source"];
+    if source != &json!("network.allow-portal-to-api") {
+        return Err(format!("its source is {source}, not the seed's intent").into());
     }
     Ok(())
 }
@@ -1343,8 +1410,19 @@ fn scale() -> Result<(), Failed> {
         )
         .into());
     }
-    // Every intent has two halves (both namespaces deny both ways), the blocks one.
-    let expected = namespaces * 2 + intents / 10 + (intents - intents / 10) * 2;
+    // Per namespace the default deny and DNS; one ingress policy per workload some intent
+    // reaches and one egress policy per workload some intent leaves (every namespace denies
+    // both ways).
+    let to: std::collections::BTreeSet<&ir::network::Peer> = p
+        .network
+        .intents
+        .iter()
+        .filter(|i| !matches!(i.to, ir::network::Peer::Cidr { .. }))
+        .map(|i| &i.to)
+        .collect();
+    let from: std::collections::BTreeSet<&ir::network::Peer> =
+        p.network.intents.iter().map(|i| &i.from).collect();
+    let expected = namespaces * 2 + to.len() + from.len();
     if artifacts.len() != expected {
         return Err(format!("{} files, {expected} expected", artifacts.len()).into());
     }

@@ -75,7 +75,12 @@ fn artifacts(path: &str) -> Result<Vec<Artifact>, Failed> {
         let codes: Vec<&str> = b.diagnostics().iter().map(|d| d.code.id).collect();
         return Err(format!("{path} does not build: {codes:?}").into());
     }
-    Ok(b.artifacts)
+    // One object per artifact, as the targets emit them (the build groups them per namespace).
+    let p = b.posture().ok_or("the posture does not check")?;
+    Ok(driver::targets::emitted(
+        p,
+        &driver::targets::TargetOptions::default(),
+    ))
 }
 
 fn yaml(a: &Artifact) -> Result<Value, Failed> {

@@ -428,6 +428,27 @@ pub(crate) const KEYCLOAK: Tool = Tool {
     cold_hint: "a few minutes cold (160 MB download, then `kc.sh build`)",
 };
 
+/// Debian's valgrind, unpacked (not installed): callgrind counts the instructions of a
+/// mid-size build for the bench crate's regression guard (`bench/tests/callgrind.rs`). An
+/// unpacked valgrind finds its tools through `VALGRIND_LIB`, exported beside it.
+pub(crate) const VALGRIND: Tool = Tool {
+    name: "valgrind",
+    version: "3.19.0",
+    install: Install::DebianPackages {
+        packages: &["valgrind=1:3.19.0-1"],
+        binary: "usr/bin/valgrind",
+        libraries: &["usr/lib/x86_64-linux-gnu"],
+    },
+    exports: &[
+        ("POSTURE_TOOL_VALGRIND", "bin/valgrind"),
+        ("POSTURE_TOOL_VALGRIND_LIB", "root/usr/libexec/valgrind"),
+    ],
+    check_args: &["--version"],
+    check_expect: "valgrind-3.19.0",
+    default_set: true,
+    cold_hint: "under a minute (20 MB of Debian packages)",
+};
+
 /// Every tool this project knows. The quick ones first, so a broken Python setup fails early;
 /// the long kyverno build last.
 pub(crate) const ALL: &[&Tool] = &[
@@ -437,6 +458,7 @@ pub(crate) const ALL: &[&Tool] = &[
     &TRESTLE,
     &CHROMIUM,
     &SYSDIG,
+    &VALGRIND,
     &MDBOOK,
     &APISERVER_CHECK,
     &KYVERNO,

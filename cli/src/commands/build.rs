@@ -39,9 +39,11 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
             KyvernoApi::Clusterpolicy => driver::targets::KyvernoApi::ClusterPolicy,
         }),
     };
+    ui.progress("posture: checking and building");
     let build = match driver::build(&FsWorld, &args.path, &options, &target_options) {
         Ok(b) => b,
         Err(d) => {
+            ui.progress_done();
             ui.report_usage(args.report.format, d);
             return Exit::Usage;
         }
@@ -52,10 +54,12 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
     if build.has_errors() {
         // The check failed, or a proof over the emitted documents did (e.g. the reachability
         // proof, P4008).
+        ui.progress_done();
         ui.report(args.report.format, &diags, &sources, &files, None);
         ui.note(&format!("nothing written to `{}`", args.out.display()));
         return Exit::Failure;
     }
+    ui.progress_done();
     let catalog = match controls::try_catalog() {
         Ok(c) => c,
         Err(e) => {
@@ -72,13 +76,21 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
             return Exit::Usage;
         }
     };
+    ui.progress("posture: writing the evidence (OSCAL, report)");
     let output = build.output_with_evidence(catalog, &evidence_options);
+    ui.progress(&format!(
+        "posture: writing {} to `{}`",
+        count(output.files.len(), "file"),
+        args.out.display()
+    ));
     let mut exit = Exit::Success;
     let mut done = None;
     // Every source's real path, so the output can never be (or hold) one of them.
     protected.push(build.checked.loaded.real_root.clone());
     protected.extend(build.checked.loaded.real_paths.values().cloned());
-    match write::write_dir(&args.out, &output.files, args.force, &protected) {
+    let written = write::write_dir(&args.out, &output.files, args.force, &protected);
+    ui.progress_done();
+    match written {
         Ok(written) => done = Some(written),
         Err(WriteError::Refused(d)) => {
             // The directory changed between the first look and the write.

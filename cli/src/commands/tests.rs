@@ -360,7 +360,7 @@ fn build_picks_the_kyverno_api() {
         )
     };
     let kind_of = |out: &Path| {
-        let text = fs::read_to_string(out.join("kyverno/no-host-pid.yaml")).expect("policy");
+        let text = fs::read_to_string(out.join("kyverno/_cluster.yaml")).expect("policy");
         let line = text
             .lines()
             .find(|l| l.starts_with("kind: "))
@@ -819,4 +819,33 @@ fn long_names_fit_the_file_system_and_no_temporary_path_is_shown() {
         Exit::Success
     );
     assert_eq!(tree(&again), files);
+}
+
+/// A build shows its progress on standard error only when it is a terminal, and clears the
+/// line before it reports; redirected (CI logs), nothing of it appears.
+#[test]
+fn build_progress_only_on_a_terminal() {
+    let dir = Scratch::new("progress");
+    let p = dir.file(
+        "p.posture",
+        "system s { title = \"t\", impact = low }\ntarget { kubernetes = \"1.33\" }\nnamespace apps { pod_security = restricted }\n",
+    );
+    let out = dir.0.join("out");
+    let r = posture(&["build", s(&p), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+    assert!(!r.err.contains("posture: checking"), "{}", r.err);
+    assert!(!r.err.contains('\r'), "{}", r.err);
+    let mut e = env();
+    e.stderr_is_terminal = true;
+    let r = posture_with(&e, &["build", s(&p), "-o", s(&out)]);
+    assert_eq!(r.exit, Exit::Success, "{}", r.err);
+    assert!(
+        r.err.contains("posture: checking and building"),
+        "{}",
+        r.err
+    );
+    assert!(r.err.contains("posture: writing 6 files"), "{}", r.err);
+    // The last progress line is cleared before the report.
+    let cleared = r.err.rfind("\r\u{1b}[2K").expect("cleared");
+    assert!(!r.err[cleared..].contains('…'), "{}", r.err);
 }

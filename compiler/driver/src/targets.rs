@@ -224,8 +224,16 @@ fn not_emitted_by(
     (list, diags)
 }
 
-/// Every target's artifacts for a posture, in the targets' order.
+/// Every target's artifacts for a posture, in the targets' order, laid out as the build
+/// writes them: one multi-document file per target and namespace ([`emit::layout`], the one
+/// place the layout is decided, so every target gets it). The proofs, the control graph and
+/// the evidence all see these files.
 pub fn artifacts(p: &ir::Posture, options: &TargetOptions) -> Vec<emit::Artifact> {
+    emit::layout::lay_out(emitted(p, options))
+}
+
+/// Every target's artifacts as the emitters made them, one per object, before the layout.
+pub fn emitted(p: &ir::Posture, options: &TargetOptions) -> Vec<emit::Artifact> {
     TARGETS.iter().flat_map(|t| (t.emit)(p, options)).collect()
 }
 
@@ -264,7 +272,7 @@ admission {
         let checked =
             crate::check(&world, Path::new("p.posture"), &Options::default()).expect("loads");
         let p = checked.posture.as_ref().expect("checks");
-        let out = artifacts(
+        let out = emitted(
             p,
             &TargetOptions {
                 kyverno_api: Some(api),

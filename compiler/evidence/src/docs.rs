@@ -428,6 +428,7 @@ fn json_artifact<T: serde::Serialize>(input: &Input<'_>, path: String, doc: &T) 
         bytes: emit::to_json(doc).into_bytes(),
         origins: vec![system_origin(input)],
         applyable: false,
+        placement: None,
     }
 }
 
@@ -479,6 +480,9 @@ pub(crate) fn oscal(input: &Input<'_>) -> Vec<emit::Artifact> {
 
 fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
     let mut components = Vec::new();
+    // Each control's implementing and supporting items, computed once: asking the graph for
+    // every item's every mapping made this quadratic in the items.
+    let mut facts: BTreeMap<ControlRef, (BTreeSet<ItemId>, BTreeSet<ItemId>)> = BTreeMap::new();
     for t in &cx.targets {
         let (uuid, title, description) = cx.target_component(*t);
         // Every control an item implements through this target's artifacts.
@@ -491,8 +495,14 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
             // Implementations that meet part of a control (`supports`) are statements too; the
             // requirement's remarks say they are partial.
             for c in item.mappings.keys().filter(|c| c.as_nist().is_some()) {
-                let f = cx.input.graph.facts(*c);
-                if f.implemented_by.contains(id) || f.supported_by.contains(id) {
+                let (implemented, supported) = facts.entry(*c).or_insert_with(|| {
+                    let f = cx.input.graph.facts(*c);
+                    (
+                        f.implemented_by.into_iter().collect(),
+                        f.supported_by.into_iter().collect(),
+                    )
+                });
+                if implemented.contains(id) || supported.contains(id) {
                     controls.entry(*c).or_default().push(id.clone());
                 }
             }
@@ -522,13 +532,16 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
                     links: cx.artifact_links(cx.artifacts_of(items, *t).iter()),
                     responsible_roles: Vec::new(),
                     remarks: {
-                        let f = cx.input.graph.facts(*c);
-                        items.iter().all(|i| f.supported_by.contains(i)).then(|| {
-                            "Partial: this component's artifacts meet part of the control's \
+                        let supported = facts.get(c).map(|f| &f.1);
+                        items
+                            .iter()
+                            .all(|i| supported.is_some_and(|s| s.contains(i)))
+                            .then(|| {
+                                "Partial: this component's artifacts meet part of the control's \
                              statement (a `supports` mapping, or one a cross-layer check \
                              limited); coverage counts the control as partial."
-                                .to_string()
-                        })
+                                    .to_string()
+                            })
                     },
                 })
             })

@@ -28,6 +28,7 @@ pub(crate) fn report(input: &Input<'_>) -> Vec<emit::Artifact> {
         bytes,
         origins: vec![crate::docs::system_origin(input)],
         applyable: false,
+        placement: None,
     };
     vec![
         artifact("report/coverage.md", md.into_bytes()),

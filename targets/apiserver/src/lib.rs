@@ -460,6 +460,7 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
             bytes: text.into_bytes(),
             origins: flag_origins,
             applyable: false,
+            placement: None,
         });
     }
     out

@@ -4,6 +4,7 @@
 //! and never build YAML, JSON, CEL or Falco conditions from strings.
 
 pub mod k8s;
+pub mod layout;
 pub mod netpol;
 pub mod path;
 
@@ -99,6 +100,10 @@ pub struct Artifact {
     pub origins: Vec<Origin>,
     /// A Kubernetes manifest a user applies with kubectl (listed in `kustomization.yaml`).
     pub applyable: bool,
+    /// Where the Kubernetes object belongs in the output layout ([`layout`]): its namespace,
+    /// or the cluster. [`Artifact::yaml`] reads it from the typed document; `None` for files
+    /// that are not Kubernetes objects, which keep their own path.
+    pub placement: Option<layout::Placement>,
 }
 
 impl Artifact {
@@ -119,6 +124,7 @@ impl Artifact {
             bytes: to_yaml(doc).into_bytes(),
             origins,
             applyable,
+            placement: layout::placement(doc),
         }
     }
 }

@@ -713,6 +713,7 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
         bytes,
         origins: origins.clone(),
         applyable: false,
+        placement: None,
     };
     let config = Artifact::yaml(
         TARGET,

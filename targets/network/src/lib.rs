@@ -4,7 +4,8 @@
 //! the declared flows ([`proof`]) and the connectivity matrix `posture reach` prints
 //! ([`reach`]).
 //!
-//! Files (one document each, so every file is one object a reader can apply or diff alone):
+//! Artifacts, one object each as this target emits them (the build then lays them out into
+//! `network/<namespace>.yaml`, one multi-document file per namespace: [`emit::layout`]):
 //!
 //! | path | what |
 //! | --- | --- |

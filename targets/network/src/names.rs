@@ -1,10 +1,10 @@
-//! Stable, readable NetworkPolicy names: `default-deny-all`, `allow-dns`, an intent's own
-//! `name`, or `allow-<from>-to-<to>[-<ports>][-<protocol>]`; the egress half of an intent adds
-//! `-egress`. Names are unique per namespace: a later clash gets `-2`, `-3`, … in declaration
+//! Stable, readable NetworkPolicy names: `default-deny-all`, `allow-dns`,
+//! `allow-ingress-to-<peer>` and `allow-egress-from-<peer>` (one policy per workload and
+//! direction). Names are unique per namespace: a later clash gets `-2`, `-3`, … in declaration
 //! order, so the same posture always gives the same names.
 
-use ir::network::{Intent, Peer, PortSpec};
-use ir::{Name, Protocol};
+use ir::Name;
+use ir::network::Peer;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The longest object name Kubernetes accepts (a DNS-1123 subdomain).
@@ -66,7 +66,7 @@ fn sanitize(s: &str) -> String {
 }
 
 /// How a peer reads in a generated name.
-fn peer_part(peer: &Peer) -> String {
+pub(crate) fn peer_part(peer: &Peer) -> String {
     match peer {
         Peer::Workload { name } => sanitize(name.as_str()),
         Peer::Namespace { name } => format!("ns-{}", sanitize(name.as_str())),
@@ -75,32 +75,6 @@ fn peer_part(peer: &Peer) -> String {
         Peer::MeshControlPlane => "mesh-control-plane".to_string(),
         Peer::Cidr { cidr, .. } => format!("cidr-{}", sanitize(&cidr.to_string())),
     }
-}
-
-fn port_part(p: &PortSpec) -> String {
-    match p {
-        PortSpec::Number { port } => port.0.to_string(),
-        PortSpec::Named { name, .. } => sanitize(name.as_str()),
-        PortSpec::Range { first, last } => format!("{}-{}", first.0, last.0),
-    }
-}
-
-/// The name of an intent's policies: its own `name`, or one made from its parts.
-pub(crate) fn intent_base(i: &Intent) -> String {
-    if let Some(n) = &i.name {
-        return n.0.clone();
-    }
-    let mut s = format!("allow-{}-to-{}", peer_part(&i.from), peer_part(&i.to));
-    for p in &i.ports {
-        s.push('-');
-        s.push_str(&port_part(p));
-    }
-    match i.protocol {
-        Protocol::Tcp => {}
-        Protocol::Udp => s.push_str("-udp"),
-        Protocol::Sctp => s.push_str("-sctp"),
-    }
-    s
 }
 
 #[cfg(test)]

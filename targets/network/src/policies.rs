@@ -3,12 +3,16 @@
 //! Per namespace with a default deny: `default-deny-all` (ingress and egress),
 //! `default-deny-ingress` or `default-deny-egress`, selecting every pod (`podSelector: {}`)
 //! with no rule. Per namespace in `allow_dns` that denies egress: `allow-dns`, egress to the
-//! cluster DNS pods on UDP and TCP 53. Per intent: an ingress policy in the destination's
-//! namespace, selecting the destination, and an egress policy in the source's namespace,
-//! selecting the source — each only where that namespace denies that direction by default.
-//! Where it does not, the direction is open already, and a policy there would *isolate* the
-//! pods it selects and cut every other flow to them (the checker warns, P4006, when an intent
-//! has no effect at all).
+//! cluster DNS pods on UDP and TCP 53. Per workload (or other peer with pods: a namespace, a
+//! built-in peer) and direction, one policy: `allow-ingress-to-<workload>` in the workload's
+//! namespace, selecting it, with one `ingress` rule per intent that reaches it, and
+//! `allow-egress-from-<workload>`, with one `egress` rule per intent that leaves it — each
+//! only where that namespace denies that direction by default. Where it does not, the
+//! direction is open already, and a policy there would *isolate* the pods it selects and cut
+//! every other flow to them (the checker warns, P4006, when an intent has no effect at all).
+//! Each policy names every intent it carries in `posture.dev/source` (and their controls in
+//! `posture.dev/controls`), so `posture explain` and the reachability proof trace each rule
+//! to its intent.
 //!
 //! Peers: a workload is its selector (with a `namespaceSelector` on
 //! `kubernetes.io/metadata.name` when it lives in another namespace), a namespace is that
@@ -120,8 +124,56 @@ fn policy(metadata: ObjectMeta, spec: NetworkPolicySpec) -> NetworkPolicy {
     }
 }
 
+/// The policy of one workload (or other placed peer) and direction, as the intents fill it.
+struct Merged<'p> {
+    is_ingress: bool,
+    peer: &'p IrPeer,
+    namespace: Name,
+    pods: emit::netpol::LabelSelector,
+    ingress: Vec<IngressRule>,
+    egress: Vec<EgressRule>,
+    satisfies: Vec<ControlRef>,
+    sources: Vec<ItemId>,
+    origins: Vec<Origin>,
+}
+
+impl Merged<'_> {
+    fn add(&mut self, i: &Intent, id: ItemId, origin: Origin) {
+        self.satisfies.extend(i.meta.satisfies.iter().cloned());
+        self.sources.push(id);
+        self.origins.push(origin);
+    }
+}
+
+/// The merged policy of `peer` for a direction, created (empty) at its first intent.
+fn merged_entry<'m, 'p>(
+    merged: &'m mut Vec<Merged<'p>>,
+    index: &mut BTreeMap<(bool, &'p IrPeer), usize>,
+    is_ingress: bool,
+    peer: &'p IrPeer,
+    namespace: Name,
+    pods: emit::netpol::LabelSelector,
+) -> &'m mut Merged<'p> {
+    let at = *index.entry((is_ingress, peer)).or_insert_with(|| {
+        merged.push(Merged {
+            is_ingress,
+            peer,
+            namespace,
+            pods,
+            ingress: Vec::new(),
+            egress: Vec::new(),
+            satisfies: Vec::new(),
+            sources: Vec::new(),
+            origins: Vec::new(),
+        });
+        merged.len() - 1
+    });
+    &mut merged[at]
+}
+
 /// Every NetworkPolicy of the posture, in a stable order: per namespace the default deny and
-/// DNS, then the intents in declaration order.
+/// DNS, then one policy per workload (or other placed peer) and direction, in the order of
+/// their first intent.
 pub fn policies(p: &Posture) -> Vec<Emitted> {
     let deny = denies(p);
     let mut namer = Namer::default();
@@ -190,8 +242,12 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
         }
     }
 
+    // One ingress policy per destination and one egress policy per source (per workload and
+    // direction), each with one rule per intent, in declaration order: what a person writes,
+    // and a cluster's NetworkPolicies union the same way rules of one policy do.
+    let mut merged: Vec<Merged<'_>> = Vec::new();
+    let mut index: BTreeMap<(bool, &IrPeer), usize> = BTreeMap::new();
     for i in &p.network.intents {
-        let base = names::intent_base(i);
         // An implied flow (the mesh's) traces to the item that implies it.
         let id = i.source();
         let origin = Origin::new(id.clone(), i.meta.span);
@@ -200,47 +256,59 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             && deny.get(&ns).is_some_and(|d| d.ingress)
             && let Some(from) = rule_peer(p, &i.from, &ns)
         {
-            let name = namer.claim(&ns, &base);
-            out.push(Emitted {
-                namespace: ns.clone(),
-                policy: policy(
-                    metadata(name, &ns, &i.meta.satisfies, &[&id]),
-                    NetworkPolicySpec {
-                        pod_selector: pods,
-                        policy_types: vec![PolicyType::Ingress],
-                        ingress: vec![IngressRule {
-                            from: vec![from],
-                            ports: ports(i),
-                        }],
-                        egress: Vec::new(),
-                    },
-                ),
-                origins: vec![origin.clone()],
-            });
+            let m = merged_entry(&mut merged, &mut index, true, &i.to, ns, pods);
+            let rule = IngressRule {
+                from: vec![from],
+                ports: ports(i),
+            };
+            if !m.ingress.contains(&rule) {
+                m.ingress.push(rule);
+            }
+            m.add(i, id.clone(), origin.clone());
         }
         // The egress half, at the source.
         if let Some((ns, pods)) = place(p, &i.from)
             && deny.get(&ns).is_some_and(|d| d.egress)
             && let Some(to) = rule_peer(p, &i.to, &ns)
         {
-            let name = namer.claim(&ns, &format!("{base}-egress"));
-            out.push(Emitted {
-                namespace: ns.clone(),
-                policy: policy(
-                    metadata(name, &ns, &i.meta.satisfies, &[&id]),
-                    NetworkPolicySpec {
-                        pod_selector: pods,
-                        policy_types: vec![PolicyType::Egress],
-                        ingress: Vec::new(),
-                        egress: vec![EgressRule {
-                            to: vec![to],
-                            ports: ports(i),
-                        }],
-                    },
-                ),
-                origins: vec![origin],
-            });
+            let m = merged_entry(&mut merged, &mut index, false, &i.from, ns, pods);
+            let rule = EgressRule {
+                to: vec![to],
+                ports: ports(i),
+            };
+            if !m.egress.contains(&rule) {
+                m.egress.push(rule);
+            }
+            m.add(i, id, origin);
         }
+    }
+    for m in merged {
+        let (base, types) = if m.is_ingress {
+            (
+                format!("allow-ingress-to-{}", names::peer_part(m.peer)),
+                vec![PolicyType::Ingress],
+            )
+        } else {
+            (
+                format!("allow-egress-from-{}", names::peer_part(m.peer)),
+                vec![PolicyType::Egress],
+            )
+        };
+        let name = namer.claim(&m.namespace, &base);
+        let sources: Vec<&ItemId> = m.sources.iter().collect();
+        out.push(Emitted {
+            namespace: m.namespace.clone(),
+            policy: policy(
+                metadata(name, &m.namespace, &m.satisfies, &sources),
+                NetworkPolicySpec {
+                    pod_selector: m.pods,
+                    policy_types: types,
+                    ingress: m.ingress,
+                    egress: m.egress,
+                },
+            ),
+            origins: m.origins,
+        });
     }
     out
 }

@@ -27,7 +27,7 @@ pub const TITLE: &str =
 
 /// How many flows one diagnostic lists before it says "and N more".
 const FLOWS_PER_DIAGNOSTIC: usize = 10;
-/// How many emitted files the proof reads back with one YAML parser run.
+/// How many documents the proof reads back with one YAML parser run at most.
 const CHUNK: usize = 1000;
 /// How many diagnostics of each kind the proof reports at most.
 const MAX_DIAGNOSTICS: usize = 20;
@@ -38,37 +38,31 @@ pub fn analyze(
     p: &Posture,
     artifacts: &[Artifact],
 ) -> Result<(Cluster, Connectivity), Vec<Diagnostic>> {
-    // The files are read back as YAML streams of up to CHUNK documents: one parser run per
-    // file costs more than the parsing itself at tens of thousands of files, and the YAML
-    // reader refuses streams of more than 1,024 documents.
-    let policies: Vec<&Artifact> = artifacts
-        .iter()
-        .filter(|a| a.path.starts_with(POLICIES_DIR))
-        .collect();
-    let sources: Vec<Source> = policies
-        .chunks(CHUNK)
-        .enumerate()
-        .map(|(n, chunk)| {
-            let mut text = String::new();
-            for a in chunk {
-                text.push_str("---\n");
-                text.push_str(&String::from_utf8_lossy(&a.bytes));
-            }
-            Source {
+    // Each file is read back as one YAML stream (a file of the build's layout holds every
+    // network object of a namespace); a file of more than CHUNK documents is read in parts,
+    // since the YAML reader refuses streams of more than 1,024 documents.
+    let policies: Vec<&Artifact> = artifacts.iter().filter(|a| reads(a)).collect();
+    let mut sources: Vec<Source> = Vec::with_capacity(policies.len());
+    for (n, a) in policies.iter().enumerate() {
+        let text = String::from_utf8_lossy(&a.bytes);
+        for part in parts(&text, CHUNK) {
+            sources.push(Source {
                 name: n.to_string(),
-                text,
-            }
-        })
-        .collect();
+                text: part.to_string(),
+            });
+        }
+    }
     let loaded = load_parallel(&sources).map_err(|errors| {
         errors
             .iter()
             .map(|e| {
-                // Back from (chunk, document) to the file.
-                let file = e.location.source.parse::<usize>().ok().and_then(|n| {
-                    let doc = e.location.document.max(1) - 1;
-                    policies.get(n * CHUNK + doc)
-                });
+                // Back from the source to the file.
+                let file = e
+                    .location
+                    .source
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| policies.get(n));
                 let span = file
                     .and_then(|a| a.origins.first())
                     .map(|o| o.span)
@@ -141,12 +135,47 @@ fn load_parallel(
     }
 }
 
-/// The artifacts the proof reads back and verifies: the NetworkPolicies under
-/// [`POLICIES_DIR`], sorted.
+/// True for the artifacts the proof reads back: this target's Kubernetes objects, one per
+/// artifact as the target emits them (NetworkPolicies under [`POLICIES_DIR`]) or a namespace's
+/// file of the build's layout ([`emit::layout`]), whose other kinds the loader skips.
+fn reads(a: &Artifact) -> bool {
+    a.target == crate::TARGET
+        && a.applyable
+        && (a.path.starts_with(POLICIES_DIR)
+            || a.placement.is_some()
+                && a.path
+                    .strip_prefix(crate::TARGET.as_str())
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|rest| !rest.contains('/')))
+}
+
+/// `text` cut at document markers (`---` lines) into streams of at most `max` documents.
+fn parts(text: &str, max: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut docs = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        if text[at..end].trim_end() == "---" && at > start {
+            docs += 1;
+            if docs == max {
+                out.push(&text[start..at]);
+                start = at;
+                docs = 0;
+            }
+        }
+        at = end;
+    }
+    out.push(&text[start..]);
+    out
+}
+
+/// The artifacts the proof reads back and verifies (see [`reads`]), sorted.
 pub fn verifies(artifacts: &[Artifact]) -> Vec<String> {
     let mut paths: Vec<String> = artifacts
         .iter()
-        .filter(|a| a.path.starts_with(POLICIES_DIR))
+        .filter(|a| reads(a))
         .map(|a| a.path.clone())
         .collect();
     paths.sort();
@@ -431,6 +460,15 @@ mod tests {
 
     fn r(s: &str) -> IpRange {
         netpol::Cidr::parse(s).expect("cidr").range()
+    }
+
+    #[test]
+    fn long_streams_are_read_in_parts() {
+        let text = "a: 1\n---\nb: 2\n---\nc: 3\n";
+        assert_eq!(parts(text, 1000), [text]);
+        assert_eq!(parts(text, 2), ["a: 1\n---\nb: 2\n", "---\nc: 3\n"]);
+        assert_eq!(parts(text, 1), ["a: 1\n", "---\nb: 2\n", "---\nc: 3\n"]);
+        assert_eq!(parts("", 2), [""]);
     }
 
     #[test]

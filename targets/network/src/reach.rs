@@ -71,8 +71,8 @@ fn wanted(filter: &Option<Members>, e: &Endpoint) -> bool {
     filter.as_ref().is_none_or(|m| netpol::ir::contains(m, e))
 }
 
-/// The connectivity of the NetworkPolicies among `artifacts` (the files under
-/// [`crate::POLICIES_DIR`]), in the cluster of `p`.
+/// The connectivity of the NetworkPolicies among `artifacts` (the files the proof reads back),
+/// in the cluster of `p`.
 pub fn reach_artifacts(
     p: &Posture,
     artifacts: &[Artifact],
