@@ -1093,9 +1093,15 @@ fn rbac_groups() -> Result<(), Failed> {
         return Err(format!("the AuthenticationConfiguration maps groups as {groups}").into());
     }
     let mut bound: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut docs: Vec<Value> = Vec::new();
     for a in b.artifacts.iter().filter(|a| a.target == rbac::TARGET) {
-        let v: Value =
-            serde_saphyr::from_slice(&a.bytes).map_err(|e| format!("{}: {e}", a.path))?;
+        // One multi-document file per namespace (and `_cluster.yaml`).
+        let text = std::str::from_utf8(&a.bytes).map_err(|e| format!("{}: {e}", a.path))?;
+        docs.extend(
+            serde_saphyr::from_multiple::<Value>(text).map_err(|e| format!("{}: {e}", a.path))?,
+        );
+    }
+    for v in &docs {
         if v["kind"] == "ClusterRole" {
             continue;
         }
@@ -1139,11 +1145,20 @@ fn vault_name() -> Result<(), Failed> {
             &ir::Name("optimal".into()),
             &ir::Name(key.to_string()),
         );
-        let found = b.artifacts.iter().any(|a| {
-            a.target == secrets::TARGET
-                && a.path.contains(&format!("/{key}.yaml"))
-                && String::from_utf8_lossy(&a.bytes).contains(&format!("secretKey: {file}"))
-        });
+        let mut found = false;
+        for a in b.artifacts.iter().filter(|a| a.target == secrets::TARGET) {
+            let text = std::str::from_utf8(&a.bytes).map_err(|e| format!("{}: {e}", a.path))?;
+            let docs: Vec<Value> =
+                serde_saphyr::from_multiple(text).map_err(|e| format!("{}: {e}", a.path))?;
+            found |= docs.iter().any(|d| {
+                d["kind"] == "ExternalSecret"
+                    && d["spec"]["data"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|x| x["secretKey"] == json!(file))
+            });
+        }
         if !found {
             return Err(format!("no ExternalSecret writes the vault file {file}").into());
         }

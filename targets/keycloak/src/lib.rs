@@ -691,6 +691,7 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
             bytes: emit::to_json(&realm(p, r)).into_bytes(),
             origins: origins(r),
             applyable: false,
+            placement: None,
         })
         .collect()
 }
