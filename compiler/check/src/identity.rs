@@ -941,6 +941,22 @@ fn client(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Opt
             }
         }
         ClientAccess::Confidential => {
+            if let (Some(s), Some(_)) = (&secret, a.get("secret")) {
+                // Keycloak's vault does not cover client secrets: the import generates one.
+                cx.err(
+                    Diagnostic::spanned(
+                        &icodes::P6015,
+                        at("secret"),
+                        format!(
+                            "Keycloak generates confidential client `{n}`'s secret on import; the realm file cannot take it from `secrets.{s}`"
+                        ),
+                    )
+                    .with_note("Keycloak's vault resolves identity-provider, LDAP and SMTP secrets, not client secrets")
+                    .with_help(format!(
+                        "after the import, copy the generated secret into `secrets.{s}` (Keycloak's admin API: clients/<id>/client-secret)"
+                    )),
+                );
+            }
             if a.get("secret").is_none() {
                 cx.err(
                     Diagnostic::spanned(

@@ -5,7 +5,8 @@
 //! `groups_prefix`. Each mapped role becomes one binding of the group
 //! `<groups_prefix><role>`: a ClusterRoleBinding when it is cluster-wide, otherwise one
 //! RoleBinding per namespace (to the ClusterRole, so the grant is confined to the namespace).
-//! Every object is one artifact:
+//! Every object is one artifact (these per-object paths are what the target emits; the build
+//! lays them out into `rbac/_cluster.yaml` and `rbac/<namespace>.yaml`, see `emit::layout`):
 //!
 //! - `rbac/clusterrolebindings/oidc-<role>.yaml`
 //! - `rbac/rolebindings/<namespace>/oidc-<role>.yaml`
