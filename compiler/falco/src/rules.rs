@@ -706,15 +706,11 @@ impl RuleSet {
                 }
             }
         }
-        for key in ["enabled"] {
-            if (appending || overrides.get(key) == Some(&Mode::Replace))
-                && let Some(e) = it.get(key).and_then(Value::as_bool)
-            {
-                r.enabled = e;
-            }
-        }
-        if overrides.get("priority") == Some(&Mode::Replace) {
-            // Priority only changes what is printed; nothing checks it here.
+        // `priority` only changes what is printed: nothing here reads it.
+        if (appending || overrides.get("enabled") == Some(&Mode::Replace))
+            && let Some(e) = it.get("enabled").and_then(Value::as_bool)
+        {
+            r.enabled = e;
         }
         r.file = it.file.to_string();
         Ok(())
@@ -889,7 +885,8 @@ impl RuleSet {
                 .iter()
                 .map(|(p, _)| (p.kind, p.message.clone()))
                 .collect();
-            let text = crate::print(&check::expand(&e, &refs, &env));
+            let expanded = check::expand(&e, &refs, &env);
+            let text = crate::print(&expanded);
             if let Ok(back) = parse(&text) {
                 for p in check::check(&back, &Env::default()) {
                     if p.kind.is_error()
@@ -922,7 +919,7 @@ impl RuleSet {
                     ));
                 }
             }
-            if !had_errors && no_evttype(&check::expand(&e, &refs, &env)) {
+            if !had_errors && no_evttype(&expanded) {
                 out.push(f(
                     Code::NoEvttype,
                     "rule matches too many evt.type values".to_string(),
@@ -930,7 +927,7 @@ impl RuleSet {
                 ));
             }
             for x in &r.exceptions {
-                out.extend(self.exception_problems(name, r, x));
+                out.extend(Self::exception_problems(r, x));
             }
         }
         for (name, m) in &self.macros {
@@ -948,7 +945,8 @@ impl RuleSet {
         out
     }
 
-    fn exception_problems(&self, _rule: &str, r: &LoadedRule, x: &Value) -> Vec<Finding> {
+    /// An exception entry's fields, comparisons and value tuples, as Falco validates them.
+    fn exception_problems(r: &LoadedRule, x: &Value) -> Vec<Finding> {
         let name = name_of(x, "name").unwrap_or_default();
         let f = |message: String, problem| Finding {
             code: Code::Validate,
