@@ -96,6 +96,119 @@ pub enum Command {
                             posture graph platform/ --item namespace.optimal-system"
     )]
     Graph(GraphArgs),
+
+    /// Apply a build to one or several clusters: server-side apply, in a safe order, with
+    /// per-system ownership and an opt-in prune
+    #[command(
+        after_help = "Examples:\n  posture build platform/ -o out && posture apply out\n  \
+                            posture apply out --dry-run\n  \
+                            posture apply out --prune --context prod-eu,prod-us\n\n\
+                            Order: every kind must be served (CRDs installed) and every namespace \
+                            exist or be created by the build, else nothing is applied; then \
+                            namespaces, RBAC, secret-store resources, other resources, allow \
+                            NetworkPolicies, default-deny NetworkPolicies, admission exceptions, \
+                            admission policies. falco/, keycloak/, apiserver/, oscal/ and report/ \
+                            are not cluster objects and are not applied.\n\n\
+                            Exit status: 0 applied, 1 a cluster refused or could not be reached \
+                            (the report says what was and was not applied), 2 usage error."
+    )]
+    Apply(ApplyArgs),
+
+    /// Show how a cluster differs from a build: objects added, changed, drifted (edited
+    /// outside posture) and removed
+    #[command(after_help = "Examples:\n  posture diff out --live\n  \
+                            posture diff out --live --context prod-eu --format json\n\n\
+                            Exit status: 0 the cluster equals the build, 3 it differs, 1 a \
+                            cluster could not be read (or an object could not: nothing is \
+                            claimed equal that was not read), 2 usage error.")]
+    Diff(DiffArgs),
+
+    /// Read a build back from a cluster into observations of an OSCAL assessment-results
+    /// document
+    #[command(after_help = "Examples:\n  posture verify out --live\n  \
+                            posture verify out --live -o live-results.json\n\n\
+                            Each object is pass (present, equal to the build and, for admission \
+                            policies, ready), fail, or not-evaluated (it could not be read). What \
+                            lives outside the cluster's API (Falco, Keycloak, API-server flags) \
+                            is not-evaluated, never pass.\n\n\
+                            Exit status: 0 nothing failed, 3 something failed, 1 a cluster could \
+                            not be reached, 2 usage error.")]
+    Verify(VerifyArgs),
+}
+
+/// `posture apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The output directory of `posture build`
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Server-side dry run: the API server validates and admits every object, nothing is
+    /// persisted
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Delete the objects this system applied before that the build no longer holds (never
+    /// anything else, never a namespace)
+    #[arg(long)]
+    pub prune: bool,
+
+    /// The kubeconfig contexts to apply to, concurrently [default: the current context]
+    #[arg(long, value_delimiter = ',', value_name = "CONTEXT,…")]
+    pub context: Vec<String>,
+}
+
+/// `posture diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The output directory of `posture build`
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Compare with the live cluster
+    #[arg(long)]
+    pub live: bool,
+
+    /// The kubeconfig contexts to compare with [default: the current context]
+    #[arg(long, value_delimiter = ',', value_name = "CONTEXT,…")]
+    pub context: Vec<String>,
+
+    /// How to print the differences
+    #[arg(long, value_enum, default_value_t = LiveFormat::Text, value_name = "FORMAT")]
+    pub format: LiveFormat,
+}
+
+/// `posture verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The output directory of `posture build`
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Read the cluster (the only mode there is; required so the command says what it does)
+    #[arg(long)]
+    pub live: bool,
+
+    /// The kubeconfig contexts to verify [default: the current context]
+    #[arg(long, value_delimiter = ',', value_name = "CONTEXT,…")]
+    pub context: Vec<String>,
+
+    /// Write the OSCAL assessment-results document to this file
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// How to print the checks: `text`, or `json` (the OSCAL document on standard output)
+    #[arg(long, value_enum, default_value_t = LiveFormat::Text, value_name = "FORMAT")]
+    pub format: LiveFormat,
+}
+
+/// `--format` of the live commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LiveFormat {
+    /// Lines for people
+    Text,
+    /// One JSON document on standard output
+    Json,
 }
 
 /// Flags shared by the commands that report diagnostics about a checked posture.

@@ -7,6 +7,7 @@ mod coverage;
 mod explain;
 mod fmt;
 mod graph;
+mod live;
 mod reach;
 
 use std::io::Write;
@@ -29,6 +30,9 @@ pub(crate) fn run(command: &Command, env: &Env, mut ui: Ui<'_>) -> Exit {
         Command::Explain(a) => explain::run(a, env, &mut ui),
         Command::Graph(a) => graph::run(a, env, &mut ui),
         Command::Reach(a) => reach::run(a, env, &mut ui),
+        Command::Apply(a) => live::apply(a, &mut ui),
+        Command::Diff(a) => live::diff(a, &mut ui),
+        Command::Verify(a) => live::verify(a, env, &mut ui),
         Command::Completions(a) => {
             // Generate into memory first: the generators panic when their writer fails, and
             // a closed pipe (`posture completions bash | head`) must not make us panic.
@@ -60,7 +64,7 @@ pub(crate) struct Ui<'a> {
     err_color: bool,
     /// Progress lines on standard error: only when it is a terminal (never in CI logs or
     /// when redirected).
-    progress: bool,
+    pub(crate) progress: bool,
 }
 
 impl<'a> Ui<'a> {

@@ -37,15 +37,18 @@ pub enum Exit {
     Failure,
     /// A usage error, or the path given cannot be read.
     Usage,
+    /// `diff --live`: the cluster differs from the build; `verify --live`: a check failed.
+    Differs,
 }
 
 impl Exit {
-    /// The process exit code: 0, 1 or 2.
+    /// The process exit code: 0, 1, 2 or 3.
     pub fn code(self) -> u8 {
         match self {
             Exit::Success => 0,
             Exit::Failure => 1,
             Exit::Usage => 2,
+            Exit::Differs => 3,
         }
     }
 }

@@ -449,6 +449,46 @@ pub(crate) const VALGRIND: Tool = Tool {
     cold_hint: "under a minute (20 MB of Debian packages)",
 };
 
+/// A real Kubernetes API server for the `cluster` suite (`posture apply`, `diff --live`,
+/// `verify --live`): `k8s.io/kubernetes` at the example target's version, built through a
+/// wrapper module that takes each staging module from its published `v0.33.13` release.
+pub(crate) const KUBE_APISERVER: Tool = Tool {
+    name: "kube-apiserver",
+    version: "v1.33.13",
+    install: Install::GoWrapper {
+        module_dir: "tools/kube-apiserver",
+        ldflags: "-s -w -X k8s.io/component-base/version.gitVersion=v1.33.13 \
+                  -X k8s.io/component-base/version.gitMajor=1 \
+                  -X k8s.io/component-base/version.gitMinor=33",
+        output: "kube-apiserver",
+        min_go: (1, 24, 0),
+    },
+    exports: &[("POSTURE_TOOL_KUBE_APISERVER", "kube-apiserver")],
+    check_args: &["--version"],
+    check_expect: "Kubernetes v1.33.13",
+    default_set: true,
+    cold_hint: "about 10 min cold on 2 cores (module download + compile)",
+};
+
+/// The etcd the test API server stores into (`go.etcd.io/etcd/server/v3` through a wrapper
+/// module: the server module's own relative replaces make `go install` fail; Debian's etcd
+/// 3.4 is older than Kubernetes 1.33 supports).
+pub(crate) const ETCD: Tool = Tool {
+    name: "etcd",
+    version: "v3.6.16",
+    install: Install::GoWrapper {
+        module_dir: "tools/etcd",
+        ldflags: "-s -w",
+        output: "etcd",
+        min_go: (1, 26, 0),
+    },
+    exports: &[("POSTURE_TOOL_ETCD", "etcd")],
+    check_args: &["--version"],
+    check_expect: "etcd Version: 3.6.16",
+    default_set: true,
+    cold_hint: "about a minute cold",
+};
+
 /// Every tool this project knows. The quick ones first, so a broken Python setup fails early;
 /// the long kyverno build last.
 pub(crate) const ALL: &[&Tool] = &[
@@ -466,6 +506,8 @@ pub(crate) const ALL: &[&Tool] = &[
     &CARGO_FUZZ,
     &JAVA21,
     &KEYCLOAK,
+    &ETCD,
+    &KUBE_APISERVER,
 ];
 
 /// The tools `cargo xtask tools` and `cargo xtask test` provision.

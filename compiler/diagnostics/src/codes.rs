@@ -1,7 +1,7 @@
 //! The registry of diagnostic codes. A code never changes meaning once released; retired codes
 //! stay listed. Ranges keep families apart: P0xxx syntax, P1xxx names and types, P2xxx
 //! controls, P3xxx admission, P4xxx network, P5xxx runtime, P6xxx identity, P7xxx secrets,
-//! P8xxx evidence, P9xxx IO and CLI. Each family lives in its own file below `codes/`, and every
+//! P8xxx a build against a live cluster and reviews of builds, P9xxx IO and CLI. Each family lives in its own file below `codes/`, and every
 //! code has a page `book/src/diagnostics/<ID>.md` (a test enforces it).
 
 use crate::Severity;
@@ -35,6 +35,7 @@ macro_rules! declare_codes {
 }
 
 pub mod admission;
+pub mod apply;
 pub mod controls;
 pub mod identity;
 pub mod io;
@@ -55,6 +56,7 @@ pub fn all() -> Vec<&'static Code> {
         runtime::ALL,
         identity::ALL,
         secrets::ALL,
+        apply::ALL,
         io::ALL,
     ]
     .concat();

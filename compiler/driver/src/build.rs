@@ -123,7 +123,12 @@ impl Build {
             .posture()
             .map(|p| targets::not_emitted(p).0)
             .unwrap_or_default();
-        output_of(&self.artifacts, &self.checked.loaded.sources, not_emitted)
+        output_of(
+            &self.artifacts,
+            &self.checked.loaded.sources,
+            not_emitted,
+            self.posture().map(|p| p.system.name.to_string()),
+        )
     }
 
     /// The control graph over `catalog`, with the frameworks of `extra` besides the system's,
@@ -208,7 +213,12 @@ impl Build {
             .posture()
             .map(|p| targets::not_emitted(p).0)
             .unwrap_or_default();
-        output_of(&all, &self.checked.loaded.sources, not_emitted)
+        output_of(
+            &all,
+            &self.checked.loaded.sources,
+            not_emitted,
+            self.posture().map(|p| p.system.name.to_string()),
+        )
     }
 }
 
@@ -217,9 +227,10 @@ pub(crate) fn output_of(
     artifacts: &[emit::Artifact],
     sources: &Sources,
     not_emitted: Vec<targets::NotEmitted>,
+    system: Option<String>,
 ) -> crate::BuildOutput {
     let files: Vec<OutputFile> = artifacts.iter().map(|a| output_file(a, sources)).collect();
-    crate::output::assemble_with(files, not_emitted)
+    crate::output::assemble_for(files, not_emitted, system)
 }
 
 /// An artifact as an output file, its origins as `item (file:line)`, sorted.

@@ -24,6 +24,11 @@ pub const MANIFEST_VERSION: u32 = 1;
 pub struct Manifest {
     /// [`MANIFEST_VERSION`] when written by this compiler.
     pub version: u32,
+    /// The name of the posture's `system` item: whose build this is. `posture apply` derives
+    /// the ownership of the applied objects from it, so two postures on one cluster never
+    /// prune each other's objects. Absent only for outputs assembled without a posture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
     /// Every file of the output except `manifest.json` itself, sorted by path.
     pub files: Vec<ManifestEntry>,
     /// The posture's blocks that no target compiles yet (P2030), in block order: what the
@@ -76,7 +81,8 @@ pub fn build_with(
         .filter(|_| !checked.diagnostics.has_errors())
         .map(|p| crate::targets::not_emitted(p).0)
         .unwrap_or_default();
-    let output = crate::build::output_of(&artifacts, &checked.loaded.sources, not_emitted);
+    let system = checked.posture.as_ref().map(|p| p.system.name.to_string());
+    let output = crate::build::output_of(&artifacts, &checked.loaded.sources, not_emitted, system);
     (
         output,
         proofs.into_iter().flat_map(|p| p.diagnostics).collect(),
@@ -99,6 +105,16 @@ pub fn assemble(files: Vec<OutputFile>) -> BuildOutput {
 pub fn assemble_with(
     files: Vec<OutputFile>,
     not_emitted: Vec<crate::targets::NotEmitted>,
+) -> BuildOutput {
+    assemble_for(files, not_emitted, None)
+}
+
+/// [`assemble_with`] for the posture whose `system` item is named `system`: the manifest
+/// names it, and `posture apply` derives the build's ownership (its ApplySet id) from it.
+pub fn assemble_for(
+    files: Vec<OutputFile>,
+    not_emitted: Vec<crate::targets::NotEmitted>,
+    system: Option<String>,
 ) -> BuildOutput {
     let mut files: Vec<OutputFile> = files
         .into_iter()
@@ -131,6 +147,7 @@ pub fn assemble_with(
 
     let manifest = Manifest {
         version: MANIFEST_VERSION,
+        system,
         files: files
             .iter()
             .map(|f| ManifestEntry {
