@@ -178,7 +178,7 @@ fn free_port() -> Result<u16, Failed> {
 }
 
 /// etcd and kube-apiserver, and what a client needs to reach them.
-struct Cluster {
+pub(crate) struct Cluster {
     // Dropped in this order: the API server before its etcd.
     _apiserver: Proc,
     _etcd: Proc,
@@ -188,7 +188,7 @@ struct Cluster {
     audit_log: PathBuf,
 }
 
-const ADMIN_TOKEN: &str = "posture-test-admin";
+pub(crate) const ADMIN_TOKEN: &str = "posture-test-admin";
 const READER_TOKEN: &str = "posture-test-reader";
 
 fn openssl(args: &[&str], dir: &Path) -> Result<(), Failed> {
@@ -200,7 +200,13 @@ fn openssl(args: &[&str], dir: &Path) -> Result<(), Failed> {
 }
 
 impl Cluster {
-    fn start(dir: &Path, audit_policy: &Path) -> Result<Cluster, Failed> {
+    /// Starts etcd and the API server in `dir`; `audit_policy`, when given, with a log backend
+    /// to `dir/audit.log`; `extra` API-server flags.
+    pub(crate) fn start(
+        dir: &Path,
+        audit_policy: Option<&Path>,
+        extra: &[String],
+    ) -> Result<Cluster, Failed> {
         let etcd_bin = tool("POSTURE_TOOL_ETCD")?;
         let apiserver_bin = tool("POSTURE_TOOL_KUBE_APISERVER")?;
         // A CA, a serving certificate for 127.0.0.1 signed by it, a service-account key.
@@ -284,6 +290,11 @@ impl Cluster {
             dir.join("etcd.log"),
         )?;
         let audit_log = dir.join("audit.log");
+        let mut audit = Vec::new();
+        if let Some(policy) = audit_policy {
+            audit.push(format!("--audit-policy-file={}", policy.display()));
+            audit.push(format!("--audit-log-path={}", audit_log.display()));
+        }
         let apiserver = spawn(
             Command::new(apiserver_bin)
                 .current_dir(dir)
@@ -299,8 +310,8 @@ impl Cluster {
                 .arg("--service-cluster-ip-range=10.96.0.0/12")
                 .arg("--token-auth-file=tokens.csv")
                 .arg("--authorization-mode=RBAC")
-                .arg(format!("--audit-policy-file={}", audit_policy.display()))
-                .arg(format!("--audit-log-path={}", audit_log.display()))
+                .args(&audit)
+                .args(extra)
                 .arg("--cert-dir=certs"),
             dir.join("apiserver.log"),
         )?;
@@ -355,7 +366,7 @@ impl Cluster {
         self.curl_as(ADMIN_TOKEN, method, path, body, None)
     }
 
-    fn curl_as(
+    pub(crate) fn curl_as(
         &self,
         token: &str,
         method: &str,
@@ -407,7 +418,7 @@ impl Cluster {
         }
     }
 
-    fn create(&self, path: &str, body: &Value) -> Result<(), Failed> {
+    pub(crate) fn create(&self, path: &str, body: &Value) -> Result<(), Failed> {
         let (code, text) = self.curl("POST", path, Some(body))?;
         if code != 201 && code != 200 {
             return Err(format!("POST {path}: {code} {text}").into());
@@ -480,7 +491,7 @@ impl Cluster {
 }
 
 /// The REST path of an object of the example's kinds.
-fn rest_path(api_version: &str, kind: &str, ns: Option<&str>, name: &str) -> String {
+pub(crate) fn rest_path(api_version: &str, kind: &str, ns: Option<&str>, name: &str) -> String {
     let plural = match kind {
         "Namespace" => "namespaces",
         "NetworkPolicy" => "networkpolicies",
@@ -555,7 +566,7 @@ fn server() -> Result<(), Failed> {
     let dir = scratch("server")?;
     let out = dir.join("out");
     build(&root().join(EXAMPLE), &out)?;
-    let cluster = Cluster::start(&dir, &out.join("apiserver/audit-policy.yaml"))?;
+    let cluster = Cluster::start(&dir, Some(&out.join("apiserver/audit-policy.yaml")), &[])?;
     let kc = cluster.kubeconfig.clone();
     let o = out.to_string_lossy().into_owned();
     let objs = objects(&out)?;

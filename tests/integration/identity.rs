@@ -16,7 +16,11 @@
 //!   or the browser login form; production clients refuse the direct grant; `max_failures`
 //!   wrong passwords lock the account (and one fewer does not); the Kubernetes client's token
 //!   carries the API server's audience and the roles in the groups claim; the widened copy
-//!   fails the claims check (negative control). The server is stopped by its PID, always.
+//!   fails the claims check (negative control); the sign-in chain end to end: a real
+//!   kube-apiserver with the emitted AuthenticationConfiguration (issuer and CA pointed at this
+//!   server) and the emitted RBAC gives the viewer's and developer's ID tokens exactly the
+//!   decisions their roles say, and refuses a token with a broken signature. The server is
+//!   stopped by its PID, always.
 //! - `identity::rbac/…`: every RBAC object passes `kubernetes-validate --strict` for 1.33 and
 //!   1.35, an unknown field fails it; the bindings name the groups the API server's
 //!   AuthenticationConfiguration produces.
@@ -934,6 +938,19 @@ fn server() -> Result<(), Failed> {
         }
     }
 
+    // The sign-in chain end to end: tokens of the Kubernetes client, presented to a real API
+    // server configured with the emitted AuthenticationConfiguration (its issuer pointed at
+    // this test server) and holding the emitted RBAC, get exactly the decisions the roles say.
+    if let Some(o) = &p.target.oidc {
+        match sign_in_chain(&server, &dir, &b, &o.client_id) {
+            Ok(more) => problems.extend(more),
+            Err(e) => problems.push(format!(
+                "sign-in chain: {}",
+                e.message().map_or("failed", |m| m)
+            )),
+        }
+    }
+
     // Brute force: `max_failures` wrong passwords lock the account; one fewer does not.
     if let Some(bf) = realm_ir.brute_force {
         let wrong = |u: &str, n: u32| -> Result<(), Failed> {
@@ -988,6 +1005,240 @@ fn server() -> Result<(), Failed> {
     } else {
         Err(format!("{}\n--- server log ---\n{log}", problems.join("\n")).into())
     }
+}
+
+/// The Kubernetes client's token of `role`'s test user (the browser flow, as kubelogin runs it).
+fn kubernetes_token(
+    server: &Server,
+    dir: &Path,
+    client: &str,
+    role: &str,
+) -> Result<String, Failed> {
+    let redirect = keycloak::KUBELOGIN_REDIRECTS[0];
+    let (code, location) =
+        server.browser_login(dir, client, redirect, &user(role), &password(role))?;
+    let code =
+        code.ok_or_else(|| format!("`{role}`: the Kubernetes client gave no code: {location}"))?;
+    let t = server.redeem(client, redirect, &code)?;
+    // The API server takes the ID token: its audience is the client.
+    t["id_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("`{role}`: no id_token: {t}").into())
+}
+
+/// Starts an API server that trusts `server` through the emitted AuthenticationConfiguration
+/// and holds the emitted RBAC; asks it what the developer's and the viewer's tokens may do.
+fn sign_in_chain(
+    server: &Server,
+    dir: &Path,
+    b: &Built,
+    client: &str,
+) -> Result<Vec<String>, Failed> {
+    let artifact = |path: &str| -> Result<Value, Failed> {
+        let a = b
+            .artifacts
+            .iter()
+            .find(|a| a.path == path)
+            .ok_or_else(|| format!("{path} was not emitted"))?;
+        serde_saphyr::from_str(&String::from_utf8_lossy(&a.bytes))
+            .map_err(|e| format!("{path}: {e}").into())
+    };
+    // Only the deployment-specific parts change: the issuer's URL (this server's) and the CA
+    // that signs its certificate. Claims, prefixes and audiences stay as emitted.
+    let mut authn = artifact("apiserver/authentication-config.yaml")?;
+    let realm_url = format!("{}/realms/optimal", server.base);
+    let ca = std::fs::read_to_string(&server.cert).map_err(|e| e.to_string())?;
+    let issuer = authn["jwt"][0]["issuer"]
+        .as_object_mut()
+        .ok_or("the AuthenticationConfiguration has no jwt issuer")?;
+    issuer.insert("url".into(), Value::String(realm_url));
+    issuer.insert("certificateAuthority".into(), Value::String(ca));
+    let cdir = dir.join("apiserver");
+    std::fs::create_dir_all(&cdir).map_err(|e| e.to_string())?;
+    let authn_file = cdir.join("authentication-config.json");
+    std::fs::write(&authn_file, emit::to_json(&authn)).map_err(|e| e.to_string())?;
+    let cluster = crate::cluster::Cluster::start(
+        &cdir,
+        None,
+        &[format!("--authentication-config={}", authn_file.display())],
+    )?;
+    // No controller manager runs, so the built-in aggregated role `view` is empty: fill it the
+    // way its aggregation controller does, from the roles labelled to aggregate into it.
+    let (code, body) = cluster.curl_as(
+        crate::cluster::ADMIN_TOKEN,
+        "GET",
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=rbac.authorization.k8s.io/aggregate-to-view%3Dtrue",
+        None,
+        None,
+    )?;
+    if code != 200 {
+        return Err(format!("list the roles aggregated into view: {code} {body}").into());
+    }
+    let list: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    let rules: Vec<Value> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["rules"].as_array().cloned().unwrap_or_default())
+        .collect();
+    if rules.is_empty() {
+        return Err("no role aggregates into view".into());
+    }
+    let (code, body) = cluster.curl_as(
+        crate::cluster::ADMIN_TOKEN,
+        "PATCH",
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles/view",
+        Some(&json!({"rules": rules})),
+        None,
+    )?;
+    if code != 200 {
+        return Err(format!("fill view: {code} {body}").into());
+    }
+    // The emitted RBAC.
+    for a in b.artifacts.iter().filter(|a| a.path.starts_with("rbac/")) {
+        let docs: Vec<Value> = serde_saphyr::from_multiple(&String::from_utf8_lossy(&a.bytes))
+            .map_err(|e| format!("{}: {e}", a.path))?;
+        for d in docs.into_iter().filter(|d| !d.is_null()) {
+            let ns = d["metadata"]["namespace"].as_str();
+            if let Some(ns) = ns {
+                let _ = cluster.create(
+                    "/api/v1/namespaces",
+                    &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+                );
+            }
+            let path = crate::cluster::rest_path(
+                d["apiVersion"].as_str().unwrap_or_default(),
+                d["kind"].as_str().unwrap_or_default(),
+                ns,
+                "",
+            );
+            cluster.create(path.trim_end_matches('/'), &d)?;
+        }
+    }
+    let mut problems = Vec::new();
+    let review = |token: &str| -> Result<(u16, Value), Failed> {
+        let (code, body) = cluster.curl_as(
+            token,
+            "POST",
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            Some(&json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})),
+            None,
+        )?;
+        Ok((code, serde_json::from_str(&body).unwrap_or(Value::Null)))
+    };
+    let can = |token: &str,
+               ns: &str,
+               verb: &str,
+               group: &str,
+               resource: &str|
+     -> Result<(bool, String), Failed> {
+        let (code, body) = cluster.curl_as(
+            token,
+            "POST",
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            Some(&json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": {"namespace": ns, "verb": verb, "group": group, "resource": resource}}})),
+            None,
+        )?;
+        if code != 201 {
+            return Err(format!("SelfSubjectAccessReview: {code} {body}").into());
+        }
+        let v: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+        Ok((v["status"]["allowed"] == true, v["status"].to_string()))
+    };
+    // (role, namespace, verb, group, resource, allowed)
+    let expectations: &[(&str, &str, &str, &str, &str, bool)] = &[
+        ("viewer", "optimal-system", "get", "", "pods", true),
+        ("viewer", "keycloak", "list", "apps", "deployments", true),
+        ("viewer", "optimal-system", "create", "", "pods", false),
+        ("viewer", "optimal-system", "get", "", "secrets", false),
+        (
+            "developer",
+            "optimal-system",
+            "create",
+            "apps",
+            "deployments",
+            true,
+        ),
+        ("developer", "optimal-system", "delete", "", "pods", true),
+        ("developer", "optimal-system", "get", "", "secrets", false),
+        (
+            "developer",
+            "keycloak",
+            "create",
+            "apps",
+            "deployments",
+            false,
+        ),
+        (
+            "developer",
+            "optimal-system",
+            "create",
+            "rbac.authorization.k8s.io",
+            "rolebindings",
+            false,
+        ),
+    ];
+    for role in ["viewer", "developer"] {
+        let token = kubernetes_token(server, dir, client, role)?;
+        // The authenticator fetches the issuer's keys after the server starts: wait for it.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (code, who) = loop {
+            let (code, who) = review(&token)?;
+            if code == 201 || Instant::now() > deadline {
+                break (code, who);
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        if code != 201 {
+            problems.push(format!(
+                "`{role}`'s token is not accepted by the API server: {code} {who}"
+            ));
+            continue;
+        }
+        let info = &who["status"]["userInfo"];
+        if info["username"] != json!(format!("oidc:{}", user(role))) {
+            problems.push(format!("`{role}` signs in as {}", info["username"]));
+        }
+        if !info["groups"]
+            .as_array()
+            .is_some_and(|g| g.contains(&json!(format!("oidc:{role}"))))
+        {
+            problems.push(format!("`{role}`'s groups are {}", info["groups"]));
+        }
+        for (r, ns, verb, group, resource, allowed) in expectations {
+            if *r != role {
+                continue;
+            }
+            let (may, status) = can(&token, ns, verb, group, resource)?;
+            if may != *allowed {
+                problems.push(format!(
+                    "`{role}` {} {verb} {group}/{resource} in {ns}: {status}",
+                    if *allowed { "may not" } else { "may" }
+                ));
+            }
+        }
+        // Negative control: the same token with a broken signature is refused.
+        // (A character inside the signature, not its last, whose low bits may be padding.)
+        let at = token
+            .rfind('.')
+            .map_or(0, |i| i + 10)
+            .min(token.len().saturating_sub(1));
+        let mut broken = token.clone();
+        let swap = if token.as_bytes().get(at) == Some(&b'A') {
+            "B"
+        } else {
+            "A"
+        };
+        broken.replace_range(at..=at, swap);
+        if review(&broken)?.0 != 401 {
+            problems.push(format!(
+                "a `{role}` token with a broken signature is accepted"
+            ));
+        }
+    }
+    Ok(problems)
 }
 
 /// True when the role, or a role it includes, is in `mfa.required_for`.

@@ -129,6 +129,17 @@ fn mapper(name: &str, kind: &str, cfg: Option<BTreeMap<String, Text>>) -> model:
 
 /// The realm roles of the user, as a multivalued claim of the access token (and userinfo).
 fn realm_roles_mapper(name: &str, claim: &str) -> model::ProtocolMapper {
+    roles_mapper(name, claim, "false")
+}
+
+/// The realm roles as the Kubernetes API server reads them: kubectl's OIDC plugins present the
+/// ID token, so the claim must be in it too (found by the sign-in chain test: with the claim
+/// in the access token only, every user signed in without groups and RBAC denied everything).
+fn kubernetes_groups_mapper(name: &str, claim: &str) -> model::ProtocolMapper {
+    roles_mapper(name, claim, "true")
+}
+
+fn roles_mapper(name: &str, claim: &str, id_token: &str) -> model::ProtocolMapper {
     mapper(
         name,
         "oidc-usermodel-realm-role-mapper",
@@ -137,7 +148,7 @@ fn realm_roles_mapper(name: &str, claim: &str) -> model::ProtocolMapper {
             ("multivalued", "true"),
             ("jsonType.label", "String"),
             ("access.token.claim", "true"),
-            ("id.token.claim", "false"),
+            ("id.token.claim", id_token),
             ("userinfo.token.claim", "true"),
             ("introspection.token.claim", "true"),
         ]),
@@ -297,7 +308,7 @@ fn kubernetes_client(p: &Posture, r: &Realm) -> Option<model::Client> {
     }
     let mut mappers = vec![
         audience_mapper("kubernetes audience", &o.client_id),
-        realm_roles_mapper("kubernetes groups", &o.groups_claim),
+        kubernetes_groups_mapper("kubernetes groups", &o.groups_claim),
     ];
     match o.username_claim.as_str() {
         "sub" | "preferred_username" => {} // in the `basic` and `profile` scopes
