@@ -18,6 +18,9 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// How many objects of one phase are in flight at once.
+const CONCURRENCY: usize = 8;
+
 /// What `apply` may do.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -402,48 +405,75 @@ pub async fn apply(
         }
     }
 
-    let mut phase = None;
-    for (i, o) in bundle.objects.iter().enumerate() {
-        if phase != Some(o.phase) {
-            phase = Some(o.phase);
-            on_event(Event::Phase {
-                cluster: cluster.name.clone(),
-                phase: o.phase,
-                total: bundle.objects[i..]
-                    .iter()
-                    .take_while(|x| x.phase == o.phase)
-                    .count(),
+    // Phase by phase; within a phase, up to CONCURRENCY objects at a time, in chunks that
+    // always finish: on a refusal, what the chunk applied is reported applied, and nothing
+    // after it starts.
+    let mut i = 0;
+    while i < bundle.objects.len() {
+        let phase = bundle.objects[i].phase;
+        let len = bundle.objects[i..]
+            .iter()
+            .take_while(|x| x.phase == phase)
+            .count();
+        on_event(Event::Phase {
+            cluster: cluster.name.clone(),
+            phase,
+            total: len,
+        });
+        for chunk in bundle.objects[i..i + len].chunks(CONCURRENCY) {
+            let runs = chunk.iter().map(|o| {
+                let served = &served[&o.gvk];
+                let ns = if served.namespaced {
+                    o.namespace.as_deref()
+                } else {
+                    None
+                };
+                let skip = options.dry_run && ns.is_some_and(|n| !existing_ns.contains(n));
+                let set = &set;
+                async move {
+                    if skip {
+                        // Its namespace is created by this build and a dry run creates
+                        // nothing: the server cannot admit it yet.
+                        Ok(Action::Created)
+                    } else {
+                        apply_one(cluster, served, ns, o, set, options.dry_run).await
+                    }
+                }
             });
-        }
-        let served = &served[&o.gvk];
-        let ns = if served.namespaced {
-            o.namespace.as_deref()
-        } else {
-            None
-        };
-        let action = if options.dry_run && ns.is_some_and(|n| !existing_ns.contains(n)) {
-            // Its namespace is created by this build and a dry run creates nothing: the
-            // server cannot admit it yet.
-            Ok(Action::Created)
-        } else {
-            apply_one(cluster, served, ns, o, &set, options.dry_run).await
-        };
-        match action {
-            Ok(action) => {
-                on_event(Event::Done {
-                    cluster: cluster.name.clone(),
-                    object: o.display(),
-                    action,
-                    dry_run: options.dry_run,
-                });
-                report.done.push((o.display(), action));
+            let results = futures::future::join_all(runs).await;
+            let mut failed = None;
+            for (o, result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(action) => {
+                        on_event(Event::Done {
+                            cluster: cluster.name.clone(),
+                            object: o.display(),
+                            action,
+                            dry_run: options.dry_run,
+                        });
+                        report.done.push((o.display(), action));
+                    }
+                    Err(f) => {
+                        report.not_applied.push(o.display());
+                        if failed.is_none() {
+                            failed = Some(f.with_note(format!("{} is in {}", o.display(), o.file)));
+                        }
+                    }
+                }
             }
-            Err(f) => {
-                report.not_applied = bundle.objects[i..].iter().map(Object::display).collect();
-                report.failure = Some(f.with_note(format!("{} is in {}", o.display(), o.file)));
+            if let Some(f) = failed {
+                let done: BTreeSet<&String> = report.done.iter().map(|(o, _)| o).collect();
+                let rest: Vec<String> = bundle.objects[i..]
+                    .iter()
+                    .map(Object::display)
+                    .filter(|o| !done.contains(o) && !report.not_applied.contains(o))
+                    .collect();
+                report.not_applied.extend(rest);
+                report.failure = Some(f);
                 return report;
             }
         }
+        i += len;
     }
 
     if options.prune {
