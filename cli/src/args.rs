@@ -156,6 +156,20 @@ pub struct ApplyArgs {
     /// The kubeconfig contexts to apply to, concurrently [default: the current context]
     #[arg(long, value_delimiter = ',', value_name = "CONTEXT,…")]
     pub context: Vec<String>,
+
+    /// `audit`: a staged rollout — admission policies report violations instead of refusing
+    /// them (warning P8010); a later run with `enforce` (the default) enforces them
+    #[arg(long, value_enum, default_value_t = AdmissionMode::Enforce, value_name = "MODE")]
+    pub admission: AdmissionMode,
+}
+
+/// `posture apply --admission`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdmissionMode {
+    /// As the build says
+    Enforce,
+    /// Violations are reported, not refused
+    Audit,
 }
 
 /// `posture diff`.

@@ -9,7 +9,9 @@
 //!   (P8003), kinds not served (P8005) and a missing namespace (P8009) apply nothing; a dry run
 //!   persists nothing; apply creates every object in order; a second apply changes nothing
 //!   (same resourceVersions); `diff --live` is empty, then names an out-of-band edit as drift
-//!   with its field and manager (exit 3), and apply repairs it; a second posture on the same
+//!   with its field and manager (exit 3), and apply repairs it; `--admission audit` switches
+//!   the policies to audit with a warning and `diff --live` shows it, then an apply on two
+//!   contexts at once enforces them again; a second posture on the same
 //!   cluster survives the first one's prune, and so does an object no posture owns, while the
 //!   policy removed from the first posture is pruned; `verify --live` reports the policies
 //!   not ready (no controller runs), then ready once their status says so, what it may not
@@ -324,7 +326,7 @@ impl Cluster {
         std::fs::write(
             &kubeconfig,
             format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {base}\n    certificate-authority: {ca}\n- name: nowhere\n  cluster:\n    server: https://127.0.0.1:{closed}\n    certificate-authority: {ca}\nusers:\n- name: admin\n  user:\n    token: {ADMIN_TOKEN}\n- name: reader\n  user:\n    token: {READER_TOKEN}\ncontexts:\n- name: test\n  context: {{cluster: test, user: admin}}\n- name: reader\n  context: {{cluster: test, user: reader}}\n- name: nowhere\n  context: {{cluster: nowhere, user: admin}}\ncurrent-context: test\n",
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {base}\n    certificate-authority: {ca}\n- name: nowhere\n  cluster:\n    server: https://127.0.0.1:{closed}\n    certificate-authority: {ca}\nusers:\n- name: admin\n  user:\n    token: {ADMIN_TOKEN}\n- name: reader\n  user:\n    token: {READER_TOKEN}\ncontexts:\n- name: test\n  context: {{cluster: test, user: admin}}\n- name: test2\n  context: {{cluster: test, user: admin}}\n- name: reader\n  context: {{cluster: test, user: reader}}\n- name: nowhere\n  context: {{cluster: nowhere, user: admin}}\ncurrent-context: test\n",
                 ca = ca.display()
             ),
         )

@@ -9,7 +9,7 @@ use live::bundle::Bundle;
 use live::verify::Outcome;
 
 use super::Ui;
-use crate::args::{ApplyArgs, DiffArgs, FormatName, LiveFormat, VerifyArgs};
+use crate::args::{AdmissionMode, ApplyArgs, DiffArgs, FormatName, LiveFormat, VerifyArgs};
 use crate::{Env, Exit};
 
 /// The contexts of `--context` (`None`: the current context).
@@ -70,6 +70,7 @@ pub(crate) fn apply(a: &ApplyArgs, ui: &mut Ui<'_>) -> Exit {
     let options = Options {
         dry_run: a.dry_run,
         prune: a.prune,
+        admission_audit: a.admission == AdmissionMode::Audit,
     };
     let total = bundle.objects.len();
     let progress = ui.progress;

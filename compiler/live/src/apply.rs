@@ -11,7 +11,7 @@ use crate::{
     ADDITIONAL_NAMESPACES, APPLYSET_ID, ApplySet, CONTAINS_GROUP_KINDS, Cluster, FIELD_MANAGER,
     Failure, PARENT_NAMESPACE, PART_OF, Phase, TOOLING, status_code,
 };
-use diagnostics::codes::apply::{P8005, P8007, P8008, P8009};
+use diagnostics::codes::apply::{P8005, P8007, P8008, P8009, P8010};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use serde::Serialize;
@@ -28,6 +28,10 @@ pub struct Options {
     pub dry_run: bool,
     /// Delete the objects of this system's ApplySet that the build no longer holds.
     pub prune: bool,
+    /// Apply the admission policies in audit mode (a staged rollout: a later run without it
+    /// enforces). Kyverno's `Deny` becomes `Audit`; the run warns (P8010), and `diff --live`
+    /// and `verify --live` report the policies as differing from the build, which they do.
+    pub admission_audit: bool,
 }
 
 /// What happened to one object.
@@ -436,7 +440,7 @@ pub async fn apply(
                         // nothing: the server cannot admit it yet.
                         Ok(Action::Created)
                     } else {
-                        apply_one(cluster, served, ns, o, set, options.dry_run).await
+                        apply_one(cluster, served, ns, o, set, options).await
                     }
                 }
             });
@@ -476,6 +480,33 @@ pub async fn apply(
         i += len;
     }
 
+    if options.admission_audit {
+        let mut audited: Vec<String> = Vec::new();
+        for o in bundle
+            .objects
+            .iter()
+            .filter(|o| o.phase == Phase::Admission)
+        {
+            let mut v = o.value.clone();
+            if audit_mode(&mut v) {
+                audited.push(o.name.clone());
+            }
+        }
+        if !audited.is_empty() {
+            report.warnings.push(
+                Failure::new(
+                    &P8010,
+                    format!(
+                        "{}: {} admission policies were applied in audit mode: the cluster reports violations of them but does not refuse them, unlike the build",
+                        cluster.name,
+                        audited.len()
+                    ),
+                )
+                .with_help("apply again without `--admission audit` to enforce them"),
+            );
+        }
+    }
+
     if options.prune {
         if let Err(f) = prune(
             cluster,
@@ -506,8 +537,9 @@ async fn apply_one(
     ns: Option<&str>,
     o: &Object,
     set: &ApplySet,
-    dry_run: bool,
+    options: Options,
 ) -> Result<Action, Failure> {
+    let dry_run = options.dry_run;
     let api = api_for(cluster, served, ns);
     let before = api
         .get_opt(&o.name)
@@ -515,7 +547,10 @@ async fn apply_one(
         .map_err(|e| cluster.failure(&e, &format!("read {}", o.display())))?;
     let mut params = PatchParams::apply(FIELD_MANAGER).force();
     params.dry_run = dry_run;
-    let body = labelled(o, set);
+    let mut body = labelled(o, set);
+    if options.admission_audit && o.phase == Phase::Admission {
+        audit_mode(&mut body);
+    }
     let after = api
         .patch(&o.name, &params, &Patch::Apply(&body))
         .await
@@ -528,6 +563,51 @@ async fn apply_one(
         Some(b) if dry_run && same_content(&b, &after) => Action::Unchanged,
         Some(_) => Action::Configured,
     })
+}
+
+/// An admission policy in audit mode: Kyverno's CEL policies (`policies.kyverno.io`) get
+/// `Audit` for `Deny` in `spec.validationActions`; `kyverno.io` policies get `Audit` as their
+/// `validationFailureAction` and every rule's `failureAction`. Returns whether it changed.
+pub fn audit_mode(policy: &mut Value) -> bool {
+    let mut changed = false;
+    let Some(spec) = policy.get_mut("spec").and_then(Value::as_object_mut) else {
+        return false;
+    };
+    if let Some(actions) = spec
+        .get_mut("validationActions")
+        .and_then(Value::as_array_mut)
+    {
+        let mut out: Vec<Value> = Vec::new();
+        for a in actions.iter() {
+            let a = if a == "Deny" {
+                changed = true;
+                Value::String("Audit".to_string())
+            } else {
+                a.clone()
+            };
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+        *actions = out;
+    }
+    if let Some(a) = spec.get_mut("validationFailureAction")
+        && a != "Audit"
+    {
+        *a = Value::String("Audit".to_string());
+        changed = true;
+    }
+    if let Some(rules) = spec.get_mut("rules").and_then(Value::as_array_mut) {
+        for r in rules {
+            if let Some(a) = r.pointer_mut("/validate/failureAction")
+                && a != "Audit"
+            {
+                *a = Value::String("Audit".to_string());
+                changed = true;
+            }
+        }
+    }
+    changed
 }
 
 /// A dry run returns the object as it would be; compare it without the fields the server

@@ -12,4 +12,5 @@ declare_codes! {
     P8007 "apply-refused" Error "the API server refused an object; the run stopped there";
     P8008 "namespace-not-pruned" Warning "a namespace the build no longer holds is not deleted by `--prune`";
     P8009 "namespace-missing" Error "an object's namespace neither exists in the cluster nor is created by the build";
+    P8010 "admission-in-audit-mode" Warning "`apply --admission audit` applied admission policies that report violations instead of refusing them";
 }
