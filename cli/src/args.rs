@@ -96,6 +96,23 @@ pub enum Command {
                             posture graph platform/ --item namespace.optimal-system"
     )]
     Graph(GraphArgs),
+
+    /// Show what changes between two posture revisions or two builds: flows allowed or
+    /// denied, coverage, exceptions, emitted objects
+    #[command(
+        after_help = "Examples:\n  posture diff main-checkout/platform platform\n  \
+                            posture diff old-out new-out --format markdown > comment.md\n  \
+                            posture diff base/platform platform --format github --fail-on widen\n\n\
+                            OLD and NEW are both posture sources (a `.posture` file or a directory \
+                            of them, each compiled in memory; nothing is written) or both build \
+                            output directories (recognised by their manifest.json).\n\n\
+                            Exit status: 0 no changes; 3 changes, none of which widens the \
+                            posture; 4 the change widens it (a newly allowed flow, lower \
+                            coverage, an exception added or widened, an enforcing object removed, \
+                            a grant or waiver added); --fail-on widen turns 3 into 0, --fail-on \
+                            never turns 3 and 4 into 0; 1 a revision has errors; 2 usage error."
+    )]
+    Diff(DiffArgs),
 }
 
 /// Flags shared by the commands that report diagnostics about a checked posture.
@@ -366,6 +383,61 @@ pub enum GraphFormat {
     Dot,
     /// A Mermaid flowchart
     Mermaid,
+}
+
+/// `posture diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old revision: posture sources (a `.posture` file or a directory of them) or a build
+    /// output directory; with --live, the build output directory to compare with the cluster
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The new revision, of the same kind as OLD (required without --live)
+    #[arg(value_name = "NEW")]
+    pub new: Option<PathBuf>,
+
+    /// How to print the differences
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text, value_name = "FORMAT")]
+    pub format: DiffFormat,
+
+    /// Which outcome makes the exit status non-zero: `any` change (3, or 4 when it widens),
+    /// only a `widen`ing one (4), or `never`
+    #[arg(long, value_enum, default_value_t = FailOn::Any, value_name = "WHEN")]
+    pub fail_on: FailOn,
+
+    /// Compare the build output directory OLD with the live cluster instead
+    #[arg(long)]
+    pub live: bool,
+
+    /// The date exceptions expire against, `YYYY-MM-DD` [default: `POSTURE_TODAY`, else the
+    /// system clock's UTC date]
+    #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
+    pub today: Option<ir::Date>,
+}
+
+/// `posture diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Plain text for a terminal
+    Text,
+    /// JSON: the typed report, for tools
+    Json,
+    /// Markdown, for a pull-request comment
+    Markdown,
+    /// GitHub Actions annotations at the new revision's sources
+    Github,
+}
+
+/// `posture diff --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 3 for changes that do not widen the posture, 4 for changes that do
+    Any,
+    /// Exit 4 only when the change widens the posture
+    Widen,
+    /// Exit 0 whatever changes (errors still exit 1)
+    Never,
 }
 
 /// `--framework`: a framework id, with a did-you-mean.

@@ -7,7 +7,9 @@ mod coverage;
 mod explain;
 mod fmt;
 mod graph;
+mod live_diff;
 mod reach;
+mod review;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,8 @@ pub(crate) fn run(command: &Command, env: &Env, mut ui: Ui<'_>) -> Exit {
         Command::Explain(a) => explain::run(a, env, &mut ui),
         Command::Graph(a) => graph::run(a, env, &mut ui),
         Command::Reach(a) => reach::run(a, env, &mut ui),
+        Command::Diff(a) if a.live => live_diff::run(a, env, &mut ui),
+        Command::Diff(a) => review::run(a, env, &mut ui),
         Command::Completions(a) => {
             // Generate into memory first: the generators panic when their writer fails, and
             // a closed pipe (`posture completions bash | head`) must not make us panic.
