@@ -18,6 +18,7 @@
 //! | `falco` | Falco's condition language and the falco target: upstream rules through our checker, the rules schema, libsinsp's filter compiler (sysdig) with a version-skew classifier and negative control, mutations | `tests/conformance/falco/`, `examples/optimal-platform` |
 //! | `secrets` | the secrets and apiserver targets: ESO and sealed-secrets CRD schemas with a wrong field failing, Keycloak's vault file, the API server's own validation and audit levels (`tools/apiserver-check`) with negative controls, canaries in `posture build`'s environment | `examples/optimal-platform`, `tests/conformance/secrets/` |
 //! | `identity` | the keycloak and rbac targets: the realm models read the reference realm files; `kc.sh import` and `export` compared field by field; one Keycloak server start with a test-only overlay (claims, audience, lifespan, MFA by direct grant and login form, lockout, the Kubernetes client) and negative controls (a broken composite, a widened permission); RBAC through kubernetes-validate | `examples/optimal-platform`, `tests/conformance/identity/` |
+//! | `review` | `posture diff OLD NEW`: the example against copies with a widened flow and a removed policy, a widened and a narrowed exception, a removed flow, errors; as sources and as builds; every format and exit code | `examples/optimal-platform` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
@@ -34,6 +35,7 @@ mod mutation;
 mod network;
 mod oscal;
 mod pipeline;
+mod review;
 mod secrets;
 mod snapshots;
 mod support;
@@ -94,6 +96,7 @@ fn main() -> std::process::ExitCode {
     trials.extend(oscal::trials());
     trials.extend(falco::trials());
     trials.extend(identity::trials());
+    trials.extend(review::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -204,3 +204,30 @@ fn read_build(dir: &Path, ui: &mut Ui<'_>) -> Result<review::BuildSide, ()> {
         Err(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use review::Outcome;
+
+    #[test]
+    fn fail_on_decides_the_exit_status() {
+        let table = [
+            (Outcome::Unchanged, FailOn::Any, 0),
+            (Outcome::Changed, FailOn::Any, 3),
+            (Outcome::Widens, FailOn::Any, 4),
+            (Outcome::Unchanged, FailOn::Widen, 0),
+            (Outcome::Changed, FailOn::Widen, 0),
+            (Outcome::Widens, FailOn::Widen, 4),
+            (Outcome::Changed, FailOn::Never, 0),
+            (Outcome::Widens, FailOn::Never, 0),
+        ];
+        for (outcome, fail_on, code) in table {
+            assert_eq!(
+                exit_for(outcome, fail_on).code(),
+                code,
+                "{outcome:?} {fail_on:?}"
+            );
+        }
+    }
+}

@@ -99,8 +99,7 @@ fn changes(old: &Side, new: &Side) -> CoverageChanges {
             lower: matches!((sa, sb), (Some(x), Some(y)) if rank(y) < rank(x)),
         });
     }
-    out.controls
-        .sort_by(|a, b| control_order(&a.control).cmp(&control_order(&b.control)));
+    out.controls.sort_by_key(|c| control_order(&c.control));
     let fws: BTreeSet<&String> = old.frameworks.keys().chain(new.frameworks.keys()).collect();
     for f in fws {
         let a = old.frameworks.get(f).copied();

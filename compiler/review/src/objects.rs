@@ -175,7 +175,11 @@ fn widens(
 ) -> Option<String> {
     match change {
         ObjectChangeKind::Removed => {
-            if ENFORCING_KINDS.contains(&kind) {
+            // From sources, the flows decide what a NetworkPolicy's removal does (dropping
+            // an allow policy narrows); from builds it fails closed.
+            if kind == "NetworkPolicy" && !builds {
+                None
+            } else if ENFORCING_KINDS.contains(&kind) {
                 Some(format!("an enforcing {kind} is removed"))
             } else if kind == "file"
                 && (file.starts_with("falco/") || file.starts_with("apiserver/"))
@@ -264,7 +268,7 @@ fn compare(
         let hidden = values_hidden(file, &key.kind);
         let mut fields = Vec::new();
         if let (Some((_, x)), Some((_, y))) = (a, b) {
-            diff(&mut String::new(), x, y, hidden, &mut fields);
+            diff("", x, y, hidden, &mut fields);
             fields.sort();
         }
         let widens = widens(
@@ -410,7 +414,7 @@ fn push_key(path: &str, key: &str) -> String {
 /// The names that identify entries of a list.
 const ENTRY_KEYS: &[&str] = &["name", "rule", "macro", "list", "clientId", "alias", "id"];
 
-/// An entry's identity: `name=x`, or the only key of a one-key map.
+/// An entry's identity: `name=x`, or the key of a Falco `required_*` entry.
 fn identity(v: &Value) -> Option<String> {
     let m = v.as_object()?;
     for k in ENTRY_KEYS {
@@ -418,10 +422,11 @@ fn identity(v: &Value) -> Option<String> {
             return Some(format!("{k}={s}"));
         }
     }
-    if m.len() == 1 {
-        return m.keys().next().cloned();
-    }
-    None
+    // The Falco rules file's one-of-a-kind entries.
+    ["required_engine_version", "required_plugin_versions"]
+        .into_iter()
+        .find(|k| m.len() == 1 && m.contains_key(*k))
+        .map(str::to_string)
 }
 
 /// Entries by identity, when every entry has one and they are distinct.
@@ -446,7 +451,7 @@ fn scalar_set(list: &[Value]) -> Option<BTreeSet<String>> {
     Some(out)
 }
 
-fn diff(path: &mut String, a: &Value, b: &Value, hidden: bool, out: &mut Vec<FieldChange>) {
+fn diff(path: &str, a: &Value, b: &Value, hidden: bool, out: &mut Vec<FieldChange>) {
     if a == b {
         return;
     }
@@ -464,7 +469,7 @@ fn diff(path: &mut String, a: &Value, b: &Value, hidden: bool, out: &mut Vec<Fie
             for k in keys {
                 let p = push_key(path, k);
                 match (x.get(k), y.get(k)) {
-                    (Some(u), Some(v)) => diff(&mut p.clone(), u, v, hidden, out),
+                    (Some(u), Some(v)) => diff(&p, u, v, hidden, out),
                     (Some(u), None) => out.push(FieldChange {
                         path: p,
                         old: show(u),
@@ -485,7 +490,7 @@ fn diff(path: &mut String, a: &Value, b: &Value, hidden: bool, out: &mut Vec<Fie
                 for id in ids {
                     let p = format!("{}[{id}]", at(path));
                     match (kx.get(id), ky.get(id)) {
-                        (Some(u), Some(v)) => diff(&mut p.clone(), u, v, hidden, out),
+                        (Some(u), Some(v)) => diff(&p, u, v, hidden, out),
                         (Some(u), None) => out.push(FieldChange {
                             path: p,
                             old: show(u),
@@ -526,7 +531,7 @@ fn diff(path: &mut String, a: &Value, b: &Value, hidden: bool, out: &mut Vec<Fie
                 for i in 0..x.len().max(y.len()) {
                     let p = format!("{}[{i}]", at(path));
                     match (x.get(i), y.get(i)) {
-                        (Some(u), Some(v)) => diff(&mut p.clone(), u, v, hidden, out),
+                        (Some(u), Some(v)) => diff(&p, u, v, hidden, out),
                         (Some(u), None) => out.push(FieldChange {
                             path: p,
                             old: show(u),
@@ -588,7 +593,7 @@ mod tests {
 
     fn d(a: Value, b: Value) -> Vec<(String, Option<String>, Option<String>)> {
         let mut out = Vec::new();
-        diff(&mut String::new(), &a, &b, false, &mut out);
+        diff("", &a, &b, false, &mut out);
         out.sort();
         out.into_iter().map(|f| (f.path, f.old, f.new)).collect()
     }
