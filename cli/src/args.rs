@@ -114,13 +114,23 @@ pub enum Command {
     )]
     Apply(ApplyArgs),
 
-    /// Show how a cluster differs from a build: objects added, changed, drifted (edited
-    /// outside posture) and removed
-    #[command(after_help = "Examples:\n  posture diff out --live\n  \
-                            posture diff out --live --context prod-eu --format json\n\n\
-                            Exit status: 0 the cluster equals the build, 3 it differs, 1 a \
-                            cluster could not be read (or an object could not: nothing is \
-                            claimed equal that was not read), 2 usage error.")]
+    /// Show what changes between two posture revisions or two builds: flows allowed or
+    /// denied, coverage, exceptions, emitted objects
+    #[command(
+        after_help = "Examples:\n  posture diff main-checkout/platform platform\n  \
+                            posture diff old-out new-out --format markdown > comment.md\n  \
+                            posture diff base/platform platform --format github --fail-on widen\n\n\
+                            OLD and NEW are both posture sources (a `.posture` file or a directory \
+                            of them, each compiled in memory; nothing is written) or both build \
+                            output directories (recognised by their manifest.json). With --live, \
+                            OLD is a build and it is compared with the cluster (see `posture \
+                            apply --help`; exit 3 when the cluster differs).\n\n\
+                            Exit status: 0 no changes; 3 changes, none of which widens the \
+                            posture; 4 the change widens it (a newly allowed flow, lower \
+                            coverage, an exception added or widened, an enforcing object removed, \
+                            a grant or waiver added); --fail-on widen turns 3 into 0, --fail-on \
+                            never turns 3 and 4 into 0; 1 a revision has errors; 2 usage error."
+    )]
     Diff(DiffArgs),
 
     /// Read a build back from a cluster into observations of an OSCAL assessment-results
@@ -170,26 +180,6 @@ pub enum AdmissionMode {
     Enforce,
     /// Violations are reported, not refused
     Audit,
-}
-
-/// `posture diff`.
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// The output directory of `posture build`
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-
-    /// Compare with the live cluster
-    #[arg(long)]
-    pub live: bool,
-
-    /// The kubeconfig contexts to compare with [default: the current context]
-    #[arg(long, value_delimiter = ',', value_name = "CONTEXT,…")]
-    pub context: Vec<String>,
-
-    /// How to print the differences
-    #[arg(long, value_enum, default_value_t = LiveFormat::Text, value_name = "FORMAT")]
-    pub format: LiveFormat,
 }
 
 /// `posture verify`.
@@ -493,6 +483,70 @@ pub enum GraphFormat {
     Dot,
     /// A Mermaid flowchart
     Mermaid,
+}
+
+/// `posture diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old revision: posture sources (a `.posture` file or a directory of them) or a build
+    /// output directory; with --live, the build output directory to compare with the cluster
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The new revision, of the same kind as OLD (required without --live)
+    #[arg(value_name = "NEW")]
+    pub new: Option<PathBuf>,
+
+    /// How to print the differences
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text, value_name = "FORMAT")]
+    pub format: DiffFormat,
+
+    /// Which outcome makes the exit status non-zero: `any` change (3, or 4 when it widens),
+    /// only a `widen`ing one (4), or `never`
+    #[arg(long, value_enum, default_value_t = FailOn::Any, value_name = "WHEN")]
+    pub fail_on: FailOn,
+
+    /// Compare the build output directory OLD with the live cluster instead
+    #[arg(long)]
+    pub live: bool,
+
+    /// With --live: the kubeconfig contexts to compare with [default: the current context]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "CONTEXT,…",
+        requires = "live"
+    )]
+    pub context: Vec<String>,
+
+    /// The date exceptions expire against, `YYYY-MM-DD` [default: `POSTURE_TODAY`, else the
+    /// system clock's UTC date]
+    #[arg(long, value_parser = today::parse_flag, value_name = "YYYY-MM-DD")]
+    pub today: Option<ir::Date>,
+}
+
+/// `posture diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Plain text for a terminal
+    Text,
+    /// JSON: the typed report, for tools
+    Json,
+    /// Markdown, for a pull-request comment
+    Markdown,
+    /// GitHub Actions annotations at the new revision's sources
+    Github,
+}
+
+/// `posture diff --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 3 for changes that do not widen the posture, 4 for changes that do
+    Any,
+    /// Exit 4 only when the change widens the posture
+    Widen,
+    /// Exit 0 whatever changes (errors still exit 1)
+    Never,
 }
 
 /// `--framework`: a framework id, with a did-you-mean.

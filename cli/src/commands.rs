@@ -9,6 +9,7 @@ mod fmt;
 mod graph;
 mod live;
 mod reach;
+mod review;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,7 +32,8 @@ pub(crate) fn run(command: &Command, env: &Env, mut ui: Ui<'_>) -> Exit {
         Command::Graph(a) => graph::run(a, env, &mut ui),
         Command::Reach(a) => reach::run(a, env, &mut ui),
         Command::Apply(a) => live::apply(a, &mut ui),
-        Command::Diff(a) => live::diff(a, &mut ui),
+        Command::Diff(a) if a.live => live::diff(a, &mut ui),
+        Command::Diff(a) => review::run(a, env, &mut ui),
         Command::Verify(a) => live::verify(a, env, &mut ui),
         Command::Completions(a) => {
             // Generate into memory first: the generators panic when their writer fails, and

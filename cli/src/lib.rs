@@ -5,7 +5,7 @@
 //!
 //! Exit status: [`Exit::Success`] (0) when there are no errors (warnings allowed),
 //! [`Exit::Failure`] (1) when the posture has errors, [`Exit::Usage`] (2) for a usage error or a
-//! path that cannot be read.
+//! path that cannot be read; `posture diff` adds [`Exit::Differs`] (3) and [`Exit::Widens`] (4).
 
 #![forbid(unsafe_code)]
 
@@ -37,18 +37,23 @@ pub enum Exit {
     Failure,
     /// A usage error, or the path given cannot be read.
     Usage,
-    /// `diff --live`: the cluster differs from the build; `verify --live`: a check failed.
+    /// `posture diff`: the revisions differ, and nothing widens the posture; `diff --live`:
+    /// the cluster differs from the build; `verify --live`: a check failed.
     Differs,
+    /// `posture diff`: the change widens the posture.
+    Widens,
 }
 
 impl Exit {
-    /// The process exit code: 0, 1, 2 or 3.
+    /// The process exit code: 0, 1 or 2; `posture diff` and the live commands also 3, and
+    /// `posture diff` 4.
     pub fn code(self) -> u8 {
         match self {
             Exit::Success => 0,
             Exit::Failure => 1,
             Exit::Usage => 2,
             Exit::Differs => 3,
+            Exit::Widens => 4,
         }
     }
 }

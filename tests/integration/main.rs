@@ -19,6 +19,7 @@
 //! | `secrets` | the secrets and apiserver targets: ESO and sealed-secrets CRD schemas with a wrong field failing, Keycloak's vault file, the API server's own validation and audit levels (`tools/apiserver-check`) with negative controls, canaries in `posture build`'s environment | `examples/optimal-platform`, `tests/conformance/secrets/` |
 //! | `identity` | the keycloak and rbac targets: the realm models read the reference realm files; `kc.sh import` and `export` compared field by field; one Keycloak server start with a test-only overlay (claims, audience, lifespan, MFA by direct grant and login form, lockout, the Kubernetes client) and negative controls (a broken composite, a widened permission); RBAC through kubernetes-validate | `examples/optimal-platform`, `tests/conformance/identity/` |
 //! | `cluster` | `posture apply`, `diff --live`, `verify --live` against ONE real kube-apiserver v1.33.13 + etcd v3.6.16 started on 127.0.0.1: refusals (unreachable, unknown context, CRDs missing, namespace missing, modified build), dry run, apply order, idempotent re-apply, drift and repair, prune with a second posture and an unowned object surviving, verify readiness and forbidden reads, the OSCAL schema, the build's audit policy on a Secret `get` | `examples/optimal-platform`, `tests/conformance/cluster/crds/`, `tests/conformance/kyverno/crds/` |
+//! | `review` | `posture diff OLD NEW`: the example against copies with a widened flow and a removed policy, a widened and a narrowed exception, a removed flow, errors; as sources and as builds; every format and exit code | `examples/optimal-platform` |
 //! | `book` | every diagnostic code has a book page linked from `SUMMARY.md` | `diagnostics::codes::all()` |
 
 mod ast;
@@ -36,6 +37,7 @@ mod mutation;
 mod network;
 mod oscal;
 mod pipeline;
+mod review;
 mod secrets;
 mod snapshots;
 mod support;
@@ -97,6 +99,7 @@ fn main() -> std::process::ExitCode {
     trials.extend(falco::trials());
     trials.extend(identity::trials());
     trials.extend(cluster::trials());
+    trials.extend(review::trials());
     trials.push(snapshots::no_orphans(&inputs));
     libtest_mimic::run(&args, trials).exit();
 }

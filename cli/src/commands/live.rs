@@ -9,7 +9,9 @@ use live::bundle::Bundle;
 use live::verify::Outcome;
 
 use super::Ui;
-use crate::args::{AdmissionMode, ApplyArgs, DiffArgs, FormatName, LiveFormat, VerifyArgs};
+use crate::args::{
+    AdmissionMode, ApplyArgs, DiffArgs, DiffFormat, FailOn, FormatName, LiveFormat, VerifyArgs,
+};
 use crate::{Env, Exit};
 
 /// The contexts of `--context` (`None`: the current context).
@@ -178,11 +180,19 @@ pub(crate) fn apply(a: &ApplyArgs, ui: &mut Ui<'_>) -> Exit {
 
 /// `posture diff DIR --live`.
 pub(crate) fn diff(a: &DiffArgs, ui: &mut Ui<'_>) -> Exit {
-    if !a.live {
-        ui.error("`posture diff DIR` compares a build with a cluster: add `--live`");
+    if a.new.is_some() {
+        ui.error("`posture diff DIR --live` compares one build with the cluster: give no NEW");
         return Exit::Usage;
     }
-    let bundle = match read_bundle(&a.dir, ui) {
+    let json = match a.format {
+        DiffFormat::Text => false,
+        DiffFormat::Json => true,
+        DiffFormat::Markdown | DiffFormat::Github => {
+            ui.error("`posture diff --live` prints `text` or `json`");
+            return Exit::Usage;
+        }
+    };
+    let bundle = match read_bundle(&a.old, ui) {
         Ok(b) => b,
         Err(e) => return e,
     };
@@ -200,11 +210,11 @@ pub(crate) fn diff(a: &DiffArgs, ui: &mut Ui<'_>) -> Exit {
         if !r.not_evaluated.is_empty() && exit != Exit::Failure {
             exit = Exit::Failure;
         }
-        if !r.differences.is_empty() && exit == Exit::Success {
+        if !r.differences.is_empty() && exit == Exit::Success && a.fail_on != FailOn::Never {
             exit = Exit::Differs;
         }
     }
-    if a.format == LiveFormat::Json {
+    if json {
         ui.out(&format!("{}\n", diagnostics::to_json(&reports)));
         return exit;
     }
