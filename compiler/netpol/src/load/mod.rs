@@ -796,6 +796,23 @@ mod tests {
             "kind: Namespace\nmetadata: {name: a, labels: {team: x}}\nspec: {finalizers: [kubernetes]}\n",
             "kind: List\nitems:\n- kind: NetworkPolicy\n  metadata: {name: p}\n  spec: {podSelector: {}, egress: [{}]}\n",
         ];
+        // The fast path takes the usual documents (else this test would compare the `Value`
+        // path with itself) and leaves the others to the `Value` path.
+        for (i, takes) in [
+            (0, true),
+            (2, true),
+            (4, false),
+            (5, false),
+            (6, true),
+            (7, false),
+        ] {
+            assert_eq!(
+                serde_saphyr::from_multiple::<fast::Doc>(cases[i]).is_ok(),
+                takes,
+                "{}",
+                cases[i]
+            );
+        }
         for text in cases {
             let sources = [Source {
                 name: "s".to_string(),
