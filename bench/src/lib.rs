@@ -77,6 +77,17 @@ pub fn proofs(p: &ir::Posture, artifacts: &[emit::Artifact]) -> Vec<emit::Proof>
     proofs
 }
 
+/// [`proofs`], keeping the reachability analysis as `posture reach` does.
+pub fn proofs_keeping(
+    p: &ir::Posture,
+    artifacts: &[emit::Artifact],
+) -> (Vec<emit::Proof>, driver::targets::reach::Analysis) {
+    let (proofs, analysis) =
+        driver::targets::proofs_keeping(p, &TargetOptions::default(), artifacts);
+    assert!(proofs.iter().all(emit::Proof::holds), "a proof fails");
+    (proofs, analysis)
+}
+
 /// The whole build in memory: check, emit, proofs, control graph, evidence, manifest.
 pub fn build(w: &MemWorld) -> driver::BuildOutput {
     let b = driver::build_checked(check(w), &TargetOptions::default());

@@ -25,7 +25,7 @@ pub(crate) fn run(args: &ReachArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         Err(exit) => return exit,
     };
     let options = Options { today: Some(today) };
-    let build = match driver::build(
+    let build = match driver::build_for_reach(
         &FsWorld,
         &args.path,
         &options,

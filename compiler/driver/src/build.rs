@@ -19,6 +19,10 @@ pub struct Build {
     pub proofs: Vec<emit::Proof>,
     /// The proofs that hold over at least one artifact, as the control graph's checks.
     pub checks: Vec<graph::Check>,
+    /// The reachability proof's analysis, kept by [`build_for_reach`] so [`Build::reach`]
+    /// does not read the NetworkPolicies back a second time; `None` otherwise (a build does
+    /// not hold it while it writes).
+    pub reachability: Option<targets::reach::Analysis>,
 }
 
 /// Loads, checks, emits and verifies the posture at `path`. `Err` is a usage problem (the path
@@ -33,9 +37,25 @@ pub fn build(
     Ok(build_checked(checked, target_options))
 }
 
+/// [`build`] for `posture reach`: the same build, keeping the reachability proof's analysis
+/// for [`Build::reach`] (the proof and the matrix come from one reading of the policies).
+pub fn build_for_reach(
+    world: &dyn World,
+    path: &Path,
+    options: &crate::Options,
+    target_options: &TargetOptions,
+) -> Result<Build, Diagnostic> {
+    let checked = crate::check(world, path, options)?;
+    Ok(build_checked_with(checked, target_options, true))
+}
+
 /// Emits and verifies a checked posture (nothing when it has errors).
 pub fn build_checked(checked: Checked, options: &TargetOptions) -> Build {
-    let (artifacts, proofs) = emit_and_verify(&checked, options);
+    build_checked_with(checked, options, false)
+}
+
+fn build_checked_with(checked: Checked, options: &TargetOptions, keep: bool) -> Build {
+    let (artifacts, proofs, reachability) = emit_and_verify(&checked, options, keep);
     let checks = proofs
         .iter()
         .filter(|p| p.holds() && !p.verifies.is_empty())
@@ -50,6 +70,7 @@ pub fn build_checked(checked: Checked, options: &TargetOptions) -> Build {
         artifacts,
         proofs,
         checks,
+        reachability,
     }
 }
 
@@ -62,16 +83,25 @@ impl Build {
         q: &targets::reach::Query,
     ) -> Option<Result<targets::reach::Reach, Vec<Diagnostic>>> {
         let p = self.posture()?;
-        Some(targets::reach::reach_artifacts(p, &self.artifacts, q))
+        Some(match &self.reachability {
+            Some(analysis) => targets::reach::reach_analysis(p, analysis, q),
+            None => targets::reach::reach_artifacts(p, &self.artifacts, q),
+        })
     }
 }
 
 /// Every target's artifacts for a checked posture and every proof over them; nothing when
 /// the posture has errors.
+/// With `keep`, also the reachability proof's analysis.
 pub(crate) fn emit_and_verify(
     checked: &Checked,
     options: &TargetOptions,
-) -> (Vec<emit::Artifact>, Vec<emit::Proof>) {
+    keep: bool,
+) -> (
+    Vec<emit::Artifact>,
+    Vec<emit::Proof>,
+    Option<targets::reach::Analysis>,
+) {
     match checked
         .posture
         .as_ref()
@@ -79,10 +109,15 @@ pub(crate) fn emit_and_verify(
     {
         Some(p) => {
             let artifacts = targets::artifacts(p, options);
-            let proofs = targets::proofs(p, options, &artifacts);
-            (artifacts, proofs)
+            if keep {
+                let (proofs, analysis) = targets::proofs_keeping(p, options, &artifacts);
+                (artifacts, proofs, Some(analysis))
+            } else {
+                let proofs = targets::proofs(p, options, &artifacts);
+                (artifacts, proofs, None)
+            }
         }
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), None),
     }
 }
 
@@ -207,15 +242,26 @@ impl Build {
         catalog: &controls::Catalog,
         options: &EvidenceOptions,
     ) -> crate::BuildOutput {
-        let mut all = self.artifacts.clone();
-        all.extend(self.evidence(catalog, options));
+        let evidence = self.evidence(catalog, options);
         let not_emitted = self
             .posture()
             .map(|p| targets::not_emitted(p).0)
             .unwrap_or_default();
-        output_of(
-            &all,
-            &self.checked.loaded.sources,
+        // The targets' artifacts are copied once, into their output files; the evidence's are
+        // moved (no copy of every artifact first: at 10,000 workloads that was ~100 MB).
+        let sources = &self.checked.loaded.sources;
+        let files: Vec<OutputFile> = self
+            .artifacts
+            .iter()
+            .map(|a| output_file(a, sources))
+            .chain(evidence.into_iter().map(|a| {
+                let mut f = output_file_meta(&a, sources);
+                f.bytes = a.bytes;
+                f
+            }))
+            .collect();
+        crate::output::assemble_for(
+            files,
             not_emitted,
             self.posture().map(|p| p.system.name.to_string()),
         )
@@ -235,6 +281,14 @@ pub(crate) fn output_of(
 
 /// An artifact as an output file, its origins as `item (file:line)`, sorted.
 fn output_file(a: &emit::Artifact, sources: &Sources) -> OutputFile {
+    OutputFile {
+        bytes: a.bytes.clone(),
+        ..output_file_meta(a, sources)
+    }
+}
+
+/// [`output_file`] without the bytes (empty), for a caller that moves them in.
+fn output_file_meta(a: &emit::Artifact, sources: &Sources) -> OutputFile {
     let mut origins: Vec<String> = a
         .origins
         .iter()
@@ -252,7 +306,7 @@ fn output_file(a: &emit::Artifact, sources: &Sources) -> OutputFile {
     origins.dedup();
     OutputFile {
         path: a.path.clone(),
-        bytes: a.bytes.clone(),
+        bytes: Vec::new(),
         sources: origins,
         applyable: a.applyable,
     }

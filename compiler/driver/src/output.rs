@@ -74,7 +74,7 @@ pub fn build_with(
     checked: &Checked,
     options: &crate::targets::TargetOptions,
 ) -> (BuildOutput, Vec<diagnostics::Diagnostic>) {
-    let (artifacts, proofs) = crate::build::emit_and_verify(checked, options);
+    let (artifacts, proofs, _) = crate::build::emit_and_verify(checked, options, false);
     let not_emitted = checked
         .posture
         .as_ref()

@@ -249,6 +249,29 @@ pub fn proofs(
         .collect()
 }
 
+/// [`proofs`], keeping the reachability proof's analysis for `posture reach`
+/// ([`crate::build::build_for_reach`]): the network target's proof runs through
+/// [`network::verify_keeping`], the same proof, in the same place of the order.
+pub fn proofs_keeping(
+    p: &ir::Posture,
+    options: &TargetOptions,
+    artifacts: &[emit::Artifact],
+) -> (Vec<emit::Proof>, reach::Analysis) {
+    let mut analysis = None;
+    let mut out = Vec::new();
+    for t in TARGETS {
+        if t.id == network::TARGET {
+            let (proofs, a) = network::verify_keeping(p, artifacts);
+            out.extend(proofs);
+            analysis = Some(a);
+        } else {
+            out.extend((t.verify)(p, options, artifacts));
+        }
+    }
+    let analysis = analysis.unwrap_or_else(|| network::proof::analyze(p, artifacts));
+    (out, analysis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,12 +38,20 @@ pub const POLICIES_DIR: &str = "network/policies/";
 /// NetworkPolicies ([`proof`]). It runs even when there is no NetworkPolicy (the posture may
 /// then declare isolation nothing enforces); it verifies no artifact then.
 pub fn verify(p: &Posture, artifacts: &[Artifact]) -> Vec<Proof> {
-    vec![Proof {
+    verify_keeping(p, artifacts).0
+}
+
+/// [`verify`], also returning the analysis the proof ran on (the policies read back from the
+/// artifacts' bytes), so `posture reach` shows the same analysis without reading them again.
+pub fn verify_keeping(p: &Posture, artifacts: &[Artifact]) -> (Vec<Proof>, proof::Analysis) {
+    let analysis = proof::analyze(p, artifacts);
+    let proofs = vec![Proof {
         id: proof::ID,
         title: proof::TITLE,
         verifies: proof::verifies(artifacts),
-        diagnostics: proof::prove(p, artifacts),
-    }]
+        diagnostics: proof::prove_analysis(p, &analysis),
+    }];
+    (proofs, analysis)
 }
 
 /// Every file of the target.

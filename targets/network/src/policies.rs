@@ -56,12 +56,14 @@ struct Deny {
 fn denies(p: &Posture) -> BTreeMap<Name, Deny> {
     let mut out: BTreeMap<Name, Deny> = BTreeMap::new();
     for dd in &p.network.default_deny {
+        // The statement's id names all its namespaces: make it once, not once per namespace.
+        let id = dd.id();
         for ns in &dd.namespaces {
             let d = out.entry(ns.clone()).or_default();
             d.ingress |= dd.directions.contains(&Direction::Ingress);
             d.egress |= dd.directions.contains(&Direction::Egress);
             d.satisfies.extend(dd.meta.satisfies.iter().cloned());
-            d.origins.push(Origin::new(dd.id(), dd.meta.span));
+            d.origins.push(Origin::new(id.clone(), dd.meta.span));
         }
     }
     out

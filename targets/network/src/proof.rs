@@ -182,11 +182,21 @@ pub fn verifies(artifacts: &[Artifact]) -> Vec<String> {
     paths
 }
 
+/// What [`analyze`] returns: the cluster with the policies read back and its connectivity, or
+/// the P4008 diagnostics of files that cannot be read back.
+pub type Analysis = Result<(Cluster, Connectivity), Vec<Diagnostic>>;
+
 /// Runs the proof over the target's artifacts; no diagnostics when it holds.
 pub fn prove(p: &Posture, artifacts: &[Artifact]) -> Vec<Diagnostic> {
-    match analyze(p, artifacts) {
-        Ok((_, conn)) => prove_connectivity(p, &conn),
-        Err(d) => d,
+    prove_analysis(p, &analyze(p, artifacts))
+}
+
+/// The proof over an analysis of the artifacts ([`analyze`]), made once and shared with
+/// `posture reach` ([`crate::verify_keeping`]).
+pub fn prove_analysis(p: &Posture, analysis: &Analysis) -> Vec<Diagnostic> {
+    match analysis {
+        Ok((_, conn)) => prove_connectivity(p, conn),
+        Err(d) => d.clone(),
     }
 }
 

@@ -8,6 +8,7 @@
 //! and can be dense (every workload of every open namespace to every other): they are listed
 //! only up to a limit, and counted beyond it, so a large posture never prints 10⁸ rows unasked.
 
+pub use crate::proof::Analysis;
 use crate::proof::{self, endpoint_text};
 use diagnostics::Diagnostic;
 use emit::Artifact;
@@ -78,8 +79,19 @@ pub fn reach_artifacts(
     artifacts: &[Artifact],
     q: &Query,
 ) -> Result<Reach, Vec<Diagnostic>> {
-    let (_, conn) = proof::analyze(p, artifacts)?;
-    Ok(rows(p, &conn, q))
+    reach_analysis(p, &proof::analyze(p, artifacts), q)
+}
+
+/// The connectivity of an analysis the proof already made ([`crate::verify_keeping`]).
+pub fn reach_analysis(
+    p: &Posture,
+    analysis: &proof::Analysis,
+    q: &Query,
+) -> Result<Reach, Vec<Diagnostic>> {
+    match analysis {
+        Ok((_, conn)) => Ok(rows(p, conn, q)),
+        Err(d) => Err(d.clone()),
+    }
 }
 
 /// The rows of an analysis.

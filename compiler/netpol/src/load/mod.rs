@@ -10,6 +10,7 @@
 //! The loader does no IO: callers read the files and pass their text as [`Source`]s (the
 //! golden tests read np-guard's case directories in `tests/golden.rs`).
 
+mod fast;
 mod raw;
 
 use std::collections::BTreeMap;
@@ -136,9 +137,32 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>> {
 }
 
 /// Loads texts, in order; every error of every source is reported.
+///
+/// Each source is first read straight into the loader's typed shapes ([`fast::Doc`]: no
+/// [`Value`] tree, fields the analysis does not need skipped), which gives the same result as
+/// reading it into [`Value`]s and converting those, because every leaf field is resolved
+/// through a [`Value`] ([`raw::strict`]). A source the fast path does not take as it is (a
+/// `List`, `spec` before `kind`, a document that is not a mapping, anything malformed) is read
+/// again through [`Value`]s, so its warnings and errors are exactly that path's.
 pub fn load_sources(sources: &[Source]) -> Result<Loaded, Vec<LoadError>> {
+    load_sources_with(sources, true)
+}
+
+/// [`load_sources`] through [`Value`]s only (`fast = false`): the reference the fast path is
+/// tested against.
+fn load_sources_with(sources: &[Source], fast: bool) -> Result<Loaded, Vec<LoadError>> {
     let mut b = Builder::default();
     for s in sources {
+        if fast && let Ok(docs) = serde_saphyr::from_multiple::<fast::Doc>(&s.text) {
+            for (i, doc) in docs.into_iter().enumerate() {
+                let loc = Location {
+                    source: s.name.clone(),
+                    document: i + 1,
+                };
+                b.fast_object(&loc, doc);
+            }
+            continue;
+        }
         let docs: Vec<Value> = match serde_saphyr::from_multiple(&s.text) {
             Ok(d) => d,
             Err(e) => {
@@ -223,22 +247,7 @@ impl Builder {
             }
             return;
         }
-        if !matches!(
-            kind.as_str(),
-            "Namespace"
-                | "NetworkPolicy"
-                | "Pod"
-                | "Deployment"
-                | "StatefulSet"
-                | "DaemonSet"
-                | "ReplicaSet"
-                | "ReplicationController"
-                | "Job"
-                | "CronJob"
-                | "Service"
-                | "Route"
-                | "Ingress"
-        ) {
+        if !READ_KINDS.contains(&kind.as_str()) {
             return;
         }
         let obj: raw::Object = match serde_json::from_value(doc) {
@@ -249,13 +258,27 @@ impl Builder {
             }
         };
         let name = obj.metadata.name.clone().unwrap_or_default();
-        if let Err(message) = self.typed(&kind, obj) {
+        if let Err(message) = self.typed(&kind, obj.metadata, Spec::Raw(obj.spec)) {
             self.errors.push(invalid(loc, &kind, &name, message));
         }
     }
 
-    fn typed(&mut self, kind: &str, obj: raw::Object) -> Result<(), Invalid> {
-        let meta = obj.metadata;
+    /// [`Builder::object`] for a document the fast path read.
+    fn fast_object(&mut self, loc: &Location, doc: fast::Doc) {
+        let Some(kind) = doc.kind else {
+            self.warnings.push(LoadWarning::NotAnObject(loc.clone()));
+            return;
+        };
+        if !READ_KINDS.contains(&kind.as_str()) {
+            return;
+        }
+        let name = doc.metadata.name.clone().unwrap_or_default();
+        if let Err(message) = self.typed(&kind, doc.metadata, Spec::Typed(doc.spec)) {
+            self.errors.push(invalid(loc, &kind, &name, message));
+        }
+    }
+
+    fn typed(&mut self, kind: &str, meta: raw::Meta, spec: Spec) -> Result<(), Invalid> {
         let name = meta.name.clone().unwrap_or_default();
         if name.is_empty() {
             return Err("has no `metadata.name`".to_string());
@@ -275,7 +298,7 @@ impl Builder {
                     .insert(ns.clone(), Namespace { name: ns, labels });
             }
             "NetworkPolicy" => {
-                let spec: raw::PolicySpec = from_spec(obj.spec)?;
+                let spec: raw::PolicySpec = spec.take(fast::Spec::policy)?;
                 let policy = policy(namespace, ObjectName::new(name), spec)?;
                 let key = (policy.namespace.clone(), policy.name.clone());
                 if self.policies.contains_key(&key) {
@@ -285,7 +308,7 @@ impl Builder {
                 self.policies.insert(key, policy);
             }
             "Pod" => {
-                let spec: raw::PodSpec = from_spec(obj.spec)?;
+                let spec: raw::PodSpec = spec.take(fast::Spec::pod)?;
                 let owner = meta.owner_references.as_ref().and_then(|refs| {
                     refs.iter()
                         .find(|r| r.controller == Some(true) && r.kind.as_deref() != Some("Node"))
@@ -305,12 +328,12 @@ impl Builder {
                 self.workload(id, labels(meta.labels.as_ref())?, container_ports(&spec)?);
             }
             "Service" => {
-                let spec: raw::ServiceSpec = from_spec(obj.spec)?;
+                let spec: raw::ServiceSpec = spec.take(fast::Spec::service)?;
                 self.services
                     .insert((namespace, ObjectName::new(name)), spec);
             }
             "Route" => {
-                let spec: raw::RouteSpec = from_spec(obj.spec)?;
+                let spec: raw::RouteSpec = spec.take(fast::Spec::route)?;
                 let port = spec.port.map(|p| p.target_port);
                 let mut targets = Vec::new();
                 for t in spec
@@ -329,7 +352,7 @@ impl Builder {
                 self.frontends.push((source, namespace, targets));
             }
             "Ingress" => {
-                let spec: raw::IngressSpec = from_spec(obj.spec)?;
+                let spec: raw::IngressSpec = spec.take(fast::Spec::ingress)?;
                 let mut targets = Vec::new();
                 let backends = spec.default_backend.into_iter().chain(
                     spec.rules
@@ -351,7 +374,7 @@ impl Builder {
                 self.frontends.push((source, namespace, targets));
             }
             controller => {
-                let spec: raw::ControllerSpec = from_spec(obj.spec)?;
+                let spec: raw::ControllerSpec = spec.take(fast::Spec::controller)?;
                 let template = match controller {
                     "CronJob" => spec
                         .job_template
@@ -489,6 +512,46 @@ fn service_target_ports(
         }
     }
     out
+}
+
+/// The kinds the loader reads; every other kind is skipped.
+const READ_KINDS: &[&str] = &[
+    "Namespace",
+    "NetworkPolicy",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "Service",
+    "Route",
+    "Ingress",
+];
+
+/// An object's `spec`: a [`Value`] still to convert, or already typed by the fast path.
+enum Spec {
+    Raw(Value),
+    Typed(fast::Spec),
+}
+
+impl Spec {
+    /// The spec as `T`: converted from the [`Value`], or the fast path's (the default when
+    /// the object has none).
+    fn take<T: serde::de::DeserializeOwned + Default>(
+        self,
+        pick: fn(fast::Spec) -> Option<T>,
+    ) -> Result<T, Invalid> {
+        match self {
+            Spec::Raw(v) => from_spec(v),
+            Spec::Typed(fast::Spec::Absent) => Ok(T::default()),
+            Spec::Typed(s) => {
+                pick(s).ok_or_else(|| "the spec was read for another kind".to_string())
+            }
+        }
+    }
 }
 
 fn from_spec<T: serde::de::DeserializeOwned + Default>(spec: Value) -> Result<T, Invalid> {
@@ -712,6 +775,55 @@ mod tests {
         let err = load_str("p.yaml", text).err().unwrap_or_default();
         assert_eq!(err.len(), 1);
         assert!(err[0].to_string().contains("70000"));
+    }
+
+    /// The fast path reads every input as the `Value` path does: the same model, the same
+    /// warnings, the same errors (scalars that YAML resolves to numbers or booleans included).
+    #[test]
+    fn fast_path_reads_as_the_value_path() {
+        let cases = [
+            "kind: NetworkPolicy\nmetadata: {name: p, namespace: a, annotations: {x: y}}\nspec:\n  podSelector: {matchLabels: {app: on}}\n  policyTypes: [Ingress, Egress]\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: b}}}]\n    ports: [{port: 8080}, {port: http, protocol: UDP}]\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]\n    ports: [{port: 53, endPort: 60}]\n",
+            "kind: NetworkPolicy\nmetadata: {name: 0755}\nspec: {}\n",
+            "kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  ingress:\n  - ports: [{port: '8080'}]\n",
+            "kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  policyTypes: [yes]\n",
+            "spec: {podSelector: {}}\nkind: NetworkPolicy\nmetadata: {name: late}\n",
+            "kind: Pod\nmetadata: {name: a, labels: {app: a, n: 5}}\nspec: {containers: [{ports: [{name: http, containerPort: '80'}]}]}\n",
+            "kind: Deployment\nmetadata: {name: d}\nspec: {template: {metadata: {labels: {app: d}}, spec: {containers: [{ports: [{containerPort: 80}]}]}}}\n---\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: d}, ports: [{port: 80}]}\n---\nkind: Ingress\nmetadata: {name: i}\nspec: {defaultBackend: {service: {name: s, port: {number: 80}}}}\n",
+            "- a\n- b\n---\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n---\n42\n",
+            "kind: [x]\nmetadata: {name: n}\n---\nmetadata: {name: nokind}\n",
+            "kind: NetworkPolicy\nkind: NetworkPolicy\nmetadata: {name: p}\n",
+            "kind: NetworkPolicy\nmetadata: ~\nspec: ~\n",
+            "kind: Namespace\nmetadata: {name: a, labels: {team: x}}\nspec: {finalizers: [kubernetes]}\n",
+            "kind: List\nitems:\n- kind: NetworkPolicy\n  metadata: {name: p}\n  spec: {podSelector: {}, egress: [{}]}\n",
+        ];
+        // The fast path takes the usual documents (else this test would compare the `Value`
+        // path with itself) and leaves the others to the `Value` path.
+        for (i, takes) in [
+            (0, true),
+            (2, true),
+            (4, false),
+            (5, false),
+            (6, true),
+            (7, false),
+        ] {
+            assert_eq!(
+                serde_saphyr::from_multiple::<fast::Doc>(cases[i]).is_ok(),
+                takes,
+                "{}",
+                cases[i]
+            );
+        }
+        for text in cases {
+            let sources = [Source {
+                name: "s".to_string(),
+                text: text.to_string(),
+            }];
+            assert_eq!(
+                load_sources_with(&sources, true),
+                load_sources_with(&sources, false),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -3,16 +3,34 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+/// Reads a field as a [`Value`] first and converts it from there, so a field read straight from
+/// the YAML (the loader's fast path) resolves its scalars exactly as the [`Value`] path does: a
+/// plain `80`, `on` or `0755` is a number or a boolean, never a string, whatever the field's
+/// type. Every leaf field of these shapes goes through it.
+pub(crate) fn strict<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let v = Value::deserialize(d)?;
+    serde_json::from_value(v).map_err(serde::de::Error::custom)
+}
 
 /// `metadata`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Meta {
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) name: Option<String>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) namespace: Option<String>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) labels: Option<BTreeMap<String, Value>>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) owner_references: Option<Vec<OwnerRef>>,
 }
 
@@ -60,6 +78,7 @@ pub(crate) struct Container {
 /// A pod spec.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct PodSpec {
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) containers: Option<Vec<Container>>,
 }
 
@@ -90,7 +109,9 @@ pub(crate) struct JobTemplate {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Selector {
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) match_labels: Option<BTreeMap<String, Value>>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) match_expressions: Option<Vec<Requirement>>,
 }
 
@@ -113,8 +134,11 @@ pub(crate) struct IpBlock {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Peer {
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) pod_selector: Option<Selector>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) namespace_selector: Option<Selector>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) ip_block: Option<IpBlock>,
 }
 
@@ -132,6 +156,7 @@ pub(crate) struct Port {
 pub(crate) struct Rule {
     pub(crate) from: Option<Vec<Peer>>,
     pub(crate) to: Option<Vec<Peer>>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) ports: Option<Vec<Port>>,
 }
 
@@ -139,7 +164,9 @@ pub(crate) struct Rule {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PolicySpec {
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) pod_selector: Option<Selector>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) policy_types: Option<Vec<String>>,
     pub(crate) ingress: Option<Vec<Rule>>,
     pub(crate) egress: Option<Vec<Rule>>,
@@ -158,7 +185,9 @@ pub(crate) struct ServicePort {
 /// A Service spec.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ServiceSpec {
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) selector: Option<BTreeMap<String, Value>>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) ports: Option<Vec<ServicePort>>,
 }
 
@@ -180,8 +209,11 @@ pub(crate) struct RoutePort {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RouteSpec {
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) to: Option<RouteTarget>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) alternate_backends: Option<Vec<RouteTarget>>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) port: Option<RoutePort>,
 }
 
@@ -227,6 +259,8 @@ pub(crate) struct IngressRule {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct IngressSpec {
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) default_backend: Option<Backend>,
+    #[serde(default, deserialize_with = "strict")]
     pub(crate) rules: Option<Vec<IngressRule>>,
 }
