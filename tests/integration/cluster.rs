@@ -6,7 +6,8 @@
 //! - `cluster::bundle/refused`: a directory that is not a build (P8001) and a build edited
 //!   after `posture build` (P8002) are refused before any cluster is contacted.
 //! - `cluster::server`: one sequence on one server — unreachable (P8004), unknown context
-//!   (P8003), kinds not served (P8005) and a missing namespace (P8009) apply nothing; a dry run
+//!   (P8003), kinds not served (P8005), a missing namespace (P8009) and credentials without
+//!   rights (P8006) apply nothing; a dry run
 //!   persists nothing; apply creates every object in order; a second apply changes nothing
 //!   (same resourceVersions); `diff --live` is empty, then names an out-of-band edit as drift
 //!   with its field and manager (exit 3), and apply repairs it; `--admission audit` switches
@@ -645,6 +646,18 @@ fn server() -> Result<(), Failed> {
                 "/api/v1/namespaces",
                 &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kyverno"}}),
             )?;
+            // Credentials without rights: forbidden, named, nothing applied.
+            let (_, err) = expect(
+                "apply as a reader",
+                posture(Some(&kc), &["apply", &o, "--context", "reader"])?,
+                1,
+            )?;
+            if !err.contains("error[P8006]") || !err.contains("forbidden") {
+                return Err(format!("expected P8006 quoting the server:\n{err}").into());
+            }
+            if cluster.get("/api/v1/namespaces/optimal-system")?.is_some() {
+                return Err("a forbidden apply created a namespace".into());
+            }
             Ok(())
         })(),
     )?;

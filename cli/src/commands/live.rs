@@ -37,11 +37,14 @@ fn read_bundle(dir: &Path, ui: &mut Ui<'_>) -> Result<Bundle, Exit> {
     })
 }
 
-fn runtime(ui: &mut Ui<'_>) -> Result<tokio::runtime::Runtime, Exit> {
-    live::runtime().map_err(|e| {
+/// The build in `dir` and the runtime the client runs on.
+fn prepare(dir: &Path, ui: &mut Ui<'_>) -> Result<(Bundle, tokio::runtime::Runtime), Exit> {
+    let bundle = read_bundle(dir, ui)?;
+    let rt = live::runtime().map_err(|e| {
         ui.error(&format!("cannot start the client's runtime: {e}"));
         Exit::Failure
-    })
+    })?;
+    Ok((bundle, rt))
 }
 
 fn report_failure(ui: &mut Ui<'_>, f: &live::Failure) {
@@ -59,12 +62,8 @@ fn not_applied_note(ui: &mut Ui<'_>, bundle: &Bundle) {
 
 /// `posture apply`.
 pub(crate) fn apply(a: &ApplyArgs, ui: &mut Ui<'_>) -> Exit {
-    let bundle = match read_bundle(&a.dir, ui) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    let rt = match runtime(ui) {
-        Ok(rt) => rt,
+    let (bundle, rt) = match prepare(&a.dir, ui) {
+        Ok(x) => x,
         Err(e) => return e,
     };
     let contexts = contexts(&a.context);
@@ -192,12 +191,8 @@ pub(crate) fn diff(a: &DiffArgs, ui: &mut Ui<'_>) -> Exit {
             return Exit::Usage;
         }
     };
-    let bundle = match read_bundle(&a.old, ui) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    let rt = match runtime(ui) {
-        Ok(rt) => rt,
+    let (bundle, rt) = match prepare(&a.old, ui) {
+        Ok(x) => x,
         Err(e) => return e,
     };
     let reports = rt.block_on(live::drift::diff_all(&contexts(&a.context), &bundle));
@@ -263,12 +258,8 @@ pub(crate) fn verify(a: &VerifyArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         ui.error("`posture verify DIR` reads a cluster: add `--live`");
         return Exit::Usage;
     }
-    let bundle = match read_bundle(&a.dir, ui) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    let rt = match runtime(ui) {
-        Ok(rt) => rt,
+    let (bundle, rt) = match prepare(&a.dir, ui) {
+        Ok(x) => x,
         Err(e) => return e,
     };
     let reports = rt.block_on(live::verify::verify_all(&contexts(&a.context), &bundle));
