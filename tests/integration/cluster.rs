@@ -16,7 +16,8 @@
 //!   cluster survives the first one's prune, and so does an object no posture owns, while the
 //!   policy removed from the first posture is pruned; `verify --live` reports the policies
 //!   not ready (no controller runs), then ready once their status says so, what it may not
-//!   read as not-evaluated (a reader allowed only namespaces), Falco/Keycloak/API-server as
+//!   read as not-evaluated (a reader allowed only namespaces), and an apply that is refused
+//!   half-way (at RBAC) reports what it applied and what not, Falco/Keycloak/API-server as
 //!   not-evaluated, and its document passes the OSCAL 1.1.3 assessment-results schema; a
 //!   synthetic posture of 1,000 workloads (issue 17's layout) is accepted by a dry run and a
 //!   real apply, and a second dry run sends every object to the server unchanged; the build's
@@ -1022,6 +1023,32 @@ fn server() -> Result<(), Failed> {
                 return Err(format!(
                     "{forbidden} forbidden reads, expected {}:\n{stdout}",
                     objs.len() - 3
+                )
+                .into());
+            }
+            // A run that stops half-way: the reader may now write namespaces (the first
+            // phase) but nothing else; apply stops at RBAC and says what it did and did not do.
+            cluster.create("/apis/rbac.authorization.k8s.io/v1/clusterroles", &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "posture-test-namespace-writer"}, "rules": [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["patch"]}]}))?;
+            cluster.create("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "posture-test-namespace-writer"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "posture-test-namespace-writer"}, "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "readers"}]}))?;
+            // The parent ConfigMap is written first: let the reader write it too.
+            cluster.create("/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles", &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "posture-test-parent", "namespace": "kube-system"}, "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "patch"]}]}))?;
+            cluster.create("/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings", &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "posture-test-parent", "namespace": "kube-system"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "posture-test-parent"}, "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "readers"}]}))?;
+            std::thread::sleep(Duration::from_secs(1));
+            let (stdout, err) = expect(
+                "apply as a namespace writer",
+                posture(Some(&kc), &["apply", &o, "--context", "reader"])?,
+                1,
+            )?;
+            let stopped = format!(
+                "applied before it stopped: 3; not applied: {}",
+                objs.len() - 3
+            );
+            if !err.contains("error[P8006]")
+                || !err.contains(&stopped)
+                || !err.contains("not applied: ClusterRoleBinding")
+            {
+                return Err(format!(
+                    "the half-way stop is not reported (`{stopped}`):\n{stdout}\n{err}"
                 )
                 .into());
             }
