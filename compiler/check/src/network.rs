@@ -846,15 +846,13 @@ pub(crate) fn check_flows(
     target: Option<&ir::system::Target>,
 ) {
     let _ = namespaces;
-    let mut seen: BTreeMap<(String, String, String, Protocol), Span> = BTreeMap::new();
+    // Keyed by the intent's parts themselves (all `Ord`, no spans inside), not by their
+    // `Debug` text: the same relation, without four strings per intent.
+    type FlowKey<'a> = (&'a Peer, &'a Peer, &'a [PortSpec], Protocol);
+    let mut seen: BTreeMap<FlowKey<'_>, Span> = BTreeMap::new();
     let mut duplicate = vec![false; net.intents.len()];
     for (n, i) in net.intents.iter().enumerate() {
-        let key = (
-            format!("{:?}", i.from),
-            format!("{:?}", i.to),
-            format!("{:?}", i.ports),
-            i.protocol,
-        );
+        let key: FlowKey<'_> = (&i.from, &i.to, i.ports.as_slice(), i.protocol);
         if let Some(first) = seen.get(&key) {
             duplicate[n] = true;
             cx.err(
