@@ -26,7 +26,7 @@ fn contexts(list: &[String]) -> Vec<Option<String>> {
 }
 
 fn read_bundle(dir: &Path, ui: &mut Ui<'_>) -> Result<Bundle, Exit> {
-    live::bundle::read(dir).map_err(|f| {
+    live::bundle::read(&crate::FsWorld, dir).map_err(|f| {
         let exit = if f.code.id == "P8001" {
             Exit::Usage
         } else {

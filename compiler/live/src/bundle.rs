@@ -5,9 +5,9 @@
 
 use crate::{Failure, Phase};
 use diagnostics::codes::apply::{P8001, P8002};
+use driver::World;
 use driver::output::{MANIFEST, MANIFEST_VERSION, Manifest};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -112,8 +112,12 @@ impl Bundle {
     }
 }
 
-/// Reads the build in `dir`.
-pub fn read(dir: &Path) -> Result<Bundle, Failure> {
+/// The largest `manifest.json` read (the 20,000-workload build's is about 35 MB).
+const MANIFEST_MAX: usize = 1 << 30;
+
+/// Reads the build in `dir` through `world` (the CLI passes the real file system; the crate
+/// itself does no IO).
+pub fn read(world: &dyn World, dir: &Path) -> Result<Bundle, Failure> {
     let not_a_build = |why: String| {
         Failure::new(
             &P8001,
@@ -121,9 +125,13 @@ pub fn read(dir: &Path) -> Result<Bundle, Failure> {
         )
         .with_help("give the directory `posture build PATH -o DIR` wrote")
     };
-    let manifest_path = dir.join(MANIFEST);
-    let bytes = std::fs::read(&manifest_path)
-        .map_err(|e| not_a_build(format!("cannot read {MANIFEST}: {e}")))?;
+    let bytes = world
+        .read_at_most(&dir.join(MANIFEST), MANIFEST_MAX)
+        .map_err(|e| not_a_build(format!("cannot read {MANIFEST}: {e}")))?
+        .ok_or_else(|| not_a_build(format!("{MANIFEST} is larger than {MANIFEST_MAX} bytes")))?;
+    let real_dir = world
+        .canonicalize(dir)
+        .map_err(|e| not_a_build(format!("cannot resolve the directory: {e}")))?;
     let manifest: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| not_a_build(format!("{MANIFEST} does not parse: {e}")))?;
     if manifest.version != MANIFEST_VERSION {
@@ -156,11 +164,12 @@ pub fn read(dir: &Path) -> Result<Bundle, Failure> {
             )));
         }
         let path = dir.join(&entry.path);
-        // A link is refused, not followed: the digest must be of the file the build wrote.
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_file() => {}
+        // A link (the file, or a folder on its way) is refused, not followed: the digest must
+        // be of the file the build wrote, where it wrote it.
+        match world.canonicalize(&path) {
+            Ok(real) if real == real_dir.join(&entry.path) => {}
             Ok(_) => {
-                modified.push(format!("{} is not a regular file", entry.path));
+                modified.push(format!("{} is, or lies behind, a symbolic link", entry.path));
                 continue;
             }
             Err(e) => {
@@ -168,15 +177,15 @@ pub fn read(dir: &Path) -> Result<Bundle, Failure> {
                 continue;
             }
         }
-        let bytes = match std::fs::read(&path) {
+        // At most one byte more than the manifest says: a longer file is refused unread.
+        let bytes = match world.read(&path, entry.size.saturating_add(1)) {
             Ok(b) => b,
             Err(e) => {
                 modified.push(format!("{} cannot be read ({e})", entry.path));
                 continue;
             }
         };
-        let digest = hex(&Sha256::digest(&bytes));
-        if bytes.len() as u64 != entry.size || digest != entry.sha256 {
+        if bytes.len() as u64 != entry.size || evidence::sha256_hex(&bytes) != entry.sha256 {
             modified.push(format!("{} changed after the build", entry.path));
             continue;
         }
@@ -259,13 +268,5 @@ fn object(file: &str, index: usize, value: Value) -> Result<Object, String> {
         namespace,
         phase,
         value,
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
     })
 }

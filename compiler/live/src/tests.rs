@@ -112,3 +112,67 @@ fn readiness_reads_both_kyverno_apis() {
     );
     assert_eq!(policy_ready(&json!({"spec": {}})), None);
 }
+
+mod bundle_reading {
+    use crate::Phase;
+    use crate::bundle::read;
+    use driver::output::assemble_for;
+    use driver::{MemWorld, OutputFile};
+    use std::path::Path;
+
+    const NP: &str = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-all\n  namespace: a\nspec:\n  podSelector: {}\n  policyTypes:\n  - Ingress\n";
+    const NS: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n";
+
+    /// A build of two applyable files and one that is not, under `/out`.
+    fn world() -> MemWorld {
+        let file = |path: &str, text: &str, applyable: bool| OutputFile {
+            path: path.to_string(),
+            bytes: text.as_bytes().to_vec(),
+            sources: Vec::new(),
+            applyable,
+        };
+        let out = assemble_for(
+            vec![
+                file("network/a.yaml", NP, true),
+                file("namespaces/a.yaml", NS, true),
+                file("falco/posture_rules.yaml", "- list: x\n  items: []\n", false),
+            ],
+            Vec::new(),
+            Some("sys".to_string()),
+        );
+        let mut w = MemWorld::new();
+        for f in out.files {
+            w.add(Path::new("/out").join(&f.path), f.bytes);
+        }
+        w
+    }
+
+    #[test]
+    fn reads_in_phase_order_and_names_what_is_not_applied() {
+        let b = read(&world(), Path::new("/out")).expect("reads");
+        assert_eq!(b.system, "sys");
+        let phases: Vec<Phase> = b.objects.iter().map(|o| o.phase).collect();
+        assert_eq!(phases, vec![Phase::Namespaces, Phase::NetworkDeny]);
+        assert_eq!(b.not_applied, vec!["falco/".to_string()]);
+    }
+
+    #[test]
+    fn refuses_an_edited_file_a_link_and_a_directory_that_is_not_a_build() {
+        let mut w = world();
+        w.add("/out/network/a.yaml", NP.replace("Ingress", "Egress"));
+        let f = read(&w, Path::new("/out")).expect_err("edited");
+        assert_eq!(f.code.id, "P8002");
+        assert!(f.message.contains("network/a.yaml changed after the build"), "{}", f.message);
+
+        let mut w = world();
+        w.add("/elsewhere/a.yaml", NP);
+        w.add_symlink("/out/network/a.yaml", "/elsewhere/a.yaml");
+        let f = read(&w, Path::new("/out")).expect_err("link");
+        assert_eq!(f.code.id, "P8002");
+        assert!(f.message.contains("symbolic link"), "{}", f.message);
+
+        let mut w = MemWorld::new();
+        w.add("/src/a.posture", "system s {}");
+        assert_eq!(read(&w, Path::new("/src")).expect_err("no manifest").code.id, "P8001");
+    }
+}
