@@ -813,6 +813,64 @@ fn server() -> Result<(), Failed> {
                 posture(Some(&kc), &["diff", &o, "--live"])?,
                 0,
             )?;
+            // A field the build does not set, added by hand to an admission policy: drift
+            // on any kind, and apply removes it (server-side apply alone would keep it).
+            let vp = "/apis/policies.kyverno.io/v1/validatingpolicies/require-run-as-non-root";
+            let (code, body) = cluster.curl_as(
+                ADMIN_TOKEN,
+                "PATCH",
+                vp,
+                Some(&json!({"spec": {"matchConstraints": {"excludeResourceRules": [
+                    {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}
+                ]}}})),
+                Some("kubectl-edit"),
+            )?;
+            if code != 200 {
+                return Err(format!("exclusion: {code} {body}").into());
+            }
+            let (stdout, _) = expect(
+                "diff --live after an added exclusion",
+                posture(Some(&kc), &["diff", &o, "--live"])?,
+                3,
+            )?;
+            if !stdout.contains("spec.matchConstraints: written by kubectl-edit, not by posture") {
+                return Err(format!("the added exclusion is not named:\n{stdout}").into());
+            }
+            let (stdout, _) = expect(
+                "apply removes the exclusion",
+                posture(Some(&kc), &["apply", &o])?,
+                0,
+            )?;
+            if !stdout.contains("configured ValidatingPolicy require-run-as-non-root") {
+                return Err(format!("apply did not touch the policy:\n{stdout}").into());
+            }
+            let p = cluster.get(vp)?.ok_or("no policy")?;
+            if p["spec"]["matchConstraints"]
+                .get("excludeResourceRules")
+                .is_some()
+            {
+                return Err(format!(
+                    "the exclusion survived apply: {}",
+                    p["spec"]["matchConstraints"]
+                )
+                .into());
+            }
+            expect(
+                "diff --live after removing the exclusion",
+                posture(Some(&kc), &["diff", &o, "--live"])?,
+                0,
+            )?;
+            let (stdout, _) = expect(
+                "apply after the repair",
+                posture(Some(&kc), &["apply", &o])?,
+                0,
+            )?;
+            if stdout
+                .lines()
+                .any(|l| l.starts_with("configured ") || l.starts_with("created "))
+            {
+                return Err(format!("apply after the repair changed something:\n{stdout}").into());
+            }
             Ok(())
         })(),
     )?;

@@ -227,12 +227,17 @@ pub(crate) fn diff(a: &DiffArgs, ui: &mut Ui<'_>) -> Exit {
                     v.as_ref()
                         .map_or_else(|| "(unset)".to_string(), |v| v.to_string())
                 };
-                text.push_str(&format!(
-                    "  {}: build {}, cluster {}\n",
-                    f.path,
-                    show(&f.build),
-                    show(&f.live)
-                ));
+                match &f.written_by {
+                    Some(m) => {
+                        text.push_str(&format!("  {}: written by {m}, not by posture\n", f.path))
+                    }
+                    None => text.push_str(&format!(
+                        "  {}: build {}, cluster {}\n",
+                        f.path,
+                        show(&f.build),
+                        show(&f.live)
+                    )),
+                }
             }
         }
         for (o, why) in &r.not_evaluated {

@@ -12,7 +12,7 @@ use crate::{
     Failure, PARENT_NAMESPACE, PART_OF, Phase, TOOLING, status_code,
 };
 use diagnostics::codes::apply::{P8005, P8007, P8008, P8009, P8010};
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use serde::Serialize;
 use serde_json::Value;
@@ -555,6 +555,25 @@ async fn apply_one(
         .patch(&o.name, &params, &Patch::Apply(&body))
         .await
         .map_err(|e| cluster.failure(&e, &format!("apply {}", o.display())))?;
+    // Server-side apply keeps fields another manager owns (an exclusion added to a policy by
+    // hand): replace the object's content with the build's so none survives.
+    let live = serde_json::to_value(&after).unwrap_or(Value::Null);
+    if !crate::drift::foreign_paths(&live).is_empty() {
+        let content: DynamicObject = serde_json::from_value(replaced(&live, &body))
+            .map_err(|e| Failure::new(&P8007, format!("{}: {e}", o.display())))?;
+        let params = PostParams {
+            dry_run,
+            field_manager: Some(FIELD_MANAGER.to_string()),
+        };
+        api.replace(&o.name, &params, &content)
+            .await
+            .map_err(|e| cluster.failure(&e, &format!("replace {}", o.display())))?;
+        return Ok(if before.is_none() {
+            Action::Created
+        } else {
+            Action::Configured
+        });
+    }
     Ok(match before {
         None => Action::Created,
         Some(b) if b.metadata.resource_version == after.metadata.resource_version => {
@@ -563,6 +582,44 @@ async fn apply_one(
         Some(b) if dry_run && same_content(&b, &after) => Action::Unchanged,
         Some(_) => Action::Configured,
     })
+}
+
+/// `live` with the content of `body`: every top-level field but `apiVersion`, `kind`,
+/// `metadata` and `status` is the build's (and one the build lacks is dropped); the build's
+/// labels and annotations are set; the rest of the metadata (resourceVersion, finalizers,
+/// owners, other labels) is the cluster's.
+fn replaced(live: &Value, body: &Value) -> Value {
+    const KEEP: [&str; 4] = ["apiVersion", "kind", "metadata", "status"];
+    let mut out = live.clone();
+    let (Some(o), Some(b)) = (out.as_object_mut(), body.as_object()) else {
+        return out;
+    };
+    o.retain(|k, _| KEEP.contains(&k.as_str()) || b.contains_key(k));
+    for (k, v) in b {
+        if !KEEP.contains(&k.as_str()) {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    for key in ["labels", "annotations"] {
+        let Some(from) = b
+            .get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        if let Some(meta) = o.get_mut("metadata").and_then(Value::as_object_mut) {
+            let to = meta
+                .entry(key)
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Some(to) = to.as_object_mut() {
+                for (k, v) in from {
+                    to.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// An admission policy in audit mode: Kyverno's CEL policies (`policies.kyverno.io`) get

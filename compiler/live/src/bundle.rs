@@ -169,7 +169,10 @@ pub fn read(world: &dyn World, dir: &Path) -> Result<Bundle, Failure> {
         match world.canonicalize(&path) {
             Ok(real) if real == real_dir.join(&entry.path) => {}
             Ok(_) => {
-                modified.push(format!("{} is, or lies behind, a symbolic link", entry.path));
+                modified.push(format!(
+                    "{} is, or lies behind, a symbolic link",
+                    entry.path
+                ));
                 continue;
             }
             Err(e) => {

@@ -5,7 +5,9 @@
 //! elements. Fields the server adds (status, defaults, its own metadata) are not differences,
 //! except where an added field would widen what the posture allows: NetworkPolicy specs, RBAC
 //! rules, subjects and role references, and Pod Security labels, where any extra field is
-//! reported. Read only: nothing is written, no dry run is needed.
+//! reported. On every kind, a field outside `metadata` that another field manager wrote is a
+//! difference too (an exclusion added to an admission policy by hand). Read only: nothing is
+//! written, no dry run is needed.
 
 use crate::apply::{Parent, api_for, members, read_parent, resolve};
 use crate::bundle::{Bundle, Object};
@@ -25,6 +27,10 @@ pub struct Field {
     /// The cluster's value (absent: the cluster lacks it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<Value>,
+    /// A field another field manager owns (one the build does not set, or an atomic field
+    /// it took over): that manager. `build` and `live` are then absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub written_by: Option<String>,
 }
 
 /// How an object differs.
@@ -79,10 +85,86 @@ pub struct DriftReport {
 
 /// The fields where `live` differs from `build` (see the module documentation). `kind` is the
 /// object's group-kind.
+///
+/// Besides the fields the build sets, every field outside `metadata` that another field
+/// manager wrote counts (status writers aside): an exclusion added to an admission policy, a
+/// rule added to a role, is a difference on any kind — server defaults have no manager, so
+/// they do not.
 pub fn compare(group_kind: &str, build: &Value, live: &Value) -> Vec<Field> {
     let mut out = Vec::new();
     walk(group_kind, "", build, live, &mut out);
+    for (path, manager) in foreign_paths(live) {
+        let covered = out
+            .iter()
+            .any(|f| path.starts_with(&f.path) || f.path.starts_with(&path));
+        if !covered {
+            out.push(Field {
+                path,
+                build: None,
+                live: None,
+                written_by: Some(manager),
+            });
+        }
+    }
     out
+}
+
+/// The leaf paths outside `metadata` that field managers other than posture own (status
+/// writers excluded), from `metadata.managedFields[].fieldsV1`: `(path, manager)`, sorted.
+pub fn foreign_paths(live: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for e in live
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let manager = e.get("manager").and_then(Value::as_str).unwrap_or("");
+        let sub = e.get("subresource").and_then(Value::as_str).unwrap_or("");
+        if manager == FIELD_MANAGER || !sub.is_empty() {
+            continue;
+        }
+        let mut paths = Vec::new();
+        if let Some(fields) = e.get("fieldsV1") {
+            owned_leaves("", fields, &mut paths);
+        }
+        out.extend(
+            paths
+                .into_iter()
+                .filter(|p| p != "metadata" && !p.starts_with("metadata."))
+                .map(|p| (p, manager.to_string())),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The leaves of a `fieldsV1` set: `f:name` a field, `k:{…}` a keyed list item, `v:…` a set
+/// item, `i:N` an indexed item, `.` the node itself.
+fn owned_leaves(path: &str, set: &Value, out: &mut Vec<String>) {
+    let Some(map) = set.as_object() else { return };
+    let children: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| *k != ".").collect();
+    if children.is_empty() {
+        if !path.is_empty() {
+            out.push(path.to_string());
+        }
+        return;
+    }
+    for (key, sub) in children {
+        let p = if let Some(name) = key.strip_prefix("f:") {
+            join(path, name)
+        } else if let Some(item) = key
+            .strip_prefix("k:")
+            .or_else(|| key.strip_prefix("v:"))
+            .or_else(|| key.strip_prefix("i:"))
+        {
+            format!("{path}[{item}]")
+        } else {
+            join(path, key)
+        };
+        owned_leaves(&p, sub, out);
+    }
 }
 
 /// Paths under which a field the build does not set is still a difference.
@@ -115,6 +197,7 @@ fn walk(gk: &str, path: &str, build: &Value, live: &Value, out: &mut Vec<Field>)
                         path: p,
                         build: Some(bv.clone()),
                         live: None,
+                        written_by: None,
                     }),
                 }
             }
@@ -130,6 +213,7 @@ fn walk(gk: &str, path: &str, build: &Value, live: &Value, out: &mut Vec<Field>)
                         path: p,
                         build: None,
                         live: Some(lv.clone()),
+                        written_by: None,
                     });
                 }
             }
@@ -144,6 +228,7 @@ fn walk(gk: &str, path: &str, build: &Value, live: &Value, out: &mut Vec<Field>)
             path: path.to_string(),
             build: Some(build.clone()),
             live: Some(live.clone()),
+            written_by: None,
         }),
     }
 }

@@ -135,7 +135,11 @@ mod bundle_reading {
             vec![
                 file("network/a.yaml", NP, true),
                 file("namespaces/a.yaml", NS, true),
-                file("falco/posture_rules.yaml", "- list: x\n  items: []\n", false),
+                file(
+                    "falco/posture_rules.yaml",
+                    "- list: x\n  items: []\n",
+                    false,
+                ),
             ],
             Vec::new(),
             Some("sys".to_string()),
@@ -162,7 +166,11 @@ mod bundle_reading {
         w.add("/out/network/a.yaml", NP.replace("Ingress", "Egress"));
         let f = read(&w, Path::new("/out")).expect_err("edited");
         assert_eq!(f.code.id, "P8002");
-        assert!(f.message.contains("network/a.yaml changed after the build"), "{}", f.message);
+        assert!(
+            f.message.contains("network/a.yaml changed after the build"),
+            "{}",
+            f.message
+        );
 
         let mut w = world();
         w.add("/elsewhere/a.yaml", NP);
@@ -173,6 +181,57 @@ mod bundle_reading {
 
         let mut w = MemWorld::new();
         w.add("/src/a.posture", "system s {}");
-        assert_eq!(read(&w, Path::new("/src")).expect_err("no manifest").code.id, "P8001");
+        assert_eq!(
+            read(&w, Path::new("/src"))
+                .expect_err("no manifest")
+                .code
+                .id,
+            "P8001"
+        );
     }
+}
+
+#[test]
+fn a_field_another_manager_added_is_a_difference_on_any_kind() {
+    use crate::drift::foreign_paths;
+    // An exclusion added by hand to an admission policy: not a field the build sets, not a
+    // strict path — but another manager wrote it, so it differs (fail closed).
+    let build = json!({"spec": {"validationActions": ["Deny"]}});
+    let live = json!({
+        "metadata": {"managedFields": [
+            {"manager": "posture", "operation": "Apply",
+             "fieldsV1": {"f:spec": {"f:validationActions": {}}}},
+            {"manager": "kyverno", "operation": "Update", "subresource": "status",
+             "fieldsV1": {"f:status": {"f:conditionStatus": {"f:ready": {}}}}},
+            {"manager": "kubectl-edit", "operation": "Update",
+             "fieldsV1": {"f:metadata": {"f:annotations": {"f:note": {}}},
+                          "f:spec": {"f:matchConstraints": {"f:excludeResourceRules": {}},
+                                     "f:rules": {"k:{\"name\":\"a\"}": {".": {}, "f:x": {}}}}}}
+        ]},
+        "spec": {"validationActions": ["Deny"], "matchConstraints": {"excludeResourceRules": [{}]}},
+        "status": {"conditionStatus": {"ready": true}}
+    });
+    assert_eq!(
+        foreign_paths(&live),
+        vec![
+            (
+                "spec.matchConstraints.excludeResourceRules".to_string(),
+                "kubectl-edit".to_string()
+            ),
+            (
+                "spec.rules[{\"name\":\"a\"}].x".to_string(),
+                "kubectl-edit".to_string()
+            ),
+        ]
+    );
+    let d = compare("ValidatingPolicy.policies.kyverno.io", &build, &live);
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!(d[0].written_by.as_deref(), Some("kubectl-edit"));
+    // Without the foreign manager, the same object is equal: server defaults have no manager.
+    let mut clean = live.clone();
+    clean["metadata"]["managedFields"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    assert!(compare("ValidatingPolicy.policies.kyverno.io", &build, &clean).is_empty());
 }
