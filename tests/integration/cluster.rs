@@ -325,12 +325,31 @@ impl Cluster {
         let base = format!("https://127.0.0.1:{secure}");
         let kubeconfig = dir.join("kubeconfig");
         let closed = free_port()?;
+        // A typed value, written as JSON (which every kubeconfig reader takes as YAML).
+        let ca_path = ca.to_string_lossy();
+        let context = |name: &str, cluster: &str, user: &str| json!({"name": name, "context": {"cluster": cluster, "user": user}});
+        let config = json!({
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {"name": "test", "cluster": {"server": base, "certificate-authority": ca_path}},
+                {"name": "nowhere", "cluster": {"server": format!("https://127.0.0.1:{closed}"), "certificate-authority": ca_path}},
+            ],
+            "users": [
+                {"name": "admin", "user": {"token": ADMIN_TOKEN}},
+                {"name": "reader", "user": {"token": READER_TOKEN}},
+            ],
+            "contexts": [
+                context("test", "test", "admin"),
+                context("test2", "test", "admin"),
+                context("reader", "test", "reader"),
+                context("nowhere", "nowhere", "admin"),
+            ],
+            "current-context": "test",
+        });
         std::fs::write(
             &kubeconfig,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {base}\n    certificate-authority: {ca}\n- name: nowhere\n  cluster:\n    server: https://127.0.0.1:{closed}\n    certificate-authority: {ca}\nusers:\n- name: admin\n  user:\n    token: {ADMIN_TOKEN}\n- name: reader\n  user:\n    token: {READER_TOKEN}\ncontexts:\n- name: test\n  context: {{cluster: test, user: admin}}\n- name: test2\n  context: {{cluster: test, user: admin}}\n- name: reader\n  context: {{cluster: test, user: reader}}\n- name: nowhere\n  context: {{cluster: nowhere, user: admin}}\ncurrent-context: test\n",
-                ca = ca.display()
-            ),
+            serde_json::to_vec_pretty(&config).map_err(|e| e.to_string())?,
         )
         .map_err(|e| e.to_string())?;
         let cluster = Cluster {

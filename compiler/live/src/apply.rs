@@ -149,14 +149,11 @@ pub(crate) async fn resolve(
     let mut served = BTreeMap::new();
     let mut missing = Vec::new();
     for (gvk, files) in kinds {
-        let key = kube::api::GroupVersionKind::gvk(&gvk.group, &gvk.version, &gvk.kind);
-        match kube::discovery::pinned_kind(&cluster.client, &key).await {
-            Ok((resource, caps)) => {
-                served.insert(gvk, served_of(resource, &caps));
+        match served_kind(cluster, &gvk).await? {
+            Some(s) => {
+                served.insert(gvk, s);
             }
-            Err(kube::Error::Discovery(_)) => missing.push((gvk, files)),
-            Err(e) if status_code(&e) == Some(404) => missing.push((gvk, files)),
-            Err(e) => return Err(cluster.failure(&e, "discover the build's kinds")),
+            None => missing.push((gvk, files)),
         }
     }
     if !missing.is_empty() {
@@ -181,6 +178,18 @@ pub(crate) async fn resolve(
         return Err(f);
     }
     Ok(served)
+}
+
+/// How the cluster serves `gvk`: `None` when it does not (a CRD not installed, a group or
+/// version it lacks); a failure when discovery itself fails (forbidden, unreachable).
+pub(crate) async fn served_kind(cluster: &Cluster, gvk: &Gvk) -> Result<Option<Served>, Failure> {
+    let key = kube::api::GroupVersionKind::gvk(&gvk.group, &gvk.version, &gvk.kind);
+    match kube::discovery::pinned_kind(&cluster.client, &key).await {
+        Ok((resource, caps)) => Ok(Some(served_of(resource, &caps))),
+        Err(kube::Error::Discovery(_)) => Ok(None),
+        Err(e) if status_code(&e) == Some(404) => Ok(None),
+        Err(e) => Err(cluster.failure(&e, "discover the build's kinds")),
+    }
 }
 
 fn served_of(resource: ApiResource, caps: &ApiCapabilities) -> Served {
@@ -730,20 +739,17 @@ pub(crate) async fn members(
     let mut out = Vec::new();
     for gk in gks {
         let (kind, group) = gk.split_once('.').unwrap_or((gk.as_str(), ""));
+        // A kind no longer served has no members to find; a discovery that fails otherwise
+        // (forbidden, unreachable) is a failure, never "no members".
         let served = match bundle.objects.iter().find(|o| o.gvk.group_kind() == gk) {
-            Some(o) => {
-                let key =
-                    kube::api::GroupVersionKind::gvk(&o.gvk.group, &o.gvk.version, &o.gvk.kind);
-                match kube::discovery::pinned_kind(&cluster.client, &key).await {
-                    Ok((r, caps)) => Some(served_of(r, &caps)),
-                    Err(_) => None,
-                }
-            }
+            Some(o) => served_kind(cluster, &o.gvk).await?,
             None => match kube::discovery::group(&cluster.client, group).await {
                 Ok(g) => g
                     .recommended_kind(kind)
                     .map(|(r, caps)| served_of(r, &caps)),
-                Err(_) => None,
+                Err(kube::Error::Discovery(_)) => None,
+                Err(e) if status_code(&e) == Some(404) => None,
+                Err(e) => return Err(cluster.failure(&e, &format!("discover {gk}"))),
             },
         };
         let Some(served) = served else { continue };

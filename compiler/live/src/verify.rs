@@ -8,7 +8,7 @@
 //! rules, the Keycloak realm, API-server flags and files, the evidence itself) is one
 //! `not-evaluated` observation per folder.
 
-use crate::apply::resolve;
+use crate::apply::{Served, served_kind};
 use crate::bundle::{Bundle, Object};
 use crate::drift::{compare, read_live};
 use crate::{Cluster, Failure, Phase};
@@ -54,6 +54,18 @@ pub struct Check {
     pub check: &'static str,
     pub outcome: Outcome,
     pub detail: String,
+}
+
+impl Check {
+    fn of(o: &Object, check: &'static str, outcome: Outcome, detail: String) -> Check {
+        Check {
+            subject: o.display(),
+            file: o.file.clone(),
+            check,
+            outcome,
+            detail,
+        }
+    }
 }
 
 /// The checks of one cluster.
@@ -126,51 +138,36 @@ pub async fn verify(cluster: &Cluster, bundle: &Bundle) -> VerifyReport {
         failure: None,
     };
     // A kind the cluster does not serve makes its objects absent, not the run impossible.
-    let served = match resolve(cluster, bundle).await {
-        Ok(s) => Some(s),
-        Err(f) if f.code.id == "P8005" => None,
-        Err(f) => {
-            report.failure = Some(f);
-            return report;
+    let mut served = std::collections::BTreeMap::new();
+    for gvk in bundle.objects.iter().map(|o| &o.gvk) {
+        if served.contains_key(gvk) {
+            continue;
         }
-    };
-    for o in &bundle.objects {
-        let check = |check: &'static str, outcome: Outcome, detail: String| Check {
-            subject: o.display(),
-            file: o.file.clone(),
-            check,
-            outcome,
-            detail,
-        };
-        let Some(s) = served.as_ref().and_then(|s| s.get(&o.gvk)) else {
-            // Resolve each kind on its own when some are missing.
-            let key = kube::api::GroupVersionKind::gvk(&o.gvk.group, &o.gvk.version, &o.gvk.kind);
-            match kube::discovery::pinned_kind(&cluster.client, &key).await {
-                Ok((r, caps)) => {
-                    let s = crate::apply::Served {
-                        resource: r,
-                        namespaced: caps.scope == kube::discovery::Scope::Namespaced,
-                    };
-                    report.checks.push(one(cluster, &s, o).await);
-                }
-                Err(_) => report.checks.push(check(
-                    "present-and-equal",
-                    Outcome::Fail,
-                    format!(
-                        "the cluster does not serve {} ({})",
-                        o.gvk.kind,
-                        o.gvk.api_version()
-                    ),
-                )),
+        match served_kind(cluster, gvk).await {
+            Ok(s) => {
+                served.insert(gvk.clone(), s);
             }
+            Err(f) => {
+                report.failure = Some(f);
+                return report;
+            }
+        }
+    }
+    for o in &bundle.objects {
+        let Some(s) = served.get(&o.gvk).and_then(Option::as_ref) else {
+            report.checks.push(Check::of(
+                o,
+                "present-and-equal",
+                Outcome::Fail,
+                format!(
+                    "the cluster does not serve {} ({})",
+                    o.gvk.kind,
+                    o.gvk.api_version()
+                ),
+            ));
             continue;
         };
-        let present = one(cluster, s, o).await;
-        let ready = present.outcome == Outcome::Pass && needs_readiness(o);
-        report.checks.push(present);
-        if ready {
-            report.checks.push(readiness(cluster, s, o).await);
-        }
+        report.checks.extend(checks(cluster, s, o).await);
     }
     for folder in &bundle.not_applied {
         report.checks.push(Check {
@@ -199,55 +196,39 @@ fn outside(folder: &str) -> &'static str {
     }
 }
 
-async fn one(cluster: &Cluster, served: &crate::apply::Served, o: &Object) -> Check {
-    let check = |outcome: Outcome, detail: String| Check {
-        subject: o.display(),
-        file: o.file.clone(),
-        check: "present-and-equal",
-        outcome,
-        detail,
+/// The checks of one object, from one read: present and equal, then (for an admission
+/// policy that is) ready.
+async fn checks(cluster: &Cluster, served: &Served, o: &Object) -> Vec<Check> {
+    let check = |outcome, detail| Check::of(o, "present-and-equal", outcome, detail);
+    let live = match read_live(cluster, served, o).await {
+        Err(reason) => return vec![check(Outcome::NotEvaluated, reason)],
+        Ok(None) => return vec![check(Outcome::Fail, "absent from the cluster".to_string())],
+        Ok(Some(live)) => live,
     };
-    match read_live(cluster, served, o).await {
-        Err(reason) => check(Outcome::NotEvaluated, reason),
-        Ok(None) => check(Outcome::Fail, "absent from the cluster".to_string()),
-        Ok(Some(live)) => {
-            let fields = compare(&o.gvk.group_kind(), &o.value, &live);
-            if fields.is_empty() {
-                check(Outcome::Pass, "present and equal to the build".to_string())
-            } else {
-                let paths: Vec<&str> = fields.iter().map(|f| f.path.as_str()).collect();
-                check(
-                    Outcome::Fail,
-                    format!("differs from the build at {}", paths.join(", ")),
-                )
-            }
-        }
+    let fields = compare(&o.gvk.group_kind(), &o.value, &live);
+    if !fields.is_empty() {
+        let paths: Vec<&str> = fields.iter().map(|f| f.path.as_str()).collect();
+        return vec![check(
+            Outcome::Fail,
+            format!("differs from the build at {}", paths.join(", ")),
+        )];
     }
-}
-
-async fn readiness(cluster: &Cluster, served: &crate::apply::Served, o: &Object) -> Check {
-    let check = |outcome: Outcome, detail: String| Check {
-        subject: o.display(),
-        file: o.file.clone(),
-        check: "policy-ready",
-        outcome,
-        detail,
-    };
-    match read_live(cluster, served, o).await {
-        Err(reason) => check(Outcome::NotEvaluated, reason),
-        Ok(None) => check(Outcome::Fail, "absent from the cluster".to_string()),
-        Ok(Some(live)) => match policy_ready(&live) {
-            Some(true) => check(Outcome::Pass, "its controller reports it ready".to_string()),
-            Some(false) => check(
+    let mut out = vec![check(
+        Outcome::Pass,
+        "present and equal to the build".to_string(),
+    )];
+    if needs_readiness(o) {
+        let (outcome, detail) = match policy_ready(&live) {
+            Some(true) => (Outcome::Pass, "its controller reports it ready"),
+            Some(false) => (Outcome::Fail, "its controller reports it not ready"),
+            None => (
                 Outcome::Fail,
-                "its controller reports it not ready".to_string(),
+                "not ready: no status (is the admission controller running?)",
             ),
-            None => check(
-                Outcome::Fail,
-                "not ready: no status (is the admission controller running?)".to_string(),
-            ),
-        },
+        };
+        out.push(Check::of(o, "policy-ready", outcome, detail.to_string()));
     }
+    out
 }
 
 fn prop(name: &str, value: impl Into<String>) -> Property {
