@@ -451,6 +451,32 @@ fn scalar_set(list: &[Value]) -> Option<BTreeSet<String>> {
     Some(out)
 }
 
+/// The change at `path` between an entry that may be on either side: compared when on both,
+/// added or removed when on one.
+fn either(
+    path: String,
+    a: Option<&Value>,
+    b: Option<&Value>,
+    hidden: bool,
+    out: &mut Vec<FieldChange>,
+) {
+    let show = |v: &Value| (!hidden).then(|| summary(v));
+    match (a, b) {
+        (Some(u), Some(v)) => diff(&path, u, v, hidden, out),
+        (Some(u), None) => out.push(FieldChange {
+            path,
+            old: show(u),
+            new: None,
+        }),
+        (None, Some(v)) => out.push(FieldChange {
+            path,
+            old: None,
+            new: show(v),
+        }),
+        (None, None) => {}
+    }
+}
+
 fn diff(path: &str, a: &Value, b: &Value, hidden: bool, out: &mut Vec<FieldChange>) {
     if a == b {
         return;
@@ -468,20 +494,7 @@ fn diff(path: &str, a: &Value, b: &Value, hidden: bool, out: &mut Vec<FieldChang
             let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
             for k in keys {
                 let p = push_key(path, k);
-                match (x.get(k), y.get(k)) {
-                    (Some(u), Some(v)) => diff(&p, u, v, hidden, out),
-                    (Some(u), None) => out.push(FieldChange {
-                        path: p,
-                        old: show(u),
-                        new: None,
-                    }),
-                    (None, Some(v)) => out.push(FieldChange {
-                        path: p,
-                        old: None,
-                        new: show(v),
-                    }),
-                    (None, None) => {}
-                }
+                either(p, x.get(k), y.get(k), hidden, out);
             }
         }
         (Value::Array(x), Value::Array(y)) => {
@@ -489,20 +502,7 @@ fn diff(path: &str, a: &Value, b: &Value, hidden: bool, out: &mut Vec<FieldChang
                 let ids: BTreeSet<&String> = kx.keys().chain(ky.keys()).collect();
                 for id in ids {
                     let p = format!("{}[{id}]", at(path));
-                    match (kx.get(id), ky.get(id)) {
-                        (Some(u), Some(v)) => diff(&p, u, v, hidden, out),
-                        (Some(u), None) => out.push(FieldChange {
-                            path: p,
-                            old: show(u),
-                            new: None,
-                        }),
-                        (None, Some(v)) => out.push(FieldChange {
-                            path: p,
-                            old: None,
-                            new: show(v),
-                        }),
-                        (None, None) => {}
-                    }
+                    either(p, kx.get(id).copied(), ky.get(id).copied(), hidden, out);
                 }
             } else if let (Some(sx), Some(sy)) = (scalar_set(x), scalar_set(y)) {
                 let p = format!("{}[]", at(path));
@@ -530,20 +530,7 @@ fn diff(path: &str, a: &Value, b: &Value, hidden: bool, out: &mut Vec<FieldChang
             } else {
                 for i in 0..x.len().max(y.len()) {
                     let p = format!("{}[{i}]", at(path));
-                    match (x.get(i), y.get(i)) {
-                        (Some(u), Some(v)) => diff(&p, u, v, hidden, out),
-                        (Some(u), None) => out.push(FieldChange {
-                            path: p,
-                            old: show(u),
-                            new: None,
-                        }),
-                        (None, Some(v)) => out.push(FieldChange {
-                            path: p,
-                            old: None,
-                            new: show(v),
-                        }),
-                        (None, None) => {}
-                    }
+                    either(p, x.get(i), y.get(i), hidden, out);
                 }
             }
         }
