@@ -515,22 +515,7 @@ impl Server {
 
     /// The password grant: the token response (or the error response).
     fn password_grant(&self, client: &str, user: &str, password: &str) -> Result<Value, Failed> {
-        let (_, body) = self.curl(
-            &[
-                "-d",
-                "grant_type=password",
-                "-d",
-                &format!("client_id={client}"),
-                "-d",
-                &format!("username={user}"),
-                "--data-urlencode",
-                &format!("password={password}"),
-                "-d",
-                "scope=openid",
-            ],
-            "/realms/optimal/protocol/openid-connect/token",
-        )?;
-        serde_json::from_str(&body).map_err(|e| format!("token response {body:?}: {e}").into())
+        self.password_grant_in("optimal", client, user, password)
     }
 
     /// The password grant in another realm of the server.
