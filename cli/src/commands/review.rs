@@ -8,7 +8,6 @@ use std::path::Path;
 
 use diagnostics::Diagnostic;
 use driver::Options;
-use sha2::{Digest, Sha256};
 
 use super::check::user_files;
 use super::{Ui, root_of, sources_for_display};
@@ -136,72 +135,46 @@ fn sources(
     })
 }
 
-/// The files a build directory's manifest lists, each checked against its size and digest, so
-/// the comparison reads what the build wrote. A problem is a usage error, reported here.
+/// The files a build directory's manifest lists, each checked against its size and digest
+/// ([`driver::output::read_build`]), so the comparison reads what the build wrote. A problem
+/// is a usage error, reported here.
 fn read_build(dir: &Path, ui: &mut Ui<'_>) -> Result<review::BuildSide, ()> {
-    let fail = |ui: &mut Ui<'_>, message: String| {
+    use driver::output::{BuildReadError, FileProblem};
+    let mut fail = |message: String| {
         ui.error(&format!(
             "`{}` is not a readable build: {message}",
             dir.display()
         ));
     };
-    let manifest = match std::fs::read(dir.join("manifest.json")) {
-        Ok(b) => b,
-        Err(e) => {
-            fail(ui, format!("manifest.json: {e}"));
-            return Err(());
-        }
-    };
-    let Some(manifest) = driver::output::parse_manifest(&manifest) else {
-        fail(ui, "manifest.json is not a posture build manifest".into());
-        return Err(());
-    };
-    let mut files = Vec::with_capacity(manifest.files.len());
-    let mut ok = true;
-    for entry in &manifest.files {
-        if !driver::output::is_safe_path(&entry.path) {
-            fail(
-                ui,
-                format!("the manifest lists an unsafe path `{}`", entry.path),
-            );
-            ok = false;
-            continue;
-        }
-        let bytes = match std::fs::read(dir.join(&entry.path)) {
-            Ok(b) => b,
-            Err(e) => {
-                fail(ui, format!("{}: {e}", entry.path));
-                ok = false;
-                continue;
-            }
-        };
-        let digest: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        if digest != entry.sha256 {
-            fail(
-                ui,
-                format!(
-                    "{} does not match the manifest's sha256 (edited after the build?)",
-                    entry.path
-                ),
-            );
-            ok = false;
-            continue;
-        }
-        files.push(review::BuildFile {
-            path: entry.path.clone(),
-            bytes,
-        });
-    }
-    if ok {
-        Ok(review::BuildSide {
+    match driver::output::read_build(&FsWorld, dir) {
+        Ok((manifest, contents)) => Ok(review::BuildSide {
             path: dir.display().to_string(),
-            files,
-        })
-    } else {
-        Err(())
+            files: manifest
+                .files
+                .into_iter()
+                .zip(contents)
+                .map(|(entry, bytes)| review::BuildFile {
+                    path: entry.path,
+                    bytes,
+                })
+                .collect(),
+        }),
+        Err(BuildReadError::NotABuild(why)) => {
+            fail(why);
+            Err(())
+        }
+        Err(BuildReadError::Modified(problems)) => {
+            for p in problems {
+                fail(match p {
+                    FileProblem::Changed(f) => format!(
+                        "{f} does not match the manifest's sha256 (edited after the build?)"
+                    ),
+                    FileProblem::Link(f) => format!("{f} is, or lies behind, a symbolic link"),
+                    FileProblem::Unreadable(f, e) => format!("{f}: {e}"),
+                });
+            }
+            Err(())
+        }
     }
 }
 

@@ -170,6 +170,92 @@ pub fn assemble_for(
     BuildOutput { files }
 }
 
+/// The largest `manifest.json` [`read_build`] reads (a 20,000-workload build's is about 35 MB).
+pub const MANIFEST_MAX: usize = 1 << 30;
+
+/// Why [`read_build`] refused a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildReadError {
+    /// Not a build: no readable `manifest.json`, one that does not parse, another version, or
+    /// an unsafe path in it. The text says which.
+    NotABuild(String),
+    /// A build whose files are not what its manifest records: every problem, in manifest order.
+    Modified(Vec<FileProblem>),
+}
+
+/// A file of a build that is not what its manifest records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    /// Another size or SHA-256: edited after the build.
+    Changed(String),
+    /// The file, or a folder on its way, is a symbolic link.
+    Link(String),
+    /// It cannot be read (the text is the error).
+    Unreadable(String, String),
+}
+
+/// A build's files as its manifest vouches for them, read through `world`: the manifest, then
+/// every file it lists with its bytes, each checked against the recorded size and SHA-256. A
+/// link is refused, not followed (the digest must be of the file the build wrote, where it
+/// wrote it), and no file is read past its recorded size plus one byte.
+pub fn read_build(
+    world: &dyn crate::World,
+    dir: &std::path::Path,
+) -> Result<(Manifest, Vec<Vec<u8>>), BuildReadError> {
+    let not = BuildReadError::NotABuild;
+    let bytes = world
+        .read_at_most(&dir.join(MANIFEST), MANIFEST_MAX)
+        .map_err(|e| not(format!("cannot read {MANIFEST}: {e}")))?
+        .ok_or_else(|| not(format!("{MANIFEST} is larger than {MANIFEST_MAX} bytes")))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| not(format!("{MANIFEST} does not parse: {e}")))?;
+    if manifest.version != MANIFEST_VERSION {
+        return Err(not(format!(
+            "{MANIFEST} is version {}, this posture reads version {MANIFEST_VERSION}",
+            manifest.version
+        )));
+    }
+    if let Some(e) = manifest.files.iter().find(|e| !is_safe_path(&e.path)) {
+        return Err(not(format!(
+            "{MANIFEST} lists the unsafe path `{}`",
+            diagnostics::quote(&e.path)
+        )));
+    }
+    let real_dir = world
+        .canonicalize(dir)
+        .map_err(|e| not(format!("cannot resolve the directory: {e}")))?;
+    let mut contents = Vec::with_capacity(manifest.files.len());
+    let mut problems = Vec::new();
+    for entry in &manifest.files {
+        let path = dir.join(&entry.path);
+        let unreadable =
+            |e: std::io::Error| FileProblem::Unreadable(entry.path.clone(), e.to_string());
+        match world.canonicalize(&path) {
+            Ok(real) if real == real_dir.join(&entry.path) => {}
+            Ok(_) => {
+                problems.push(FileProblem::Link(entry.path.clone()));
+                continue;
+            }
+            Err(e) => {
+                problems.push(unreadable(e));
+                continue;
+            }
+        }
+        match world.read(&path, entry.size.saturating_add(1)) {
+            Ok(b) if b.len() as u64 == entry.size && sha256_hex(&b) == entry.sha256 => {
+                contents.push(b);
+            }
+            Ok(_) => problems.push(FileProblem::Changed(entry.path.clone())),
+            Err(e) => problems.push(unreadable(e)),
+        }
+    }
+    if problems.is_empty() {
+        Ok((manifest, contents))
+    } else {
+        Err(BuildReadError::Modified(problems))
+    }
+}
+
 /// Reads a `manifest.json`; `None` when the bytes are not one. The CLI uses it to recognise an
 /// output directory of a previous build, which it may replace.
 pub fn parse_manifest(bytes: &[u8]) -> Option<Manifest> {

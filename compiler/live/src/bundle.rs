@@ -6,7 +6,7 @@
 use crate::{Failure, Phase};
 use diagnostics::codes::apply::{P8001, P8002};
 use driver::World;
-use driver::output::{MANIFEST, MANIFEST_VERSION, Manifest};
+use driver::output::{BuildReadError, FileProblem, MANIFEST, read_build};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -112,11 +112,9 @@ impl Bundle {
     }
 }
 
-/// The largest `manifest.json` read (the 20,000-workload build's is about 35 MB).
-const MANIFEST_MAX: usize = 1 << 30;
-
 /// Reads the build in `dir` through `world` (the CLI passes the real file system; the crate
-/// itself does no IO).
+/// itself does no IO): [`driver::output::read_build`], which checks every file against the
+/// manifest, then the applyable files' objects.
 pub fn read(world: &dyn World, dir: &Path) -> Result<Bundle, Failure> {
     let not_a_build = |why: String| {
         Failure::new(
@@ -125,21 +123,28 @@ pub fn read(world: &dyn World, dir: &Path) -> Result<Bundle, Failure> {
         )
         .with_help("give the directory `posture build PATH -o DIR` wrote")
     };
-    let bytes = world
-        .read_at_most(&dir.join(MANIFEST), MANIFEST_MAX)
-        .map_err(|e| not_a_build(format!("cannot read {MANIFEST}: {e}")))?
-        .ok_or_else(|| not_a_build(format!("{MANIFEST} is larger than {MANIFEST_MAX} bytes")))?;
-    let real_dir = world
-        .canonicalize(dir)
-        .map_err(|e| not_a_build(format!("cannot resolve the directory: {e}")))?;
-    let manifest: Manifest = serde_json::from_slice(&bytes)
-        .map_err(|e| not_a_build(format!("{MANIFEST} does not parse: {e}")))?;
-    if manifest.version != MANIFEST_VERSION {
-        return Err(not_a_build(format!(
-            "{MANIFEST} is version {}, this posture reads version {MANIFEST_VERSION}",
-            manifest.version
-        )));
-    }
+    let (manifest, contents) = read_build(world, dir).map_err(|e| match e {
+        BuildReadError::NotABuild(why) => not_a_build(why),
+        BuildReadError::Modified(problems) => {
+            let said: Vec<String> = problems
+                .iter()
+                .map(|p| match p {
+                    FileProblem::Changed(f) => format!("{f} changed after the build"),
+                    FileProblem::Link(f) => format!("{f} is, or lies behind, a symbolic link"),
+                    FileProblem::Unreadable(f, e) => format!("{f} cannot be read ({e})"),
+                })
+                .collect();
+            Failure::new(
+                &P8002,
+                format!(
+                    "the build in `{}` was modified after `posture build` wrote it: {}",
+                    dir.display(),
+                    said.join("; ")
+                ),
+            )
+            .with_help("build again; posture applies only what its manifest vouches for")
+        }
+    })?;
     let Some(system) = manifest.system.clone() else {
         return Err(not_a_build(format!(
             "{MANIFEST} names no system (a build older than `posture apply`); build it again"
@@ -155,43 +160,7 @@ pub fn read(world: &dyn World, dir: &Path) -> Result<Bundle, Failure> {
         .collect();
     let mut objects = Vec::new();
     let mut not_applied = BTreeSet::new();
-    let mut modified = Vec::new();
-    for entry in &manifest.files {
-        if !driver::output::is_safe_path(&entry.path) {
-            return Err(not_a_build(format!(
-                "{MANIFEST} lists the unsafe path `{}`",
-                diagnostics::quote(&entry.path)
-            )));
-        }
-        let path = dir.join(&entry.path);
-        // A link (the file, or a folder on its way) is refused, not followed: the digest must
-        // be of the file the build wrote, where it wrote it.
-        match world.canonicalize(&path) {
-            Ok(real) if real == real_dir.join(&entry.path) => {}
-            Ok(_) => {
-                modified.push(format!(
-                    "{} is, or lies behind, a symbolic link",
-                    entry.path
-                ));
-                continue;
-            }
-            Err(e) => {
-                modified.push(format!("{} cannot be read ({e})", entry.path));
-                continue;
-            }
-        }
-        // At most one byte more than the manifest says: a longer file is refused unread.
-        let bytes = match world.read(&path, entry.size.saturating_add(1)) {
-            Ok(b) => b,
-            Err(e) => {
-                modified.push(format!("{} cannot be read ({e})", entry.path));
-                continue;
-            }
-        };
-        if bytes.len() as u64 != entry.size || evidence::sha256_hex(&bytes) != entry.sha256 {
-            modified.push(format!("{} changed after the build", entry.path));
-            continue;
-        }
+    for (entry, bytes) in manifest.files.iter().zip(contents) {
         if !entry.applyable {
             if entry.path != driver::output::KUSTOMIZATION {
                 let shown = match entry.path.split_once('/') {
@@ -212,17 +181,6 @@ pub fn read(world: &dyn World, dir: &Path) -> Result<Bundle, Failure> {
             }
             objects.push(object(&entry.path, i, doc).map_err(not_a_build)?);
         }
-    }
-    if !modified.is_empty() {
-        return Err(Failure::new(
-            &P8002,
-            format!(
-                "the build in `{}` was modified after `posture build` wrote it: {}",
-                dir.display(),
-                modified.join("; ")
-            ),
-        )
-        .with_help("build again; posture applies only what its manifest vouches for"));
     }
     // Stable: the build's order within a phase.
     objects.sort_by_key(|o| o.phase);
