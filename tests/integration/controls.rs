@@ -496,7 +496,11 @@ fn answers_point_at_sources() -> Result<(), Failed> {
             .ok_or_else(|| format!("{loc} is past the end"))?;
         let keyword = item.label.split_whitespace().next().unwrap_or_default();
         let word_ok = match item.kind {
-            graph::ItemKind::DefaultDeny => line.contains("default_deny"),
+            // One item per namespace of the statement, located at the namespace's name.
+            graph::ItemKind::DefaultDeny => item
+                .label
+                .strip_prefix("default_deny ")
+                .is_some_and(|ns| line.contains(ns)),
             graph::ItemKind::Inherited => line.contains("inherited"),
             graph::ItemKind::NotApplicable => line.contains("not_applicable"),
             graph::ItemKind::Intent => line.trim_start().starts_with("allow"),

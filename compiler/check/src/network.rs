@@ -7,7 +7,7 @@ use diagnostics::codes::{names as codes, network as ncodes};
 use diagnostics::{Diagnostic, Span};
 use ir::network::*;
 use ir::{Name, Port, Protocol};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use syntax::ast::{self, Value};
 
 pub(crate) fn namespaces(
@@ -338,11 +338,17 @@ pub(crate) fn network(
             if let Some(v) = da.get("satisfies") {
                 meta.satisfies = cx.satisfies(v);
             }
-            net.default_deny.push(DefaultDeny {
-                namespaces: nss.into_iter().map(|(n, _)| n).collect(),
-                directions: dirs,
-                meta,
-            });
+            // One item per namespace: its id names that namespace alone, and its span is the
+            // namespace's name in the statement (targets attach artifacts to items by span).
+            for (n, span) in nss {
+                let mut meta = meta.clone();
+                meta.span = span;
+                net.default_deny.push(DefaultDeny {
+                    namespace: n,
+                    directions: dirs.clone(),
+                    meta,
+                });
+            }
         }
     }
     if let Some(v) = a.get("allow_dns") {
@@ -849,7 +855,7 @@ pub(crate) fn check_flows(
     // Keyed by the intent's parts themselves (all `Ord`, no spans inside), not by their
     // `Debug` text: the same relation, without four strings per intent.
     type FlowKey<'a> = (&'a Peer, &'a Peer, &'a [PortSpec], Protocol);
-    let mut seen: BTreeMap<FlowKey<'_>, Span> = BTreeMap::new();
+    let mut seen: HashMap<FlowKey<'_>, Span> = HashMap::new();
     let mut duplicate = vec![false; net.intents.len()];
     for (n, i) in net.intents.iter().enumerate() {
         let key: FlowKey<'_> = (&i.from, &i.to, i.ports.as_slice(), i.protocol);
@@ -923,10 +929,17 @@ pub(crate) fn check_flows(
 
     // An allow has no effect when no side of it is isolated: the destination's namespace does
     // not deny ingress and the source's does not deny egress (addresses have no side).
+    let mut isolation: HashMap<&Name, (bool, bool)> = HashMap::new();
+    for dd in &net.default_deny {
+        let e = isolation.entry(&dd.namespace).or_default();
+        e.0 |= dd.directions.contains(&Direction::Ingress);
+        e.1 |= dd.directions.contains(&Direction::Egress);
+    }
     let denied = |ns: &Name, d: Direction| {
-        net.default_deny
-            .iter()
-            .any(|dd| dd.directions.contains(&d) && dd.namespaces.contains(ns))
+        isolation.get(ns).is_some_and(|&(ingress, egress)| match d {
+            Direction::Ingress => ingress,
+            Direction::Egress => egress,
+        })
     };
     for i in &net.intents {
         let to_ns = sides.namespace(&i.to);
@@ -998,7 +1011,7 @@ struct Sides<'a> {
     target: Option<&'a ir::system::Target>,
 }
 
-impl Sides<'_> {
+impl<'a> Sides<'a> {
     /// The namespace of an in-cluster peer; `None` for address blocks and unknown workloads.
     fn namespace(&self, p: &Peer) -> Option<Name> {
         match p {
@@ -1039,19 +1052,52 @@ impl Sides<'_> {
         }
     }
 
+    /// [`Sides::namespace`], borrowed.
+    fn namespace_ref<'p>(&self, p: &'p Peer) -> Option<&'p Name>
+    where
+        'a: 'p,
+    {
+        match p {
+            Peer::Workload { name } => self.workloads.get(name).map(|w| &w.namespace),
+            Peer::Namespace { name } => Some(name),
+            Peer::IngressController => self.target.map(|t| &t.ingress_controller.namespace),
+            Peer::ClusterDns => self.target.map(|t| &t.cluster_dns.namespace),
+            Peer::MeshControlPlane => self.target.map(|t| &t.mesh_control_plane.namespace),
+            Peer::Cidr { .. } => None,
+        }
+    }
+
     /// The keys under which an intent side can be covered: itself and its namespace.
-    fn keys(&self, p: &Peer) -> Vec<String> {
-        let own = match p {
-            Peer::Cidr { .. } => "cidr".to_string(),
-            other => format!("{other:?}"),
-        };
-        let mut v = vec![own];
+    fn keys<'p>(&self, p: &'p Peer) -> Vec<SideKey<'p>>
+    where
+        'a: 'p,
+    {
+        let mut v = vec![SideKey::of(p)];
         if !matches!(p, Peer::Namespace { .. } | Peer::Cidr { .. })
-            && let Some(ns) = self.namespace(p)
+            && let Some(ns) = self.namespace_ref(p)
         {
-            v.push(format!("{:?}", Peer::Namespace { name: ns }));
+            v.push(SideKey::Namespace(ns));
         }
         v
+    }
+}
+
+/// What [`shadowed`] indexes an intent's side by: the peer itself, its namespace, or "an
+/// address block" (blocks cover each other by containment, so all of them share one key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SideKey<'p> {
+    Cidr,
+    Namespace(&'p Name),
+    Peer(&'p Peer),
+}
+
+impl<'p> SideKey<'p> {
+    fn of(p: &'p Peer) -> SideKey<'p> {
+        match p {
+            Peer::Cidr { .. } => SideKey::Cidr,
+            Peer::Namespace { name } => SideKey::Namespace(name),
+            other => SideKey::Peer(other),
+        }
     }
 }
 
@@ -1083,13 +1129,12 @@ fn port_ranges(i: &ir::network::Intent) -> Vec<(u16, u16)> {
 /// indexed by the sides that could cover them (the same peer, or its namespace), so the check
 /// is not quadratic in the number of intents.
 fn shadowed(cx: &mut Cx, net: &Network, sides: &Sides<'_>, duplicate: &[bool]) {
-    let mut index: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut index: HashMap<(SideKey<'_>, SideKey<'_>), Vec<usize>> = HashMap::new();
     for (n, i) in net.intents.iter().enumerate() {
-        let own = |p: &Peer| match p {
-            Peer::Cidr { .. } => "cidr".to_string(),
-            other => format!("{other:?}"),
-        };
-        index.entry((own(&i.from), own(&i.to))).or_default().push(n);
+        index
+            .entry((SideKey::of(&i.from), SideKey::of(&i.to)))
+            .or_default()
+            .push(n);
     }
     let ranges: Vec<Vec<(u16, u16)>> = net.intents.iter().map(port_ranges).collect();
     let within = |inner: &[(u16, u16)], outer: &[(u16, u16)]| {
@@ -1104,7 +1149,7 @@ fn shadowed(cx: &mut Cx, net: &Network, sides: &Sides<'_>, duplicate: &[bool]) {
         let mut by: Option<usize> = None;
         'search: for fk in sides.keys(&ij.from) {
             for tk in sides.keys(&ij.to) {
-                for &i in index.get(&(fk.clone(), tk)).into_iter().flatten() {
+                for &i in index.get(&(fk, tk)).into_iter().flatten() {
                     let ii = &net.intents[i];
                     if i == j
                         || ii.protocol != ij.protocol

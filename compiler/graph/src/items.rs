@@ -215,8 +215,6 @@ impl Collector<'_> {
             );
         }
         for d in &p.network.default_deny {
-            let mut names: Vec<&str> = d.namespaces.iter().map(|n| n.as_str()).collect();
-            names.sort_unstable();
             let both = d.directions.contains(&Direction::Ingress)
                 && d.directions.contains(&Direction::Egress);
             let construct = if both {
@@ -227,7 +225,7 @@ impl Collector<'_> {
             self.add(
                 d.id(),
                 ItemKind::DefaultDeny,
-                format!("default_deny [{}]", names.join(", ")),
+                format!("default_deny {}", d.namespace),
                 Some(&d.meta),
                 &[construct],
             );

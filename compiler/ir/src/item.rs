@@ -155,7 +155,7 @@ mod tests {
             "mesh",
             "namespace.apps",
             "network.allow portal -> api:8000",
-            "network.default_deny apps,data",
+            "network.default_deny apps",
             "system",
             "workload.api",
         ];

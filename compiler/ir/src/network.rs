@@ -79,7 +79,7 @@ pub enum Direction {
 }
 
 /// One side of an intent.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Peer {
     Workload {
@@ -101,7 +101,7 @@ pub enum Peer {
 }
 
 /// The destination port of an intent.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum PortSpec {
     Number {
@@ -137,10 +137,12 @@ pub struct Intent {
     pub meta: Meta,
 }
 
-/// A default-deny declaration for some namespaces.
+/// A default deny of one namespace. A `default_deny` statement that lists several namespaces
+/// is one of these per namespace (sharing the statement's span): each is its own item, so an id
+/// stays short however many namespaces the statement lists.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DefaultDeny {
-    pub namespaces: Vec<Name>,
+    pub namespace: Name,
     pub directions: Vec<Direction>,
     pub meta: Meta,
 }
@@ -318,12 +320,9 @@ impl Ingress {
 }
 
 impl DefaultDeny {
-    /// The statement's id: `network.default_deny <namespaces>`, the namespaces sorted and
-    /// joined by `,`.
+    /// The item's id: `network.default_deny <namespace>`.
     pub fn id(&self) -> ItemId {
-        let mut names: Vec<&str> = self.namespaces.iter().map(|n| n.as_str()).collect();
-        names.sort_unstable();
-        ItemId::new(Block::Network, format!("default_deny {}", names.join(",")))
+        ItemId::new(Block::Network, format!("default_deny {}", self.namespace))
     }
 }
 

@@ -318,11 +318,9 @@ pub fn contains(members: &Members, endpoint: &Endpoint) -> bool {
 pub fn namespace_isolation(p: &Posture) -> BTreeMap<Name, Isolation> {
     let mut out: BTreeMap<Name, Isolation> = BTreeMap::new();
     for dd in &p.network.default_deny {
-        for ns in &dd.namespaces {
-            let iso = out.entry(ns.clone()).or_default();
-            iso.ingress |= dd.directions.contains(&Direction::Ingress);
-            iso.egress |= dd.directions.contains(&Direction::Egress);
-        }
+        let iso = out.entry(dd.namespace.clone()).or_default();
+        iso.ingress |= dd.directions.contains(&Direction::Ingress);
+        iso.egress |= dd.directions.contains(&Direction::Egress);
     }
     out
 }

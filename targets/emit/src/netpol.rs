@@ -156,6 +156,15 @@ pub fn place(p: &Posture, peer: &IrPeer) -> Option<(Name, LabelSelector)> {
 
 /// The rule peer that means `peer`, written in a policy of namespace `policy_ns`.
 pub fn rule_peer(p: &Posture, peer: &IrPeer, policy_ns: &Name) -> Option<Peer> {
+    rule_peer_placed(peer, place(p, peer), policy_ns)
+}
+
+/// [`rule_peer`] with the peer's [`place`] already worked out (`placed`).
+pub fn rule_peer_placed(
+    peer: &IrPeer,
+    placed: Option<(Name, LabelSelector)>,
+    policy_ns: &Name,
+) -> Option<Peer> {
     if let IrPeer::Cidr { cidr, except } = peer {
         return Some(Peer {
             ip_block: Some(IpBlock {
@@ -165,7 +174,7 @@ pub fn rule_peer(p: &Posture, peer: &IrPeer, policy_ns: &Name) -> Option<Peer> {
             ..Peer::default()
         });
     }
-    let (ns, pods) = place(p, peer)?;
+    let (ns, pods) = placed?;
     Some(match peer {
         IrPeer::Namespace { .. } => Peer {
             namespace_selector: Some(namespace_selector(&ns)),

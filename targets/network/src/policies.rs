@@ -25,12 +25,14 @@ use crate::model::{
 };
 use crate::names::{self, Namer};
 use emit::k8s::ObjectMeta;
-use emit::netpol::{default_deny_spec, dns_egress_spec, dns_ports, place, rule_peer};
+use emit::netpol::{
+    default_deny_spec, dns_egress_spec, dns_ports, place, rule_peer, rule_peer_placed,
+};
 use emit::{CONTROLS_ANNOTATION, Origin, SOURCE_ANNOTATION};
 use ir::controls::ControlRef;
 use ir::network::{Direction, Intent, Peer as IrPeer, PortSpec};
 use ir::{Block, ItemId, Name, Posture};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use emit::netpol::{DNS_PORT, NAMESPACE_NAME_LABEL};
 
@@ -56,15 +58,11 @@ struct Deny {
 fn denies(p: &Posture) -> BTreeMap<Name, Deny> {
     let mut out: BTreeMap<Name, Deny> = BTreeMap::new();
     for dd in &p.network.default_deny {
-        // The statement's id names all its namespaces: make it once, not once per namespace.
-        let id = dd.id();
-        for ns in &dd.namespaces {
-            let d = out.entry(ns.clone()).or_default();
-            d.ingress |= dd.directions.contains(&Direction::Ingress);
-            d.egress |= dd.directions.contains(&Direction::Egress);
-            d.satisfies.extend(dd.meta.satisfies.iter().cloned());
-            d.origins.push(Origin::new(id.clone(), dd.meta.span));
-        }
+        let d = out.entry(dd.namespace.clone()).or_default();
+        d.ingress |= dd.directions.contains(&Direction::Ingress);
+        d.egress |= dd.directions.contains(&Direction::Egress);
+        d.satisfies.extend(dd.meta.satisfies.iter().cloned());
+        d.origins.push(Origin::new(dd.id(), dd.meta.span));
     }
     out
 }
@@ -150,7 +148,7 @@ impl Merged<'_> {
 /// The merged policy of `peer` for a direction, created (empty) at its first intent.
 fn merged_entry<'m, 'p>(
     merged: &'m mut Vec<Merged<'p>>,
-    index: &mut BTreeMap<(bool, &'p IrPeer), usize>,
+    index: &mut HashMap<(bool, &'p IrPeer), usize>,
     is_ingress: bool,
     peer: &'p IrPeer,
     namespace: Name,
@@ -171,6 +169,18 @@ fn merged_entry<'m, 'p>(
         merged.len() - 1
     });
     &mut merged[at]
+}
+
+/// Where peers live and the pods they select, by peer.
+type Places<'p> = HashMap<&'p IrPeer, Option<(Name, emit::netpol::LabelSelector)>>;
+
+/// [`place`], worked out once per peer (a workload is a side of many intents).
+fn placed<'p>(
+    cache: &mut Places<'p>,
+    p: &Posture,
+    peer: &'p IrPeer,
+) -> Option<(Name, emit::netpol::LabelSelector)> {
+    cache.entry(peer).or_insert_with(|| place(p, peer)).clone()
 }
 
 /// Every NetworkPolicy of the posture, in a stable order: per namespace the default deny and
@@ -248,15 +258,18 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
     // direction), each with one rule per intent, in declaration order: what a person writes,
     // and a cluster's NetworkPolicies union the same way rules of one policy do.
     let mut merged: Vec<Merged<'_>> = Vec::new();
-    let mut index: BTreeMap<(bool, &IrPeer), usize> = BTreeMap::new();
+    let mut index: HashMap<(bool, &IrPeer), usize> = HashMap::new();
+    // Where each peer lives and the pods it selects, worked out once per peer (a workload is a
+    // side of many intents).
+    let mut places: Places<'_> = HashMap::new();
     for i in &p.network.intents {
         // An implied flow (the mesh's) traces to the item that implies it.
         let id = i.source();
         let origin = Origin::new(id.clone(), i.meta.span);
         // The ingress half, at the destination.
-        if let Some((ns, pods)) = place(p, &i.to)
+        if let Some((ns, pods)) = placed(&mut places, p, &i.to)
             && deny.get(&ns).is_some_and(|d| d.ingress)
-            && let Some(from) = rule_peer(p, &i.from, &ns)
+            && let Some(from) = rule_peer_placed(&i.from, placed(&mut places, p, &i.from), &ns)
         {
             let m = merged_entry(&mut merged, &mut index, true, &i.to, ns, pods);
             let rule = IngressRule {
@@ -269,9 +282,9 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             m.add(i, id.clone(), origin.clone());
         }
         // The egress half, at the source.
-        if let Some((ns, pods)) = place(p, &i.from)
+        if let Some((ns, pods)) = placed(&mut places, p, &i.from)
             && deny.get(&ns).is_some_and(|d| d.egress)
-            && let Some(to) = rule_peer(p, &i.to, &ns)
+            && let Some(to) = rule_peer_placed(&i.to, placed(&mut places, p, &i.to), &ns)
         {
             let m = merged_entry(&mut merged, &mut index, false, &i.from, ns, pods);
             let rule = EgressRule {

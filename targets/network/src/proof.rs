@@ -439,7 +439,7 @@ impl<'p> Spans<'p> {
             .network
             .default_deny
             .iter()
-            .find(|d| d.namespaces.contains(ns))
+            .find(|d| &d.namespace == ns)
             .map(|d| d.meta.span)
             .or_else(|| self.p.namespaces.get(ns).map(|n| n.meta.span))
             .unwrap_or(self.p.target.meta.span)
