@@ -142,7 +142,9 @@ fn every_posture_file_of_the_repository_agrees() {
         let text = String::from_utf8_lossy(&bytes);
         match compare(&text, &path.display().to_string()) {
             Outcome::Same => same += 1,
-            _ => declined += 1,
+            Outcome::DeclinedError => declined += 1,
+            // Nothing in the repository uses what the fast parser leaves to pest on purpose.
+            Outcome::DeclinedClean => panic!("{}: declined, but pest parses it", path.display()),
         }
     }
     // The ui suite is mostly errors, but its valid and semantic cases parse.
