@@ -1,10 +1,13 @@
 //! The posture syntax: grammar, parser, AST, block shapes and the formatter.
 //!
 //! `parse` is the whole front door: text in, AST and diagnostics out. pest is confined to
-//! `parser.rs`; nothing outside this crate sees a pest type.
+//! `parser.rs`; nothing outside this crate sees a pest type. A hand-written parser
+//! (`fast.rs`) runs first and builds the same AST for input that parses and lowers cleanly;
+//! for anything else it declines and the pest path, the reference, runs and reports.
 
 pub mod ast;
 mod depth;
+mod fast;
 pub mod fmt;
 mod parser;
 pub mod shape;
@@ -28,9 +31,33 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Diagnostics) {
     if let Some(d) = depth::check(file, text) {
         return (None, vec![d].into());
     }
-    let (ast, mut diags) = parser::parse(file, text);
+    let (ast, mut diags) = match fast::parse(file, text) {
+        Some(ast) => (Some(ast), Diagnostics::new()),
+        None => parser::parse(file, text),
+    };
     if let Some(ast) = &ast {
         shape::check(ast, &mut diags);
     }
     (ast, diags)
+}
+
+/// The fast parser alone (after the depth pre-pass): the AST, or `None` where it declines.
+/// For the differential tests and the parser benchmark; use [`parse`].
+#[doc(hidden)]
+pub fn parse_fast(file: FileId, text: &str) -> Option<ast::File> {
+    if depth::check(file, text).is_some() {
+        return None;
+    }
+    fast::parse(file, text)
+}
+
+/// The pest path alone (after the depth pre-pass), without the block-shape check: the
+/// reference the fast parser must equal. For the differential tests and the parser
+/// benchmark; use [`parse`].
+#[doc(hidden)]
+pub fn parse_reference(file: FileId, text: &str) -> (Option<ast::File>, Diagnostics) {
+    if let Some(d) = depth::check(file, text) {
+        return (None, vec![d].into());
+    }
+    parser::parse(file, text)
 }

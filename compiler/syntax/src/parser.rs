@@ -2,6 +2,12 @@
 //! one function per grammar rule. Literal validation (escapes, dates, port numbers, units)
 //! happens here, with the pest span, so the rest of the compiler never sees a malformed
 //! literal.
+//!
+//! This is the reference parser. `syntax::parse` first tries the hand-written fast parser
+//! (`fast.rs`, several times faster), which builds the same AST for text that parses and
+//! lowers cleanly and declines everything else; this module then runs and is the only source
+//! of syntax (P0001, P0008) and literal diagnostics. The differential tests
+//! (`tests/fast_parser.rs`) hold the fast parser to this one's output, spans included.
 
 use crate::ast::*;
 use diagnostics::codes::syntax as codes;
