@@ -17,8 +17,9 @@
 //!   writes), and `|`, `|-`, `>`, `>-` block scalars without indentation indicators, leading
 //!   empty lines, more-indented folded lines, trailing spaces or whitespace-only lines;
 //! - plain scalars of two conservative shapes that resolve the same under YAML 1.1 and 1.2:
-//!   a decimal integer without sign or leading zero (at most 18 digits) is an integer; a
-//!   scalar of printable ASCII starting with a letter, with no `#`, single inner spaces only,
+//!   a decimal integer without sign or leading zero (at most 18 digits) is an integer (a key
+//!   of that shape is its digits, as serde-saphyr gives a key read as a string); a
+//!   scalar of printable ASCII starting with a letter or `/`, with no `#`, single inner spaces only,
 //!   every `:` followed by a letter or digit, and not a YAML 1.1 boolean, null, `nan` or `inf`
 //!   spelling, is a string; so is an IPv4 CIDR (`10.0.0.0/8`). Any other plain scalar declines.
 //!
@@ -381,8 +382,10 @@ fn split_key(rest: &str) -> Result<Option<(Cow<'_, str>, &str)>, &'static str> {
         }
     }
     let Some(at) = at else { return Ok(None) };
+    // A decimal integer key is its digits, as serde-saphyr gives a key read as a string.
     match plain(&rest[..at]) {
         Some(Node::Str(key)) => Ok(Some((key, &rest[at + 1..]))),
+        Some(Node::Int(_)) => Ok(Some((Cow::Borrowed(&rest[..at]), &rest[at + 1..]))),
         _ => Err("a key outside the subset"),
     }
 }
@@ -496,7 +499,7 @@ fn plain(s: &str) -> Option<Node<'_>> {
         }
         return is_ipv4_cidr(s).then_some(Node::Str(Cow::Borrowed(s)));
     }
-    if !first.is_ascii_alphabetic() || *b.last()? == b' ' {
+    if !(first.is_ascii_alphabetic() || first == b'/') || *b.last()? == b' ' {
         return None;
     }
     for (i, &c) in b.iter().enumerate() {

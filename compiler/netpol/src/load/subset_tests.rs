@@ -226,6 +226,8 @@ const BENIGN: &[&str] = &[
     " -> ",
     "except [10.1.0.0/16]",
     "a b",
+    "/",
+    "/api",
 ];
 
 fn adversarial(rng: &mut synthetic::Rng, nasty: bool) -> String {
@@ -398,6 +400,8 @@ fn writer_styles_are_taken() {
     let strings = [
         "plain",
         "app.kubernetes.io/name",
+        "/",
+        "/api/v1",
         "network.allow portal -> api-gateway:8000",
         "10.0.0.0/8",
         "yes",
@@ -517,7 +521,7 @@ fn takes_block_documents_only() {
     let takes = [
         "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  podSelector: {}\n",
         "---\nkind: Pod\nmetadata:\n  name: a\n---\nkind: Pod\nmetadata:\n  name: b\n",
-        "a:\n- - p\n  - q\n- k: v\n  l:\n  - 1\nb: |-\n  x\n\n  y\nc: >\n  p\n  q\n\n  r\n",
+        "a:\n- - p\n  - q\n- 8080:\n    mode: STRICT\n- k: v\n  l:\n  - 1\nb: |-\n  x\n\n  y\nc: >\n  p\n  q\n\n  r\n",
     ];
     for t in takes {
         assert!(
