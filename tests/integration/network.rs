@@ -83,7 +83,21 @@ pub(crate) fn trials() -> Vec<Trial> {
         t.push(Trial::test(format!("network::yaml11/{name}"), move || {
             yaml11(&p)
         }));
+        let p = path.clone();
+        t.push(Trial::test(
+            format!("network::readback/{name}"),
+            move || readback(&check(&p)?),
+        ));
     }
+    t.push(Trial::test("network::readback/synthetic-1000", || {
+        let mut w = MemWorld::new();
+        for f in synthetic::generate(&synthetic::Spec::scaled(1000)) {
+            w.add(Path::new("/synthetic").join(&f.path), f.text.into_bytes());
+        }
+        let checked = driver::check(&w, Path::new("/synthetic"), &tests::options())
+            .map_err(|d| format!("the synthetic posture does not load: {}", d.message))?;
+        readback(&checked)
+    }));
     for (name, mutation) in negative_controls() {
         t.push(Trial::test(
             format!("network::proof/negative/{name}"),
@@ -201,6 +215,35 @@ fn proof_holds(path: &Path) -> Result<(), Failed> {
     let (_, build_diags) = driver::output::build(&checked);
     if build_diags.iter().any(|d| d.is_error()) {
         return Err("driver::output::build reports errors".into());
+    }
+    Ok(())
+}
+
+/// The reachability proof reads the build's network files with netpol's subset reader (it
+/// takes every one, so the proof never parses them with serde-saphyr), and reads them as the
+/// serde-saphyr path does.
+fn readback(checked: &Checked) -> Result<(), Failed> {
+    let p = posture(checked)?;
+    let artifacts = driver::targets::artifacts(p, &driver::targets::TargetOptions::default());
+    let read = ::network::proof::verifies(&artifacts);
+    let mut sources = Vec::new();
+    for a in artifacts.iter().filter(|a| read.contains(&a.path)) {
+        let text = String::from_utf8_lossy(&a.bytes).into_owned();
+        if !netpol::load::subset_takes(&text) {
+            return Err(format!("the subset reader declines the emitted `{}`", a.path).into());
+        }
+        sources.push(netpol::load::Source {
+            name: a.path.clone(),
+            text,
+        });
+    }
+    let fast = netpol::load::load_sources(&sources);
+    if fast != netpol::load::load_sources_reference(&sources) {
+        return Err("the subset reader reads the build's network files otherwise".into());
+    }
+    let policies = fast.map(|l| l.cluster.policies.len()).unwrap_or(0);
+    if sources.is_empty() || policies == 0 {
+        return Err(format!("{} files, {policies} policies read back", sources.len()).into());
     }
     Ok(())
 }

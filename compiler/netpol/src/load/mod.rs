@@ -12,6 +12,9 @@
 
 mod fast;
 mod raw;
+mod subset;
+#[cfg(test)]
+mod subset_tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -138,22 +141,66 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>> {
 
 /// Loads texts, in order; every error of every source is reported.
 ///
-/// Each source is first read straight into the loader's typed shapes ([`fast::Doc`]: no
-/// [`Value`] tree, fields the analysis does not need skipped), which gives the same result as
-/// reading it into [`Value`]s and converting those, because every leaf field is resolved
-/// through a [`Value`] ([`raw::strict`]). A source the fast path does not take as it is (a
-/// `List`, `spec` before `kind`, a document that is not a mapping, anything malformed) is read
-/// again through [`Value`]s, so its warnings and errors are exactly that path's.
+/// Each source is first read by [`subset`], a reader of the block-YAML subset posture's YAML
+/// writer emits (no general YAML parser; it declines a source on anything it does not
+/// certainly read as serde-saphyr does). A source it declines is read by serde-saphyr straight
+/// into the loader's typed shapes ([`fast::Doc`]: no [`Value`] tree, fields the analysis does
+/// not need skipped), which gives the same result as reading it into [`Value`]s and converting
+/// those, because every leaf field is resolved through a [`Value`] ([`raw::strict`]). A source
+/// that path does not take as it is (a `List`, `spec` before `kind`, a document that is not a
+/// mapping, anything malformed) is read again through [`Value`]s, so its warnings and errors
+/// are exactly that path's.
 pub fn load_sources(sources: &[Source]) -> Result<Loaded, Vec<LoadError>> {
-    load_sources_with(sources, true)
+    load_sources_with(sources, Read::Subset)
 }
 
-/// [`load_sources`] through [`Value`]s only (`fast = false`): the reference the fast path is
-/// tested against.
-fn load_sources_with(sources: &[Source], fast: bool) -> Result<Loaded, Vec<LoadError>> {
+/// [`load_sources`] through serde-saphyr and [`Value`]s only: the reference the faster paths
+/// are tested against (by this crate's tests and by the build's reachability proof's).
+pub fn load_sources_reference(sources: &[Source]) -> Result<Loaded, Vec<LoadError>> {
+    load_sources_with(sources, Read::Value)
+}
+
+/// True when the subset reader takes `text` as it is (every document read into the loader's
+/// typed shapes), so [`load_sources`] does not parse it with serde-saphyr: for tests that the
+/// build's files take the fast way.
+pub fn subset_takes(text: &str) -> bool {
+    subset_docs(text).is_some()
+}
+
+/// The first way [`load_sources_with`] tries; each falls back to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// [`subset`], then [`Read::Fast`].
+    Subset,
+    /// serde-saphyr into [`fast::Doc`]s, then [`Read::Value`].
+    #[cfg(test)]
+    Fast,
+    /// serde-saphyr into [`Value`]s.
+    Value,
+}
+
+/// The documents of `text` read by [`subset`] into the loader's typed shapes, or `None` when
+/// the subset reader declines it (or a document does not fit [`fast::Doc`]).
+fn subset_docs(text: &str) -> Option<Vec<fast::Doc>> {
+    use serde::Deserialize;
+    let nodes = subset::documents(text).ok()?;
+    nodes
+        .iter()
+        .map(|n| fast::Doc::deserialize(subset::De(n)).ok())
+        .collect()
+}
+
+fn load_sources_with(sources: &[Source], read: Read) -> Result<Loaded, Vec<LoadError>> {
     let mut b = Builder::default();
     for s in sources {
-        if fast && let Ok(docs) = serde_saphyr::from_multiple::<fast::Doc>(&s.text) {
+        let typed = match read {
+            Read::Subset => subset_docs(&s.text)
+                .or_else(|| serde_saphyr::from_multiple::<fast::Doc>(&s.text).ok()),
+            #[cfg(test)]
+            Read::Fast => serde_saphyr::from_multiple::<fast::Doc>(&s.text).ok(),
+            Read::Value => None,
+        };
+        if let Some(docs) = typed {
             for (i, doc) in docs.into_iter().enumerate() {
                 let loc = Location {
                     source: s.name.clone(),
@@ -818,9 +865,11 @@ mod tests {
                 name: "s".to_string(),
                 text: text.to_string(),
             }];
+            let reference = load_sources_with(&sources, Read::Value);
+            assert_eq!(load_sources_with(&sources, Read::Fast), reference, "{text}");
             assert_eq!(
-                load_sources_with(&sources, true),
-                load_sources_with(&sources, false),
+                load_sources_with(&sources, Read::Subset),
+                reference,
                 "{text}"
             );
         }

@@ -1,0 +1,563 @@
+//! The subset reader against serde-saphyr: on every input it either declines or reads what
+//! serde-saphyr reads (the same documents as [`Value`]s, and the same loaded model, warnings
+//! and errors). Inputs: the repository's corpora, documents of adversarial strings written by
+//! the build's YAML writer (`emit::to_yaml`), and every single-byte deletion and several
+//! substitutions of sample documents.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{Read, Source, load_sources_with, subset, subset_docs};
+
+/// Checks that the subset reader declines `text` or agrees with serde-saphyr on it; true when
+/// it took it.
+fn agrees(text: &str) -> bool {
+    let Ok(nodes) = subset::documents(text) else {
+        return false;
+    };
+    let mine: Vec<Value> = nodes
+        .iter()
+        .map(|n| Value::deserialize(subset::De(n)))
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("a taken node is no Value ({e}):\n{text}"));
+    let reference: Vec<Value> = serde_saphyr::from_multiple(text).unwrap_or_else(|e| {
+        panic!("the subset reader takes what serde-saphyr refuses ({e}):\n{text:?}")
+    });
+    assert_eq!(
+        mine, reference,
+        "the subset reader reads otherwise:\n{text:?}"
+    );
+    let sources = [Source {
+        name: "s".to_string(),
+        text: text.to_string(),
+    }];
+    assert_eq!(
+        load_sources_with(&sources, Read::Subset),
+        load_sources_with(&sources, Read::Value),
+        "the loader's model differs:\n{text:?}"
+    );
+    true
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The YAML files of insta snapshots that list a build's files (`# <path>` then its text).
+fn snapshot_files(text: &str) -> Vec<(String, String)> {
+    // Skip insta's header (`---`, metadata, `---`).
+    let body = match text
+        .strip_prefix("---\n")
+        .and_then(|t| t.split_once("\n---\n"))
+    {
+        Some((_, body)) => body,
+        None => return Vec::new(),
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in body.split_inclusive('\n') {
+        if let Some(path) = line.strip_prefix("# ") {
+            out.push((path.trim_end().to_string(), String::new()));
+        } else if let Some((_, t)) = out.last_mut() {
+            t.push_str(line);
+        }
+    }
+    out.into_iter()
+        .filter(|(p, _)| p.ends_with(".yaml"))
+        .map(|(p, t)| (p, format!("{}\n", t.trim_end_matches('\n'))))
+        .collect()
+}
+
+/// np-guard's golden inputs and the YAML files of the conformance snapshots.
+#[test]
+fn corpora() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut golden = Vec::new();
+    files(&root.join("tests/golden/tests"), &mut golden);
+    let golden: Vec<PathBuf> = golden
+        .into_iter()
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .collect();
+    assert!(golden.len() > 100, "{}", golden.len());
+    let mut taken = 0;
+    for p in &golden {
+        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        taken += usize::from(agrees(&text));
+    }
+    // np-guard's inputs are written by hand and by other tools: the reader takes some.
+    assert!(taken > 0);
+
+    let mut snaps = Vec::new();
+    files(&root.join("../../tests/conformance"), &mut snaps);
+    let mut network = 0;
+    let mut network_taken = 0;
+    let mut all = 0;
+    for p in snaps
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "snap"))
+    {
+        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        for (path, yaml) in snapshot_files(&text) {
+            all += 1;
+            let took = agrees(&yaml);
+            if path.starts_with("network/policies/") {
+                network += 1;
+                network_taken += usize::from(took);
+                assert!(
+                    took,
+                    "the subset reader declines the emitted {path}:\n{yaml}"
+                );
+            }
+        }
+    }
+    assert!(all > 40 && network > 20, "{all} {network}");
+    assert_eq!(network, network_taken);
+}
+
+/// Pieces of adversarial strings: YAML 1.1 and 1.2 special scalars, indicators, quotes,
+/// escapes, whitespace, line breaks, non-ASCII and control characters.
+const NASTY: &[&str] = &[
+    "0x1F",
+    "0o17",
+    "1e3",
+    "1.5",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "NaN",
+    "1_000",
+    "12:30",
+    "190:20:30",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "-",
+    "- ",
+    "--- ",
+    "...",
+    ": ",
+    ":",
+    " #",
+    "#",
+    "\"",
+    "\\",
+    "\\n",
+    "&a",
+    "*a",
+    "!tag",
+    "!!str",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "?",
+    "? ",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    "<<",
+    "=",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "\t",
+    "\r",
+    "é",
+    "日本",
+    "😀",
+    "\u{85}",
+    "\u{2028}",
+    "\u{feff}",
+    "\u{a0}",
+    "\0",
+    "\u{7f}",
+    "\u{1b}",
+    "-1",
+    "+1",
+    "007",
+];
+
+/// Pieces of strings the writer writes in the forms the subset reader takes (plain, quoted,
+/// folded), YAML 1.1 specials among them.
+const BENIGN: &[&str] = &[
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "y",
+    "n",
+    "true",
+    "False",
+    "null",
+    "~",
+    "NULL",
+    "0755",
+    "0",
+    "80",
+    "a",
+    "b",
+    "app",
+    "x.y/z",
+    "it's",
+    "'",
+    "''",
+    "network.allow a -> b:80",
+    "10.0.0.0/8",
+    "kubernetes.io/metadata.name",
+    "svc-000003:http,",
+    " -> ",
+    "except [10.1.0.0/16]",
+    "a b",
+    "/",
+    "/api",
+];
+
+fn adversarial(rng: &mut synthetic::Rng, nasty: bool) -> String {
+    let nasty = nasty && rng.chance(1, 4);
+    if !nasty && rng.chance(1, 2) {
+        return rng.pick::<&str>(BENIGN).to_string();
+    }
+    let mut s = String::new();
+    if !nasty {
+        // Most names start with a letter.
+        s.push_str(rng.pick::<&str>(&["a", "network.allow ", "x-"]));
+    }
+    for _ in 0..rng.below(4) {
+        if nasty && rng.chance(1, 2) {
+            s.push_str(rng.pick::<&str>(NASTY));
+        } else {
+            s.push_str(rng.pick::<&str>(BENIGN));
+        }
+    }
+    if rng.chance(1, 8) {
+        // Long enough for the writer to fold it, with and without spaces.
+        let words: &[&str] = if nasty {
+            &[
+                "ab",
+                "a b ",
+                "network.allow x -> y:80, ",
+                "é ",
+                "a\n",
+                "a  b",
+                " #c",
+            ]
+        } else {
+            &["ab", "a b ", "network.allow x -> y:80, "]
+        };
+        let word = rng.pick(words);
+        for _ in 0..rng.below(60) {
+            s.push_str(word);
+        }
+    }
+    s
+}
+
+fn number(rng: &mut synthetic::Rng, nasty: bool) -> Value {
+    match if nasty { rng.below(5) } else { 0 } {
+        0 => json!(rng.below(70_000)),
+        1 => json!(-(rng.below(1000) as i64)),
+        2 => json!(rng.next_u64()),
+        3 => json!(rng.below(1000) as f64 / 8.0),
+        _ => json!(0),
+    }
+}
+
+fn scalar(rng: &mut synthetic::Rng, nasty: bool) -> Value {
+    match rng.below(10) {
+        0 => number(rng, nasty),
+        1 if nasty => json!(rng.chance(1, 2)),
+        2 if nasty => Value::Null,
+        _ => Value::String(adversarial(rng, nasty)),
+    }
+}
+
+fn tree(rng: &mut synthetic::Rng, depth: usize, nasty: bool) -> Value {
+    match if depth > 3 { 0 } else { rng.below(4) } {
+        0 => scalar(rng, nasty),
+        1 => Value::Array(
+            (0..rng.below(4))
+                .map(|_| tree(rng, depth + 1, nasty))
+                .collect(),
+        ),
+        _ => Value::Object(
+            (0..rng.below(4))
+                .map(|_| (adversarial(rng, nasty), tree(rng, depth + 1, nasty)))
+                .collect(),
+        ),
+    }
+}
+
+fn strings(rng: &mut synthetic::Rng, nasty: bool) -> Value {
+    Value::Object(
+        (0..rng.below(3))
+            .map(|_| {
+                (
+                    adversarial(rng, nasty),
+                    Value::String(adversarial(rng, nasty)),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// A NetworkPolicy-shaped document with adversarial strings in every string field.
+fn policy(rng: &mut synthetic::Rng, nasty: bool) -> Value {
+    let selector = |rng: &mut synthetic::Rng| {
+        if rng.chance(1, 3) {
+            json!({})
+        } else {
+            json!({ "matchLabels": strings(rng, nasty) })
+        }
+    };
+    let peer = json!({
+        "namespaceSelector": selector(rng),
+        "podSelector": selector(rng),
+    });
+    let port = if rng.chance(1, 2) {
+        number(rng, nasty)
+    } else {
+        Value::String(adversarial(rng, nasty))
+    };
+    let mut meta = Map::new();
+    meta.insert("name".into(), Value::String(adversarial(rng, nasty)));
+    meta.insert("namespace".into(), Value::String(adversarial(rng, nasty)));
+    meta.insert("labels".into(), strings(rng, nasty));
+    meta.insert("annotations".into(), strings(rng, nasty));
+    json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": meta,
+        "spec": {
+            "podSelector": selector(rng),
+            "policyTypes": [adversarial(rng, nasty), "Ingress"],
+            "ingress": [{ "from": [peer], "ports": [{ "protocol": adversarial(rng, nasty), "port": port }] }],
+            "egress": [{ "to": [{ "ipBlock": { "cidr": adversarial(rng, nasty), "except": [adversarial(rng, nasty)] } }] }],
+        }
+    })
+}
+
+/// Documents written by the build's YAML writer, one or several in a stream as the build's
+/// layout joins them (`---` lines between).
+fn written(docs: &[Value]) -> String {
+    docs.iter()
+        .map(emit::to_yaml)
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+/// Property: for documents of adversarial strings as the writer writes them, the subset reader
+/// declines or agrees with serde-saphyr; and it takes most of them (else it would be tested
+/// against nothing).
+#[test]
+fn adversarial_documents() {
+    let mut rng = synthetic::Rng::new(0x5B5E7);
+    let (mut cases, mut taken) = (0, 0);
+    for _ in 0..3000 {
+        let nasty = rng.chance(1, 2);
+        let docs: Vec<Value> = (0..1 + rng.below(3))
+            .map(|_| {
+                if rng.chance(1, 2) {
+                    policy(&mut rng, nasty)
+                } else {
+                    let mut m = Map::new();
+                    m.insert("kind".into(), Value::String(adversarial(&mut rng, nasty)));
+                    m.insert(adversarial(&mut rng, nasty), tree(&mut rng, 0, nasty));
+                    m.insert("spec".into(), tree(&mut rng, 1, nasty));
+                    Value::Object(m)
+                }
+            })
+            .collect();
+        let text = written(&docs);
+        cases += 1;
+        taken += usize::from(agrees(&text));
+    }
+    eprintln!("adversarial documents: {taken} of {cases} taken by the subset reader");
+    assert!(taken * 3 > cases, "{taken} of {cases}");
+}
+
+/// Strings the writer emits plainly, quoted, folded and literally: each is taken, and read
+/// as written.
+#[test]
+fn writer_styles_are_taken() {
+    let strings = [
+        "plain",
+        "app.kubernetes.io/name",
+        "/",
+        "/api/v1",
+        "network.allow portal -> api-gateway:8000",
+        "10.0.0.0/8",
+        "yes",
+        "on",
+        "0755",
+        "80",
+        "1e3",
+        "null",
+        "~",
+        "",
+        " leading",
+        "trailing ",
+        "a: b",
+        "a #b",
+        "it's",
+        "say \"hi\"",
+        "back\\slash",
+        "tab\there",
+        "two\nlines",
+        "two\nlines\n",
+        "\nleading newline",
+        "é日本😀",
+        "- dash",
+        "@at",
+        "network.allow svc-000004 -> svc-000003:http, network.allow svc-000008 -> svc-000003:http, network.allow svc-000009 -> svc-000003:http",
+        "a very long line that the writer folds because it is longer than eighty characters, with a: colon",
+    ];
+    let mut declined = Vec::new();
+    for s in strings {
+        let doc =
+            json!({ "kind": "ConfigMap", "metadata": { "name": "c", "annotations": { "k": s } } });
+        let text = written(&[doc]);
+        if !agrees(&text) {
+            declined.push((s, text));
+        }
+    }
+    // What the reader may decline: raw tabs and leading line breaks (which the writer
+    // writes in block scalars), and nothing else of these.
+    let allowed = ["tab\there", "\nleading newline", "é日本😀"];
+    for (s, text) in &declined {
+        assert!(
+            allowed.contains(s),
+            "declined {s:?} ({:?}):\n{text}",
+            subset::documents(text).err()
+        );
+    }
+}
+
+/// Sample documents in every style the writer uses for NetworkPolicies.
+fn samples() -> Vec<String> {
+    let a = json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": "allow-ingress-to-svc",
+            "namespace": "team-00000",
+            "labels": { "app.kubernetes.io/managed-by": "posture" },
+            "annotations": {
+                "posture.dev/source": "network.allow svc-000004 -> svc-000003:http, network.allow job -> \"203.0.113.0/24\" except [203.0.113.128/25]:8000-8100",
+                "q": "yes",
+                "d": "a\nb",
+            }
+        },
+        "spec": {
+            "podSelector": { "matchLabels": { "app": "svc-000003" } },
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{
+                "from": [{ "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": "team-00099" } }, "podSelector": {} }],
+                "ports": [{ "protocol": "TCP", "port": "http" }, { "protocol": "UDP", "port": 53, "endPort": 60 }]
+            }],
+            "egress": [{ "to": [{ "ipBlock": { "cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"] } }], "ports": [] }, {}]
+        }
+    });
+    let b = json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": { "name": "n", "labels": { "a": "0755", "b": "x y" } },
+        "spec": { "finalizers": [["kubernetes"], "it's"] }
+    });
+    vec![written(std::slice::from_ref(&a)), written(&[b, a])]
+}
+
+/// Mutation: every single-byte deletion and several substitutions at every position of the
+/// samples: the subset reader declines or agrees.
+#[test]
+fn mutations() {
+    let subs = [
+        " ", "#", ":", "'", "\"", "-", "&", "*", "!", "\t", "\n", "{", "0",
+    ];
+    let (mut cases, mut taken) = (0, 0);
+    for text in samples() {
+        assert!(
+            agrees(&text),
+            "a sample is declined ({:?}):\n{text}",
+            subset::documents(&text).err()
+        );
+        for (at, c) in text.char_indices() {
+            let rest = &text[at + c.len_utf8()..];
+            let mut variants = vec![format!("{}{rest}", &text[..at])];
+            for s in subs {
+                variants.push(format!("{}{s}{rest}", &text[..at]));
+            }
+            for v in variants {
+                cases += 1;
+                taken += usize::from(agrees(&v));
+            }
+        }
+    }
+    eprintln!("mutations: {taken} of {cases} taken by the subset reader");
+    assert!(taken * 4 > cases, "{taken} of {cases}");
+}
+
+/// The subset reader takes the fast path's typical documents (so the fast path test in
+/// `super::tests` compares all three ways on them) and declines the odd ones.
+#[test]
+fn takes_block_documents_only() {
+    let takes = [
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  podSelector: {}\n",
+        "---\nkind: Pod\nmetadata:\n  name: a\n---\nkind: Pod\nmetadata:\n  name: b\n",
+        "a:\n- - p\n  - q\n- 8080:\n    mode: STRICT\n- k: v\n  l:\n  - 1\nb: |-\n  x\n\n  y\nc: >\n  p\n  q\n\n  r\n",
+    ];
+    for t in takes {
+        assert!(
+            subset_docs(t).is_some(),
+            "{t} {:?}",
+            subset::documents(t).err()
+        );
+        assert!(agrees(t), "{t}");
+    }
+    let declines = [
+        "kind: NetworkPolicy\nmetadata: {name: p}\n",
+        "a: &x b\nc: *x\n",
+        "a: !!str 80\n",
+        "a: yes\n",
+        "a: 0755\n",
+        "a: 1.5\n",
+        "a: b # c\n",
+        "a:\n",
+        "a: b\na: c\n",
+        "a: b\n...\n",
+        "%YAML 1.2\n---\na: b\n",
+        "a: b\n---\n",
+        "a:\n\tb: c\n",
+        "a: b\r\n",
+        "a: \"x\n  y\"\n",
+        "a: x\n  y\n",
+        "? a\n: b\n",
+        "a: |2-\n    x\n",
+        "a: |+\n  x\n\n",
+        "a: >-\n  x\n    y\n",
+        "- a\n",
+        "a: b",
+        "",
+    ];
+    for t in declines {
+        assert!(subset::documents(t).is_err(), "{t:?}");
+        agrees(t);
+    }
+}
