@@ -10,6 +10,7 @@ use petgraph::Direction as Dir;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use crate::coverage::ControlFacts;
 use crate::items;
 use crate::model::{
     ArtifactNode, Check, CheckId, Declaration, Edge, Enforcement, Item, ItemId, ItemKind,
@@ -46,6 +47,11 @@ pub struct ControlGraph<'c> {
     /// Edges already added, so each (from, kind, to) is added once.
     pub(crate) edge_set: BTreeSet<(NodeIndex, Edge, NodeIndex)>,
     pub(crate) checks: BTreeMap<CheckId, Check>,
+    /// What the graph knows about each control an item maps to or a statement declares,
+    /// gathered once while the edges are added (each list sorted by item id).
+    pub(crate) facts: BTreeMap<ControlRef, ControlFacts>,
+    /// The items that waive others (exceptions), by id.
+    pub(crate) waivers: Vec<ItemId>,
     pub(crate) frameworks: BTreeSet<Framework>,
     pub(crate) system_frameworks: BTreeSet<Framework>,
     pub(crate) catalog: &'c Catalog,
@@ -69,6 +75,8 @@ pub fn build<'a>(input: &Input<'a>) -> (ControlGraph<'a>, Vec<Diagnostic>) {
         enforcing: BTreeMap::new(),
         edge_set: BTreeSet::new(),
         checks: BTreeMap::new(),
+        facts: BTreeMap::new(),
+        waivers: Vec::new(),
         frameworks,
         system_frameworks,
         catalog,
@@ -167,6 +175,8 @@ impl<'c> ControlGraph<'c> {
         }
         // Items, their artifacts and their mappings.
         let mut edges: Vec<(Node, Edge, Node)> = Vec::new();
+        let mut facts: BTreeMap<ControlRef, ControlFacts> = BTreeMap::new();
+        let mut waivers: Vec<ItemId> = Vec::new();
         for item in self.items.values() {
             let me = Node::Item(item.id.clone());
             edges.push((me.clone(), Edge::Emits, me.clone()));
@@ -186,6 +196,12 @@ impl<'c> ControlGraph<'c> {
                     (true, false) => Edge::Supports,
                     (false, _) => Edge::Claims,
                 };
+                let f = facts.entry(*c).or_default();
+                match kind {
+                    Edge::Implements => f.implemented_by.push(item.id.clone()),
+                    Edge::Supports => f.supported_by.push(item.id.clone()),
+                    _ => f.claimed_by.push(item.id.clone()),
+                }
                 edges.push((me.clone(), kind, Node::Control(*c)));
             }
             if let Some((decl, set)) = &item.declaration {
@@ -195,8 +211,17 @@ impl<'c> ControlGraph<'c> {
                     Declaration::NotApplicable { .. } => Edge::NotApplicable,
                 };
                 for c in set {
+                    let f = facts.entry(*c).or_default();
+                    match decl {
+                        Declaration::Inherited { .. } => f.inherited.push(item.id.clone()),
+                        Declaration::Process { .. } => f.process.push(item.id.clone()),
+                        Declaration::NotApplicable { .. } => f.not_applicable.push(item.id.clone()),
+                    }
                     edges.push((Node::Control(*c), kind, me.clone()));
                 }
+            }
+            if !item.waives.is_empty() {
+                waivers.push(item.id.clone());
             }
             for w in &item.waives {
                 if self.items.contains_key(w) {
@@ -204,6 +229,8 @@ impl<'c> ControlGraph<'c> {
                 }
             }
         }
+        self.facts = facts;
+        self.waivers = waivers;
         for a in self.artifacts.values() {
             for i in &a.items {
                 edges.push((
