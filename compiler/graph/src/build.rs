@@ -1,7 +1,7 @@
 //! Building the control graph: items from the IR, artifacts attached to items by their
 //! origins, checks to artifacts, and the frameworks' requirements over the controls.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use controls::{Catalog, ControlRef, Framework};
 use diagnostics::codes::controls::{P2005, P2006};
@@ -39,13 +39,15 @@ pub struct Input<'a> {
 #[derive(Debug, Clone)]
 pub struct ControlGraph<'c> {
     pub(crate) graph: DiGraph<Node, Edge>,
-    pub(crate) index: BTreeMap<Node, NodeIndex>,
+    /// Each node's index. Looked up only, never iterated in its own order (answers are
+    /// sorted), so a hash map: the graph of a large posture has 100,000 nodes.
+    pub(crate) index: HashMap<Node, NodeIndex>,
     pub(crate) items: BTreeMap<ItemId, Item>,
     pub(crate) artifacts: BTreeMap<String, ArtifactNode>,
     /// Each item's enforcing artifacts, sorted.
     pub(crate) enforcing: BTreeMap<ItemId, Vec<String>>,
     /// Edges already added, so each (from, kind, to) is added once.
-    pub(crate) edge_set: BTreeSet<(NodeIndex, Edge, NodeIndex)>,
+    pub(crate) edge_set: HashSet<(NodeIndex, Edge, NodeIndex)>,
     pub(crate) checks: BTreeMap<CheckId, Check>,
     /// What the graph knows about each control an item maps to or a statement declares,
     /// gathered once while the edges are added (each list sorted by item id).
@@ -69,11 +71,11 @@ pub fn build<'a>(input: &Input<'a>) -> (ControlGraph<'a>, Vec<Diagnostic>) {
 
     let mut g = ControlGraph {
         graph: DiGraph::new(),
-        index: BTreeMap::new(),
+        index: HashMap::new(),
         items,
         artifacts: BTreeMap::new(),
         enforcing: BTreeMap::new(),
-        edge_set: BTreeSet::new(),
+        edge_set: HashSet::new(),
         checks: BTreeMap::new(),
         facts: BTreeMap::new(),
         waivers: Vec::new(),
@@ -444,7 +446,9 @@ impl<'c> ControlGraph<'c> {
 
     /// Every node, sorted.
     pub fn nodes(&self) -> Vec<&Node> {
-        self.index.keys().collect()
+        let mut v: Vec<&Node> = self.index.keys().collect();
+        v.sort();
+        v
     }
 
     /// The nodes at the other end of a node's edges of one kind, in one direction, sorted.
