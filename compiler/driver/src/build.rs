@@ -207,6 +207,16 @@ impl Build {
         catalog: &controls::Catalog,
         options: &EvidenceOptions,
     ) -> Vec<emit::Artifact> {
+        self.evidence_with(catalog, options, None)
+    }
+
+    /// [`Build::evidence`], with the artifacts' SHA-256 when the caller has them.
+    fn evidence_with(
+        &self,
+        catalog: &controls::Catalog,
+        options: &EvidenceOptions,
+        digests: Option<&[String]>,
+    ) -> Vec<emit::Artifact> {
         let Some(posture) = self.posture() else {
             return Vec::new();
         };
@@ -231,6 +241,7 @@ impl Build {
             artifacts: &self.artifacts,
             proofs: &self.proofs,
             provenance: &provenance,
+            digests,
         })
     }
 
@@ -242,7 +253,13 @@ impl Build {
         catalog: &controls::Catalog,
         options: &EvidenceOptions,
     ) -> crate::BuildOutput {
-        let evidence = self.evidence(catalog, options);
+        // Each artifact is hashed once, for the OSCAL back matter and the manifest.
+        let digests: Vec<String> = self
+            .artifacts
+            .iter()
+            .map(|a| evidence::sha256_hex(&a.bytes))
+            .collect();
+        let evidence = self.evidence_with(catalog, options, Some(&digests));
         let not_emitted = self
             .posture()
             .map(|p| targets::not_emitted(p).0)
@@ -260,8 +277,10 @@ impl Build {
                 f
             }))
             .collect();
-        crate::output::assemble_for(
+        let digests: Vec<Option<String>> = digests.into_iter().map(Some).collect();
+        crate::output::assemble_digested(
             files,
+            digests,
             not_emitted,
             self.posture().map(|p| p.system.name.to_string()),
         )

@@ -116,14 +116,28 @@ pub fn assemble_for(
     not_emitted: Vec<crate::targets::NotEmitted>,
     system: Option<String>,
 ) -> BuildOutput {
-    let mut files: Vec<OutputFile> = files
+    let n = files.len();
+    assemble_digested(files, vec![None; n], not_emitted, system)
+}
+
+/// [`assemble_for`] with the SHA-256 of some files already known (`digests[i]` of
+/// `files[i]`, lowercase hex): the build hashes each artifact once, for the OSCAL back matter
+/// and the manifest alike.
+pub(crate) fn assemble_digested(
+    files: Vec<OutputFile>,
+    digests: Vec<Option<String>>,
+    not_emitted: Vec<crate::targets::NotEmitted>,
+    system: Option<String>,
+) -> BuildOutput {
+    let mut files: Vec<(OutputFile, Option<String>)> = files
         .into_iter()
-        .filter(|f| f.path != MANIFEST && f.path != KUSTOMIZATION)
+        .zip(digests.into_iter().chain(std::iter::repeat(None)))
+        .filter(|(f, _)| f.path != MANIFEST && f.path != KUSTOMIZATION)
         .collect();
     // A stable sort keeps the emitters' order among equal paths, so "the first" is defined.
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files.dedup_by(|later, first| later.path == first.path);
-    for f in &mut files {
+    files.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    files.dedup_by(|later, first| later.0.path == first.0.path);
+    for (f, _) in &mut files {
         f.sources.sort();
         f.sources.dedup();
     }
@@ -133,40 +147,54 @@ pub fn assemble_for(
         kind: "Kustomization",
         resources: files
             .iter()
-            .filter(|f| f.applyable)
-            .map(|f| f.path.clone())
+            .filter(|(f, _)| f.applyable)
+            .map(|(f, _)| f.path.clone())
             .collect(),
     };
-    files.push(OutputFile {
+    let kustomization = OutputFile {
         path: KUSTOMIZATION.to_string(),
         bytes: to_yaml(&kustomization).into_bytes(),
         sources: Vec::new(),
         applyable: false,
-    });
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    };
+    // The files are sorted: the kustomization goes where its path sorts.
+    let at = files.partition_point(|(f, _)| f.path.as_str() < KUSTOMIZATION);
+    files.insert(at, (kustomization, None));
 
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         system,
         files: files
-            .iter()
-            .map(|f| ManifestEntry {
+            .iter_mut()
+            .map(|(f, digest)| ManifestEntry {
                 path: f.path.clone(),
                 size: f.bytes.len() as u64,
-                sha256: sha256_hex(&f.bytes),
+                sha256: digest.take().unwrap_or_else(|| sha256_hex(&f.bytes)),
                 applyable: f.applyable,
-                sources: f.sources.clone(),
+                sources: std::mem::take(&mut f.sources),
             })
             .collect(),
         not_emitted,
     };
-    files.push(OutputFile {
-        path: MANIFEST.to_string(),
-        bytes: to_json(&manifest).into_bytes(),
-        sources: Vec::new(),
-        applyable: false,
-    });
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest_bytes = to_json(&manifest).into_bytes();
+    let mut files: Vec<OutputFile> = files
+        .into_iter()
+        .zip(manifest.files)
+        .map(|((mut f, _), entry)| {
+            f.sources = entry.sources;
+            f
+        })
+        .collect();
+    let at = files.partition_point(|f| f.path.as_str() < MANIFEST);
+    files.insert(
+        at,
+        OutputFile {
+            path: MANIFEST.to_string(),
+            bytes: manifest_bytes,
+            sources: Vec::new(),
+            applyable: false,
+        },
+    );
     BuildOutput { files }
 }
 

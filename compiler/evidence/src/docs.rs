@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use controls::{ControlRef, Framework, ParameterSource};
-use graph::{Declaration, ItemId, Status};
+use graph::{Coverage, Declaration, ItemId, Status};
 use oscal_model::assessment::{
     Activity, AssessmentPlan, AssessmentPlanDocument, AssessmentResult, AssessmentResults,
     AssessmentResultsDocument, AssessmentSubject, ControlSelection, Finding, FindingTarget,
@@ -70,37 +70,83 @@ pub(crate) fn own_profile(f: Framework) -> Option<String> {
 pub(crate) struct Ctx<'a> {
     pub(crate) input: &'a Input<'a>,
     system: String,
-    /// Each item's enforcing artifacts, by the target that wrote them.
-    by_target: BTreeMap<ItemId, BTreeMap<emit::TargetId, Vec<String>>>,
+    /// What each target's artifacts implement: per control, the items and their files.
+    statements: BTreeMap<emit::TargetId, BTreeMap<ControlRef, Statements<'a>>>,
     /// Every target with at least one enforcing artifact.
     targets: BTreeSet<emit::TargetId>,
     /// Each artifact path's back-matter resource UUID.
-    resources: BTreeMap<String, String>,
+    resources: BTreeMap<&'a str, String>,
+    /// Each artifact's SHA-256, in the order of [`Input::artifacts`]: computed once for every
+    /// document's back matter.
+    digests: Vec<String>,
+    /// The coverage of each of the system's frameworks, computed once for every document.
+    coverages: &'a BTreeMap<Framework, Coverage>,
+}
+
+/// The items whose artifacts of one target implement one control, and those files.
+#[derive(Default)]
+struct Statements<'a> {
+    /// Items implementing the control, by id.
+    implemented: Vec<&'a ItemId>,
+    /// Items meeting part of it (`supports`), by id.
+    supported: Vec<&'a ItemId>,
+    implemented_files: BTreeSet<&'a str>,
+    supported_files: BTreeSet<&'a str>,
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(input: &'a Input<'a>) -> Ctx<'a> {
+    pub(crate) fn new(
+        input: &'a Input<'a>,
+        coverages: &'a BTreeMap<Framework, Coverage>,
+    ) -> Ctx<'a> {
         let system = input.posture.system.name.to_string();
         let target_of: BTreeMap<&str, (emit::TargetId, emit::Role)> = input
             .artifacts
             .iter()
             .map(|a| (a.path.as_str(), (a.target, a.role)))
             .collect();
-        let mut by_target: BTreeMap<ItemId, BTreeMap<emit::TargetId, Vec<String>>> =
+        let mut by_target: BTreeMap<&'a ItemId, BTreeMap<emit::TargetId, Vec<&'a str>>> =
             BTreeMap::new();
         let mut targets = BTreeSet::new();
-        for id in input.graph.items().keys() {
-            for path in input.graph.enforcing_artifacts(id) {
+        let graph: &'a graph::ControlGraph<'a> = input.graph;
+        for id in graph.items().keys() {
+            for path in graph.enforcing_artifacts(id) {
                 if let Some((t, role)) = target_of.get(path)
                     && role.enforces()
                 {
                     targets.insert(*t);
                     by_target
-                        .entry(id.clone())
+                        .entry(id)
                         .or_default()
                         .entry(*t)
                         .or_default()
-                        .push(path.to_string());
+                        .push(path);
+                }
+            }
+        }
+        // Each (target, control): its implementing and supporting items, in id order, and
+        // their files; one pass over the items (the facts' lists are sorted by id).
+        let mut statements: BTreeMap<emit::TargetId, BTreeMap<ControlRef, Statements<'a>>> =
+            BTreeMap::new();
+        for (&id, by) in &by_target {
+            let Some(item) = graph.items().get(id) else {
+                continue;
+            };
+            for c in item.mappings.keys().filter(|c| c.as_nist().is_some()) {
+                let f = graph.facts_ref(*c);
+                let implemented = f.implemented_by.binary_search(id).is_ok();
+                if !implemented && f.supported_by.binary_search(id).is_err() {
+                    continue;
+                }
+                for (t, paths) in by {
+                    let s = statements.entry(*t).or_default().entry(*c).or_default();
+                    if implemented {
+                        s.implemented.push(id);
+                        s.implemented_files.extend(paths.iter().copied());
+                    } else {
+                        s.supported.push(id);
+                        s.supported_files.extend(paths.iter().copied());
+                    }
                 }
             }
         }
@@ -109,17 +155,35 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|a| {
                 (
-                    a.path.clone(),
+                    a.path.as_str(),
                     ids::uuid(&system, &format!("resource/{}", a.path)),
                 )
             })
             .collect();
+        let digests = match input.digests {
+            Some(d) if d.len() == input.artifacts.len() => d.to_vec(),
+            _ => input
+                .artifacts
+                .iter()
+                .map(|a| crate::sha256_hex(&a.bytes))
+                .collect(),
+        };
         Ctx {
             input,
             system,
-            by_target,
+            statements,
             targets,
             resources,
+            digests,
+            coverages,
+        }
+    }
+
+    /// The coverage of one of the system's frameworks.
+    fn coverage(&self, f: Framework) -> std::borrow::Cow<'_, Coverage> {
+        match self.coverages.get(&f) {
+            Some(c) => std::borrow::Cow::Borrowed(c),
+            None => std::borrow::Cow::Owned(self.input.graph.coverage(f)),
         }
     }
 
@@ -207,8 +271,9 @@ impl<'a> Ctx<'a> {
             .input
             .artifacts
             .iter()
-            .map(|a| Resource {
-                uuid: self.resources[&a.path].clone(),
+            .zip(&self.digests)
+            .map(|(a, digest)| Resource {
+                uuid: self.resources[a.path.as_str()].clone(),
                 title: Some(a.path.clone()),
                 description: None,
                 props: vec![
@@ -221,7 +286,7 @@ impl<'a> Ctx<'a> {
                     media_type: Some(media_type(&a.path).to_string()),
                     hashes: vec![Hash {
                         algorithm: "SHA-256".to_string(),
-                        value: crate::sha256_hex(&a.bytes),
+                        value: digest.clone(),
                     }],
                 }],
                 remarks: None,
@@ -230,11 +295,10 @@ impl<'a> Ctx<'a> {
         (!resources.is_empty()).then_some(BackMatter { resources })
     }
 
-    /// Links to the back-matter resources of artifacts.
-    fn artifact_links<'p>(&self, paths: impl IntoIterator<Item = &'p String>) -> Vec<Link> {
-        let mut set: BTreeSet<&String> = BTreeSet::new();
-        set.extend(paths);
-        set.into_iter()
+    /// Links to the back-matter resources of artifacts (sorted, once each).
+    fn artifact_links(&self, paths: &[&str]) -> Vec<Link> {
+        paths
+            .iter()
             .filter_map(|p| self.resources.get(p))
             .map(|u| Link::new(format!("#{u}"), "evidence"))
             .collect()
@@ -252,56 +316,68 @@ impl<'a> Ctx<'a> {
         self.uuid("component/this-system")
     }
 
-    /// The items implementing `c` through artifacts of target `t`.
-    fn implementers(&self, c: ControlRef, t: emit::TargetId) -> Vec<ItemId> {
-        self.input
-            .graph
-            .facts(c)
-            .implemented_by
-            .into_iter()
-            .filter(|i| self.by_target.get(i).is_some_and(|m| m.contains_key(&t)))
-            .collect()
+    /// What target `t`'s artifacts implement of control `c`, when anything.
+    fn statements(&self, t: emit::TargetId, c: ControlRef) -> Option<&Statements<'a>> {
+        self.statements.get(&t)?.get(&c)
     }
 
-    /// What the items say about `c`: each item's label, place and doc comment, and why it maps
-    /// to the control.
-    fn narrative(&self, c: ControlRef, items: &[ItemId]) -> String {
-        let mut parts = Vec::new();
+    /// What the items say about `c`, stated once per rationale: the items are grouped by why
+    /// they map to the control (`Mapped because: …`, once per group), each group's items are
+    /// `item` properties with the group's token and their `file:line` as remarks, and only the
+    /// items with something of their own to say (a `///` doc comment, audit mode) get a line
+    /// in the description. At 50,000 network intents this is one sentence instead of 50,000
+    /// copies of it.
+    fn narrative(&self, c: ControlRef, items: &[&ItemId]) -> (String, Vec<Property>) {
+        let mut groups: BTreeMap<Option<&BTreeSet<graph::MappingSource>>, Vec<&graph::Item>> =
+            BTreeMap::new();
         for id in items {
             let Some(item) = self.item(id) else { continue };
-            let mut s = match &item.location {
-                Some(l) => format!("{} ({l})", item.label),
-                None => item.label.clone(),
-            };
-            if let Some(doc) = &item.doc {
-                s.push_str(": ");
-                s.push_str(doc.trim());
+            groups.entry(item.mappings.get(&c)).or_default().push(item);
+        }
+        let mut parts = Vec::new();
+        let mut props = Vec::new();
+        for (n, (why, items)) in groups.into_iter().enumerate() {
+            let token = format!("because-{}", n + 1);
+            let mut s = String::new();
+            for m in why.into_iter().flatten() {
+                s.push_str("Mapped because: ");
+                s.push_str(&m.describe());
+                s.push('\n');
             }
-            if item.enforcement == graph::Enforcement::AuditOnly {
-                s.push_str(" [audit mode: violations are reported, not refused]");
-            }
-            if let Some(why) = item.mappings.get(&c) {
-                for m in why {
-                    s.push_str("\nMapped because: ");
-                    s.push_str(&m.describe());
+            let count = items.len();
+            s.push_str(&format!(
+                "{count} statement{}: the `item` properties of group `{token}`, each with its source location.",
+                if count == 1 { "" } else { "s" }
+            ));
+            for item in &items {
+                let audit = item.enforcement == graph::Enforcement::AuditOnly;
+                let doc = item.doc.as_deref().map(str::trim).filter(|d| !d.is_empty());
+                if doc.is_none() && !audit {
+                    continue;
+                }
+                s.push_str("\n- ");
+                s.push_str(&item.label);
+                if let Some(l) = &item.location {
+                    s.push_str(&format!(" ({l})"));
+                }
+                if let Some(doc) = doc {
+                    s.push_str(": ");
+                    s.push_str(doc);
+                }
+                if audit {
+                    s.push_str(" [audit mode: violations are reported, not refused]");
                 }
             }
             parts.push(s);
+            for item in items {
+                props.push(Property {
+                    group: Some(token.clone()),
+                    remarks: item.location.as_ref().map(ToString::to_string),
+                    ..prop(NS, "item", item.id.to_string())
+                });
+            }
         }
-        parts.join("\n\n")
-    }
-
-    /// The artifacts of `items` written by target `t`.
-    fn artifacts_of(&self, items: &[ItemId], t: emit::TargetId) -> Vec<String> {
-        let mut v: Vec<String> = items
-            .iter()
-            .filter_map(|i| self.by_target.get(i).and_then(|m| m.get(&t)))
-            .flatten()
-            .cloned()
-            .collect();
-        v.sort();
-        v.dedup();
-        v
+        (parts.join("\n\n"), props)
     }
 
     /// A target's component: what it emits, described from its artifacts.
@@ -340,6 +416,14 @@ fn prop(ns: &str, name: &str, value: impl AsRef<str>) -> Property {
 /// OSCAL's string type has no line breaks and no leading or trailing space: whitespace runs
 /// become one space.
 pub(crate) fn one_line(s: &str) -> String {
+    // Most values (item ids, paths) already are: copy them as they are.
+    let plain = !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && !s.chars().any(|c| c.is_whitespace() && c != ' ');
+    if plain {
+        return s.to_string();
+    }
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -420,12 +504,17 @@ fn declaration_links(d: &Declaration) -> Vec<Link> {
     }
 }
 
+/// An OSCAL document as compact JSON (one line, then a newline): the documents are read by
+/// tools (trestle, the schema validators, `posture diff`), and at 10,000 workloads the pretty
+/// form's indentation was more than half of their bytes. `jq .` prints them for people.
 fn json_artifact<T: serde::Serialize>(input: &Input<'_>, path: String, doc: &T) -> emit::Artifact {
+    let mut bytes = serde_json::to_vec(doc).unwrap_or_else(|_| b"null".to_vec());
+    bytes.push(b'\n');
     emit::Artifact {
         target: OSCAL,
         role: emit::Role::Evidence,
         path,
-        bytes: emit::to_json(doc).into_bytes(),
+        bytes,
         origins: vec![system_origin(input)],
         applyable: false,
         placement: None,
@@ -441,8 +530,11 @@ pub(crate) fn system_origin(input: &Input<'_>) -> emit::Origin {
 }
 
 /// Every OSCAL document.
-pub(crate) fn oscal(input: &Input<'_>) -> Vec<emit::Artifact> {
-    let cx = Ctx::new(input);
+pub(crate) fn oscal(
+    input: &Input<'_>,
+    coverages: &BTreeMap<Framework, Coverage>,
+) -> Vec<emit::Artifact> {
+    let cx = Ctx::new(input, coverages);
     let mut out = vec![json_artifact(
         input,
         "oscal/component-definition.json".to_string(),
@@ -480,69 +572,56 @@ pub(crate) fn oscal(input: &Input<'_>) -> Vec<emit::Artifact> {
 
 fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
     let mut components = Vec::new();
-    // Each control's implementing and supporting items, computed once: asking the graph for
-    // every item's every mapping made this quadratic in the items.
-    let mut facts: BTreeMap<ControlRef, (BTreeSet<ItemId>, BTreeSet<ItemId>)> = BTreeMap::new();
+    let graph = cx.input.graph;
     for t in &cx.targets {
         let (uuid, title, description) = cx.target_component(*t);
-        // Every control an item implements through this target's artifacts.
-        let mut controls: BTreeMap<ControlRef, Vec<ItemId>> = BTreeMap::new();
-        for (id, by) in &cx.by_target {
-            if !by.contains_key(t) {
-                continue;
-            }
-            let Some(item) = cx.item(id) else { continue };
-            // Implementations that meet part of a control (`supports`) are statements too; the
-            // requirement's remarks say they are partial.
-            for c in item.mappings.keys().filter(|c| c.as_nist().is_some()) {
-                let (implemented, supported) = facts.entry(*c).or_insert_with(|| {
-                    let f = cx.input.graph.facts(*c);
-                    (
-                        f.implemented_by.into_iter().collect(),
-                        f.supported_by.into_iter().collect(),
-                    )
-                });
-                if implemented.contains(id) || supported.contains(id) {
-                    controls.entry(*c).or_default().push(id.clone());
-                }
-            }
+        // Every control an item implements or supports through this target's artifacts
+        // (implementations that meet part of a control are statements too; the requirement's
+        // remarks say they are partial), the items in id order.
+        let mut controls: BTreeMap<ControlRef, (Vec<&ItemId>, bool, Vec<&str>)> = BTreeMap::new();
+        for (c, st) in cx.statements.get(t).into_iter().flatten() {
+            let mut items: Vec<&ItemId> = st
+                .implemented
+                .iter()
+                .chain(&st.supported)
+                .copied()
+                .collect();
+            items.sort();
+            let files: Vec<&str> = st
+                .implemented_files
+                .union(&st.supported_files)
+                .copied()
+                .collect();
+            controls.insert(*c, (items, st.implemented.is_empty(), files));
         }
         let reqs: Vec<CdRequirement> = controls
             .iter()
-            .filter_map(|(c, items)| {
+            .filter_map(|(c, (items, partial, files))| {
+                let (description, item_props) = cx.narrative(*c, items);
                 Some(CdRequirement {
                     uuid: cx.uuid(&format!("cd/{t}/{c}")),
                     control_id: oscal_control_id(*c)?,
-                    description: cx.narrative(*c, items),
+                    description,
                     // The items behind it, then the SOC 2 and HIPAA requirements of the
                     // system's frameworks it informs through the published crosswalks (those
                     // frameworks have no OSCAL catalog of their own to implement against).
-                    props: items
-                        .iter()
-                        .map(|i| prop(NS, "item", i.to_string()))
+                    props: item_props
+                        .into_iter()
                         .chain(
-                            cx.input
-                                .graph
-                                .explain(*c)
-                                .informs
+                            graph
+                                .informed(*c)
                                 .iter()
-                                .map(|i| prop(NS, "informs", i.requirement.to_string())),
+                                .map(|(_, r)| prop(NS, "informs", r.id.to_string())),
                         )
                         .collect(),
-                    links: cx.artifact_links(cx.artifacts_of(items, *t).iter()),
+                    links: cx.artifact_links(files),
                     responsible_roles: Vec::new(),
-                    remarks: {
-                        let supported = facts.get(c).map(|f| &f.1);
-                        items
-                            .iter()
-                            .all(|i| supported.is_some_and(|s| s.contains(i)))
-                            .then(|| {
-                                "Partial: this component's artifacts meet part of the control's \
-                             statement (a `supports` mapping, or one a cross-layer check \
-                             limited); coverage counts the control as partial."
-                                    .to_string()
-                            })
-                    },
+                    remarks: partial.then(|| {
+                        "Partial: this component's artifacts meet part of the control's \
+                         statement (a `supports` mapping, or one a cross-layer check \
+                         limited); coverage counts the control as partial."
+                            .to_string()
+                    }),
                 })
             })
             .collect();
@@ -716,7 +795,7 @@ fn system_description(s: &ir::system::System) -> String {
 fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
     let p = cx.input.posture;
     let s = &p.system;
-    let coverage = cx.input.graph.coverage(f);
+    let coverage = cx.coverage(f);
     let this = cx.this_system_uuid();
     let mut components = vec![SystemComponent {
         uuid: this.clone(),
@@ -776,25 +855,23 @@ fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
         let key = format!("ssp/{}/{c}", f.id());
         let mut by = Vec::new();
         for t in &cx.targets {
-            let items = cx.implementers(c, *t);
-            if items.is_empty() {
+            let Some(st) = cx.statements(*t, c).filter(|s| !s.implemented.is_empty()) else {
                 continue;
-            }
+            };
+            let (description, props) = cx.narrative(c, &st.implemented);
+            let files: Vec<&str> = st.implemented_files.iter().copied().collect();
             by.push(ByComponent {
                 component_uuid: cx.target_component_uuid(*t),
                 uuid: cx.uuid(&format!("{key}/target/{t}")),
-                description: cx.narrative(c, &items),
-                props: items
-                    .iter()
-                    .map(|i| prop(NS, "item", i.to_string()))
-                    .collect(),
-                links: cx.artifact_links(cx.artifacts_of(&items, *t).iter()),
+                description,
+                props,
+                links: cx.artifact_links(&files),
                 implementation_status: status("implemented", None),
                 responsible_roles: Vec::new(),
                 remarks: None,
             });
         }
-        let facts = cx.input.graph.facts(c);
+        let facts = cx.input.graph.facts_ref(c);
         for id in facts
             .inherited
             .iter()
@@ -1082,7 +1159,7 @@ fn assessment_plan(cx: &Ctx<'_>, ssp_href: &str) -> AssessmentPlanDocument {
 fn open_controls(cx: &Ctx<'_>, baselines: &[Framework]) -> BTreeMap<ControlRef, Status> {
     let mut out = BTreeMap::new();
     for f in baselines {
-        for row in cx.input.graph.coverage(*f).requirements {
+        for row in &cx.coverage(*f).requirements {
             if row.id.as_nist().is_some()
                 && matches!(row.status, Status::Gap | Status::Claimed | Status::Partial)
             {
@@ -1127,7 +1204,7 @@ fn assessment_results(cx: &Ctx<'_>, baselines: &[Framework]) -> AssessmentResult
     }
     let frameworks: Vec<Framework> = cx.input.graph.system_frameworks().iter().copied().collect();
     for f in &frameworks {
-        let c = cx.input.graph.coverage(*f);
+        let c = cx.coverage(*f);
         let s = &c.summary;
         observations.push(Observation {
             uuid: cx.uuid(&format!("observation/coverage/{}", f.id())),

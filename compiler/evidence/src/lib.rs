@@ -54,6 +54,9 @@ pub struct Input<'a> {
     /// Every proof that ran, holding or not.
     pub proofs: &'a [emit::Proof],
     pub provenance: &'a Provenance,
+    /// Each artifact's SHA-256 ([`sha256_hex`]), in the order of `artifacts`, when the caller
+    /// has them (the manifest needs them too); computed once here otherwise.
+    pub digests: Option<&'a [String]>,
 }
 
 /// SHA-256 over the sources: each file's path, a NUL, its length, a NUL and its text, in the
@@ -110,7 +113,14 @@ pub fn ssp_path(f: Framework) -> String {
 /// Every document of the auditor package, as artifacts of the `oscal` and `report` targets
 /// with the evidence role. Their origin is the `system` item.
 pub fn artifacts(input: &Input<'_>) -> Vec<emit::Artifact> {
-    let mut out = docs::oscal(input);
-    out.extend(report::report(input));
+    // Each framework's coverage once, for every document and the report.
+    let coverages: std::collections::BTreeMap<Framework, graph::Coverage> = input
+        .graph
+        .system_frameworks()
+        .iter()
+        .map(|f| (*f, input.graph.coverage(*f)))
+        .collect();
+    let mut out = docs::oscal(input, &coverages);
+    out.extend(report::report(input, &coverages));
     out
 }

@@ -2,18 +2,18 @@
 //! Security Policy forbids loading anything) and `report/coverage.md` (the same Markdown
 //! `posture coverage --format markdown` prints, one section per declared framework).
 
+use std::collections::BTreeMap;
+
 use graph::{Coverage, RequirementRow, Status};
 
 use crate::html::{Element, Node, document, el, text};
 use crate::{Input, REPORT};
 
-pub(crate) fn report(input: &Input<'_>) -> Vec<emit::Artifact> {
-    let frameworks: Vec<controls::Framework> =
-        input.graph.system_frameworks().iter().copied().collect();
-    let coverages: Vec<Coverage> = frameworks
-        .iter()
-        .map(|f| input.graph.coverage(*f))
-        .collect();
+pub(crate) fn report(
+    input: &Input<'_>,
+    coverages: &BTreeMap<controls::Framework, Coverage>,
+) -> Vec<emit::Artifact> {
+    let coverages: Vec<&Coverage> = coverages.values().collect();
     let mut md = String::new();
     for (i, c) in coverages.iter().enumerate() {
         if i > 0 {
@@ -111,34 +111,75 @@ fn legend(c: &Coverage) -> Element {
         }))
 }
 
-/// The trace of a row: items → files → checks.
-fn trace(input: &Input<'_>, r: &RequirementRow) -> Node {
+/// The checks that verified each artifact, by path: computed once for the whole report.
+fn checks_by_file<'a>(input: &'a Input<'_>) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for c in input.graph.checks().values() {
+        for f in &c.verifies {
+            let v = out.entry(f.as_str()).or_default();
+            if !v.contains(&c.id.0.as_str()) {
+                v.push(c.id.0.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// One `<li>` per statement: its label and `file:line`.
+fn statements(head: String, items: &[graph::ItemRef]) -> Element {
     let mut ul = el("ul");
-    for i in &r.implemented_by {
+    for i in items {
         let loc = i
             .location
             .as_ref()
             .map(|l| format!(" ({l})"))
             .unwrap_or_default();
-        let mut li = el("li").text(format!("{}{loc}", i.label));
-        let files: Vec<&str> = input.graph.enforcing_artifacts(&i.id);
-        if !files.is_empty() {
-            let mut fl = el("ul");
-            for f in files {
-                let checks: Vec<String> = input
-                    .graph
-                    .checks()
-                    .values()
-                    .filter(|c| c.verifies.iter().any(|v| v == f))
-                    .map(|c| c.id.to_string())
-                    .collect();
-                let mut fli = el("li").child(el("code").text(f));
-                if !checks.is_empty() {
-                    fli = fli.text(format!(" verified by {}", checks.join(", ")));
-                }
-                fl = fl.child(fli);
-            }
-            li = li.child(fl);
+        ul = ul.child(el("li").text(format!("{}{loc}", i.label)));
+    }
+    el("li").text(head).child(ul)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The trace of a row: the statements that implement (or support) it with their places, then
+/// the files they emitted, grouped by the checks that verified them (each file once, not once
+/// per statement: at 50,000 network intents a row lists thousands of statements).
+fn trace(r: &RequirementRow, checks_of: &BTreeMap<&str, Vec<&str>>) -> Node {
+    let mut ul = el("ul");
+    if !r.implemented_by.is_empty() {
+        ul = ul.child(statements(
+            format!(
+                "implemented by {}:",
+                plural(r.implemented_by.len(), "statement", "statements")
+            ),
+            &r.implemented_by,
+        ));
+    }
+    if !r.supported_by.is_empty() {
+        ul = ul.child(statements(
+            format!(
+                "supported in part by {}:",
+                plural(r.supported_by.len(), "statement", "statements")
+            ),
+            &r.supported_by,
+        ));
+    }
+    let mut by_checks: BTreeMap<&[&str], Vec<&str>> = BTreeMap::new();
+    for f in &r.artifacts {
+        let checks = checks_of.get(f.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        by_checks.entry(checks).or_default().push(f);
+    }
+    for (checks, files) in by_checks {
+        let files_n = plural(files.len(), "file", "files");
+        let mut li = el("li").text(if checks.is_empty() {
+            format!("{files_n}, verified by no check of the build:")
+        } else {
+            format!("{files_n}, verified by {}:", checks.join(", "))
+        });
+        for f in files {
+            li = li.text(" ").child(el("code").text(f));
         }
         ul = ul.child(li);
     }
@@ -169,7 +210,7 @@ fn trace(input: &Input<'_>, r: &RequirementRow) -> Node {
     ul.into()
 }
 
-fn section(input: &Input<'_>, c: &Coverage) -> Element {
+fn section(c: &Coverage, checks_of: &BTreeMap<&str, Vec<&str>>) -> Element {
     let s = &c.summary;
     let mut table = el("table")
         .attr("id", format!("table-{}", c.framework))
@@ -193,7 +234,7 @@ fn section(input: &Input<'_>, c: &Coverage) -> Element {
                         .attr("style", format!("color:{}", colour(r.status)))
                         .text(r.status.name()),
                 )
-                .child(el("td").child(trace(input, r))),
+                .child(el("td").child(trace(r, checks_of))),
         );
     }
     el("section")
@@ -208,7 +249,7 @@ fn section(input: &Input<'_>, c: &Coverage) -> Element {
         .child(el("details").child(el("summary").text("every requirement")).child(table))
 }
 
-fn html(input: &Input<'_>, coverages: &[Coverage]) -> String {
+fn html(input: &Input<'_>, coverages: &[&Coverage]) -> String {
     let p = input.posture;
     let prov = input.provenance;
     let mut body = el("body")
@@ -328,8 +369,9 @@ fn html(input: &Input<'_>, coverages: &[Coverage]) -> String {
         );
     }
     body = body.child(el("h2").text("Exceptions")).child(ex);
+    let checks_of = checks_by_file(input);
     for c in coverages {
-        body = body.child(section(input, c));
+        body = body.child(section(c, &checks_of));
     }
     let head = el("head")
         .child(el("meta").attr("charset", "utf-8"))

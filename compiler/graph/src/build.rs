@@ -1,7 +1,7 @@
 //! Building the control graph: items from the IR, artifacts attached to items by their
 //! origins, checks to artifacts, and the frameworks' requirements over the controls.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use controls::{Catalog, ControlRef, Framework};
 use diagnostics::codes::controls::{P2005, P2006};
@@ -10,6 +10,7 @@ use petgraph::Direction as Dir;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use crate::coverage::ControlFacts;
 use crate::items;
 use crate::model::{
     ArtifactNode, Check, CheckId, Declaration, Edge, Enforcement, Item, ItemId, ItemKind,
@@ -38,14 +39,21 @@ pub struct Input<'a> {
 #[derive(Debug, Clone)]
 pub struct ControlGraph<'c> {
     pub(crate) graph: DiGraph<Node, Edge>,
-    pub(crate) index: BTreeMap<Node, NodeIndex>,
+    /// Each node's index. Looked up only, never iterated in its own order (answers are
+    /// sorted), so a hash map: the graph of a large posture has 100,000 nodes.
+    pub(crate) index: HashMap<Node, NodeIndex>,
     pub(crate) items: BTreeMap<ItemId, Item>,
     pub(crate) artifacts: BTreeMap<String, ArtifactNode>,
     /// Each item's enforcing artifacts, sorted.
     pub(crate) enforcing: BTreeMap<ItemId, Vec<String>>,
     /// Edges already added, so each (from, kind, to) is added once.
-    pub(crate) edge_set: BTreeSet<(NodeIndex, Edge, NodeIndex)>,
+    pub(crate) edge_set: HashSet<(NodeIndex, Edge, NodeIndex)>,
     pub(crate) checks: BTreeMap<CheckId, Check>,
+    /// What the graph knows about each control an item maps to or a statement declares,
+    /// gathered once while the edges are added (each list sorted by item id).
+    pub(crate) facts: BTreeMap<ControlRef, ControlFacts>,
+    /// The items that waive others (exceptions), by id.
+    pub(crate) waivers: Vec<ItemId>,
     pub(crate) frameworks: BTreeSet<Framework>,
     pub(crate) system_frameworks: BTreeSet<Framework>,
     pub(crate) catalog: &'c Catalog,
@@ -63,12 +71,14 @@ pub fn build<'a>(input: &Input<'a>) -> (ControlGraph<'a>, Vec<Diagnostic>) {
 
     let mut g = ControlGraph {
         graph: DiGraph::new(),
-        index: BTreeMap::new(),
+        index: HashMap::new(),
         items,
         artifacts: BTreeMap::new(),
         enforcing: BTreeMap::new(),
-        edge_set: BTreeSet::new(),
+        edge_set: HashSet::new(),
         checks: BTreeMap::new(),
+        facts: BTreeMap::new(),
+        waivers: Vec::new(),
         frameworks,
         system_frameworks,
         catalog,
@@ -167,6 +177,8 @@ impl<'c> ControlGraph<'c> {
         }
         // Items, their artifacts and their mappings.
         let mut edges: Vec<(Node, Edge, Node)> = Vec::new();
+        let mut facts: BTreeMap<ControlRef, ControlFacts> = BTreeMap::new();
+        let mut waivers: Vec<ItemId> = Vec::new();
         for item in self.items.values() {
             let me = Node::Item(item.id.clone());
             edges.push((me.clone(), Edge::Emits, me.clone()));
@@ -186,6 +198,12 @@ impl<'c> ControlGraph<'c> {
                     (true, false) => Edge::Supports,
                     (false, _) => Edge::Claims,
                 };
+                let f = facts.entry(*c).or_default();
+                match kind {
+                    Edge::Implements => f.implemented_by.push(item.id.clone()),
+                    Edge::Supports => f.supported_by.push(item.id.clone()),
+                    _ => f.claimed_by.push(item.id.clone()),
+                }
                 edges.push((me.clone(), kind, Node::Control(*c)));
             }
             if let Some((decl, set)) = &item.declaration {
@@ -195,8 +213,17 @@ impl<'c> ControlGraph<'c> {
                     Declaration::NotApplicable { .. } => Edge::NotApplicable,
                 };
                 for c in set {
+                    let f = facts.entry(*c).or_default();
+                    match decl {
+                        Declaration::Inherited { .. } => f.inherited.push(item.id.clone()),
+                        Declaration::Process { .. } => f.process.push(item.id.clone()),
+                        Declaration::NotApplicable { .. } => f.not_applicable.push(item.id.clone()),
+                    }
                     edges.push((Node::Control(*c), kind, me.clone()));
                 }
+            }
+            if !item.waives.is_empty() {
+                waivers.push(item.id.clone());
             }
             for w in &item.waives {
                 if self.items.contains_key(w) {
@@ -204,6 +231,8 @@ impl<'c> ControlGraph<'c> {
                 }
             }
         }
+        self.facts = facts;
+        self.waivers = waivers;
         for a in self.artifacts.values() {
             for i in &a.items {
                 edges.push((
@@ -417,7 +446,9 @@ impl<'c> ControlGraph<'c> {
 
     /// Every node, sorted.
     pub fn nodes(&self) -> Vec<&Node> {
-        self.index.keys().collect()
+        let mut v: Vec<&Node> = self.index.keys().collect();
+        v.sort();
+        v
     }
 
     /// The nodes at the other end of a node's edges of one kind, in one direction, sorted.

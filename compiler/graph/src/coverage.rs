@@ -24,11 +24,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use controls::{ControlRef, Framework};
-use petgraph::Direction as Dir;
 use serde::{Deserialize, Serialize};
 
 use crate::build::ControlGraph;
-use crate::model::{Declaration, Edge, ItemId, ItemKind, Location, Node};
+use crate::model::{Declaration, ItemId, ItemKind, Location};
 
 /// A requirement's coverage status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -247,41 +246,40 @@ pub struct Coverage {
 impl ControlGraph<'_> {
     /// What the graph knows about a control id, each list sorted.
     pub fn facts(&self, c: ControlRef) -> ControlFacts {
-        let n = Node::Control(c);
-        let items = |kind: Edge, dir: Dir| -> Vec<ItemId> {
-            self.neighbours(&n, kind, dir)
-                .into_iter()
-                .filter_map(|x| match x {
-                    Node::Item(i) => Some(i.clone()),
-                    _ => None,
-                })
-                .collect()
+        self.facts_ref(c).clone()
+    }
+
+    /// [`ControlGraph::facts`] without a copy: the lists gathered when the graph was built.
+    pub fn facts_ref(&self, c: ControlRef) -> &ControlFacts {
+        static NONE: ControlFacts = ControlFacts {
+            implemented_by: Vec::new(),
+            supported_by: Vec::new(),
+            claimed_by: Vec::new(),
+            inherited: Vec::new(),
+            process: Vec::new(),
+            not_applicable: Vec::new(),
         };
-        ControlFacts {
-            implemented_by: items(Edge::Implements, Dir::Incoming),
-            supported_by: items(Edge::Supports, Dir::Incoming),
-            claimed_by: items(Edge::Claims, Dir::Incoming),
-            inherited: items(Edge::InheritedFrom, Dir::Outgoing),
-            process: items(Edge::Process, Dir::Outgoing),
-            not_applicable: items(Edge::NotApplicable, Dir::Outgoing),
-        }
+        self.facts.get(&c).unwrap_or(&NONE)
     }
 
     /// A control's or requirement's status (the same in every framework that lists it).
     pub fn status(&self, c: ControlRef) -> Status {
-        let f = self.facts(c);
+        let f = self.facts_ref(c);
         match c {
             ControlRef::Nist(id) => {
                 if !f.implemented_by.is_empty() {
                     Status::Satisfied
-                } else if let Some(s) = declared(&f) {
+                } else if let Some(s) = declared(f) {
                     s
                 } else if !f.supported_by.is_empty() {
                     Status::Partial
                 } else if !f.claimed_by.is_empty() {
                     Status::Claimed
                 } else if id.parent().is_some_and(|base| {
-                    !self.facts(ControlRef::Nist(base)).implemented_by.is_empty()
+                    !self
+                        .facts_ref(ControlRef::Nist(base))
+                        .implemented_by
+                        .is_empty()
                 }) {
                     Status::Partial
                 } else {
@@ -289,7 +287,7 @@ impl ControlGraph<'_> {
                 }
             }
             other => {
-                if let Some(s) = declared(&f) {
+                if let Some(s) = declared(f) {
                     s
                 } else if !f.implemented_by.is_empty()
                     || !f.supported_by.is_empty()
@@ -337,17 +335,23 @@ impl ControlGraph<'_> {
         }
     }
 
-    /// The exceptions waiving any of these items, sorted by name.
+    /// The exceptions waiving any of these items, sorted by id. Asked per exception (a
+    /// posture has few), not per item (a control can have tens of thousands).
     pub(crate) fn exceptions_for(&self, items: &[ItemId]) -> Vec<ItemId> {
-        let mut out = BTreeSet::new();
-        for i in items {
-            for e in self.neighbours(&Node::Item(i.clone()), Edge::Waives, Dir::Incoming) {
-                if let Node::Item(id) = e {
-                    out.insert(id.clone());
-                }
-            }
+        if self.waivers.is_empty() {
+            return Vec::new();
         }
-        out.into_iter().collect()
+        let items: BTreeSet<&ItemId> = items.iter().collect();
+        self.waivers
+            .iter()
+            .filter_map(|e| self.items.get(e))
+            .filter(|e| {
+                e.waives
+                    .iter()
+                    .any(|w| self.items.contains_key(w) && items.contains(w))
+            })
+            .map(|e| e.id.clone())
+            .collect()
     }
 
     /// The enforcing artifacts of these items, sorted and deduplicated.
@@ -361,7 +365,7 @@ impl ControlGraph<'_> {
 
     /// One requirement's row.
     pub fn row(&self, id: ControlRef, title: &str) -> RequirementRow {
-        let f = self.facts(id);
+        let f = self.facts_ref(id);
         let status = self.status(id);
         let mut inherited_from = Vec::new();
         let mut processes = Vec::new();

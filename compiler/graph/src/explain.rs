@@ -113,7 +113,24 @@ pub struct Explanation {
     pub gaps: Vec<String>,
 }
 
-impl ControlGraph<'_> {
+impl<'c> ControlGraph<'c> {
+    /// The requirements of the system's frameworks (SOC 2 criteria, HIPAA paragraphs) that an
+    /// 800-53 control informs through the published crosswalks, in framework then catalog
+    /// order; empty for other ids.
+    pub fn informed(&self, control: ControlRef) -> Vec<(Framework, &'c controls::Requirement)> {
+        let mut out = Vec::new();
+        if let ControlRef::Nist(id) = control {
+            for f in &self.system_frameworks {
+                for r in self.catalog.requirements(*f) {
+                    if r.informs.iter().any(|e| e.control == id) {
+                        out.push((*f, r));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Explains one control or requirement id (resolved against the catalog by the caller).
     pub fn explain(&self, control: ControlRef) -> Explanation {
         let catalog = self.catalog;
@@ -141,21 +158,16 @@ impl ControlGraph<'_> {
             .collect();
         required_by.sort_by_key(|r| (!r.declared, r.framework));
 
-        let mut informs = Vec::new();
-        if let ControlRef::Nist(id) = control {
-            for f in &self.system_frameworks {
-                for r in catalog.requirements(*f) {
-                    if r.informs.iter().any(|e| e.control == id) {
-                        informs.push(Informs {
-                            framework: *f,
-                            requirement: r.id,
-                            title: r.title.clone(),
-                            status: self.status(r.id),
-                        });
-                    }
-                }
-            }
-        }
+        let informs: Vec<Informs> = self
+            .informed(control)
+            .into_iter()
+            .map(|(f, r)| Informs {
+                framework: f,
+                requirement: r.id,
+                title: r.title.clone(),
+                status: self.status(r.id),
+            })
+            .collect();
 
         let mapper = |i: &ItemId| Mapper {
             item: self.item_ref(i),
@@ -180,12 +192,13 @@ impl ControlGraph<'_> {
             self.artifacts_of(&facts.implemented_by)
         };
 
+        let enforced_set: BTreeSet<&String> = enforced_by.iter().collect();
         let mut verified_by = Vec::new();
         for (id, check) in &self.checks {
             let arts: Vec<String> = check
                 .verifies
                 .iter()
-                .filter(|p| enforced_by.contains(p))
+                .filter(|p| enforced_set.contains(p))
                 .cloned()
                 .collect::<BTreeSet<_>>()
                 .into_iter()

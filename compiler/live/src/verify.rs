@@ -232,14 +232,7 @@ async fn checks(cluster: &Cluster, served: &Served, o: &Object) -> Vec<Check> {
 }
 
 fn prop(name: &str, value: impl Into<String>) -> Property {
-    Property {
-        name: name.to_string(),
-        uuid: None,
-        ns: Some(NS.to_string()),
-        value: value.into(),
-        class: None,
-        remarks: None,
-    }
+    Property::ns(NS, name, value)
 }
 
 /// The reports as an OSCAL assessment-results document: one result per cluster, one

@@ -39,6 +39,9 @@ pub struct Property {
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
+    /// Relates properties of one set (a token), e.g. the items that share a rationale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
 }
@@ -52,6 +55,7 @@ impl Property {
             ns: Some(ns.to_string()),
             value: value.into(),
             class: None,
+            group: None,
             remarks: None,
         }
     }
@@ -64,6 +68,7 @@ impl Property {
             ns: None,
             value: value.into(),
             class: None,
+            group: None,
             remarks: None,
         }
     }
