@@ -557,15 +557,7 @@ impl<'a> P<'a> {
         let year: u16 = t[0..4].parse().ok()?;
         let month: u8 = t[5..7].parse().ok()?;
         let day: u8 = t[8..10].parse().ok()?;
-        let leap =
-            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => 0,
-        };
+        let days_in_month = crate::parser::days_in_month(year, month);
         if days_in_month == 0 || day == 0 || day > days_in_month {
             // Invalid: decline (the number fallback also fails, at the `-`).
             return None;

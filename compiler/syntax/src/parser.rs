@@ -456,15 +456,7 @@ impl Lower {
         let year: u16 = t[0..4].parse().unwrap_or(0);
         let month: u8 = t[5..7].parse().unwrap_or(0);
         let day: u8 = t[8..10].parse().unwrap_or(0);
-        let leap =
-            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => 0,
-        };
+        let days_in_month = days_in_month(year, month);
         if days_in_month == 0 || day == 0 || day > days_in_month {
             self.diags.push(
                 Diagnostic::spanned(&codes::P0004, span, format!("`{t}` is not a calendar date"))
@@ -520,6 +512,19 @@ impl Lower {
             ));
         }
         Number { digits, unit, span }
+    }
+}
+
+/// The days of `month` in `year` (Gregorian), 0 when there is no such month: the one date
+/// check of both parsers.
+pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
     }
 }
 
