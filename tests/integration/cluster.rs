@@ -1134,6 +1134,71 @@ fn server() -> Result<(), Failed> {
     )?;
 
     step(
+        "a synthetic posture in issue 17's layout: dry run, apply, then all unchanged",
+        (|| {
+            // 1,000 workloads in 100 namespaces, 5,000 intents, 100 admission and 100 runtime
+            // rules, 20 roles: one multi-document file per namespace and target.
+            let src = scratch("synthetic")?;
+            let spec = synthetic::Spec {
+                namespaces: 100,
+                workloads: 1_000,
+                intents: 5_000,
+                policies: 100,
+                rules: 100,
+                roles: 20,
+            };
+            for f in synthetic::generate(&spec) {
+                std::fs::write(src.join(&f.path), f.text)
+                    .map_err(|e| format!("{}: {e}", f.path))?;
+            }
+            let out = scratch("synthetic-out")?;
+            build(&src, &out)?;
+            let objs = objects(&out)?;
+            if objs.len() < 2_000 {
+                return Err(format!("only {} objects in the synthetic build", objs.len()).into());
+            }
+            let o = out.to_string_lossy().to_string();
+            expect(
+                "synthetic apply --dry-run",
+                posture(Some(&kc), &["apply", &o, "--dry-run"])?,
+                0,
+            )?;
+            let (stdout, _) = expect("synthetic apply", posture(Some(&kc), &["apply", &o])?, 0)?;
+            // Cluster-scoped objects it shares with the example (the standard library's
+            // admission policies) exist already: configured or unchanged, not created.
+            let count = |verb: &str| stdout.lines().filter(|l| l.starts_with(verb)).count();
+            let (created, others) = (
+                count("created "),
+                count("configured ") + count("unchanged "),
+            );
+            if created + others != objs.len() || created + 100 < objs.len() {
+                return Err(format!(
+                    "{created} created and {others} configured or unchanged, the build has {}",
+                    objs.len()
+                )
+                .into());
+            }
+            // Now every namespace exists, so the dry run sends every object to the server.
+            let (stdout, err) = expect(
+                "synthetic apply --dry-run after apply",
+                posture(Some(&kc), &["apply", &o, "--dry-run"])?,
+                0,
+            )?;
+            if stdout
+                .lines()
+                .any(|l| l.starts_with("created ") || l.starts_with("configured "))
+                || !err.contains(&format!(
+                    "0 created, 0 configured, {} unchanged",
+                    objs.len()
+                ))
+            {
+                return Err(format!("the second dry run changes something:\n{err}").into());
+            }
+            Ok(())
+        })(),
+    )?;
+
+    step(
         "the build's audit policy: a Secret get at Metadata, never its data",
         (|| {
             const CANARY: &str = "posture-audit-canary-7f3c";
