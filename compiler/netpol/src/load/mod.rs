@@ -167,6 +167,22 @@ pub fn subset_takes(text: &str) -> bool {
     subset_docs(text).is_some()
 }
 
+/// The documents the subset reader reads from `text`, as [`Value`]s: `None` when it declines,
+/// an error when a document it took does not deserialize as a [`Value`] (a bug the tests must
+/// see). For the differential tests against serde-saphyr (`tests/subset_corpora.rs` and this
+/// module's own), not for loading.
+#[doc(hidden)]
+pub fn subset_values(text: &str) -> Option<Result<Vec<Value>, String>> {
+    use serde::Deserialize;
+    let nodes = subset::documents(text).ok()?;
+    Some(
+        nodes
+            .iter()
+            .map(|n| Value::deserialize(subset::De(n)).map_err(|e| e.to_string()))
+            .collect(),
+    )
+}
+
 /// The first way [`load_sources_with`] tries; each falls back to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Read {

@@ -1,27 +1,20 @@
 //! The subset reader against serde-saphyr: on every input it either declines or reads what
 //! serde-saphyr reads (the same documents as [`Value`]s, and the same loaded model, warnings
-//! and errors). Inputs: the repository's corpora, documents of adversarial strings written by
-//! the build's YAML writer (`emit::to_yaml`), and every single-byte deletion and several
-//! substitutions of sample documents.
+//! and errors). Inputs: documents of adversarial strings written by the build's YAML writer
+//! (`emit::to_yaml`), and every single-byte deletion and several substitutions of sample
+//! documents. The repository's corpora (files read from disk) are `tests/subset_corpora.rs`.
 
-use std::path::{Path, PathBuf};
-
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Read, Source, load_sources_with, subset, subset_docs};
+use super::{Read, Source, load_sources_with, subset, subset_docs, subset_values};
 
 /// Checks that the subset reader declines `text` or agrees with serde-saphyr on it; true when
 /// it took it.
 fn agrees(text: &str) -> bool {
-    let Ok(nodes) = subset::documents(text) else {
+    let Some(mine) = subset_values(text) else {
         return false;
     };
-    let mine: Vec<Value> = nodes
-        .iter()
-        .map(|n| Value::deserialize(subset::De(n)))
-        .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("a taken node is no Value ({e}):\n{text}"));
+    let mine = mine.unwrap_or_else(|e| panic!("a taken node is no Value ({e}):\n{text}"));
     let reference: Vec<Value> = serde_saphyr::from_multiple(text).unwrap_or_else(|e| {
         panic!("the subset reader takes what serde-saphyr refuses ({e}):\n{text:?}")
     });
@@ -39,94 +32,6 @@ fn agrees(text: &str) -> bool {
         "the loader's model differs:\n{text:?}"
     );
     true
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
-/// The YAML files of insta snapshots that list a build's files (`# <path>` then its text).
-fn snapshot_files(text: &str) -> Vec<(String, String)> {
-    // Skip insta's header (`---`, metadata, `---`).
-    let body = match text
-        .strip_prefix("---\n")
-        .and_then(|t| t.split_once("\n---\n"))
-    {
-        Some((_, body)) => body,
-        None => return Vec::new(),
-    };
-    let mut out: Vec<(String, String)> = Vec::new();
-    for line in body.split_inclusive('\n') {
-        if let Some(path) = line.strip_prefix("# ") {
-            out.push((path.trim_end().to_string(), String::new()));
-        } else if let Some((_, t)) = out.last_mut() {
-            t.push_str(line);
-        }
-    }
-    out.into_iter()
-        .filter(|(p, _)| p.ends_with(".yaml"))
-        .map(|(p, t)| (p, format!("{}\n", t.trim_end_matches('\n'))))
-        .collect()
-}
-
-/// np-guard's golden inputs and the YAML files of the conformance snapshots.
-#[test]
-fn corpora() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut golden = Vec::new();
-    files(&root.join("tests/golden/tests"), &mut golden);
-    let golden: Vec<PathBuf> = golden
-        .into_iter()
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        })
-        .collect();
-    assert!(golden.len() > 100, "{}", golden.len());
-    let mut taken = 0;
-    for p in &golden {
-        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        taken += usize::from(agrees(&text));
-    }
-    // np-guard's inputs are written by hand and by other tools: the reader takes some.
-    assert!(taken > 0);
-
-    let mut snaps = Vec::new();
-    files(&root.join("../../tests/conformance"), &mut snaps);
-    let mut network = 0;
-    let mut network_taken = 0;
-    let mut all = 0;
-    for p in snaps
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "snap"))
-    {
-        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        for (path, yaml) in snapshot_files(&text) {
-            all += 1;
-            let took = agrees(&yaml);
-            if path.starts_with("network/policies/") {
-                network += 1;
-                network_taken += usize::from(took);
-                assert!(
-                    took,
-                    "the subset reader declines the emitted {path}:\n{yaml}"
-                );
-            }
-        }
-    }
-    assert!(all > 40 && network > 20, "{all} {network}");
-    assert_eq!(network, network_taken);
 }
 
 /// Pieces of adversarial strings: YAML 1.1 and 1.2 special scalars, indicators, quotes,
