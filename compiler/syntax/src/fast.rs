@@ -294,12 +294,7 @@ impl<'a> P<'a> {
             None
         };
         // As `parser.rs`: the item ends at its last part.
-        let end = body
-            .as_ref()
-            .map(|b| b.span)
-            .or_else(|| value.as_ref().map(Value::span))
-            .or_else(|| head.as_ref().map(Head::span))
-            .unwrap_or(keyword.span);
+        let end = crate::parser::last_part(&keyword, head.as_ref(), value.as_ref(), body.as_ref());
         let span = Span {
             end: end.end,
             ..keyword.span

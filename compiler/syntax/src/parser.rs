@@ -210,12 +210,7 @@ impl Lower {
         });
         // pest's span of an item includes whitespace and comments it skipped while looking for
         // optional parts; the item really ends at its last part.
-        let end = body
-            .as_ref()
-            .map(|b| b.span)
-            .or_else(|| value.as_ref().map(Value::span))
-            .or_else(|| head.as_ref().map(Head::span))
-            .unwrap_or(keyword.span);
+        let end = last_part(&keyword, head.as_ref(), value.as_ref(), body.as_ref());
         let span = Span {
             end: end.end,
             ..span
@@ -513,6 +508,20 @@ impl Lower {
         }
         Number { digits, unit, span }
     }
+}
+
+/// The span of an item's last part (its body, else its value, else its head, else its
+/// keyword): where the item ends, in both parsers.
+pub(crate) fn last_part(
+    keyword: &Ident,
+    head: Option<&Head>,
+    value: Option<&Value>,
+    body: Option<&Body>,
+) -> Span {
+    body.map(|b| b.span)
+        .or_else(|| value.map(Value::span))
+        .or_else(|| head.map(Head::span))
+        .unwrap_or(keyword.span)
 }
 
 /// The days of `month` in `year` (Gregorian), 0 when there is no such month: the one date
