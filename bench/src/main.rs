@@ -5,6 +5,10 @@
 //! default to 1,250, 2,500, 5,000, 10,000 and 20,000 workloads. Run it optimised:
 //! `cargo run --release -p bench --bin posture-scale`.
 
+/// The `posture` binary's allocator, so the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 fn peak_mb() -> Option<f64> {
