@@ -18,17 +18,19 @@ use std::collections::BTreeMap;
 /// ignored; what remains is checked as a whole and, for the long-random-string rule, line by
 /// line.
 pub fn detect(s: &str) -> Option<&'static str> {
+    // The length guards skip substring searches that cannot match (most texts of a posture
+    // are short words; setting up each search cost more than the rest of this function).
     let stripped;
-    let s = if s.contains("-----BEGIN") {
+    let s = if s.len() >= 10 && s.contains("-----BEGIN") {
         stripped = strip_public_pem(s);
         stripped.as_str()
     } else {
         s
     };
-    if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
+    if s.len() >= 10 && s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
         return Some("a PEM private key");
     }
-    if s.contains("PuTTY-User-Key-File-") {
+    if s.len() >= 20 && s.contains("PuTTY-User-Key-File-") {
         return Some("a PuTTY private key");
     }
     if let Some(why) = url_credential(s) {
@@ -80,15 +82,21 @@ fn key_kind(key: &str) -> Option<&'static str> {
     if key.is_empty() || key.len() > 64 {
         return None;
     }
-    let k: String = key
-        .chars()
-        .map(|c| match c {
-            '-' | '.' | ' ' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
+    // Lowercased, `-`/`.`/` ` read as `_`, in a buffer on the stack: this runs for every word
+    // of every text of a posture. Only ASCII bytes change, so the buffer stays UTF-8 (the
+    // bytes of a multi-byte character are all >= 0x80 and left alone).
+    let mut buf = [0u8; 64];
+    for (d, &b) in buf.iter_mut().zip(key.as_bytes()) {
+        *d = match b {
+            b'-' | b'.' | b' ' => b'_',
+            b => b.to_ascii_lowercase(),
+        };
+    }
+    let Ok(k) = std::str::from_utf8(&buf[..key.len()]) else {
+        return None;
+    };
     // The last segment of a prefixed key (`example.com/password`).
-    let k = k.rsplit('/').next().unwrap_or(&k);
+    let k = k.rsplit('/').next().unwrap_or(k);
     const AZURE: &[&str] = &[
         "accountkey",
         "sharedaccesskey",
@@ -208,8 +216,14 @@ fn assignment(s: &str) -> Option<&'static str> {
 /// `Bearer <token>` (an `Authorization` header value) with a token of at least 16 characters,
 /// or `Basic <base64>` of at least 12.
 fn bearer(s: &str) -> Option<&'static str> {
-    let words: Vec<&str> = s.split_whitespace().collect();
-    for pair in words.windows(2) {
+    // Each word with the one before it (no list of the words: this runs on every text).
+    let mut words = s.split_whitespace();
+    let Some(mut prev) = words.next() else {
+        return None;
+    };
+    for word in words {
+        let pair = [prev, word];
+        prev = word;
         let tok = pair[1].trim_end_matches(['"', '\'', ',', ';', '`']);
         let charset = |t: &str| {
             t.bytes().all(|b| {
@@ -267,6 +281,9 @@ fn token_secret(tok: &str) -> Option<&'static str> {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     };
     for prefix in ["AKIA", "ASIA"] {
+        if tok.len() < 20 {
+            break; // the prefix and 16 characters
+        }
         if let Some(pos) = tok.find(prefix) {
             let rest = &tok[pos + 4..];
             if rest.len() >= 16 && upper_alnum(&rest[..16]) {
@@ -334,6 +351,9 @@ fn token_secret(tok: &str) -> Option<&'static str> {
 
 /// `scheme://user:password@host` or a credential in the query string.
 fn url_credential(s: &str) -> Option<&'static str> {
+    if !s.as_bytes().contains(&b':') {
+        return None;
+    }
     let mut rest = s;
     while let Some(at) = rest.find("://") {
         rest = &rest[at + 3..];

@@ -311,13 +311,12 @@ impl Loader<'_> {
         };
         let id = self.loaded.sources.add(display.clone(), text);
         self.loaded.user_files.insert(display.clone(), id);
-        let text = self
-            .loaded
-            .sources
-            .get(id)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
-        if text.trim().is_empty() {
+        // Parsed where the sources keep it (no copy of the text).
+        let (empty, (ast, d)) = match self.loaded.sources.get(id) {
+            Some(f) => (f.text.trim().is_empty(), syntax::parse(id, &f.text)),
+            None => (true, syntax::parse(id, "")),
+        };
+        if empty {
             self.diags.push(
                 Diagnostic::spanned(
                     &io_codes::P9004,
@@ -327,7 +326,6 @@ impl Loader<'_> {
                 .with_help("delete the file, or declare something in it"),
             );
         }
-        let (ast, d) = syntax::parse(id, &text);
         self.diags.extend(d);
         self.loaded.files.push(LoadedFile {
             id,
@@ -354,24 +352,27 @@ impl Loader<'_> {
 
     /// The files a parsed file imports, resolved against its directory.
     fn imports_of(&mut self, id: FileId, path: &Path) -> Vec<(PathBuf, Import)> {
-        let Some(ast) = self
+        // The `import "…"` heads, copied out (the whole tree was cloned here, for every file).
+        let heads: Vec<ast::Str> = self
             .loaded
             .files
             .iter()
             .find(|f| f.id == id)
-            .and_then(|f| f.ast.clone())
-        else {
-            return vec![];
-        };
+            .and_then(|f| f.ast.as_ref())
+            .map(|ast| {
+                ast.items
+                    .iter()
+                    .filter(|item| item.keyword.text == "import")
+                    .filter_map(|item| match &item.head {
+                        Some(ast::Head::Str(s)) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut out = Vec::new();
-        for item in &ast.items {
-            if item.keyword.text != "import" {
-                continue;
-            }
-            let Some(ast::Head::Str(s)) = &item.head else {
-                continue;
-            };
+        for s in &heads {
             let target = normalize(&dir.join(&s.value));
             if !target.starts_with(&self.root)
                 || Path::new(&s.value).is_absolute()
@@ -471,15 +472,12 @@ fn collect_std_uses(items: &[ast::Item], out: &mut BTreeMap<String, Span>) {
                 .join(".");
             out.entry(name).or_insert(p.span);
         }
-        let nested: Vec<ast::Item> = item
-            .entries()
-            .iter()
-            .filter_map(|e| match e {
-                ast::Entry::Item(i) => Some((**i).clone()),
-                ast::Entry::Attr(_) => None,
-            })
-            .collect();
-        collect_std_uses(&nested, out);
+        // Nested items by reference (they were cloned, deeply, for every item of every file).
+        for e in item.entries() {
+            if let ast::Entry::Item(i) = e {
+                collect_std_uses(std::slice::from_ref(&**i), out);
+            }
+        }
     }
 }
 
