@@ -560,6 +560,7 @@ fn intent(
         tls,
         implied_by: None,
         meta,
+        id_cache: Default::default(),
     })
 }
 
@@ -1205,6 +1206,7 @@ pub(crate) fn mesh_flows(net: &mut ir::network::Network, mesh: Option<&Mesh>, me
             ));
             meta
         },
+        id_cache: Default::default(),
     };
     let mut add = Vec::new();
     for ns in meshed {

@@ -7,6 +7,7 @@ pub mod k8s;
 pub mod layout;
 pub mod netpol;
 pub mod path;
+mod yaml;
 
 use diagnostics::Span;
 use serde::Serialize;
@@ -164,7 +165,27 @@ impl Proof {
 /// Our documents are structs, sequences, strings, numbers and string-keyed maps, which always
 /// serialize; should one ever fail, the result is a YAML comment naming the error (a document
 /// that reads as empty), never a panic.
+///
+/// Most documents are written by a faster writer of the same layout ([`yaml`]); what it
+/// declines, serde-saphyr writes. Debug builds (the test suite) write every document both
+/// ways and require the same bytes.
 pub fn to_yaml<T: Serialize>(value: &T) -> String {
+    match yaml::to_string(value) {
+        Some(fast) => {
+            debug_assert_eq!(
+                fast,
+                to_yaml_reference(value),
+                "the fast YAML writer and serde-saphyr disagree"
+            );
+            fast
+        }
+        None => to_yaml_reference(value),
+    }
+}
+
+/// [`to_yaml`] through serde-saphyr alone: the reference the fast writer is held to.
+#[doc(hidden)]
+pub fn to_yaml_reference<T: Serialize>(value: &T) -> String {
     match serde_saphyr::to_string(value) {
         Ok(mut s) => {
             if !s.ends_with('\n') {

@@ -165,6 +165,19 @@ pub fn rule_peer_placed(
     placed: Option<(Name, LabelSelector)>,
     policy_ns: &Name,
 ) -> Option<Peer> {
+    rule_peer_at(
+        peer,
+        placed.as_ref().map(|(ns, pods)| (ns, pods)),
+        policy_ns,
+    )
+}
+
+/// [`rule_peer_placed`] with the place borrowed (a caller that places each peer once).
+pub fn rule_peer_at(
+    peer: &IrPeer,
+    placed: Option<(&Name, &LabelSelector)>,
+    policy_ns: &Name,
+) -> Option<Peer> {
     if let IrPeer::Cidr { cidr, except } = peer {
         return Some(Peer {
             ip_block: Some(IpBlock {
@@ -177,16 +190,16 @@ pub fn rule_peer_placed(
     let (ns, pods) = placed?;
     Some(match peer {
         IrPeer::Namespace { .. } => Peer {
-            namespace_selector: Some(namespace_selector(&ns)),
+            namespace_selector: Some(namespace_selector(ns)),
             ..Peer::default()
         },
-        _ if &ns == policy_ns => Peer {
-            pod_selector: Some(pods),
+        _ if ns == policy_ns => Peer {
+            pod_selector: Some(pods.clone()),
             ..Peer::default()
         },
         _ => Peer {
-            namespace_selector: Some(namespace_selector(&ns)),
-            pod_selector: Some(pods),
+            namespace_selector: Some(namespace_selector(ns)),
+            pod_selector: Some(pods.clone()),
             ..Peer::default()
         },
     })

@@ -25,9 +25,7 @@ use crate::model::{
 };
 use crate::names::{self, Namer};
 use emit::k8s::ObjectMeta;
-use emit::netpol::{
-    default_deny_spec, dns_egress_spec, dns_ports, place, rule_peer, rule_peer_placed,
-};
+use emit::netpol::{default_deny_spec, dns_egress_spec, dns_ports, place, rule_peer, rule_peer_at};
 use emit::{CONTROLS_ANNOTATION, Origin, SOURCE_ANNOTATION};
 use ir::controls::ControlRef;
 use ir::network::{Direction, Intent, Peer as IrPeer, PortSpec};
@@ -133,15 +131,15 @@ struct Merged<'p> {
     ingress: Vec<IngressRule>,
     egress: Vec<EgressRule>,
     satisfies: Vec<ControlRef>,
-    sources: Vec<ItemId>,
+    sources: Vec<&'p ItemId>,
     origins: Vec<Origin>,
 }
 
-impl Merged<'_> {
-    fn add(&mut self, i: &Intent, id: ItemId, origin: Origin) {
+impl<'p> Merged<'p> {
+    fn add(&mut self, i: &'p Intent, id: &'p ItemId) {
         self.satisfies.extend(i.meta.satisfies.iter().cloned());
         self.sources.push(id);
-        self.origins.push(origin);
+        self.origins.push(Origin::new(id.clone(), i.meta.span));
     }
 }
 
@@ -151,15 +149,15 @@ fn merged_entry<'m, 'p>(
     index: &mut HashMap<(bool, &'p IrPeer), usize>,
     is_ingress: bool,
     peer: &'p IrPeer,
-    namespace: Name,
-    pods: emit::netpol::LabelSelector,
+    namespace: &Name,
+    pods: &emit::netpol::LabelSelector,
 ) -> &'m mut Merged<'p> {
     let at = *index.entry((is_ingress, peer)).or_insert_with(|| {
         merged.push(Merged {
             is_ingress,
             peer,
-            namespace,
-            pods,
+            namespace: namespace.clone(),
+            pods: pods.clone(),
             ingress: Vec::new(),
             egress: Vec::new(),
             satisfies: Vec::new(),
@@ -173,15 +171,6 @@ fn merged_entry<'m, 'p>(
 
 /// Where peers live and the pods they select, by peer.
 type Places<'p> = HashMap<&'p IrPeer, Option<(Name, emit::netpol::LabelSelector)>>;
-
-/// [`place`], worked out once per peer (a workload is a side of many intents).
-fn placed<'p>(
-    cache: &mut Places<'p>,
-    p: &Posture,
-    peer: &'p IrPeer,
-) -> Option<(Name, emit::netpol::LabelSelector)> {
-    cache.entry(peer).or_insert_with(|| place(p, peer)).clone()
-}
 
 /// Every NetworkPolicy of the posture, in a stable order: per namespace the default deny and
 /// DNS, then one policy per workload (or other placed peer) and direction, in the order of
@@ -260,16 +249,27 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
     let mut merged: Vec<Merged<'_>> = Vec::new();
     let mut index: HashMap<(bool, &IrPeer), usize> = HashMap::new();
     // Where each peer lives and the pods it selects, worked out once per peer (a workload is a
-    // side of many intents).
+    // side of many intents), then only borrowed.
     let mut places: Places<'_> = HashMap::new();
     for i in &p.network.intents {
+        for peer in [&i.from, &i.to] {
+            places.entry(peer).or_insert_with(|| place(p, peer));
+        }
+    }
+    let at = |peer: &IrPeer| {
+        places
+            .get(peer)
+            .and_then(Option::as_ref)
+            .map(|(ns, pods)| (ns, pods))
+    };
+    for i in &p.network.intents {
         // An implied flow (the mesh's) traces to the item that implies it.
-        let id = i.source();
-        let origin = Origin::new(id.clone(), i.meta.span);
+        let id = i.source_ref();
+        let (to_at, from_at) = (at(&i.to), at(&i.from));
         // The ingress half, at the destination.
-        if let Some((ns, pods)) = placed(&mut places, p, &i.to)
-            && deny.get(&ns).is_some_and(|d| d.ingress)
-            && let Some(from) = rule_peer_placed(&i.from, placed(&mut places, p, &i.from), &ns)
+        if let Some((ns, pods)) = to_at
+            && deny.get(ns).is_some_and(|d| d.ingress)
+            && let Some(from) = rule_peer_at(&i.from, from_at, ns)
         {
             let m = merged_entry(&mut merged, &mut index, true, &i.to, ns, pods);
             let rule = IngressRule {
@@ -279,12 +279,12 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             if !m.ingress.contains(&rule) {
                 m.ingress.push(rule);
             }
-            m.add(i, id.clone(), origin.clone());
+            m.add(i, id);
         }
         // The egress half, at the source.
-        if let Some((ns, pods)) = placed(&mut places, p, &i.from)
-            && deny.get(&ns).is_some_and(|d| d.egress)
-            && let Some(to) = rule_peer_placed(&i.to, placed(&mut places, p, &i.to), &ns)
+        if let Some((ns, pods)) = from_at
+            && deny.get(ns).is_some_and(|d| d.egress)
+            && let Some(to) = rule_peer_at(&i.to, to_at, ns)
         {
             let m = merged_entry(&mut merged, &mut index, false, &i.from, ns, pods);
             let rule = EgressRule {
@@ -294,7 +294,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             if !m.egress.contains(&rule) {
                 m.egress.push(rule);
             }
-            m.add(i, id, origin);
+            m.add(i, id);
         }
     }
     for m in merged {
@@ -310,7 +310,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             )
         };
         let name = namer.claim(&m.namespace, &base);
-        let sources: Vec<&ItemId> = m.sources.iter().collect();
+        let sources = &m.sources;
         out.push(Emitted {
             namespace: m.namespace.clone(),
             policy: policy(
