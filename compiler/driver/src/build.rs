@@ -308,17 +308,28 @@ fn output_file(a: &emit::Artifact, sources: &Sources) -> OutputFile {
 
 /// [`output_file`] without the bytes (empty), for a caller that moves them in.
 fn output_file_meta(a: &emit::Artifact, sources: &Sources) -> OutputFile {
+    use std::fmt::Write as _;
     let mut origins: Vec<String> = a
         .origins
         .iter()
-        .map(|o| match sources.get(o.span.file) {
-            Some(f) => format!(
-                "{} ({}:{})",
-                o.item,
-                f.path,
-                f.line_col(o.span.start as usize).line
-            ),
-            None => o.item.to_string(),
+        .map(|o| {
+            // `item (file:line)`, as `format!` would write it, in one allocation.
+            let (block, name) = (o.item.block.as_str(), o.item.name.as_str());
+            let file = sources.get(o.span.file);
+            let mut s = String::with_capacity(
+                block.len() + name.len() + file.map_or(0, |f| f.path.len() + 14),
+            );
+            s.push_str(block);
+            if !name.is_empty() {
+                s.push('.');
+                s.push_str(name);
+            }
+            if let Some(f) = file {
+                s.push_str(" (");
+                s.push_str(&f.path);
+                let _ = write!(s, ":{})", f.line_col(o.span.start as usize).line);
+            }
+            s
         })
         .collect();
     origins.sort();

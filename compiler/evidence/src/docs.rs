@@ -87,9 +87,11 @@ pub(crate) struct Ctx<'a> {
 #[derive(Default)]
 struct Statements<'a> {
     /// Items implementing the control, by id.
-    implemented: Vec<&'a ItemId>,
+    implemented: Vec<&'a graph::Item>,
     /// Items meeting part of it (`supports`), by id.
-    supported: Vec<&'a ItemId>,
+    supported: Vec<&'a graph::Item>,
+    /// Both, by id.
+    all: Vec<&'a graph::Item>,
     implemented_files: BTreeSet<&'a str>,
     supported_files: BTreeSet<&'a str>,
 }
@@ -100,51 +102,48 @@ impl<'a> Ctx<'a> {
         coverages: &'a BTreeMap<Framework, Coverage>,
     ) -> Ctx<'a> {
         let system = input.posture.system.name.to_string();
-        let target_of: BTreeMap<&str, (emit::TargetId, emit::Role)> = input
+        let target_of: std::collections::HashMap<&str, (emit::TargetId, emit::Role)> = input
             .artifacts
             .iter()
             .map(|a| (a.path.as_str(), (a.target, a.role)))
             .collect();
-        let mut by_target: BTreeMap<&'a ItemId, BTreeMap<emit::TargetId, Vec<&'a str>>> =
-            BTreeMap::new();
         let mut targets = BTreeSet::new();
         let graph: &'a graph::ControlGraph<'a> = input.graph;
-        for id in graph.items().keys() {
-            for path in graph.enforcing_artifacts(id) {
+        // Each (target, control): its implementing and supporting items, in id order, and
+        // their files; one pass over the items, in id order. An item with an enforcing
+        // artifact implements (or supports) a control when its mapping's edge says so, the
+        // rule the graph's facts are gathered by.
+        let mut statements: BTreeMap<emit::TargetId, BTreeMap<ControlRef, Statements<'a>>> =
+            BTreeMap::new();
+        let mut by: BTreeMap<emit::TargetId, Vec<&'a str>> = BTreeMap::new();
+        for item in graph.items().values() {
+            by.clear();
+            for &path in graph.enforcing_paths(&item.id) {
                 if let Some((t, role)) = target_of.get(path)
                     && role.enforces()
                 {
                     targets.insert(*t);
-                    by_target
-                        .entry(id)
-                        .or_default()
-                        .entry(*t)
-                        .or_default()
-                        .push(path);
+                    by.entry(*t).or_default().push(path);
                 }
             }
-        }
-        // Each (target, control): its implementing and supporting items, in id order, and
-        // their files; one pass over the items (the facts' lists are sorted by id).
-        let mut statements: BTreeMap<emit::TargetId, BTreeMap<ControlRef, Statements<'a>>> =
-            BTreeMap::new();
-        for (&id, by) in &by_target {
-            let Some(item) = graph.items().get(id) else {
+            if by.is_empty() {
                 continue;
-            };
-            for c in item.mappings.keys().filter(|c| c.as_nist().is_some()) {
-                let f = graph.facts_ref(*c);
-                let implemented = f.implemented_by.binary_search(id).is_ok();
-                if !implemented && f.supported_by.binary_search(id).is_err() {
-                    continue;
-                }
-                for (t, paths) in by {
+            }
+            let implements = graph.implements(item);
+            for (c, sources) in item.mappings.iter().filter(|(c, _)| c.as_nist().is_some()) {
+                let implemented = match graph::mapping_edge(implements, sources) {
+                    graph::Edge::Implements => true,
+                    graph::Edge::Supports => false,
+                    _ => continue,
+                };
+                for (t, paths) in &by {
                     let s = statements.entry(*t).or_default().entry(*c).or_default();
+                    s.all.push(item);
                     if implemented {
-                        s.implemented.push(id);
+                        s.implemented.push(item);
                         s.implemented_files.extend(paths.iter().copied());
                     } else {
-                        s.supported.push(id);
+                        s.supported.push(item);
                         s.supported_files.extend(paths.iter().copied());
                     }
                 }
@@ -191,7 +190,7 @@ impl<'a> Ctx<'a> {
         ids::uuid(&self.system, name)
     }
 
-    fn item(&self, id: &ItemId) -> Option<&graph::Item> {
+    fn item(&self, id: &ItemId) -> Option<&'a graph::Item> {
         self.input.graph.items().get(id)
     }
 
@@ -327,15 +326,37 @@ impl<'a> Ctx<'a> {
     /// items with something of their own to say (a `///` doc comment, audit mode) get a line
     /// in the description. At 50,000 network intents this is one sentence instead of 50,000
     /// copies of it.
-    fn narrative(&self, c: ControlRef, items: &[&ItemId]) -> (String, Vec<Property>) {
-        let mut groups: BTreeMap<Option<&BTreeSet<graph::MappingSource>>, Vec<&graph::Item>> =
-            BTreeMap::new();
-        for id in items {
-            let Some(item) = self.item(id) else { continue };
-            groups.entry(item.mappings.get(&c)).or_default().push(item);
+    fn narrative(&self, c: ControlRef, items: &[&graph::Item]) -> (String, Vec<Property>) {
+        // The groups in the order of their rationale, each group's items in the given order.
+        // Neighbouring items usually share a group: the last one is tried first.
+        type Why<'x> = Option<&'x BTreeSet<graph::MappingSource>>;
+        let mut groups: Vec<(Why<'_>, Vec<&graph::Item>)> = Vec::new();
+        let mut last = 0;
+        for item in items {
+            let why = item.mappings.get(&c);
+            let same = |g: &(Why<'_>, Vec<&graph::Item>)| match (g.0, why) {
+                (Some(a), Some(b)) => std::ptr::eq(a, b) || a == b,
+                (None, None) => true,
+                _ => false,
+            };
+            if groups.get(last).is_some_and(same) {
+                groups[last].1.push(item);
+                continue;
+            }
+            match groups.iter().position(same) {
+                Some(i) => {
+                    last = i;
+                    groups[i].1.push(item);
+                }
+                None => {
+                    last = groups.len();
+                    groups.push((why, vec![*item]));
+                }
+            }
         }
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
         let mut parts = Vec::new();
-        let mut props = Vec::new();
+        let mut props = Vec::with_capacity(items.len());
         for (n, (why, items)) in groups.into_iter().enumerate() {
             let token = format!("because-{}", n + 1);
             let mut s = String::new();
@@ -372,8 +393,8 @@ impl<'a> Ctx<'a> {
             for item in items {
                 props.push(Property {
                     group: Some(token.clone()),
-                    remarks: item.location.as_ref().map(ToString::to_string),
-                    ..prop(NS, "item", item.id.to_string())
+                    remarks: item.location.as_ref().map(location_text),
+                    ..prop_owned(NS, "item", id_text(&item.id))
                 });
             }
         }
@@ -413,15 +434,51 @@ fn prop(ns: &str, name: &str, value: impl AsRef<str>) -> Property {
     Property::ns(ns, name, one_line(value.as_ref()))
 }
 
+/// [`prop`] of a value the caller made: moved, not copied, when it is one line already.
+fn prop_owned(ns: &str, name: &str, value: String) -> Property {
+    if is_one_line(&value) {
+        Property::ns(ns, name, value)
+    } else {
+        prop(ns, name, value)
+    }
+}
+
+/// An item id as its `Display` writes it (`block.name`, or `block`), without the formatter.
+fn id_text(id: &ItemId) -> String {
+    let block = id.block.as_str();
+    let name = id.name.as_str();
+    if name.is_empty() {
+        return block.to_string();
+    }
+    let mut s = String::with_capacity(block.len() + 1 + name.len());
+    s.push_str(block);
+    s.push('.');
+    s.push_str(name);
+    s
+}
+
+/// A location as its `Display` writes it (`file:line`).
+fn location_text(l: &graph::Location) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(l.file.len() + 8);
+    s.push_str(&l.file);
+    let _ = write!(s, ":{}", l.line);
+    s
+}
+
+/// True when `s` is an OSCAL string as it is ([`one_line`] would copy it unchanged).
+fn is_one_line(s: &str) -> bool {
+    !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && !s.chars().any(|c| c.is_whitespace() && c != ' ')
+}
+
 /// OSCAL's string type has no line breaks and no leading or trailing space: whitespace runs
 /// become one space.
 pub(crate) fn one_line(s: &str) -> String {
     // Most values (item ids, paths) already are: copy them as they are.
-    let plain = !s.starts_with(' ')
-        && !s.ends_with(' ')
-        && !s.contains("  ")
-        && !s.chars().any(|c| c.is_whitespace() && c != ' ');
-    if plain {
+    if is_one_line(s) {
         return s.to_string();
     }
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -578,15 +635,10 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
         // Every control an item implements or supports through this target's artifacts
         // (implementations that meet part of a control are statements too; the requirement's
         // remarks say they are partial), the items in id order.
-        let mut controls: BTreeMap<ControlRef, (Vec<&ItemId>, bool, Vec<&str>)> = BTreeMap::new();
+        let mut controls: BTreeMap<ControlRef, (&[&graph::Item], bool, Vec<&str>)> =
+            BTreeMap::new();
         for (c, st) in cx.statements.get(t).into_iter().flatten() {
-            let mut items: Vec<&ItemId> = st
-                .implemented
-                .iter()
-                .chain(&st.supported)
-                .copied()
-                .collect();
-            items.sort();
+            let items = st.all.as_slice();
             let files: Vec<&str> = st
                 .implemented_files
                 .union(&st.supported_files)

@@ -128,13 +128,18 @@ fn checks_by_file<'a>(input: &'a Input<'_>) -> BTreeMap<&'a str, Vec<&'a str>> {
 /// One `<li>` per statement: its label and `file:line`.
 fn statements(head: String, items: &[graph::ItemRef]) -> Element {
     let mut ul = el("ul");
+    ul.children.reserve(items.len());
     for i in items {
-        let loc = i
-            .location
-            .as_ref()
-            .map(|l| format!(" ({l})"))
-            .unwrap_or_default();
-        ul = ul.child(el("li").text(format!("{}{loc}", i.label)));
+        // `label (file:line)`, as `format!` would write it, in one allocation.
+        let mut t = String::with_capacity(
+            i.label.len() + i.location.as_ref().map_or(0, |l| l.file.len() + 12),
+        );
+        t.push_str(&i.label);
+        if let Some(l) = &i.location {
+            use std::fmt::Write as _;
+            let _ = write!(t, " ({}:{})", l.file, l.line);
+        }
+        ul = ul.child(el("li").text(t));
     }
     el("li").text(head).child(ul)
 }

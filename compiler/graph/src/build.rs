@@ -1,7 +1,7 @@
 //! Building the control graph: items from the IR, artifacts attached to items by their
 //! origins, checks to artifacts, and the frameworks' requirements over the controls.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use controls::{Catalog, ControlRef, Framework};
 use diagnostics::codes::controls::{P2005, P2006};
@@ -11,6 +11,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use crate::coverage::ControlFacts;
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::items;
 use crate::model::{
     ArtifactNode, Check, CheckId, Declaration, Edge, Enforcement, Item, ItemId, ItemKind,
@@ -41,13 +42,14 @@ pub struct ControlGraph<'c> {
     pub(crate) graph: DiGraph<Node, Edge>,
     /// Each node's index. Looked up only, never iterated in its own order (answers are
     /// sorted), so a hash map: the graph of a large posture has 100,000 nodes.
-    pub(crate) index: HashMap<Node, NodeIndex>,
+    pub(crate) index: FxHashMap<Node, NodeIndex>,
     pub(crate) items: BTreeMap<ItemId, Item>,
     pub(crate) artifacts: BTreeMap<String, ArtifactNode>,
-    /// Each item's enforcing artifacts, sorted.
-    pub(crate) enforcing: BTreeMap<ItemId, Vec<String>>,
+    /// Each item's enforcing artifacts, sorted (the paths borrowed from the build's
+    /// artifacts).
+    pub(crate) enforcing: FxHashMap<ItemId, Vec<&'c str>>,
     /// Edges already added, so each (from, kind, to) is added once.
-    pub(crate) edge_set: HashSet<(NodeIndex, Edge, NodeIndex)>,
+    pub(crate) edge_set: FxHashSet<(NodeIndex, Edge, NodeIndex)>,
     pub(crate) checks: BTreeMap<CheckId, Check>,
     /// What the graph knows about each control an item maps to or a statement declares,
     /// gathered once while the edges are added (each list sorted by item id).
@@ -71,11 +73,11 @@ pub fn build<'a>(input: &Input<'a>) -> (ControlGraph<'a>, Vec<Diagnostic>) {
 
     let mut g = ControlGraph {
         graph: DiGraph::new(),
-        index: HashMap::new(),
+        index: FxHashMap::default(),
         items,
         artifacts: BTreeMap::new(),
-        enforcing: BTreeMap::new(),
-        edge_set: HashSet::new(),
+        enforcing: FxHashMap::default(),
+        edge_set: FxHashSet::default(),
         checks: BTreeMap::new(),
         facts: BTreeMap::new(),
         waivers: Vec::new(),
@@ -89,47 +91,102 @@ pub fn build<'a>(input: &Input<'a>) -> (ControlGraph<'a>, Vec<Diagnostic>) {
     (g, diagnostics)
 }
 
+/// The index of node `n`, added when new.
+fn node_in(
+    graph: &mut DiGraph<Node, Edge>,
+    index: &mut FxHashMap<Node, NodeIndex>,
+    n: Node,
+) -> NodeIndex {
+    match index.entry(n) {
+        std::collections::hash_map::Entry::Occupied(o) => *o.get(),
+        std::collections::hash_map::Entry::Vacant(v) => {
+            let i = graph.add_node(v.key().clone());
+            v.insert(i);
+            i
+        }
+    }
+}
+
+/// Adds the edge (a, kind, b) unless the graph has it.
+fn edge_in(
+    graph: &mut DiGraph<Node, Edge>,
+    edge_set: &mut FxHashSet<(NodeIndex, Edge, NodeIndex)>,
+    a: NodeIndex,
+    kind: Edge,
+    b: NodeIndex,
+) {
+    if edge_set.insert((a, kind, b)) {
+        graph.add_edge(a, b, kind);
+    }
+}
+
+/// The edge an item's mapping to a control gets: `implements` when the item implements
+/// through an enforcing artifact ([`ControlGraph::implements`]) and some source says the whole
+/// statement is met and no cross-layer check limited it; `supports` when it implements but only
+/// part of the statement is met; `claims` without an enforcing artifact.
+pub fn mapping_edge(implements: bool, sources: &BTreeSet<MappingSource>) -> Edge {
+    // Satisfied only when some source says the whole statement is met and no cross-layer
+    // check limited it; otherwise the item supports the control.
+    let whole = sources
+        .iter()
+        .any(|s| s.strength() == crate::defaults::Strength::Satisfies)
+        && !sources
+            .iter()
+            .any(|s| matches!(s, MappingSource::Limited { .. }));
+    match (implements, whole) {
+        (true, true) => Edge::Implements,
+        (true, false) => Edge::Supports,
+        (false, _) => Edge::Claims,
+    }
+}
+
 impl<'c> ControlGraph<'c> {
     fn node(&mut self, n: Node) -> NodeIndex {
-        if let Some(&i) = self.index.get(&n) {
-            return i;
-        }
-        let i = self.graph.add_node(n.clone());
-        self.index.insert(n, i);
-        i
+        node_in(&mut self.graph, &mut self.index, n)
     }
 
     fn edge(&mut self, from: Node, kind: Edge, to: Node) {
         let a = self.node(from);
         let b = self.node(to);
-        if self.edge_set.insert((a, kind, b)) {
-            self.graph.add_edge(a, b, kind);
-        }
+        edge_in(&mut self.graph, &mut self.edge_set, a, kind, b);
+    }
+
+    /// True when the item's mappings count: it enforces (not audit mode, not disabled) and
+    /// emits at least one enforcing artifact.
+    pub fn implements(&self, item: &Item) -> bool {
+        item.enforcement == Enforcement::Enforce && self.enforcing.contains_key(&item.id)
     }
 
     /// Attaches each artifact to the items of its origins: by span first (what every target
     /// gives), then by the origin's item id (for items without a span, like
     /// `secrets.encryption`).
-    fn attach_artifacts(&mut self, artifacts: &[emit::Artifact]) {
-        let mut by_span: BTreeMap<(u32, u32, u32), ItemId> = BTreeMap::new();
+    fn attach_artifacts(&mut self, artifacts: &'c [emit::Artifact]) {
+        let mut by_span: BTreeMap<(u32, u32, u32), &ItemId> = BTreeMap::new();
         for item in self.items.values() {
             if let Some(s) = item.span {
-                by_span
-                    .entry(span_key(s))
-                    .or_insert_with(|| item.id.clone());
+                by_span.entry(span_key(s)).or_insert(&item.id);
             }
         }
         let mut out: BTreeMap<String, ArtifactNode> = BTreeMap::new();
+        // Each path's first artifact, whose path the enforcing lists borrow.
+        let mut first: BTreeMap<&'c str, ()> = BTreeMap::new();
         for a in artifacts {
-            let node = out.entry(a.path.clone()).or_insert_with(|| ArtifactNode {
-                path: a.path.clone(),
-                role: a.role,
-                items: BTreeSet::new(),
-                unattached: Vec::new(),
-            });
+            let node = match out.get_mut(a.path.as_str()) {
+                Some(n) => n,
+                None => {
+                    first.insert(a.path.as_str(), ());
+                    out.entry(a.path.clone()).or_insert_with(|| ArtifactNode {
+                        path: a.path.clone(),
+                        role: a.role,
+                        items: BTreeSet::new(),
+                        unattached: Vec::new(),
+                    })
+                }
+            };
             for o in &a.origins {
                 let found = by_span
                     .get(&span_key(o.span))
+                    .copied()
                     .or_else(|| self.items.get_key_value(&o.item).map(|(k, _)| k));
                 match found {
                     Some(id) => {
@@ -141,10 +198,19 @@ impl<'c> ControlGraph<'c> {
             node.unattached.sort();
             node.unattached.dedup();
         }
-        let mut enforcing: BTreeMap<ItemId, Vec<String>> = BTreeMap::new();
-        for a in out.values().filter(|a| a.role.enforces()) {
+        let mut enforcing: FxHashMap<ItemId, Vec<&'c str>> = FxHashMap::default();
+        for (a, path) in out.values().zip(first.keys()) {
+            debug_assert_eq!(a.path, *path);
+            if !a.role.enforces() {
+                continue;
+            }
             for i in &a.items {
-                enforcing.entry(i.clone()).or_default().push(a.path.clone());
+                match enforcing.get_mut(i) {
+                    Some(v) => v.push(path),
+                    None => {
+                        enforcing.insert(i.clone(), vec![path]);
+                    }
+                }
             }
         }
         self.enforcing = enforcing;
@@ -175,36 +241,36 @@ impl<'c> ControlGraph<'c> {
                 }
             }
         }
-        // Items, their artifacts and their mappings.
-        let mut edges: Vec<(Node, Edge, Node)> = Vec::new();
+        // Items, their artifacts and their mappings: nodes and edges are added in the order
+        // of the items, each item's node first.
         let mut facts: BTreeMap<ControlRef, ControlFacts> = BTreeMap::new();
         let mut waivers: Vec<ItemId> = Vec::new();
-        for item in self.items.values() {
-            let me = Node::Item(item.id.clone());
-            edges.push((me.clone(), Edge::Emits, me.clone()));
-            let enforcing = self.enforcing_artifacts(&item.id);
-            let implements = item.enforcement == Enforcement::Enforce && !enforcing.is_empty();
+        let ControlGraph {
+            graph,
+            index,
+            edge_set,
+            items,
+            enforcing,
+            artifacts,
+            ..
+        } = self;
+        let mut item_index: FxHashMap<&ItemId, NodeIndex> =
+            FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
+        for item in items.values() {
+            let me = node_in(graph, index, Node::Item(item.id.clone()));
+            item_index.insert(&item.id, me);
+            let implements =
+                item.enforcement == Enforcement::Enforce && enforcing.contains_key(&item.id);
             for (c, sources) in &item.mappings {
-                // Satisfied only when some source says the whole statement is met and no
-                // cross-layer check limited it; otherwise the item supports the control.
-                let whole = sources
-                    .iter()
-                    .any(|s| s.strength() == crate::defaults::Strength::Satisfies)
-                    && !sources
-                        .iter()
-                        .any(|s| matches!(s, MappingSource::Limited { .. }));
-                let kind = match (implements, whole) {
-                    (true, true) => Edge::Implements,
-                    (true, false) => Edge::Supports,
-                    (false, _) => Edge::Claims,
-                };
+                let kind = mapping_edge(implements, sources);
                 let f = facts.entry(*c).or_default();
                 match kind {
                     Edge::Implements => f.implemented_by.push(item.id.clone()),
                     Edge::Supports => f.supported_by.push(item.id.clone()),
                     _ => f.claimed_by.push(item.id.clone()),
                 }
-                edges.push((me.clone(), kind, Node::Control(*c)));
+                let to = node_in(graph, index, Node::Control(*c));
+                edge_in(graph, edge_set, me, kind, to);
             }
             if let Some((decl, set)) = &item.declaration {
                 let kind = match decl {
@@ -219,37 +285,36 @@ impl<'c> ControlGraph<'c> {
                         Declaration::Process { .. } => f.process.push(item.id.clone()),
                         Declaration::NotApplicable { .. } => f.not_applicable.push(item.id.clone()),
                     }
-                    edges.push((Node::Control(*c), kind, me.clone()));
+                    let from = node_in(graph, index, Node::Control(*c));
+                    edge_in(graph, edge_set, from, kind, me);
                 }
             }
             if !item.waives.is_empty() {
                 waivers.push(item.id.clone());
             }
             for w in &item.waives {
-                if self.items.contains_key(w) {
-                    edges.push((me.clone(), Edge::Waives, Node::Item(w.clone())));
+                // An item waiving itself is a node, not an edge.
+                if *w != item.id && items.contains_key(w) {
+                    let to = node_in(graph, index, Node::Item(w.clone()));
+                    edge_in(graph, edge_set, me, Edge::Waives, to);
                 }
+            }
+        }
+        for a in artifacts.values() {
+            if a.items.is_empty() {
+                continue;
+            }
+            let to = node_in(graph, index, Node::Artifact(a.path.clone()));
+            for i in &a.items {
+                let from = match item_index.get(i) {
+                    Some(&ix) => ix,
+                    None => node_in(graph, index, Node::Item(i.clone())),
+                };
+                edge_in(graph, edge_set, from, Edge::Emits, to);
             }
         }
         self.facts = facts;
         self.waivers = waivers;
-        for a in self.artifacts.values() {
-            for i in &a.items {
-                edges.push((
-                    Node::Item(i.clone()),
-                    Edge::Emits,
-                    Node::Artifact(a.path.clone()),
-                ));
-            }
-        }
-        for (from, kind, to) in edges {
-            if from == to {
-                // The placeholder above only makes sure every item is a node.
-                self.node(from);
-                continue;
-            }
-            self.edge(from, kind, to);
-        }
         for c in checks {
             self.checks.insert(c.id.clone(), c.clone());
             for path in &c.verifies {
@@ -272,9 +337,7 @@ impl<'c> ControlGraph<'c> {
             if item.declaration.is_some() || item.kind == ItemKind::Exception {
                 continue;
             }
-            let enforcing = self.enforcing_artifacts(&item.id);
-            let implements = item.enforcement == Enforcement::Enforce && !enforcing.is_empty();
-            if implements {
+            if self.implements(item) {
                 continue;
             }
             let declared: Vec<ControlRef> = item
@@ -385,10 +448,12 @@ impl<'c> ControlGraph<'c> {
 
     /// The enforcing artifacts an item emits, sorted by path.
     pub fn enforcing_artifacts(&self, item: &ItemId) -> Vec<&str> {
-        self.enforcing
-            .get(item)
-            .map(|v| v.iter().map(String::as_str).collect())
-            .unwrap_or_default()
+        self.enforcing_paths(item).to_vec()
+    }
+
+    /// [`ControlGraph::enforcing_artifacts`] without a copy.
+    pub fn enforcing_paths(&self, item: &ItemId) -> &[&'c str] {
+        self.enforcing.get(item).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Every item, by id.

@@ -356,11 +356,11 @@ impl ControlGraph<'_> {
 
     /// The enforcing artifacts of these items, sorted and deduplicated.
     pub(crate) fn artifacts_of(&self, items: &[ItemId]) -> Vec<String> {
-        let mut out = BTreeSet::new();
+        let mut out: BTreeSet<&str> = BTreeSet::new();
         for i in items {
-            out.extend(self.enforcing_artifacts(i).into_iter().map(str::to_string));
+            out.extend(self.enforcing_paths(i).iter().copied());
         }
-        out.into_iter().collect()
+        out.into_iter().map(str::to_string).collect()
     }
 
     /// One requirement's row.

@@ -19,12 +19,13 @@ mod build;
 mod coverage;
 pub mod defaults;
 mod explain;
+mod fxhash;
 mod items;
 mod model;
 pub mod report;
 mod view;
 
-pub use build::{ControlGraph, Input, build};
+pub use build::{ControlGraph, Input, build, mapping_edge};
 pub use coverage::{
     ControlFacts, Coverage, Gate, Informing, ItemRef, Percent, ProcessRef, RequirementRow, Status,
     Summary,

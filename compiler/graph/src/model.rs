@@ -1,6 +1,7 @@
 //! The graph's vocabulary: item ids, items with their control mappings, artifacts, checks,
 //! nodes and edges.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -115,16 +116,17 @@ pub enum MappingSource {
     Declared,
     /// `supports = [...]` written in the user's posture: the item meets part of the control.
     DeclaredSupports,
-    /// A standard-library item's own `satisfies` or `supports`, with the reviewed rationale.
+    /// A standard-library item's own `satisfies` or `supports`, with the reviewed rationale
+    /// (borrowed from the table: a large posture's items share it, they do not copy it).
     Stdlib {
-        rationale: String,
+        rationale: Cow<'static, str>,
         #[serde(default, skip_serializing_if = "is_satisfies")]
         strength: Strength,
     },
     /// A built-in construct's default mapping.
     Default {
         construct: Construct,
-        rationale: String,
+        rationale: Cow<'static, str>,
         #[serde(default, skip_serializing_if = "is_satisfies")]
         strength: Strength,
     },
