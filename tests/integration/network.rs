@@ -203,6 +203,7 @@ fn proof_holds(path: &Path) -> Result<(), Failed> {
     let checked = check(path)?;
     let p = posture(&checked)?;
     let artifacts = ::network::emit(p);
+    same_proof(p, &artifacts)?;
     let diags = ::network::proof::prove(p, &artifacts);
     if !diags.is_empty() {
         let text: Vec<String> = diags
@@ -362,6 +363,23 @@ fn expected_notes(name: &str) -> &'static [&'static str] {
     }
 }
 
+/// The build's comparison over endpoint numbers (`netpol::ir::prove_posture`) finds exactly
+/// what the comparison of `Relation`s keyed by workload ids finds (`netpol::ir::prove` over
+/// `netpol::ir::declared`), whether the proof holds or not.
+fn same_proof(p: &ir::Posture, artifacts: &[Artifact]) -> Result<(), Failed> {
+    let (_, conn) = ::network::proof::analyze(p, artifacts)
+        .map_err(|d| format!("the emitted policies cannot be read back: {d:?}"))?;
+    let reference = netpol::ir::prove(&netpol::ir::declared(p), &conn);
+    let fast = netpol::ir::prove_posture(p, &conn);
+    if fast != reference {
+        return Err(format!(
+            "the two comparisons differ:\nby numbers: {fast:#?}\nby ids: {reference:#?}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn proof_fails(name: &str, mutation: Mutation) -> Result<(), Failed> {
     let checked = check(&example())?;
     let p = posture(&checked)?;
@@ -370,6 +388,7 @@ fn proof_fails(name: &str, mutation: Mutation) -> Result<(), Failed> {
     if !diags.iter().any(|d| d.is_error() && d.code.id == "P4008") {
         return Err("the proof holds on a deliberately broken policy".into());
     }
+    same_proof(p, &artifacts)?;
     let notes: Vec<&String> = diags.iter().flat_map(|d| &d.notes).collect();
     for want in expected_notes(name) {
         if !notes.iter().any(|n| n.as_str() == *want) {

@@ -20,6 +20,8 @@
 //! intents name, a namespace counting as its workloads), plus whatever the policies allow
 //! beyond it.
 
+mod dense;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use ::ir::network::{Direction, Peer, PortSpec};
@@ -34,6 +36,8 @@ use crate::model::{
 use crate::ports::{ConnSet, PortNumber, PortSet, Protocol};
 use crate::relation::{Edge, Endpoint, Relation, RelationDiff};
 use crate::selector::Labels;
+
+pub use dense::prove_posture;
 
 /// The kind of a declared workload's id (`optimal-system/portal[workload]`).
 pub const WORKLOAD_KIND: &str = "workload";

@@ -19,6 +19,7 @@
 
 pub mod analysis;
 pub mod connlist;
+mod fxhash;
 pub mod ip;
 pub mod ir;
 pub mod load;

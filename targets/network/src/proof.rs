@@ -202,8 +202,7 @@ pub fn prove_analysis(p: &Posture, analysis: &Analysis) -> Vec<Diagnostic> {
 
 /// The proof over an analysis already made by [`analyze`].
 pub fn prove_connectivity(p: &Posture, conn: &Connectivity) -> Vec<Diagnostic> {
-    let declared = netpol::ir::declared(p);
-    let proof = netpol::ir::prove(&declared, conn);
+    let proof = netpol::ir::prove_posture(p, conn);
     if proof.holds() {
         return Vec::new();
     }

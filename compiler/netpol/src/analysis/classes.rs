@@ -6,7 +6,9 @@
 //! ports the policies use; workloads with equal signatures are indistinguishable to every
 //! policy, so the analysis works on classes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::fxhash::FxHashMap as HashMap;
 
 use super::bitset::BitSet;
 use crate::ports::Protocol;
@@ -65,12 +67,12 @@ struct LabelIndex<'a> {
 impl<'a> LabelIndex<'a> {
     fn build(members: &[Member<'a>]) -> LabelIndex<'a> {
         let n = members.len();
-        let mut keys: HashMap<&'a str, (BitSet, HashMap<&'a str, BitSet>)> = HashMap::new();
+        let mut keys: HashMap<&'a str, (BitSet, HashMap<&'a str, BitSet>)> = HashMap::default();
         for (i, m) in members.iter().enumerate() {
             for (k, v) in m.labels.iter() {
                 let entry = keys
                     .entry(k)
-                    .or_insert_with(|| (BitSet::new(n), HashMap::new()));
+                    .or_insert_with(|| (BitSet::new(n), HashMap::default()));
                 entry.0.insert(i);
                 entry.1.entry(v).or_insert_with(|| BitSet::new(n)).insert(i);
             }
@@ -146,18 +148,38 @@ pub(crate) fn classify(members: &[Member<'_>], ns_labels: &[Labels], atoms: &Ato
             b.insert(i);
         }
     }
-    // Namespaces each namespace selector matches, as a member set.
+    // Namespaces each namespace selector matches, as a member set. A selector with labels to
+    // match looks only at the namespaces that have its first label (a selector per namespace
+    // name would otherwise test every namespace).
+    let mut ns_by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
+    for (ns, labels) in ns_labels.iter().enumerate() {
+        for label in labels.iter() {
+            ns_by_label.entry(label).or_default().push(ns);
+        }
+    }
     let ns_sel_members: Vec<BitSet> = atoms
         .ns_selectors
         .iter()
         .map(|sel| {
             let mut b = BitSet::new(n);
-            for (ns, labels) in ns_labels.iter().enumerate() {
-                if sel.matches(labels)
+            let mut add = |ns: usize| {
+                if ns_labels.get(ns).is_some_and(|l| sel.matches(l))
                     && let Some(nb) = by_ns.get(ns)
                 {
                     b.union_with(nb);
                 }
+            };
+            match sel.match_labels.iter().next() {
+                Some((k, v)) => {
+                    for &ns in ns_by_label
+                        .get(&(k.as_str(), v.as_str()))
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[])
+                    {
+                        add(ns);
+                    }
+                }
+                None => (0..ns_labels.len()).for_each(add),
             }
             b
         })
@@ -186,7 +208,7 @@ pub(crate) fn classify(members: &[Member<'_>], ns_labels: &[Labels], atoms: &Ato
 
     // Signature: matched atoms, named-port resolutions, ingress-controller flag.
     type Signature<'s> = (Vec<u32>, Vec<(&'s str, Protocol, u16)>, bool);
-    let mut ids: HashMap<Signature<'_>, u32> = HashMap::new();
+    let mut ids: HashMap<Signature<'_>, u32> = HashMap::default();
     let mut class_of = Vec::with_capacity(n);
     let mut class_members: Vec<Vec<usize>> = Vec::new();
     for (i, (m, atoms_of)) in members.iter().zip(member_atoms.iter()).enumerate() {

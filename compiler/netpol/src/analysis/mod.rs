@@ -21,7 +21,9 @@
 mod bitset;
 mod classes;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::fxhash::FxHashMap as HashMap;
 
 use crate::ip::{IpFamily, IpRange, IpSet, elementary_ranges};
 use crate::model::{

@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::raw;
 
 /// One document as the fast path read it.
+#[derive(Debug)]
 pub(super) struct Doc {
     /// The `kind`, when it is a string (else the document is not an object the loader reads).
     pub(super) kind: Option<String>,
@@ -24,9 +25,12 @@ pub(super) struct Doc {
 
 /// The `spec` of a kind the loader reads, typed; [`Spec::Absent`] when there is none (or it
 /// is null, or the kind does not need it).
+#[derive(Debug)]
 pub(super) enum Spec {
     Absent,
     Policy(raw::PolicySpec),
+    /// A NetworkPolicy's spec read straight into the model ([`super::direct`]).
+    Model(super::direct::PolicyParts),
     Pod(raw::PodSpec),
     Service(raw::ServiceSpec),
     Route(raw::RouteSpec),

@@ -10,6 +10,7 @@
 //! The loader does no IO: callers read the files and pass their text as [`Source`]s (the
 //! golden tests read np-guard's case directories in `tests/golden.rs`).
 
+mod direct;
 mod fast;
 mod raw;
 mod subset;
@@ -202,7 +203,7 @@ fn subset_docs(text: &str) -> Option<Vec<fast::Doc>> {
     let nodes = subset::documents(text).ok()?;
     nodes
         .iter()
-        .map(|n| fast::Doc::deserialize(subset::De(n)).ok())
+        .map(|n| direct::doc(n).or_else(|| fast::Doc::deserialize(subset::De(n)).ok()))
         .collect()
 }
 
@@ -361,8 +362,15 @@ impl Builder {
                     .insert(ns.clone(), Namespace { name: ns, labels });
             }
             "NetworkPolicy" => {
-                let spec: raw::PolicySpec = spec.take(fast::Spec::policy)?;
-                let policy = policy(namespace, ObjectName::new(name), spec)?;
+                let policy = match spec {
+                    Spec::Typed(fast::Spec::Model(parts)) => {
+                        parts.into_policy(namespace, ObjectName::new(name))
+                    }
+                    spec => {
+                        let spec: raw::PolicySpec = spec.take(fast::Spec::policy)?;
+                        policy(namespace, ObjectName::new(name), spec)?
+                    }
+                };
                 let key = (policy.namespace.clone(), policy.name.clone());
                 if self.policies.contains_key(&key) {
                     self.warnings

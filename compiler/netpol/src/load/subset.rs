@@ -110,7 +110,11 @@ pub(crate) fn documents(text: &str) -> R<Vec<Node<'_>>> {
 /// control characters, DEL, C1 controls, BOM, LS/PS, and the non-characters U+FFFE/U+FFFF.
 fn check_chars(text: &str) -> R<()> {
     let bytes = text.as_bytes();
-    let mut i = 0;
+    // Printable ASCII and line breaks, the writer's usual text, in one pass; the rest below.
+    let mut i = bytes
+        .iter()
+        .position(|&b| !(b == b'\n' || (0x20..0x7F).contains(&b)))
+        .unwrap_or(bytes.len());
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
@@ -519,7 +523,7 @@ fn plain(s: &str) -> Option<Node<'_>> {
     const SPECIAL: &[&str] = &[
         "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
     ];
-    if SPECIAL.iter().any(|w| s.eq_ignore_ascii_case(w)) {
+    if s.len() <= 8 && SPECIAL.iter().any(|w| s.eq_ignore_ascii_case(w)) {
         return None;
     }
     Some(Node::Str(Cow::Borrowed(s)))

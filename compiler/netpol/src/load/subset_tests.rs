@@ -6,7 +6,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Read, Source, load_sources_with, subset, subset_docs, subset_values};
+use crate::model::{NamespaceName, ObjectName};
+
+use super::{Read, Source, direct, fast, load_sources_with, subset, subset_docs, subset_values};
 
 /// Checks that the subset reader declines `text` or agrees with serde-saphyr on it; true when
 /// it took it.
@@ -22,6 +24,7 @@ fn agrees(text: &str) -> bool {
         mine, reference,
         "the subset reader reads otherwise:\n{text:?}"
     );
+    direct_agrees(text);
     let sources = [Source {
         name: "s".to_string(),
         text: text.to_string(),
@@ -32,6 +35,54 @@ fn agrees(text: &str) -> bool {
         "the loader's model differs:\n{text:?}"
     );
     true
+}
+
+/// Checks that every document of `text` the direct conversion ([`direct::doc`]) reads comes
+/// out as the conversion through serde gives it; the number it read.
+fn direct_agrees(text: &str) -> usize {
+    use serde::Deserialize;
+    let Ok(nodes) = subset::documents(text) else {
+        return 0;
+    };
+    let mut read = 0;
+    for n in &nodes {
+        let Some(mine) = direct::doc(n) else { continue };
+        let reference = fast::Doc::deserialize(subset::De(n)).unwrap_or_else(|e| {
+            panic!("the direct conversion reads what serde does not ({e}):\n{text:?}")
+        });
+        let reference = comparable(reference).unwrap_or_else(|e| {
+            panic!("the direct conversion takes a policy the loader refuses ({e}):\n{text:?}")
+        });
+        assert_eq!(
+            comparable(mine),
+            Ok(reference),
+            "the direct conversion reads otherwise:\n{text:?}"
+        );
+        read += 1;
+    }
+    read
+}
+
+/// A document as text to compare, with a NetworkPolicy's spec as the model (as the loader
+/// makes it from the serde shapes: an error when it refuses it).
+fn comparable(doc: fast::Doc) -> Result<String, String> {
+    let spec = match doc.spec {
+        fast::Spec::Policy(raw) => {
+            let p = super::policy(NamespaceName::new("n"), ObjectName::new("p"), raw)?;
+            format!(
+                "{:?}",
+                (p.pod_selector, p.policy_types, p.ingress, p.egress)
+            )
+        }
+        fast::Spec::Model(p) => {
+            format!(
+                "{:?}",
+                (p.pod_selector, p.policy_types, p.ingress, p.egress)
+            )
+        }
+        other => format!("{other:?}"),
+    };
+    Ok(format!("{:?} {:?} {spec}", doc.kind, doc.metadata))
 }
 
 /// Pieces of adversarial strings: YAML 1.1 and 1.2 special scalars, indicators, quotes,
@@ -387,6 +438,17 @@ fn samples() -> Vec<String> {
         "spec": { "finalizers": [["kubernetes"], "it's"] }
     });
     vec![written(std::slice::from_ref(&a)), written(&[b, a])]
+}
+
+/// The direct conversion reads the writer's NetworkPolicies and Namespaces (the build's
+/// files), so the differential checks above compare it on them.
+#[test]
+fn direct_conversion_reads_the_samples() {
+    for text in samples() {
+        let n = subset::documents(&text).map(|d| d.len()).unwrap_or(0);
+        assert!(n > 0, "{text}");
+        assert_eq!(direct_agrees(&text), n, "{text}");
+    }
 }
 
 /// Mutation: every single-byte deletion and several substitutions at every position of the
