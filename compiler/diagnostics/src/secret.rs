@@ -218,9 +218,7 @@ fn assignment(s: &str) -> Option<&'static str> {
 fn bearer(s: &str) -> Option<&'static str> {
     // Each word with the one before it (no list of the words: this runs on every text).
     let mut words = s.split_whitespace();
-    let Some(mut prev) = words.next() else {
-        return None;
-    };
+    let mut prev = words.next()?;
     for word in words {
         let pair = [prev, word];
         prev = word;

@@ -652,12 +652,8 @@ mod tests {
     }
 
     fn policy(annotation: &str) -> NetworkPolicy {
-        let mut metadata = crate::k8s::ObjectMeta::default();
-        metadata.name = "allow-egress-from-api".into();
-        metadata.namespace = Some("team-a".into());
-        metadata
-            .labels
-            .insert("app.kubernetes.io/managed-by".into(), "posture".into());
+        let mut metadata =
+            crate::k8s::ObjectMeta::named("allow-egress-from-api", Some("team-a".into()));
         metadata
             .annotations
             .insert("posture.dev/source".into(), annotation.into());

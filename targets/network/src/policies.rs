@@ -314,7 +314,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
         out.push(Emitted {
             namespace: m.namespace.clone(),
             policy: policy(
-                metadata(name, &m.namespace, &m.satisfies, &sources),
+                metadata(name, &m.namespace, &m.satisfies, sources),
                 NetworkPolicySpec {
                     pod_selector: m.pods,
                     policy_types: types,
