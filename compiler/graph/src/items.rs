@@ -259,14 +259,14 @@ impl Collector<'_> {
         }
         // Implied flows (the mesh's) are the implying item's: their policies attach to it.
         for i in p.network.intents.iter().filter(|i| i.implied_by.is_none()) {
-            // The flow is written once: an unnamed TCP intent's id is its label.
-            let label = format!("allow {}", i.flow());
-            let id = if i.name.is_none() && i.protocol == ir::Protocol::Tcp {
-                ItemId::new(Block::Network, label.clone())
+            // The id is worked out once for every phase (`Intent::id_ref`); an unnamed TCP
+            // intent's id is its label, so its flow is not written again.
+            let id = i.id();
+            let label = if i.name.is_none() && i.protocol == ir::Protocol::Tcp {
+                id.name.0.clone()
             } else {
-                i.id()
+                format!("allow {}", i.flow())
             };
-            debug_assert_eq!(id, i.id());
             self.add(
                 id,
                 ItemKind::Intent,

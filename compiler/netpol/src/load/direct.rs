@@ -64,20 +64,10 @@ pub(super) fn doc(node: &Node<'_>) -> Option<fast::Doc> {
                 }
                 spec = Some(match kind.as_ref()?.as_deref() {
                     Some("NetworkPolicy") => fast::Spec::Model(policy_parts(value)?),
-                    // Kinds whose spec the loader reads, but not this conversion.
-                    Some(
-                        "Pod"
-                        | "Service"
-                        | "Route"
-                        | "Ingress"
-                        | "Deployment"
-                        | "StatefulSet"
-                        | "DaemonSet"
-                        | "ReplicaSet"
-                        | "ReplicationController"
-                        | "Job"
-                        | "CronJob",
-                    ) => return None,
+                    // Kinds whose spec the loader reads, but not this conversion: the
+                    // loader's own list (`super::READ_KINDS`; a Namespace's spec is not read),
+                    // so a kind it learns is never skipped here.
+                    Some(k) if k != "Namespace" && super::READ_KINDS.contains(&k) => return None,
                     _ => fast::Spec::Absent,
                 });
             }
