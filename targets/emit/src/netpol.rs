@@ -53,7 +53,7 @@ pub struct Peer {
 }
 
 /// A port by number or by the destination pod's container port name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum PortRef {
     Number(u16),
@@ -65,7 +65,7 @@ pub enum PortRef {
 pub use ir::Protocol;
 
 /// One entry of a rule's `ports`; no `port` means every port of the protocol.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyPort {
     pub protocol: Protocol,
