@@ -34,6 +34,11 @@ use ir::network::{Direction, Intent, Peer as IrPeer, PortSpec};
 use ir::{Block, ItemId, Name, Posture};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+/// A hash map with the fast hasher (the workspace's one fast hasher, fixed seed): the tables
+/// here are keyed by the posture's peers and only looked up, never iterated into output.
+type FxHashMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+type FxHashSet<T> = HashSet<T, foldhash::fast::FixedState>;
+
 pub use emit::netpol::{DNS_PORT, NAMESPACE_NAME_LABEL};
 
 /// One emitted NetworkPolicy, with where it came from.
@@ -124,14 +129,24 @@ fn policy(metadata: ObjectMeta, spec: NetworkPolicySpec) -> NetworkPolicy {
     }
 }
 
+/// One rule of a merged policy.
+struct Rule {
+    ports: Vec<PolicyPort>,
+    peers: Vec<emit::netpol::Peer>,
+}
+
 /// The policy of one workload (or other placed peer) and direction, as the intents fill it.
 struct Merged<'p> {
     is_ingress: bool,
     peer: &'p IrPeer,
     namespace: Name,
     pods: emit::netpol::LabelSelector,
-    /// One rule per distinct set of ports: the ports and the peers allowed on them.
-    rules: Vec<(Vec<PolicyPort>, Vec<emit::netpol::Peer>)>,
+    /// One rule per distinct set of ports: the ports, the peers allowed on them and those
+    /// peers' numbers (so a flow declared twice is one peer).
+    rules: Vec<Rule>,
+    /// The rule of each set of ports, once the policy has more than a few (a few are found
+    /// by comparing).
+    rule_of: Option<FxHashMap<Vec<PolicyPort>, usize>>,
     satisfies: Vec<ControlRef>,
     sources: Vec<&'p ItemId>,
     origins: Vec<Origin>,
@@ -151,9 +166,54 @@ impl<'p> Merged<'p> {
             namespace: namespace.clone(),
             pods: pods.clone(),
             rules: Vec::new(),
+            rule_of: None,
             satisfies: Vec::new(),
             sources: Vec::new(),
             origins: Vec::new(),
+        }
+    }
+
+    /// Allows `peer` (the peer numbered `id`) on `ports`: in the rule of those ports, made at
+    /// their first peer.
+    /// `listed` holds every (policy, rule, peer) allowed so far; `this` is this policy's number.
+    fn allow(
+        &mut self,
+        this: usize,
+        listed: &mut FxHashSet<(usize, usize, usize)>,
+        ports: Vec<PolicyPort>,
+        id: usize,
+        peer: emit::netpol::Peer,
+    ) {
+        /// Up to this many rules, a policy finds the rule of a set of ports by comparing.
+        const FEW: usize = 8;
+        let found = match &self.rule_of {
+            Some(map) => map.get(&ports).copied(),
+            None => self.rules.iter().position(|r| r.ports == ports),
+        };
+        let at = match found {
+            Some(at) => at,
+            None => {
+                if let Some(map) = &mut self.rule_of {
+                    map.insert(ports.clone(), self.rules.len());
+                } else if self.rules.len() == FEW {
+                    let mut map: FxHashMap<Vec<PolicyPort>, usize> = self
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .map(|(at, r)| (r.ports.clone(), at))
+                        .collect();
+                    map.insert(ports.clone(), FEW);
+                    self.rule_of = Some(map);
+                }
+                self.rules.push(Rule {
+                    ports,
+                    peers: Vec::new(),
+                });
+                self.rules.len() - 1
+            }
+        };
+        if listed.insert((this, at, id)) {
+            self.rules[at].peers.push(peer);
         }
     }
 
@@ -164,8 +224,16 @@ impl<'p> Merged<'p> {
     }
 }
 
-/// Where peers live and the pods they select, by peer.
-type Places<'p> = HashMap<&'p IrPeer, Option<(Name, emit::netpol::LabelSelector)>>;
+/// A peer of the posture's intents: where it lives and the pods it selects (`None` for an
+/// address block), and its policy per direction ([`INGRESS`], [`EGRESS`]) once made.
+struct PeerEntry<'p> {
+    peer: &'p IrPeer,
+    placed: Option<(Name, emit::netpol::LabelSelector)>,
+    policy: [Option<usize>; 2],
+}
+
+const INGRESS: usize = 0;
+const EGRESS: usize = 1;
 
 /// Every NetworkPolicy of the posture, in a stable order: per namespace the default deny and
 /// DNS, then one policy per workload (or other placed peer) and direction, in the order of
@@ -243,59 +311,55 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
     // them, in declaration order: what a person writes, and a cluster's NetworkPolicies union
     // the same way rules of one policy do.
     let mut merged: Vec<Merged<'_>> = Vec::new();
-    let mut index: HashMap<(bool, &IrPeer), usize> = HashMap::new();
-    // The rule of each policy (by its index in `merged`) for each set of ports.
-    let mut rule_of: HashMap<(usize, Vec<PolicyPort>), usize> = HashMap::new();
-    // The peers each rule already lists (policy, rule, peer), so a flow declared twice is one
-    // peer.
-    let mut listed: HashSet<(usize, usize, &IrPeer)> = HashSet::new();
-    // Where each peer lives and the pods it selects, worked out once per peer (a workload is a
-    // side of many intents), then only borrowed.
-    let mut places: Places<'_> = HashMap::new();
+    // Every peer of an intent, numbered once (a workload is a side of many intents), with
+    // where it lives and the pods it selects, then only borrowed; per peer, its ingress and
+    // its egress policy, once made.
+    let mut numbers: FxHashMap<&IrPeer, usize> = FxHashMap::default();
+    let mut peers: Vec<PeerEntry<'_>> = Vec::new();
+    let mut sides: Vec<[usize; 2]> = Vec::with_capacity(p.network.intents.len());
     for i in &p.network.intents {
-        for peer in [&i.from, &i.to] {
-            places.entry(peer).or_insert_with(|| place(p, peer));
-        }
+        let mut side = |peer| {
+            *numbers.entry(peer).or_insert_with(|| {
+                peers.push(PeerEntry {
+                    peer,
+                    placed: place(p, peer),
+                    policy: [None, None],
+                });
+                peers.len() - 1
+            })
+        };
+        sides.push([side(&i.from), side(&i.to)]);
     }
-    let at = |peer: &IrPeer| {
-        places
-            .get(peer)
-            .and_then(Option::as_ref)
-            .map(|(ns, pods)| (ns, pods))
-    };
-    for i in &p.network.intents {
+    // The peers each rule already allows, as (policy, rule, peer) numbers.
+    let mut listed: FxHashSet<(usize, usize, usize)> = FxHashSet::default();
+    for (i, &[from, to]) in p.network.intents.iter().zip(&sides) {
         // An implied flow (the mesh's) traces to the item that implies it.
         let id = i.source_ref();
-        let (to_at, from_at) = (at(&i.to), at(&i.from));
         // The ingress half at the destination (allowing the source), then the egress half at
         // the source (allowing the destination).
-        let halves = [
-            (true, &i.to, to_at, &i.from, from_at),
-            (false, &i.from, from_at, &i.to, to_at),
-        ];
-        for (is_ingress, this, this_at, other, other_at) in halves {
-            let Some((ns, pods)) = this_at else { continue };
-            let denied = |d: &Deny| if is_ingress { d.ingress } else { d.egress };
+        for (dir, this, other) in [(INGRESS, to, from), (EGRESS, from, to)] {
+            let (this_e, other_e) = (&peers[this], &peers[other]);
+            let Some((ns, pods)) = this_e.placed.as_ref() else {
+                continue;
+            };
+            let denied = |d: &Deny| if dir == INGRESS { d.ingress } else { d.egress };
             if !deny.get(ns).is_some_and(denied) {
                 continue;
             }
-            let Some(peer) = rule_peer_at(other, other_at, ns) else {
+            let other_at = other_e.placed.as_ref().map(|(ns, pods)| (ns, pods));
+            let Some(peer) = rule_peer_at(other_e.peer, other_at, ns) else {
                 continue;
             };
-            let at = *index.entry((is_ingress, this)).or_insert_with(|| {
-                merged.push(Merged::new(is_ingress, this, ns, pods));
-                merged.len() - 1
-            });
+            let at = match this_e.policy[dir] {
+                Some(at) => at,
+                None => {
+                    merged.push(Merged::new(dir == INGRESS, this_e.peer, ns, pods));
+                    peers[this].policy[dir] = Some(merged.len() - 1);
+                    merged.len() - 1
+                }
+            };
             let m = &mut merged[at];
-            let rule = *rule_of
-                .entry((at, ports(i)))
-                .or_insert_with_key(|(_, ports)| {
-                    m.rules.push((ports.clone(), Vec::new()));
-                    m.rules.len() - 1
-                });
-            if listed.insert((at, rule, other)) {
-                m.rules[rule].1.push(peer);
-            }
+            m.allow(at, &mut listed, ports(i), other, peer);
             m.add(i, id);
         }
     }
@@ -314,7 +378,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
         let name = namer.claim(&m.namespace, &base);
         let sources = &m.sources;
         let (mut ingress, mut egress) = (Vec::new(), Vec::new());
-        for (ports, peers) in m.rules {
+        for Rule { ports, peers } in m.rules {
             if m.is_ingress {
                 ingress.push(IngressRule { from: peers, ports });
             } else {
