@@ -88,30 +88,36 @@ fn main() {
         let whole = Instant::now();
         let whole_cpu = cpu_secs();
         let checked = phase(&mut rows, "check", || bench::check(&w));
-        let p = checked.posture.clone().expect("checked");
+        // The build holds the checked posture from here on (as `posture build` does, without
+        // a copy); each phase fills in what it makes.
+        let mut build = driver::Build {
+            checks: Vec::new(),
+            checked,
+            artifacts: Vec::new(),
+            proofs: Vec::new(),
+            reachability: None,
+        };
+        let p = build.posture().expect("the synthetic posture checks");
         let artifacts = phase(&mut rows, "emit (every target, laid out)", || {
-            bench::emit(&p)
+            bench::emit(p)
         });
         // The proofs as `posture reach` runs them: the reachability analysis is kept, and the
         // reach row below is the matrix drawn from it.
         let (proofs, analysis) = phase(&mut rows, "proofs (reachability)", || {
-            bench::proofs_keeping(&p, &artifacts)
+            bench::proofs_keeping(p, &artifacts)
         });
-        let build = driver::Build {
-            checks: proofs
-                .iter()
-                .filter(|p| p.holds() && !p.verifies.is_empty())
-                .map(|p| graph::Check {
-                    id: graph::CheckId(p.id.to_string()),
-                    title: p.title.to_string(),
-                    verifies: p.verifies.clone(),
-                })
-                .collect(),
-            checked,
-            artifacts,
-            proofs,
-            reachability: Some(analysis),
-        };
+        build.checks = proofs
+            .iter()
+            .filter(|p| p.holds() && !p.verifies.is_empty())
+            .map(|p| graph::Check {
+                id: graph::CheckId(p.id.to_string()),
+                title: p.title.to_string(),
+                verifies: p.verifies.clone(),
+            })
+            .collect();
+        build.artifacts = artifacts;
+        build.proofs = proofs;
+        build.reachability = Some(analysis);
         let out = phase(&mut rows, "graph + evidence + manifest", || {
             build.output_with_evidence(controls::catalog(), &bench::evidence_options())
         });

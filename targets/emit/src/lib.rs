@@ -81,10 +81,20 @@ pub fn source_annotation<'a>(items: impl IntoIterator<Item = &'a ir::ItemId>) ->
     let mut ids: Vec<&ir::ItemId> = items.into_iter().collect();
     ids.sort();
     ids.dedup();
-    ids.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    // As `ItemId`'s `Display` writes each, without the formatting machinery (a policy of a
+    // large posture names thousands).
+    let mut out = String::with_capacity(ids.iter().map(|id| id.name.0.len() + 16).sum());
+    for (n, id) in ids.iter().enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(id.block.as_str());
+        if !id.name.0.is_empty() {
+            out.push('.');
+            out.push_str(&id.name.0);
+        }
+    }
+    out
 }
 
 /// One output file of a target.
@@ -225,6 +235,21 @@ pub fn controls_annotation<'a>(
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn the_source_annotation_names_each_item_once_as_its_id_prints() {
+        use ir::{Block, ItemId};
+        let a = ItemId::new(Block::Network, "allow a -> b:http");
+        let b = ItemId::block(Block::Mesh);
+        let c = ItemId::new(Block::Admission, "require-labels");
+        let got = source_annotation([&a, &b, &c, &a]);
+        // The items in their order, each once, as `Display` prints them.
+        let mut ids = vec![&a, &b, &c];
+        ids.sort();
+        let want: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        assert_eq!(got, want.join(", "));
+        assert_eq!(source_annotation(std::iter::empty()), "");
+    }
 
     #[test]
     fn yaml_quotes_yaml_1_1_specials() {

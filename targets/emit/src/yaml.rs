@@ -80,6 +80,30 @@ const FOLD_WIDTH: usize = 80;
 /// 1.1 reads as a boolean or null (nor `nan`/`inf`, in any case). ASCII only, so the length is
 /// the width; longer than [`FOLD_WIDTH`] it is folded. Conservative on purpose: what it
 /// declines, serde-saphyr renders. `key`: the narrower class of keys (no blanks, no `:,>()`).
+/// [`CHARS`]: a character plain anywhere in a scalar.
+const WORD: u8 = 1;
+/// [`CHARS`]: a character plain in a value but not in a key (with the rules on spaces).
+const PUNCT: u8 = 2;
+
+/// Each byte's kind for [`class`]: [`WORD`] (ASCII letters, digits, `-`, `.`, `_`, `/`),
+/// [`PUNCT`] (space, `:`, `,`, `>`, `(`, `)`), or 0 (anything else).
+const CHARS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/') {
+            WORD
+        } else if matches!(b, b' ' | b':' | b',' | b'>' | b'(' | b')') {
+            PUNCT
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
 fn class(s: &str, key: bool) -> Class {
     let b = s.as_bytes();
     let Some(&first) = b.first() else {
@@ -90,13 +114,14 @@ fn class(s: &str, key: bool) -> Class {
     }
     let mut prev = 0u8;
     for &c in b {
-        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/') {
-        } else if !key && matches!(c, b' ' | b':' | b',' | b'>' | b'(' | b')') {
-            if c == b' ' && matches!(prev, b' ' | b':') {
-                return Class::Other;
+        match CHARS[usize::from(c)] {
+            WORD => {}
+            PUNCT if !key => {
+                if c == b' ' && matches!(prev, b' ' | b':') {
+                    return Class::Other;
+                }
             }
-        } else {
-            return Class::Other;
+            _ => return Class::Other,
         }
         prev = c;
     }
@@ -307,6 +332,14 @@ impl MapSer<'_> {
         if class(key, true) != Class::Plain {
             return Err(Unsupported);
         }
+        self.key_indent();
+        self.out.push_str(key);
+        self.key_end();
+        Ok(())
+    }
+
+    /// What goes before an entry's key: a line break after a parent's key, the indentation.
+    fn key_indent(&mut self) {
         match (self.entries, self.at) {
             // The first entry of a sequence item shares the dash's line.
             (0, At::Item { .. }) => {}
@@ -316,11 +349,13 @@ impl MapSer<'_> {
             }
             _ => indent(self.out, self.col),
         }
-        self.out.push_str(key);
+    }
+
+    /// What follows an entry's key.
+    fn key_end(&mut self) {
         self.out.push(':');
         self.entries += 1;
         self.key_col = self.col;
-        Ok(())
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
@@ -448,7 +483,10 @@ impl<'o> ser::Serializer for Ser<'o> {
         self.serialize_i64(v.into())
     }
     fn serialize_i64(self, v: i64) -> Result {
-        integer(self.out, self.at, v)
+        match u64::try_from(v) {
+            Ok(v) => self.serialize_u64(v),
+            Err(_) => integer(self.out, self.at, v),
+        }
     }
     fn serialize_u8(self, v: u8) -> Result {
         self.serialize_u64(v.into())
@@ -460,7 +498,20 @@ impl<'o> ser::Serializer for Ser<'o> {
         self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Result {
-        integer(self.out, self.at, v)
+        // The digits without the formatting machinery (ports and counts, many of them).
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut left = v;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (left % 10) as u8;
+            left /= 10;
+            if left == 0 {
+                break;
+            }
+        }
+        let text = std::str::from_utf8(&digits[at..]).map_err(|_| Unsupported)?;
+        literal(self.out, self.at, text)
     }
     fn serialize_char(self, v: char) -> Result {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
@@ -526,9 +577,16 @@ impl ser::SerializeMap for MapSer<'_> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
-        let mut k = String::new();
-        key.serialize(KeySer(&mut k))?;
-        self.key(&k)
+        // Written in place and then judged (a key outside the subset fails the whole
+        // document, whose text is then dropped).
+        self.key_indent();
+        let start = self.out.len();
+        key.serialize(KeySer(self.out))?;
+        if class(&self.out[start..], true) != Class::Plain {
+            return Err(Unsupported);
+        }
+        self.key_end();
+        Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         self.value(value)
@@ -863,7 +921,8 @@ mod tests {
             "empty_seq": [],
             "seq_of_empty_maps": [{}, {}],
             "nested": { "m": {}, "s": [], "deep": { "deeper": { "x": 1 } } },
-            "numbers": [0, 1, 65535, -7],
+            "numbers": [0, 1, 9, 10, 99, 100, 65535, -7, -1, u64::MAX, i64::MIN, i64::MAX],
+            "number": 8080,
             "flags": [true, false],
             "map_with_seq_first": [ { "s": ["a", "b"], "t": "x" } ],
             "map_with_map_first": [ { "m": { "k": "v" }, "t": "x" } ],
