@@ -56,22 +56,21 @@ pub fn verify_keeping(p: &Posture, artifacts: &[Artifact]) -> (Vec<Proof>, proof
 
 /// Every file of the target.
 pub fn emit(p: &Posture) -> Vec<Artifact> {
-    let mut out: Vec<Artifact> = policies::policies(p)
-        .into_iter()
-        .map(|e| {
-            Artifact::yaml(
-                TARGET,
-                Role::Enforcing,
-                format!(
-                    "{POLICIES_DIR}{}/{}.yaml",
-                    e.namespace, e.policy.metadata.name
-                ),
-                &e.policy,
-                e.origins,
-                true,
-            )
-        })
-        .collect();
+    // Each policy written as it is made and its typed model dropped.
+    let mut out: Vec<Artifact> = Vec::new();
+    policies::each_policy(p, |e| {
+        out.push(Artifact::yaml(
+            TARGET,
+            Role::Enforcing,
+            format!(
+                "{POLICIES_DIR}{}/{}.yaml",
+                e.namespace, e.policy.metadata.name
+            ),
+            &e.policy,
+            e.origins,
+            true,
+        ));
+    });
     for i in p.ingresses.values() {
         let origin = || vec![Origin::new(i.id(), i.meta.span)];
         if let Some(cert) = tls::certificate(p, i) {

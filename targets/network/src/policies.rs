@@ -129,18 +129,19 @@ fn policy(metadata: ObjectMeta, spec: NetworkPolicySpec) -> NetworkPolicy {
     }
 }
 
-/// One rule of a merged policy.
+/// One rule of a merged policy: its ports and the numbers of the peers allowed on them (each
+/// written out only when its policy is, so one policy's typed model is alive at a time).
 struct Rule {
     ports: Vec<PolicyPort>,
-    peers: Vec<emit::netpol::Peer>,
+    peers: Vec<usize>,
 }
 
 /// The policy of one workload (or other placed peer) and direction, as the intents fill it.
 struct Merged<'p> {
     is_ingress: bool,
-    peer: &'p IrPeer,
-    namespace: Name,
-    pods: emit::netpol::LabelSelector,
+    /// The number of the peer whose pods the policy selects (where it lives and what it
+    /// selects are in the table of peers).
+    this: usize,
     /// One rule per distinct set of ports: the ports, the peers allowed on them and those
     /// peers' numbers (so a flow declared twice is one peer).
     rules: Vec<Rule>,
@@ -153,18 +154,11 @@ struct Merged<'p> {
 }
 
 impl<'p> Merged<'p> {
-    /// The policy of `peer` for a direction, empty, at its first intent.
-    fn new(
-        is_ingress: bool,
-        peer: &'p IrPeer,
-        namespace: &Name,
-        pods: &emit::netpol::LabelSelector,
-    ) -> Self {
+    /// The policy of the peer numbered `this` for a direction, empty, at its first intent.
+    fn new(is_ingress: bool, this: usize) -> Self {
         Merged {
             is_ingress,
-            peer,
-            namespace: namespace.clone(),
-            pods: pods.clone(),
+            this,
             rules: Vec::new(),
             rule_of: None,
             satisfies: Vec::new(),
@@ -173,8 +167,8 @@ impl<'p> Merged<'p> {
         }
     }
 
-    /// Allows `peer` (the peer numbered `id`) on `ports`: in the rule of those ports, made at
-    /// their first peer.
+    /// Allows the peer numbered `id` on `ports`: in the rule of those ports, made at their
+    /// first peer.
     /// `listed` holds every (policy, rule, peer) allowed so far; `this` is this policy's number.
     fn allow(
         &mut self,
@@ -182,7 +176,6 @@ impl<'p> Merged<'p> {
         listed: &mut FxHashSet<(usize, usize, usize)>,
         ports: Vec<PolicyPort>,
         id: usize,
-        peer: emit::netpol::Peer,
     ) {
         /// Up to this many rules, a policy finds the rule of a set of ports by comparing.
         const FEW: usize = 8;
@@ -213,7 +206,7 @@ impl<'p> Merged<'p> {
             }
         };
         if listed.insert((this, at, id)) {
-            self.rules[at].peers.push(peer);
+            self.rules[at].peers.push(id);
         }
     }
 
@@ -239,9 +232,16 @@ const EGRESS: usize = 1;
 /// DNS, then one policy per workload (or other placed peer) and direction, in the order of
 /// their first intent.
 pub fn policies(p: &Posture) -> Vec<Emitted> {
+    let mut out = Vec::new();
+    each_policy(p, |e| out.push(e));
+    out
+}
+
+/// [`policies`], each handed to `emit` as soon as it is made (a caller that serializes and
+/// drops each keeps one policy's typed model alive at a time).
+pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
     let deny = denies(p);
     let mut namer = Namer::default();
-    let mut out = Vec::new();
 
     for (ns, d) in &deny {
         let (name, types) = match (d.ingress, d.egress) {
@@ -255,7 +255,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
         };
         let name = namer.claim(ns, name);
         let sources: Vec<&ItemId> = d.origins.iter().map(|o| &o.item).collect();
-        out.push(Emitted {
+        emit(Emitted {
             namespace: ns.clone(),
             policy: policy(
                 metadata(name, ns, &d.satisfies, &sources),
@@ -275,7 +275,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             && let Some(spec) = dns_egress_spec(p, Some(ns))
         {
             let name = namer.claim(ns, "allow-dns");
-            out.push(Emitted {
+            emit(Emitted {
                 namespace: ns.clone(),
                 policy: policy(metadata(name, ns, &[], &[&allow_dns]), spec),
                 origins: origins.clone(),
@@ -287,7 +287,7 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             && let Some(from) = rule_peer(p, &from, &dns_ns)
         {
             let name = namer.claim(&dns_ns, &format!("allow-dns-from-{ns}"));
-            out.push(Emitted {
+            emit(Emitted {
                 namespace: dns_ns.clone(),
                 policy: policy(
                     metadata(name, &dns_ns, &[], &[&allow_dns]),
@@ -339,58 +339,77 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
         // the source (allowing the destination).
         for (dir, this, other) in [(INGRESS, to, from), (EGRESS, from, to)] {
             let (this_e, other_e) = (&peers[this], &peers[other]);
-            let Some((ns, pods)) = this_e.placed.as_ref() else {
+            let Some((ns, _)) = this_e.placed.as_ref() else {
                 continue;
             };
             let denied = |d: &Deny| if dir == INGRESS { d.ingress } else { d.egress };
             if !deny.get(ns).is_some_and(denied) {
                 continue;
             }
-            let other_at = other_e.placed.as_ref().map(|(ns, pods)| (ns, pods));
-            let Some(peer) = rule_peer_at(other_e.peer, other_at, ns) else {
+            // A peer a rule can name: an address block, or a peer with a place (what
+            // `rule_peer_at` writes out later).
+            if other_e.placed.is_none() && !matches!(other_e.peer, IrPeer::Cidr { .. }) {
                 continue;
-            };
+            }
             let at = match this_e.policy[dir] {
                 Some(at) => at,
                 None => {
-                    merged.push(Merged::new(dir == INGRESS, this_e.peer, ns, pods));
+                    merged.push(Merged::new(dir == INGRESS, this));
                     peers[this].policy[dir] = Some(merged.len() - 1);
                     merged.len() - 1
                 }
             };
             let m = &mut merged[at];
-            m.allow(at, &mut listed, ports(i), other, peer);
+            m.allow(at, &mut listed, ports(i), other);
             m.add(i, id);
         }
     }
     for m in merged {
+        let this = &peers[m.this];
+        // A policy is made only for a placed peer.
+        let Some((ns, pods)) = this.placed.as_ref() else {
+            continue;
+        };
         let (base, types) = if m.is_ingress {
             (
-                format!("allow-ingress-to-{}", names::peer_part(m.peer)),
+                format!("allow-ingress-to-{}", names::peer_part(this.peer)),
                 vec![PolicyType::Ingress],
             )
         } else {
             (
-                format!("allow-egress-from-{}", names::peer_part(m.peer)),
+                format!("allow-egress-from-{}", names::peer_part(this.peer)),
                 vec![PolicyType::Egress],
             )
         };
-        let name = namer.claim(&m.namespace, &base);
-        let sources = &m.sources;
+        let name = namer.claim(ns, &base);
         let (mut ingress, mut egress) = (Vec::new(), Vec::new());
-        for Rule { ports, peers } in m.rules {
+        for rule in m.rules {
+            let allowed = rule
+                .peers
+                .iter()
+                .filter_map(|&id| {
+                    let e = &peers[id];
+                    rule_peer_at(e.peer, e.placed.as_ref().map(|(ns, pods)| (ns, pods)), ns)
+                })
+                .collect();
             if m.is_ingress {
-                ingress.push(IngressRule { from: peers, ports });
+                ingress.push(IngressRule {
+                    from: allowed,
+                    ports: rule.ports,
+                });
             } else {
-                egress.push(EgressRule { to: peers, ports });
+                egress.push(EgressRule {
+                    to: allowed,
+                    ports: rule.ports,
+                });
             }
         }
-        out.push(Emitted {
-            namespace: m.namespace.clone(),
+        emit(Emitted {
+            namespace: ns.clone(),
             policy: policy(
-                metadata(name, &m.namespace, &m.satisfies, sources),
+                metadata(name, ns, &m.satisfies, &m.sources),
                 NetworkPolicySpec {
-                    pod_selector: m.pods,
+                    pod_selector: pods.clone(),
                     policy_types: types,
                     ingress,
                     egress,
@@ -399,5 +418,4 @@ pub fn policies(p: &Posture) -> Vec<Emitted> {
             origins: m.origins,
         });
     }
-    out
 }
