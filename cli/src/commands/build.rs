@@ -120,6 +120,7 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
             args.out.display()
         ));
     }
+    crate::dispose((output, build));
     exit
 }
 

@@ -27,11 +27,13 @@ pub(crate) fn run(args: &CheckArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
     let diags: Vec<_> = checked.diagnostics.iter().cloned().collect();
     let ok = format!("checked {}: no problems found", count(files.len(), "file"));
     ui.report(args.report.format, &diags, &sources, &files, Some(&ok));
-    if checked.diagnostics.has_errors() {
+    let exit = if checked.diagnostics.has_errors() {
         Exit::Failure
     } else {
         Exit::Success
-    }
+    };
+    crate::dispose(checked);
+    exit
 }
 
 /// The ids of the user's files (not the standard library's), in load order.

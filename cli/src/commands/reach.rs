@@ -84,9 +84,11 @@ pub(crate) fn run(args: &ReachArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
     if !diags.is_empty() {
         ui.report(FormatName::Human, &diags, &sources, &files, None);
     }
-    if diags.iter().any(Diagnostic::is_error) {
+    let exit = if diags.iter().any(Diagnostic::is_error) {
         Exit::Failure
     } else {
         Exit::Success
-    }
+    };
+    crate::dispose((matrix, build));
+    exit
 }
