@@ -122,7 +122,13 @@ impl Cx {
         known: &[&str],
     ) -> Option<Opened<'a>> {
         let (name, span, first) = self.item_name(item, declare)?;
-        let attrs = Attrs::of_item(self, format!("{noun} `{name}`"), item, known);
+        // "{noun} `{name}`", built without the formatting machinery (once per named item).
+        let mut owner = String::with_capacity(noun.len() + name.0.len() + 3);
+        owner.push_str(noun);
+        owner.push_str(" `");
+        owner.push_str(&name.0);
+        owner.push('`');
+        let attrs = Attrs::of_item(self, owner, item, known);
         Some(Opened {
             name,
             span,

@@ -106,7 +106,7 @@ pub(crate) fn workloads(
     syms: &mut Symbols,
     items: &[Top<'_>],
 ) -> BTreeMap<Name, Workload> {
-    let mut out = BTreeMap::new();
+    let mut out: Vec<(Name, Workload)> = Vec::with_capacity(items.len());
     for t in items {
         let item = t.item;
         let Some(Opened {
@@ -190,7 +190,7 @@ pub(crate) fn workloads(
             .unwrap_or_default();
         let meta = meta(cx, item, &a);
         if let Some((namespace, _)) = namespace {
-            out.insert(
+            out.push((
                 n.clone(),
                 Workload {
                     name: n,
@@ -200,10 +200,12 @@ pub(crate) fn workloads(
                     processes,
                     meta,
                 },
-            );
+            ));
         }
     }
-    out
+    // Each name once (a second declaration was reported and skipped): built in one go, which
+    // is linear for names in order, rather than by one insertion per workload.
+    out.into_iter().collect()
 }
 
 /// A process name: a bare word or a string.
@@ -908,9 +910,8 @@ pub(crate) fn check_flows(
             }
         }
         // A named port resolves by name *and* protocol on the destination's pods.
-        if let Peer::Workload { name } = &i.to
-            && i.ports.iter().any(|p| matches!(p, PortSpec::Named { .. }))
-            && let Some(w) = workloads.get(name)
+        if i.ports.iter().any(|p| matches!(p, PortSpec::Named { .. }))
+            && let Some(w) = sides.workload[to as usize]
         {
             for p in &i.ports {
                 let PortSpec::Named { name: pname, .. } = p else {
@@ -1037,6 +1038,8 @@ struct Sides<'a> {
     /// The namespace (by number) of each peer; `None` for address blocks, unknown workloads,
     /// and built-in peers without a target.
     peer_ns: Vec<Option<u32>>,
+    /// The declared workload of each peer that names one.
+    workload: Vec<Option<&'a Workload>>,
     /// The namespaces, by number.
     ns_names: Vec<&'a Name>,
     ns_ids: FastMap<&'a Name, u32>,
@@ -1053,6 +1056,7 @@ impl<'a> Sides<'a> {
         let mut sides = Sides {
             peers: Vec::new(),
             peer_ns: Vec::new(),
+            workload: Vec::new(),
             ns_names: Vec::new(),
             ns_ids: FastMap::default(),
             ends: Vec::with_capacity(net.intents.len()),
@@ -1076,8 +1080,12 @@ impl<'a> Sides<'a> {
         if let Some(&id) = ids.get(p) {
             return id;
         }
+        let workload = match p {
+            Peer::Workload { name } => workloads.get(name),
+            _ => None,
+        };
         let ns: Option<&'a Name> = match p {
-            Peer::Workload { name } => workloads.get(name).map(|w| &w.namespace),
+            Peer::Workload { .. } => workload.map(|w| &w.namespace),
             Peer::Namespace { name } => Some(name),
             Peer::IngressController => target.map(|t| &t.ingress_controller.namespace),
             Peer::ClusterDns => target.map(|t| &t.cluster_dns.namespace),
@@ -1094,6 +1102,7 @@ impl<'a> Sides<'a> {
         let id = self.peers.len() as u32;
         self.peers.push(p);
         self.peer_ns.push(ns);
+        self.workload.push(workload);
         ids.insert(p, id);
         id
     }
@@ -1161,28 +1170,28 @@ enum SideKey {
     Peer(u32),
 }
 
-/// The inclusive port ranges an intent allows (every port when it names none).
-fn port_ranges(i: &ir::network::Intent) -> Vec<(u16, u16)> {
-    if i.ports.is_empty() {
-        return vec![(1, 65535)];
-    }
-    let mut v: Vec<(u16, u16)> = i
-        .ports
-        .iter()
-        .map(|p| match p {
-            PortSpec::Number { port } | PortSpec::Named { port, .. } => (port.0, port.0),
-            PortSpec::Range { first, last } => (first.0, last.0),
-        })
-        .collect();
-    v.sort_unstable();
-    let mut out: Vec<(u16, u16)> = Vec::with_capacity(v.len());
-    for (a, b) in v {
-        match out.last_mut() {
-            Some(last) if u32::from(a) <= u32::from(last.1) + 1 => last.1 = last.1.max(b),
-            _ => out.push((a, b)),
+/// Appends the inclusive port ranges an intent allows (every port when it names none),
+/// sorted and merged, to `out`.
+fn port_ranges(i: &ir::network::Intent, out: &mut Vec<(u16, u16)>) {
+    let range = |p: &PortSpec| match p {
+        PortSpec::Number { port } | PortSpec::Named { port, .. } => (port.0, port.0),
+        PortSpec::Range { first, last } => (first.0, last.0),
+    };
+    match i.ports.as_slice() {
+        [] => out.push((1, 65535)),
+        [p] => out.push(range(p)),
+        ports => {
+            let mut v: Vec<(u16, u16)> = ports.iter().map(range).collect();
+            v.sort_unstable();
+            let start = out.len();
+            for (a, b) in v {
+                match out[start..].last_mut() {
+                    Some(last) if u32::from(a) <= u32::from(last.1) + 1 => last.1 = last.1.max(b),
+                    _ => out.push((a, b)),
+                }
+            }
         }
     }
-    out
 }
 
 /// P4007: an intent every connection of which another intent allows already. Intents are
@@ -1196,7 +1205,15 @@ fn shadowed(cx: &mut Cx, net: &Network, sides: &Sides<'_>, duplicate: &[bool]) {
             .or_default()
             .push(n as u32);
     }
-    let ranges: Vec<Vec<(u16, u16)>> = net.intents.iter().map(port_ranges).collect();
+    // Every intent's ranges in one vector: intent `n`'s are `flat[at[n]..at[n + 1]]`.
+    let mut flat: Vec<(u16, u16)> = Vec::with_capacity(net.intents.len());
+    let mut at: Vec<usize> = Vec::with_capacity(net.intents.len() + 1);
+    for i in &net.intents {
+        at.push(flat.len());
+        port_ranges(i, &mut flat);
+    }
+    at.push(flat.len());
+    let ranges = |n: usize| &flat[at[n]..at[n + 1]];
     let within = |inner: &[(u16, u16)], outer: &[(u16, u16)]| {
         inner
             .iter()
@@ -1219,14 +1236,14 @@ fn shadowed(cx: &mut Cx, net: &Network, sides: &Sides<'_>, duplicate: &[bool]) {
                         || duplicate.get(i).copied().unwrap_or(false)
                         || !sides.covers(if_, jf)
                         || !sides.covers(it, jt)
-                        || !within(&ranges[j], &ranges[i])
+                        || !within(ranges(j), ranges(i))
                     {
                         continue;
                     }
                     // Two intents that cover each other: only the later one is redundant.
                     let mutual = sides.covers(jf, if_)
                         && sides.covers(jt, it)
-                        && within(&ranges[i], &ranges[j]);
+                        && within(ranges(i), ranges(j));
                     if !mutual || i < j {
                         by = Some(i);
                         break 'search;
