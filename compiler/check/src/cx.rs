@@ -102,13 +102,14 @@ impl Cx {
         item: &ast::Item,
         declare: Option<(&mut Symbols, Kind)>,
     ) -> Option<(Name, Span, bool)> {
-        let ident = item.name()?;
-        let name = Name(ident.text.clone());
+        // Borrowed from the head (`Item::name` copies it), copied once into the name.
+        let (text, span) = item.name_ref()?;
+        let name = Name(text.to_string());
         let first = match declare {
-            Some((syms, kind)) => syms.declare(self, kind, &name, ident.span),
+            Some((syms, kind)) => syms.declare(self, kind, &name, span),
             None => true,
         };
-        Some((name, ident.span, first))
+        Some((name, span, first))
     }
 
     /// The opening every named item shares: [`Cx::item_name`], then the attributes of its body
@@ -121,7 +122,13 @@ impl Cx {
         known: &[&str],
     ) -> Option<Opened<'a>> {
         let (name, span, first) = self.item_name(item, declare)?;
-        let attrs = Attrs::of_item(self, format!("{noun} `{name}`"), item, known);
+        // "{noun} `{name}`", built without the formatting machinery (once per named item).
+        let mut owner = String::with_capacity(noun.len() + name.0.len() + 3);
+        owner.push_str(noun);
+        owner.push_str(" `");
+        owner.push_str(&name.0);
+        owner.push('`');
+        let attrs = Attrs::of_item(self, owner, item, known);
         Some(Opened {
             name,
             span,
@@ -670,7 +677,8 @@ use ir::k8s::{is_label_key, is_label_value};
 
 /// Reads the attributes of one block or map against the list of keys it knows.
 pub(crate) struct Attrs<'a> {
-    owner: String,
+    /// Borrowed when it is a fixed text (`` `allow` ``, once per intent): no copy per item.
+    owner: std::borrow::Cow<'static, str>,
     span: Span,
     map: BTreeMap<&'a str, &'a ast::Attr>,
 }
@@ -679,7 +687,7 @@ impl<'a> Attrs<'a> {
     /// Collects `attrs`, reporting unknown keys (with did-you-mean) and keys set twice.
     pub(crate) fn new(
         cx: &mut Cx,
-        owner: impl Into<String>,
+        owner: impl Into<std::borrow::Cow<'static, str>>,
         span: Span,
         attrs: impl IntoIterator<Item = &'a ast::Attr>,
         known: &[&str],
@@ -725,7 +733,7 @@ impl<'a> Attrs<'a> {
     /// Attributes of an item's body (nested items are ignored here).
     pub(crate) fn of_item(
         cx: &mut Cx,
-        owner: impl Into<String>,
+        owner: impl Into<std::borrow::Cow<'static, str>>,
         item: &'a ast::Item,
         known: &[&str],
     ) -> Self {
@@ -733,7 +741,7 @@ impl<'a> Attrs<'a> {
             ast::Entry::Attr(a) => Some(a),
             ast::Entry::Item(_) => None,
         });
-        let span = item.name().map(|n| n.span).unwrap_or(item.keyword.span);
+        let span = item.name_ref().map_or(item.keyword.span, |(_, span)| span);
         Self::new(cx, owner, span, attrs, known)
     }
 
@@ -741,7 +749,7 @@ impl<'a> Attrs<'a> {
     /// read as one block: a key set in two sections is reported as set twice.
     pub(crate) fn of_sections(
         cx: &mut Cx,
-        owner: &str,
+        owner: &'static str,
         sections: &[crate::Top<'a>],
         known: &[&str],
     ) -> Option<Self> {

@@ -106,7 +106,7 @@ pub(crate) fn workloads(
     syms: &mut Symbols,
     items: &[Top<'_>],
 ) -> BTreeMap<Name, Workload> {
-    let mut out = BTreeMap::new();
+    let mut out: Vec<(Name, Workload)> = Vec::with_capacity(items.len());
     for t in items {
         let item = t.item;
         let Some(Opened {
@@ -190,7 +190,7 @@ pub(crate) fn workloads(
             .unwrap_or_default();
         let meta = meta(cx, item, &a);
         if let Some((namespace, _)) = namespace {
-            out.insert(
+            out.push((
                 n.clone(),
                 Workload {
                     name: n,
@@ -200,10 +200,12 @@ pub(crate) fn workloads(
                     processes,
                     meta,
                 },
-            );
+            ));
         }
     }
-    out
+    // Each name once (a second declaration was reported and skipped): built in one go, which
+    // is linear for names in order, rather than by one insertion per workload.
+    out.into_iter().collect()
 }
 
 /// A process name: a bare word or a string.
@@ -250,18 +252,18 @@ fn peer(cx: &mut Cx, syms: &mut Symbols, e: &ast::Endpoint, except: &[ir::Cidr])
             })
         }
         ast::EndpointTarget::Ref(p) => {
-            let segs: Vec<&str> = p.segments.iter().map(|s| s.text.as_str()).collect();
-            match segs.as_slice() {
-                ["ingress-controller"] => Some(Peer::IngressController),
-                ["cluster-dns"] => Some(Peer::ClusterDns),
-                ["mesh-control-plane"] => Some(Peer::MeshControlPlane),
-                ["namespace", ns] => {
-                    let n = Name(ns.to_string());
-                    syms.refer(Kind::Namespace, &n, p.segments[1].span);
+            // Matched on the segments themselves (no list of their texts per endpoint).
+            match p.segments.as_slice() {
+                [s] if s.text == "ingress-controller" => Some(Peer::IngressController),
+                [s] if s.text == "cluster-dns" => Some(Peer::ClusterDns),
+                [s] if s.text == "mesh-control-plane" => Some(Peer::MeshControlPlane),
+                [s, ns] if s.text == "namespace" => {
+                    let n = Name(ns.text.clone());
+                    syms.refer(Kind::Namespace, &n, ns.span);
                     Some(Peer::Namespace { name: n })
                 }
                 [w] => {
-                    let n = Name(w.to_string());
+                    let n = Name(w.text.clone());
                     syms.refer(Kind::Workload, &n, p.span);
                     Some(Peer::Workload { name: n })
                 }
@@ -362,13 +364,15 @@ pub(crate) fn network(
             net.allow_dns.push(n);
         }
     }
+    // Looked up once or twice per intent: hashed, not searched in the ordered map.
+    let workloads: FastMap<&Name, &Workload> = workloads.iter().collect();
     for t in items {
         for e in t.item.entries() {
             let ast::Entry::Item(item) = e else { continue };
             let Some(ast::Head::Traffic(tr)) = &item.head else {
                 continue;
             };
-            if let Some(intent) = intent(cx, syms, item, tr, workloads) {
+            if let Some(intent) = intent(cx, syms, item, tr, &workloads) {
                 net.intents.push(intent);
             }
         }
@@ -381,7 +385,7 @@ fn intent(
     syms: &mut Symbols,
     item: &ast::Item,
     tr: &ast::Traffic,
-    workloads: &BTreeMap<Name, Workload>,
+    workloads: &FastMap<&Name, &Workload>,
 ) -> Option<Intent> {
     let a = Attrs::of_item(
         cx,
@@ -436,7 +440,7 @@ fn intent(
         ast::PortSpec::Name(id) => {
             let pname = Name(id.text.clone());
             let target = match &to {
-                Some(Peer::Workload { name }) => workloads.get(name),
+                Some(Peer::Workload { name }) => workloads.get(name).copied(),
                 _ => None,
             };
             match target {
@@ -491,7 +495,7 @@ fn intent(
     // A numeric port must exist on the destination workload when it declares ports, with the
     // intent's protocol: the same rule as for a named port (see `check_flows`).
     if let Some(Peer::Workload { name }) = &to
-        && let Some(w) = workloads.get(name)
+        && let Some(&w) = workloads.get(name)
     {
         for p in &ports {
             if let PortSpec::Number { port } = p {
@@ -850,6 +854,10 @@ pub(crate) fn mesh(
 /// another one already covers (P4007), address blocks overlapping the cluster's own ranges
 /// (P4005), intents with no effect because neither side denies by default (P4006), and named
 /// ports used with the wrong protocol (P4003).
+///
+/// Every side of every intent is interned first ([`Sides`]): each distinct peer and namespace
+/// gets a small number, once, and the rules compare and hash those numbers instead of peers
+/// and names (which was most of this function's time at 10,000 workloads).
 pub(crate) fn check_flows(
     cx: &mut Cx,
     net: &Network,
@@ -858,26 +866,32 @@ pub(crate) fn check_flows(
     target: Option<&ir::system::Target>,
 ) {
     let _ = namespaces;
-    // Keyed by the intent's parts themselves (all `Ord`, no spans inside), not by their
-    // `Debug` text: the same relation, without four strings per intent.
-    type FlowKey<'a> = (&'a Peer, &'a Peer, &'a [PortSpec], Protocol);
+    let sides = Sides::new(net, workloads, target);
+    // Keyed by the intent's parts (peers by their interned number: equal numbers, equal
+    // peers), not by their `Debug` text.
+    type FlowKey<'a> = (u32, u32, &'a [PortSpec], Protocol);
     let mut seen: FastMap<FlowKey<'_>, Span> = FastMap::default();
+    seen.reserve(net.intents.len());
     let mut duplicate = vec![false; net.intents.len()];
     for (n, i) in net.intents.iter().enumerate() {
-        let key: FlowKey<'_> = (&i.from, &i.to, i.ports.as_slice(), i.protocol);
-        if let Some(first) = seen.get(&key) {
-            duplicate[n] = true;
-            cx.err(
-                Diagnostic::spanned(
-                    &ncodes::P4004,
-                    i.meta.span,
-                    "this intent repeats an earlier one",
-                )
-                .with_secondary(*first, "first declared here")
-                .with_help("delete one of them"),
-            );
-        } else {
-            seen.insert(key, i.meta.span);
+        let (from, to) = sides.ends[n];
+        let key: FlowKey<'_> = (from, to, i.ports.as_slice(), i.protocol);
+        match seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                duplicate[n] = true;
+                cx.err(
+                    Diagnostic::spanned(
+                        &ncodes::P4004,
+                        i.meta.span,
+                        "this intent repeats an earlier one",
+                    )
+                    .with_secondary(*first.get(), "first declared here")
+                    .with_help("delete one of them"),
+                );
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i.meta.span);
+            }
         }
         if let Some(t) = target {
             for side in [&i.from, &i.to] {
@@ -896,8 +910,8 @@ pub(crate) fn check_flows(
             }
         }
         // A named port resolves by name *and* protocol on the destination's pods.
-        if let Peer::Workload { name } = &i.to
-            && let Some(w) = workloads.get(name)
+        if i.ports.iter().any(|p| matches!(p, PortSpec::Named { .. }))
+            && let Some(w) = sides.workload[to as usize]
         {
             for p in &i.ports {
                 let PortSpec::Named { name: pname, .. } = p else {
@@ -930,29 +944,31 @@ pub(crate) fn check_flows(
         }
     }
 
-    let sides = Sides {
-        workloads: workloads.iter().collect(),
-        target,
-    };
     shadowed(cx, net, &sides, &duplicate);
 
     // An allow has no effect when no side of it is isolated: the destination's namespace does
     // not deny ingress and the source's does not deny egress (addresses have no side).
-    let mut isolation: FastMap<&Name, (bool, bool)> = FastMap::default();
+    let mut isolation: Vec<(bool, bool)> = vec![(false, false); sides.ns_names.len()];
     for dd in &net.default_deny {
-        let e = isolation.entry(&dd.namespace).or_default();
+        // A namespace no intent reaches is never asked about.
+        let Some(&ns) = sides.ns_ids.get(&dd.namespace) else {
+            continue;
+        };
+        let e = &mut isolation[ns as usize];
         e.0 |= dd.directions.contains(&Direction::Ingress);
         e.1 |= dd.directions.contains(&Direction::Egress);
     }
-    let denied = |ns: &Name, d: Direction| {
-        isolation.get(ns).is_some_and(|&(ingress, egress)| match d {
+    let denied = |ns: u32, d: Direction| {
+        let (ingress, egress) = isolation[ns as usize];
+        match d {
             Direction::Ingress => ingress,
             Direction::Egress => egress,
-        })
+        }
     };
-    for i in &net.intents {
-        let to_ns = sides.namespace_ref(&i.to);
-        let from_ns = sides.namespace_ref(&i.from);
+    for (n, i) in net.intents.iter().enumerate() {
+        let (from, to) = sides.ends[n];
+        let to_ns = sides.peer_ns[to as usize];
+        let from_ns = sides.peer_ns[from as usize];
         if matches!(
             &i.to,
             Peer::Workload { .. }
@@ -970,34 +986,34 @@ pub(crate) fn check_flows(
         {
             continue; // an unknown workload, or no target: reported elsewhere
         }
-        let isolated_in = to_ns
-            .as_ref()
-            .is_some_and(|n| denied(n, Direction::Ingress));
-        let isolated_out = from_ns
-            .as_ref()
-            .is_some_and(|n| denied(n, Direction::Egress));
+        let isolated_in = to_ns.is_some_and(|n| denied(n, Direction::Ingress));
+        let isolated_out = from_ns.is_some_and(|n| denied(n, Direction::Egress));
         if isolated_in || isolated_out {
             continue;
         }
-        let (ns, dir, other) = match (&to_ns, &from_ns) {
-            (Some(t), f) => (t, "ingress", f.as_ref().map(|f| (f, "egress"))),
+        let (ns, dir, other) = match (to_ns, from_ns) {
+            (Some(t), f) => (t, "ingress", f.map(|f| (f, "egress"))),
             (None, Some(f)) => (f, "egress", None),
             (None, None) => continue,
         };
+        let ns_name = sides.ns_names[ns as usize];
         let mut d = Diagnostic::spanned(
             &ncodes::P4006,
             i.meta.span,
-            format!("`{ns}` is not default-deny for {dir}"),
+            format!("`{ns_name}` is not default-deny for {dir}"),
         )
         .with_label("this allow has no effect")
         .with_help(format!(
-            "add `default_deny = {{ namespaces = [{ns}], directions = [{dir}] }}`"
+            "add `default_deny = {{ namespaces = [{ns_name}], directions = [{dir}] }}`"
         ));
         if let Some((f, fdir)) = other {
             d = d.with_note(if f == ns {
                 format!("nor is it default-deny for {fdir}, so this flow is allowed already")
             } else {
-                format!("nor is `{f}` default-deny for {fdir}, so this flow is allowed already")
+                format!(
+                    "nor is `{}` default-deny for {fdir}, so this flow is allowed already",
+                    sides.ns_names[f as usize]
+                )
             });
         } else {
             d = d.with_note("everything is allowed already in an open direction");
@@ -1014,20 +1030,93 @@ fn protocol_name(p: Protocol) -> &'static str {
     }
 }
 
-/// Where the sides of intents live.
+/// The sides of every intent, interned: each distinct peer gets a number (equal peers, equal
+/// numbers), each namespace a peer lives in gets one too.
 struct Sides<'a> {
-    /// The posture's workloads by name, hashed (looked up several times per intent).
-    workloads: FastMap<&'a Name, &'a Workload>,
-    target: Option<&'a ir::system::Target>,
+    /// The distinct peers, by number.
+    peers: Vec<&'a Peer>,
+    /// The namespace (by number) of each peer; `None` for address blocks, unknown workloads,
+    /// and built-in peers without a target.
+    peer_ns: Vec<Option<u32>>,
+    /// The declared workload of each peer that names one.
+    workload: Vec<Option<&'a Workload>>,
+    /// The namespaces, by number.
+    ns_names: Vec<&'a Name>,
+    ns_ids: FastMap<&'a Name, u32>,
+    /// Each intent's `(from, to)`.
+    ends: Vec<(u32, u32)>,
 }
 
 impl<'a> Sides<'a> {
-    /// True when every endpoint of `inner` is one of `outer`.
-    fn covers(&self, outer: &Peer, inner: &Peer) -> bool {
-        match (outer, inner) {
-            (a, b) if a == b => true,
-            (Peer::Namespace { name }, b) => {
-                !matches!(b, Peer::Cidr { .. }) && self.namespace_ref(b) == Some(name)
+    fn new(
+        net: &'a Network,
+        workloads: &'a BTreeMap<Name, Workload>,
+        target: Option<&'a ir::system::Target>,
+    ) -> Self {
+        let mut sides = Sides {
+            peers: Vec::new(),
+            peer_ns: Vec::new(),
+            workload: Vec::new(),
+            ns_names: Vec::new(),
+            ns_ids: FastMap::default(),
+            ends: Vec::with_capacity(net.intents.len()),
+        };
+        let mut ids: FastMap<&'a Peer, u32> = FastMap::default();
+        for i in &net.intents {
+            let from = sides.intern(&mut ids, &i.from, workloads, target);
+            let to = sides.intern(&mut ids, &i.to, workloads, target);
+            sides.ends.push((from, to));
+        }
+        sides
+    }
+
+    fn intern(
+        &mut self,
+        ids: &mut FastMap<&'a Peer, u32>,
+        p: &'a Peer,
+        workloads: &'a BTreeMap<Name, Workload>,
+        target: Option<&'a ir::system::Target>,
+    ) -> u32 {
+        if let Some(&id) = ids.get(p) {
+            return id;
+        }
+        let workload = match p {
+            Peer::Workload { name } => workloads.get(name),
+            _ => None,
+        };
+        let ns: Option<&'a Name> = match p {
+            Peer::Workload { .. } => workload.map(|w| &w.namespace),
+            Peer::Namespace { name } => Some(name),
+            Peer::IngressController => target.map(|t| &t.ingress_controller.namespace),
+            Peer::ClusterDns => target.map(|t| &t.cluster_dns.namespace),
+            Peer::MeshControlPlane => target.map(|t| &t.mesh_control_plane.namespace),
+            Peer::Cidr { .. } => None,
+        };
+        let ns = ns.map(|n| {
+            let next = self.ns_names.len() as u32;
+            *self.ns_ids.entry(n).or_insert_with(|| {
+                self.ns_names.push(n);
+                next
+            })
+        });
+        let id = self.peers.len() as u32;
+        self.peers.push(p);
+        self.peer_ns.push(ns);
+        self.workload.push(workload);
+        ids.insert(p, id);
+        id
+    }
+
+    /// True when every endpoint of peer `inner` is one of peer `outer`.
+    fn covers(&self, outer: u32, inner: u32) -> bool {
+        if outer == inner {
+            return true;
+        }
+        match (self.peers[outer as usize], self.peers[inner as usize]) {
+            (Peer::Namespace { .. }, b) => {
+                !matches!(b, Peer::Cidr { .. })
+                    && self.peer_ns[inner as usize].is_some()
+                    && self.peer_ns[inner as usize] == self.peer_ns[outer as usize]
             }
             (
                 Peer::Cidr {
@@ -1050,90 +1139,81 @@ impl<'a> Sides<'a> {
         }
     }
 
-    /// The namespace of an in-cluster peer; `None` for address blocks and unknown workloads.
-    fn namespace_ref<'p>(&self, p: &'p Peer) -> Option<&'p Name>
-    where
-        'a: 'p,
-    {
-        match p {
-            Peer::Workload { name } => self.workloads.get(name).map(|w| &w.namespace),
-            Peer::Namespace { name } => Some(name),
-            Peer::IngressController => self.target.map(|t| &t.ingress_controller.namespace),
-            Peer::ClusterDns => self.target.map(|t| &t.cluster_dns.namespace),
-            Peer::MeshControlPlane => self.target.map(|t| &t.mesh_control_plane.namespace),
-            Peer::Cidr { .. } => None,
+    /// What [`shadowed`] indexes a side by: the peer itself, its namespace (a `namespace.X`
+    /// peer is its namespace), or "an address block" (blocks cover each other by containment,
+    /// so all of them share one key).
+    fn key(&self, p: u32) -> SideKey {
+        match self.peers[p as usize] {
+            Peer::Cidr { .. } => SideKey::Cidr,
+            Peer::Namespace { .. } => {
+                SideKey::Namespace(self.peer_ns[p as usize].expect("a namespace peer is its own"))
+            }
+            _ => SideKey::Peer(p),
         }
     }
 
     /// The keys under which an intent side can be covered: itself and its namespace.
-    fn keys<'p>(&self, p: &'p Peer) -> impl Iterator<Item = SideKey<'p>> + use<'a, 'p>
-    where
-        'a: 'p,
-    {
-        let ns = if matches!(p, Peer::Namespace { .. } | Peer::Cidr { .. }) {
-            None
-        } else {
-            self.namespace_ref(p).map(SideKey::Namespace)
+    fn keys(&self, p: u32) -> impl Iterator<Item = SideKey> + use<'_> {
+        let ns = match self.peers[p as usize] {
+            Peer::Namespace { .. } | Peer::Cidr { .. } => None,
+            _ => self.peer_ns[p as usize].map(SideKey::Namespace),
         };
-        std::iter::once(SideKey::of(p)).chain(ns)
+        std::iter::once(self.key(p)).chain(ns)
     }
 }
 
-/// What [`shadowed`] indexes an intent's side by: the peer itself, its namespace, or "an
-/// address block" (blocks cover each other by containment, so all of them share one key).
+/// See [`Sides::key`]: peers and namespaces by their interned numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum SideKey<'p> {
+enum SideKey {
     Cidr,
-    Namespace(&'p Name),
-    Peer(&'p Peer),
+    Namespace(u32),
+    Peer(u32),
 }
 
-impl<'p> SideKey<'p> {
-    fn of(p: &'p Peer) -> SideKey<'p> {
-        match p {
-            Peer::Cidr { .. } => SideKey::Cidr,
-            Peer::Namespace { name } => SideKey::Namespace(name),
-            other => SideKey::Peer(other),
+/// Appends the inclusive port ranges an intent allows (every port when it names none),
+/// sorted and merged, to `out`.
+fn port_ranges(i: &ir::network::Intent, out: &mut Vec<(u16, u16)>) {
+    let range = |p: &PortSpec| match p {
+        PortSpec::Number { port } | PortSpec::Named { port, .. } => (port.0, port.0),
+        PortSpec::Range { first, last } => (first.0, last.0),
+    };
+    match i.ports.as_slice() {
+        [] => out.push((1, 65535)),
+        [p] => out.push(range(p)),
+        ports => {
+            let mut v: Vec<(u16, u16)> = ports.iter().map(range).collect();
+            v.sort_unstable();
+            let start = out.len();
+            for (a, b) in v {
+                match out[start..].last_mut() {
+                    Some(last) if u32::from(a) <= u32::from(last.1) + 1 => last.1 = last.1.max(b),
+                    _ => out.push((a, b)),
+                }
+            }
         }
     }
-}
-
-/// The inclusive port ranges an intent allows (every port when it names none).
-fn port_ranges(i: &ir::network::Intent) -> Vec<(u16, u16)> {
-    if i.ports.is_empty() {
-        return vec![(1, 65535)];
-    }
-    let mut v: Vec<(u16, u16)> = i
-        .ports
-        .iter()
-        .map(|p| match p {
-            PortSpec::Number { port } | PortSpec::Named { port, .. } => (port.0, port.0),
-            PortSpec::Range { first, last } => (first.0, last.0),
-        })
-        .collect();
-    v.sort_unstable();
-    let mut out: Vec<(u16, u16)> = Vec::with_capacity(v.len());
-    for (a, b) in v {
-        match out.last_mut() {
-            Some(last) if u32::from(a) <= u32::from(last.1) + 1 => last.1 = last.1.max(b),
-            _ => out.push((a, b)),
-        }
-    }
-    out
 }
 
 /// P4007: an intent every connection of which another intent allows already. Intents are
 /// indexed by the sides that could cover them (the same peer, or its namespace), so the check
 /// is not quadratic in the number of intents.
 fn shadowed(cx: &mut Cx, net: &Network, sides: &Sides<'_>, duplicate: &[bool]) {
-    let mut index: FastMap<(SideKey<'_>, SideKey<'_>), Vec<usize>> = FastMap::default();
-    for (n, i) in net.intents.iter().enumerate() {
+    let mut index: FastMap<(SideKey, SideKey), Vec<u32>> = FastMap::default();
+    for (n, &(from, to)) in sides.ends.iter().enumerate() {
         index
-            .entry((SideKey::of(&i.from), SideKey::of(&i.to)))
+            .entry((sides.key(from), sides.key(to)))
             .or_default()
-            .push(n);
+            .push(n as u32);
     }
-    let ranges: Vec<Vec<(u16, u16)>> = net.intents.iter().map(port_ranges).collect();
+    // Every intent's ranges in one vector: intent `n`'s are `flat[at[n]..at[n + 1]]`.
+    let mut flat: Vec<(u16, u16)> = Vec::with_capacity(net.intents.len());
+    let mut at: Vec<usize> = Vec::with_capacity(net.intents.len() + 1);
+    for i in &net.intents {
+        at.push(flat.len());
+        port_ranges(i, &mut flat);
+    }
+    at.push(flat.len());
+    let ranges = |n: usize| &flat[at[n]..at[n + 1]];
     let within = |inner: &[(u16, u16)], outer: &[(u16, u16)]| {
         inner
             .iter()
@@ -1143,24 +1223,27 @@ fn shadowed(cx: &mut Cx, net: &Network, sides: &Sides<'_>, duplicate: &[bool]) {
         if duplicate.get(j).copied().unwrap_or(false) {
             continue;
         }
+        let (jf, jt) = sides.ends[j];
         let mut by: Option<usize> = None;
-        'search: for fk in sides.keys(&ij.from) {
-            for tk in sides.keys(&ij.to) {
+        'search: for fk in sides.keys(jf) {
+            for tk in sides.keys(jt) {
                 for &i in index.get(&(fk, tk)).into_iter().flatten() {
+                    let i = i as usize;
                     let ii = &net.intents[i];
+                    let (if_, it) = sides.ends[i];
                     if i == j
                         || ii.protocol != ij.protocol
                         || duplicate.get(i).copied().unwrap_or(false)
-                        || !sides.covers(&ii.from, &ij.from)
-                        || !sides.covers(&ii.to, &ij.to)
-                        || !within(&ranges[j], &ranges[i])
+                        || !sides.covers(if_, jf)
+                        || !sides.covers(it, jt)
+                        || !within(ranges(j), ranges(i))
                     {
                         continue;
                     }
                     // Two intents that cover each other: only the later one is redundant.
-                    let mutual = sides.covers(&ij.from, &ii.from)
-                        && sides.covers(&ij.to, &ii.to)
-                        && within(&ranges[i], &ranges[j]);
+                    let mutual = sides.covers(jf, if_)
+                        && sides.covers(jt, it)
+                        && within(ranges(i), ranges(j));
                     if !mutual || i < j {
                         by = Some(i);
                         break 'search;

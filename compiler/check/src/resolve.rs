@@ -5,7 +5,11 @@ use crate::cx::Cx;
 use diagnostics::codes::names as codes;
 use diagnostics::{Diagnostic, Span};
 use ir::Name;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+/// Hashed with foldhash (fixed seed): the tables are looked up once per reference, and
+/// nothing depends on their iteration order (did-you-mean candidates are sorted first).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// The kinds of things a name can refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,14 +59,15 @@ impl Kind {
 /// Declarations and pending references.
 #[derive(Debug, Default)]
 pub(crate) struct Symbols {
-    declared: BTreeMap<Kind, BTreeMap<Name, Span>>,
+    /// By kind (`Kind as usize`).
+    declared: [FastMap<Name, Span>; 9],
     refs: Vec<(Kind, Name, Span)>,
 }
 
 impl Symbols {
     /// Declares a name; a second declaration of the same kind is an error.
     pub(crate) fn declare(&mut self, cx: &mut Cx, kind: Kind, name: &Name, span: Span) -> bool {
-        let table = self.declared.entry(kind).or_default();
+        let table = &mut self.declared[kind as usize];
         if let Some(first) = table.get(name) {
             cx.err(
                 Diagnostic::spanned(
@@ -85,9 +90,7 @@ impl Symbols {
     }
 
     pub(crate) fn is_declared(&self, kind: Kind, name: &Name) -> bool {
-        self.declared
-            .get(&kind)
-            .is_some_and(|t| t.contains_key(name))
+        self.declared[kind as usize].contains_key(name)
     }
 }
 
@@ -106,11 +109,12 @@ pub(crate) fn resolve(cx: &mut Cx, syms: &Symbols) {
             )
             .with_label(format!("expected a {}", kind.noun())),
             None => {
-                let candidates: Vec<&str> = syms
-                    .declared
-                    .get(kind)
-                    .map(|t| t.keys().map(Name::as_str).collect())
-                    .unwrap_or_default();
+                // In name order, as the ordered table gave them.
+                let mut candidates: Vec<&str> = syms.declared[*kind as usize]
+                    .keys()
+                    .map(Name::as_str)
+                    .collect();
+                candidates.sort_unstable();
                 Diagnostic::spanned(
                     &codes::P1008,
                     *span,

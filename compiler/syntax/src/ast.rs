@@ -62,6 +62,17 @@ impl Item {
         }
     }
 
+    /// [`Item::name`] borrowed: the name's text and span, without a copy.
+    pub fn name_ref(&self) -> Option<(&str, Span)> {
+        match &self.head {
+            Some(Head::Path(p)) if p.segments.len() == 1 => {
+                Some((p.segments[0].text.as_str(), p.segments[0].span))
+            }
+            Some(Head::Str(s)) => Some((s.value.as_str(), s.span)),
+            _ => None,
+        }
+    }
+
     /// The doc comment as one paragraph of lines.
     pub fn doc_text(&self) -> Option<String> {
         if self.docs.is_empty() {

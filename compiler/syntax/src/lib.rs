@@ -27,13 +27,20 @@ pub const UNITS: &[&str] = &[
 /// Returns `None` when the text could not be parsed at all (too deep, or not in the grammar:
 /// exactly one diagnostic then). Otherwise the AST, with every literal and shape problem in
 /// the diagnostics.
+///
+/// The fast parser runs first, without the depth pre-pass: it counts the same brackets (every
+/// `{` and `[` outside strings, backtick expressions and comments opens a level it enters) and
+/// declines past [`MAX_DEPTH`] itself, so a text it accepts is one the pre-pass passes. Only
+/// when it declines do the pre-pass and then pest run.
 pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Diagnostics) {
-    if let Some(d) = depth::check(file, text) {
-        return (None, vec![d].into());
-    }
     let (ast, mut diags) = match fast::parse(file, text) {
         Some(ast) => (Some(ast), Diagnostics::new()),
-        None => parser::parse(file, text),
+        None => {
+            if let Some(d) = depth::check(file, text) {
+                return (None, vec![d].into());
+            }
+            parser::parse(file, text)
+        }
     };
     if let Some(ast) = &ast {
         shape::check(ast, &mut diags);
@@ -41,13 +48,11 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::File>, Diagnostics) {
     (ast, diags)
 }
 
-/// The fast parser alone (after the depth pre-pass): the AST, or `None` where it declines.
-/// For the differential tests and the parser benchmark; use [`parse`].
+/// The fast parser alone, as [`parse`] runs it (without the depth pre-pass): the AST, or
+/// `None` where it declines. For the differential tests (which so also hold that it never
+/// accepts a text the pre-pass refuses) and the parser benchmark; use [`parse`].
 #[doc(hidden)]
 pub fn parse_fast(file: FileId, text: &str) -> Option<ast::File> {
-    if depth::check(file, text).is_some() {
-        return None;
-    }
     fast::parse(file, text)
 }
 

@@ -386,7 +386,11 @@ fn check_item(item: &Item, allowed: &'static [Shape], place: &str, diags: &mut D
         );
     }
 
-    // Nested items.
+    // Nested items (the place's name is formatted only for an item that has some: most are
+    // leaves, such as every `allow`).
+    if !item.entries().iter().any(|e| matches!(e, Entry::Item(_))) {
+        return;
+    }
     let article = if kw.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
     } else {

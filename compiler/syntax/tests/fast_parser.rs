@@ -676,6 +676,41 @@ fn nesting_past_the_limit_is_declined_and_reported_by_the_reference() {
         "]".repeat(syntax::MAX_DEPTH - 1)
     );
     assert_eq!(compare(&ok, "at the limit"), Outcome::Same);
+    // The fast parser runs without the depth pre-pass: its own count must be the pre-pass's,
+    // whatever mix of lists, maps and bodies opens the levels, and brackets in strings,
+    // backtick expressions and comments count for neither.
+    for n in [
+        syntax::MAX_DEPTH - 2,
+        syntax::MAX_DEPTH - 1,
+        syntax::MAX_DEPTH,
+    ] {
+        let mut open = String::new();
+        let mut close = String::new();
+        for i in 0..n {
+            if i % 2 == 0 {
+                open.push('[');
+                close.insert(0, ']');
+            } else {
+                open.push_str("{ k = ");
+                close.insert_str(0, " }");
+            }
+        }
+        let text = format!(
+            "system s {{\n  // [[[[ {{{{\n  a = \"[[{{\"\n  b = `[[[{{{{`\n  c = {open}\"x\"{close}\n}}\n"
+        );
+        // The body of `system` opens one level more than `c`'s value.
+        let want = if n + 1 > syntax::MAX_DEPTH {
+            Outcome::DeclinedError
+        } else {
+            Outcome::Same
+        };
+        assert_eq!(compare(&text, &format!("mixed nesting {n}")), want);
+        let (ast, diags) = syntax::parse(F, &text);
+        assert_eq!(ast.is_some(), want == Outcome::Same, "mixed nesting {n}");
+        if want == Outcome::DeclinedError {
+            assert_eq!(diags.iter().next().map(|d| d.code.id), Some("P0002"));
+        }
+    }
 }
 
 #[test]
