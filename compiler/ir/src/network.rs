@@ -331,7 +331,12 @@ impl Intent {
                     Protocol::Udp => " (udp)",
                     Protocol::Sctp => " (sctp)",
                 };
-                ItemId::new(Block::Network, format!("allow {}{proto}", self.flow()))
+                // Written piece by piece (a large posture has tens of thousands of these).
+                let mut id = String::with_capacity(64);
+                id.push_str("allow ");
+                self.write_flow(&mut id);
+                id.push_str(proto);
+                ItemId::new(Block::Network, id)
             }
         }
     }
@@ -339,12 +344,17 @@ impl Intent {
     /// `from -> to:ports` as the language writes it (`portal -> api-gateway:8000`,
     /// `namespace apps -> "10.0.0.0/8"`).
     pub fn flow(&self) -> String {
-        format!(
-            "{} -> {}{}",
-            peer(&self.from),
-            peer(&self.to),
-            ports(&self.ports)
-        )
+        let mut out = String::with_capacity(48);
+        self.write_flow(&mut out);
+        out
+    }
+
+    /// [`Intent::flow`], appended to `out`.
+    fn write_flow(&self, out: &mut String) {
+        push_peer(out, &self.from);
+        out.push_str(" -> ");
+        push_peer(out, &self.to);
+        push_ports(out, &self.ports);
     }
 }
 
@@ -368,31 +378,142 @@ pub fn peer_text(p: &Peer) -> String {
 }
 
 fn peer(p: &Peer) -> String {
+    let mut out = String::new();
+    push_peer(&mut out, p);
+    out
+}
+
+/// A peer as the posture writes it, appended to `out`.
+fn push_peer(out: &mut String, p: &Peer) {
+    use std::fmt::Write as _;
     match p {
-        Peer::Workload { name } => name.to_string(),
-        Peer::Namespace { name } => format!("namespace {name}"),
-        Peer::IngressController => "ingress-controller".into(),
-        Peer::ClusterDns => "cluster-dns".into(),
-        Peer::MeshControlPlane => "mesh-control-plane".into(),
-        Peer::Cidr { cidr, except } if except.is_empty() => format!("\"{cidr}\""),
+        Peer::Workload { name } => out.push_str(&name.0),
+        Peer::Namespace { name } => {
+            out.push_str("namespace ");
+            out.push_str(&name.0);
+        }
+        Peer::IngressController => out.push_str("ingress-controller"),
+        Peer::ClusterDns => out.push_str("cluster-dns"),
+        Peer::MeshControlPlane => out.push_str("mesh-control-plane"),
         Peer::Cidr { cidr, except } => {
-            let ex: Vec<String> = except.iter().map(ToString::to_string).collect();
-            format!("\"{cidr}\" except [{}]", ex.join(", "))
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\"{cidr}\"");
+            if !except.is_empty() {
+                out.push_str(" except [");
+                for (n, e) in except.iter().enumerate() {
+                    if n > 0 {
+                        out.push_str(", ");
+                    }
+                    let _ = write!(out, "{e}");
+                }
+                out.push(']');
+            }
         }
     }
 }
 
-fn ports(list: &[PortSpec]) -> String {
-    if list.is_empty() {
-        return String::new();
+/// `:PORT,PORT` as the posture writes them (nothing for no ports), appended to `out`.
+fn push_ports(out: &mut String, list: &[PortSpec]) {
+    use std::fmt::Write as _;
+    for (n, p) in list.iter().enumerate() {
+        out.push(if n == 0 { ':' } else { ',' });
+        // Writing to a String cannot fail.
+        let _ = match p {
+            PortSpec::Number { port } => write!(out, "{}", port.0),
+            PortSpec::Named { name, .. } => {
+                out.push_str(&name.0);
+                Ok(())
+            }
+            PortSpec::Range { first, last } => write!(out, "{}-{}", first.0, last.0),
+        };
     }
-    let parts: Vec<String> = list
-        .iter()
-        .map(|p| match p {
-            PortSpec::Number { port } => port.0.to_string(),
-            PortSpec::Named { name, .. } => name.to_string(),
-            PortSpec::Range { first, last } => format!("{}-{}", first.0, last.0),
-        })
-        .collect();
-    format!(":{}", parts.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intent(from: Peer, to: Peer, ports: Vec<PortSpec>, protocol: Protocol) -> Intent {
+        let span = diagnostics::Span {
+            file: diagnostics::FileId(0),
+            start: 0,
+            end: 0,
+        };
+        Intent {
+            name: None,
+            from,
+            to,
+            ports,
+            protocol,
+            tls: false,
+            implied_by: None,
+            meta: Meta::new(span),
+            id_cache: IdCache::default(),
+        }
+    }
+
+    fn cidr(s: &str) -> Cidr {
+        Cidr::parse(s).expect("a CIDR")
+    }
+
+    /// The ids and flows as the language writes them, piece by piece as `format!` wrote them.
+    #[test]
+    fn flows_and_ids_are_written_as_the_language_writes_them() {
+        let w = |n: &str| Peer::Workload {
+            name: Name(n.into()),
+        };
+        let cases = [
+            (
+                intent(
+                    w("portal"),
+                    w("api"),
+                    vec![PortSpec::Number { port: Port(8000) }],
+                    Protocol::Tcp,
+                ),
+                "portal -> api:8000",
+                "network.allow portal -> api:8000",
+            ),
+            (
+                intent(
+                    Peer::Namespace {
+                        name: Name("apps".into()),
+                    },
+                    Peer::Cidr {
+                        cidr: cidr("10.0.0.0/8"),
+                        except: vec![cidr("10.1.0.0/16"), cidr("10.2.0.0/16")],
+                    },
+                    vec![
+                        PortSpec::Range {
+                            first: Port(8000),
+                            last: Port(8100),
+                        },
+                        PortSpec::Named {
+                            name: Name("http".into()),
+                            port: Port(80),
+                        },
+                    ],
+                    Protocol::Udp,
+                ),
+                "namespace apps -> \"10.0.0.0/8\" except [10.1.0.0/16, 10.2.0.0/16]:8000-8100,http",
+                "network.allow namespace apps -> \"10.0.0.0/8\" except [10.1.0.0/16, 10.2.0.0/16]:8000-8100,http (udp)",
+            ),
+            (
+                intent(
+                    Peer::IngressController,
+                    Peer::Cidr {
+                        cidr: cidr("192.0.2.0/24"),
+                        except: vec![],
+                    },
+                    vec![],
+                    Protocol::Sctp,
+                ),
+                "ingress-controller -> \"192.0.2.0/24\"",
+                "network.allow ingress-controller -> \"192.0.2.0/24\" (sctp)",
+            ),
+        ];
+        for (i, flow, id) in cases {
+            assert_eq!(i.flow(), flow);
+            assert_eq!(i.id().to_string(), id);
+        }
+    }
 }
