@@ -13,6 +13,7 @@
 mod direct;
 mod fast;
 mod raw;
+mod stream;
 mod subset;
 #[cfg(test)]
 mod subset_tests;
@@ -168,6 +169,13 @@ pub fn subset_takes(text: &str) -> bool {
     subset_docs(text).is_some()
 }
 
+/// True when the one-pass reader ([`stream`]) reads every document of `text` itself (not
+/// through the subset reader's tree): for tests that the build's files take the fastest way.
+#[doc(hidden)]
+pub fn stream_takes(text: &str) -> bool {
+    stream::documents_taken(text).is_some_and(|(docs, taken)| docs.len() == taken)
+}
+
 /// The documents the subset reader reads from `text`, as [`Value`]s: `None` when it declines,
 /// an error when a document it took does not deserialize as a [`Value`] (a bug the tests must
 /// see). For the differential tests against serde-saphyr (`tests/subset_corpora.rs` and this
@@ -197,8 +205,17 @@ enum Read {
 }
 
 /// The documents of `text` read by [`subset`] into the loader's typed shapes, or `None` when
-/// the subset reader declines it (or a document does not fit [`fast::Doc`]).
+/// the subset reader declines it (or a document does not fit [`fast::Doc`]): in one pass by
+/// [`stream`], which leaves the documents it does not read itself to the tree reader
+/// ([`subset_tree_docs`] per document).
 fn subset_docs(text: &str) -> Option<Vec<fast::Doc>> {
+    stream::documents(text)
+}
+
+/// [`subset_docs`] through the tree reader alone: [`subset::documents`], then [`direct::doc`]
+/// or serde per document (the reference [`stream`] is tested against).
+#[cfg(test)]
+fn subset_tree_docs(text: &str) -> Option<Vec<fast::Doc>> {
     use serde::Deserialize;
     let nodes = subset::documents(text).ok()?;
     nodes
