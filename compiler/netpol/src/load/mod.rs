@@ -224,32 +224,51 @@ fn subset_tree_docs(text: &str) -> Option<Vec<fast::Doc>> {
         .collect()
 }
 
+/// [`load_sources`] over borrowed texts: `(name, text)` pairs, so a caller holding the texts
+/// (the build's proof, which reads its artifacts' bytes) does not copy them into [`Source`]s.
+pub fn load_texts<'s>(
+    sources: impl IntoIterator<Item = (&'s str, &'s str)>,
+) -> Result<Loaded, Vec<LoadError>> {
+    load_with(sources, Read::Subset)
+}
+
 fn load_sources_with(sources: &[Source], read: Read) -> Result<Loaded, Vec<LoadError>> {
+    load_with(
+        sources.iter().map(|s| (s.name.as_str(), s.text.as_str())),
+        read,
+    )
+}
+
+fn load_with<'s>(
+    sources: impl IntoIterator<Item = (&'s str, &'s str)>,
+    read: Read,
+) -> Result<Loaded, Vec<LoadError>> {
     let mut b = Builder::default();
-    for s in sources {
+    for (name, text) in sources {
         let typed = match read {
-            Read::Subset => subset_docs(&s.text)
-                .or_else(|| serde_saphyr::from_multiple::<fast::Doc>(&s.text).ok()),
+            Read::Subset => {
+                subset_docs(text).or_else(|| serde_saphyr::from_multiple::<fast::Doc>(text).ok())
+            }
             #[cfg(test)]
-            Read::Fast => serde_saphyr::from_multiple::<fast::Doc>(&s.text).ok(),
+            Read::Fast => serde_saphyr::from_multiple::<fast::Doc>(text).ok(),
             Read::Value => None,
         };
         if let Some(docs) = typed {
             for (i, doc) in docs.into_iter().enumerate() {
                 let loc = Location {
-                    source: s.name.clone(),
+                    source: name.to_string(),
                     document: i + 1,
                 };
                 b.fast_object(&loc, doc);
             }
             continue;
         }
-        let docs: Vec<Value> = match serde_saphyr::from_multiple(&s.text) {
+        let docs: Vec<Value> = match serde_saphyr::from_multiple(text) {
             Ok(d) => d,
             Err(e) => {
                 b.errors.push(LoadError {
                     location: Location {
-                        source: s.name.clone(),
+                        source: name.to_string(),
                         document: 0,
                     },
                     kind: LoadErrorKind::Syntax(e.to_string()),
@@ -259,7 +278,7 @@ fn load_sources_with(sources: &[Source], read: Read) -> Result<Loaded, Vec<LoadE
         };
         for (i, doc) in docs.into_iter().enumerate() {
             let loc = Location {
-                source: s.name.clone(),
+                source: name.to_string(),
                 document: i + 1,
             };
             b.object(&loc, doc, None);

@@ -55,10 +55,8 @@ pub(super) fn documents_taken(text: &str) -> Option<(Vec<fast::Doc>, usize)> {
     let (mut nodes, mut taken) = (0, 0);
     loop {
         let start = r.pos;
-        if r.line().is_none() {
-            // An empty document (or a stream ending in `---`).
-            return None;
-        }
+        // An empty document (or a stream ending in `---`) declines.
+        r.line()?;
         r.nodes = 0;
         match r.document() {
             Ok(doc) if r.line().is_none() => {
