@@ -103,6 +103,77 @@ fn document_end(text: &str, start: usize) -> usize {
     text.len()
 }
 
+/// The position of the first line break at or after `from` (the length when there is none),
+/// eight bytes at a time.
+fn line_end(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        // Bytes equal to `\n` become zero; the lowest zero byte is found exactly.
+        let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b'\n'));
+        let zero = x.wrapping_sub(ONES) & !x & HIGH;
+        if zero != 0 {
+            return i + (zero.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+        .map_or(bytes.len(), |p| i + p)
+}
+
+/// A key on a line of a mapping, the common way: `rest` starts with a letter and letters,
+/// digits, `.`, `/`, `-`, `_` up to `:` and a space or the line's end. It then splits as
+/// [`split_key`] splits it (such a key is a plain string of the subset unless it spells a
+/// YAML 1.1 boolean or null, which [`special`] tells); `None` for the other lines, which
+/// [`split_key`] then reads.
+fn simple_key(rest: &str) -> Option<(&str, &str)> {
+    let b = rest.as_bytes();
+    if !b.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let at = b
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'-' | b'_')))?;
+    if b[at] != b':' || b.get(at + 1).is_some_and(|n| *n != b' ') || special(&rest[..at]) {
+        return None;
+    }
+    Some((&rest[..at], &rest[at + 1..]))
+}
+
+/// A plain scalar the common way: a letter or `/` then letters, digits, `.`, `/`, `-`, `_`
+/// is a string as [`plain`] reads it unless [`special`]; anything else is left to [`plain`].
+fn simple_plain(s: &str) -> Option<Node<'_>> {
+    let b = s.as_bytes();
+    let first = *b.first()?;
+    if (first.is_ascii_alphabetic() || first == b'/')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'-' | b'_'))
+        && !special(s)
+    {
+        return Some(Node::Str(Cow::Borrowed(s)));
+    }
+    plain(s)
+}
+
+/// Does `s` spell one of the words [`plain`] declines (a YAML 1.1 boolean or null, `nan`,
+/// `inf`), in any case?
+fn special(s: &str) -> bool {
+    const SPECIAL: &[&str] = &[
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
+    ];
+    s.len() <= 8
+        && matches!(
+            s.as_bytes().first().map(u8::to_ascii_lowercase),
+            Some(b'y' | b'n' | b'o' | b't' | b'f' | b'i')
+        )
+        && SPECIAL.iter().any(|w| s.eq_ignore_ascii_case(w))
+}
+
 /// Where a value starts: on the current line after `: ` or `- ` (with the column of the
 /// collection it is in), or as a block mapping or sequence whose first line is the current
 /// line, its content at the column.
@@ -176,11 +247,7 @@ impl<'a> Reader<'a> {
     /// Moves to the line starting at `pos`.
     fn seek(&mut self, pos: usize) {
         self.pos = pos;
-        self.end = self
-            .text
-            .get(pos..)
-            .and_then(|t| t.find('\n'))
-            .map_or(self.text.len(), |i| pos + i);
+        self.end = line_end(self.text.as_bytes(), pos);
     }
 
     fn advance(&mut self) {
@@ -227,7 +294,11 @@ impl<'a> Reader<'a> {
         let mut keys = Keys::new();
         loop {
             let line = self.line().ok_or(No)?;
-            let (key, after) = split_key(&line[col..]).map_err(|_| No)?.ok_or(No)?;
+            let rest = &line[col..];
+            let (key, after) = match simple_key(rest) {
+                Some((k, a)) => (Cow::Borrowed(k), a),
+                None => split_key(rest).map_err(|_| No)?.ok_or(No)?,
+            };
             self.count(depth + 1)?;
             let val = if after.is_empty() {
                 self.advance();
@@ -280,7 +351,7 @@ impl<'a> Reader<'a> {
                 return Err(No);
             } else if rest.starts_with("- ") {
                 Val::Seq(col + 2)
-            } else if split_key(rest).map_err(|_| No)?.is_some() {
+            } else if simple_key(rest).is_some() || split_key(rest).map_err(|_| No)?.is_some() {
                 Val::Map(col + 2)
             } else {
                 Val::Inline(rest, col)
@@ -314,7 +385,7 @@ impl<'a> Reader<'a> {
                 }
                 Scalar::Str(s)
             }
-            _ => match plain(v) {
+            _ => match simple_plain(v) {
                 Some(Node::Str(s)) => Scalar::Str(s),
                 Some(Node::Int(n)) => Scalar::Int(n),
                 _ => return Err(No),
@@ -702,5 +773,144 @@ impl<'a> Reader<'a> {
             _ => return Err(No),
         };
         Ok(PolicyPort { protocol, port })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The common-way key and scalar readers give what [`split_key`] and [`plain`] give, on
+    /// every string of a set of keys and scalars (the writer's words, YAML 1.1 specials in
+    /// every case, indicators), alone and followed by `: `, `:`, `:x`, ` #`.
+    #[test]
+    fn simple_ways_read_as_the_subset() {
+        let mut words: Vec<String> = [
+            "name",
+            "namespace",
+            "to",
+            "from",
+            "ingress",
+            "egress",
+            "ports",
+            "port",
+            "endPort",
+            "protocol",
+            "TCP",
+            "UDP",
+            "SCTP",
+            "Ingress",
+            "Egress",
+            "podSelector",
+            "namespaceSelector",
+            "matchLabels",
+            "matchExpressions",
+            "ipBlock",
+            "cidr",
+            "except",
+            "kubernetes.io/metadata.name",
+            "app.kubernetes.io/managed-by",
+            "team-00001",
+            "svc-000003",
+            "posture",
+            "http",
+            "/",
+            "/api",
+            "a",
+            "x_y",
+            "a-",
+            "a.",
+            "a/b:c",
+            "10.0.0.0/8",
+            "80",
+            "0",
+            "007",
+            "-a",
+            "_a",
+            ".a",
+            "a b",
+            "a#b",
+            "a:b",
+            "é",
+            "",
+            "infinity",
+            "INFINITY",
+            "nan",
+            "NaN",
+            "inf",
+            "Inf",
+            "null",
+            "Null",
+            "NULL",
+            "on",
+            "On",
+            "ON",
+            "off",
+            "Off",
+            "yes",
+            "Yes",
+            "YES",
+            "no",
+            "No",
+            "NO",
+            "y",
+            "Y",
+            "n",
+            "N",
+            "true",
+            "True",
+            "TRUE",
+            "false",
+            "False",
+            "FALSE",
+            "nulls",
+            "yess",
+            "ny",
+            "tru",
+            "infinit",
+            "infinityx",
+            "Nano",
+            "o",
+            "t",
+            "f",
+            "i",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for w in words.clone() {
+            for tail in [": ", ":", ":x", " #", ": b", "-", "1"] {
+                words.push(format!("{w}{tail}"));
+            }
+        }
+        for w in &words {
+            if let Some((k, after)) = simple_key(w) {
+                assert_eq!(
+                    split_key(w),
+                    Ok(Some((Cow::Borrowed(k), after))),
+                    "key {w:?}"
+                );
+            }
+            assert_eq!(simple_plain(w), plain(w), "scalar {w:?}");
+        }
+        assert!(simple_key("name: x").is_some() && simple_key("on: x").is_none());
+        assert!(simple_plain("On").is_none() && simple_plain("team-1").is_some());
+    }
+
+    #[test]
+    fn line_ends() {
+        let text = b"a\nbcdefghijklmnopq\n\nxyz";
+        assert_eq!(line_end(text, 0), 1);
+        assert_eq!(line_end(text, 2), 18);
+        assert_eq!(line_end(text, 19), 19);
+        assert_eq!(line_end(text, 20), 23);
+        assert_eq!(line_end(text, 23), 23);
+        for n in 0..40 {
+            let mut t = vec![b'x'; n];
+            t.push(b'\n');
+            t.extend_from_slice(b"yy");
+            assert_eq!(line_end(&t, 0), n);
+            assert_eq!(line_end(&t, n + 1), n + 3);
+        }
     }
 }
