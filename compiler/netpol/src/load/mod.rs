@@ -255,11 +255,7 @@ fn load_with<'s>(
         };
         if let Some(docs) = typed {
             for (i, doc) in docs.into_iter().enumerate() {
-                let loc = Location {
-                    source: name.to_string(),
-                    document: i + 1,
-                };
-                b.fast_object(&loc, doc);
+                b.fast_object(name, i + 1, doc);
             }
             continue;
         }
@@ -363,18 +359,60 @@ impl Builder {
         }
     }
 
-    /// [`Builder::object`] for a document the fast path read.
-    fn fast_object(&mut self, loc: &Location, doc: fast::Doc) {
+    /// [`Builder::object`] for a document the fast path read: document `document` of source
+    /// `source` (its [`Location`] made only for a warning or an error). A NetworkPolicy read
+    /// into the model goes straight into the policies, its names moved, not copied.
+    fn fast_object(&mut self, source: &str, document: usize, doc: fast::Doc) {
+        let loc = || Location {
+            source: source.to_string(),
+            document,
+        };
         let Some(kind) = doc.kind else {
-            self.warnings.push(LoadWarning::NotAnObject(loc.clone()));
+            self.warnings.push(LoadWarning::NotAnObject(loc()));
             return;
         };
         if !READ_KINDS.contains(&kind.as_str()) {
             return;
         }
+        if let (fast::Spec::Model(_), Some(name)) = (&doc.spec, &doc.metadata.name)
+            && kind == "NetworkPolicy"
+            && !name.is_empty()
+        {
+            let (fast::Spec::Model(parts), Some(name)) = (doc.spec, doc.metadata.name) else {
+                return;
+            };
+            let namespace = NamespaceName::new(
+                doc.metadata
+                    .namespace
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(DEFAULT_NAMESPACE.into()),
+            );
+            self.add_policy(parts.into_policy(namespace, ObjectName::new(name)));
+            return;
+        }
         let name = doc.metadata.name.clone().unwrap_or_default();
         if let Err(message) = self.typed(&kind, doc.metadata, Spec::Typed(doc.spec)) {
-            self.errors.push(invalid(loc, &kind, &name, message));
+            self.errors.push(invalid(&loc(), &kind, &name, message));
+        }
+    }
+
+    /// Adds a policy; a later one of the same namespace and name replaces it, with a warning.
+    fn add_policy(&mut self, policy: NetworkPolicy) {
+        use std::collections::btree_map::Entry;
+        match self
+            .policies
+            .entry((policy.namespace.clone(), policy.name.clone()))
+        {
+            Entry::Occupied(mut e) => {
+                self.warnings.push(LoadWarning::DuplicatePolicy(
+                    e.key().0.clone(),
+                    e.key().1.clone(),
+                ));
+                e.insert(policy);
+            }
+            Entry::Vacant(e) => {
+                e.insert(policy);
+            }
         }
     }
 
@@ -407,12 +445,7 @@ impl Builder {
                         policy(namespace, ObjectName::new(name), spec)?
                     }
                 };
-                let key = (policy.namespace.clone(), policy.name.clone());
-                if self.policies.contains_key(&key) {
-                    self.warnings
-                        .push(LoadWarning::DuplicatePolicy(key.0.clone(), key.1.clone()));
-                }
-                self.policies.insert(key, policy);
+                self.add_policy(policy);
             }
             "Pod" => {
                 let spec: raw::PodSpec = spec.take(fast::Spec::pod)?;

@@ -126,6 +126,18 @@ fn line_end(bytes: &[u8], from: usize) -> usize {
         .map_or(bytes.len(), |p| i + p)
 }
 
+/// Letters, digits, `.`, `/`, `-`, `_`: the characters of the common keys and scalars.
+const WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'-' | b'_');
+        c += 1;
+    }
+    t
+};
+
 /// A key on a line of a mapping, the common way: `rest` starts with a letter and letters,
 /// digits, `.`, `/`, `-`, `_` up to `:` and a space or the line's end. It then splits as
 /// [`split_key`] splits it (such a key is a plain string of the subset unless it spells a
@@ -136,9 +148,7 @@ fn simple_key(rest: &str) -> Option<(&str, &str)> {
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let at = b
-        .iter()
-        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'-' | b'_')))?;
+    let at = b.iter().position(|c| !WORD[usize::from(*c)])?;
     if b[at] != b':' || b.get(at + 1).is_some_and(|n| *n != b' ') || special(&rest[..at]) {
         return None;
     }
@@ -151,8 +161,7 @@ fn simple_plain(s: &str) -> Option<Node<'_>> {
     let b = s.as_bytes();
     let first = *b.first()?;
     if (first.is_ascii_alphabetic() || first == b'/')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'-' | b'_'))
+        && b.iter().all(|c| WORD[usize::from(*c)])
         && !special(s)
     {
         return Some(Node::Str(Cow::Borrowed(s)));
@@ -271,7 +280,7 @@ impl<'a> Reader<'a> {
     /// The next line of the document, declining a blank one.
     fn next_line(&self) -> R<Option<&'a str>> {
         match self.line() {
-            Some(l) if l.bytes().all(|b| b == b' ') => Err(No),
+            Some(l) if indent(l) == l.len() => Err(No),
             l => Ok(l),
         }
     }
