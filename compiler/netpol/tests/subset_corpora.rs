@@ -2,12 +2,12 @@
 //! corpora: np-guard's golden inputs and the YAML files of the conformance snapshots. On every
 //! file it either declines or reads what serde-saphyr reads (the same documents as `Value`s
 //! and the same loaded model, warnings and errors); every emitted `network/policies/` file of
-//! the snapshots must be taken. (The generated and mutated inputs are the crate's own tests,
+//! the snapshots must be taken, every document of it by the one-pass reader (`stream_takes`). (The generated and mutated inputs are the crate's own tests,
 //! `src/load/subset_tests.rs`.)
 
 use std::path::{Path, PathBuf};
 
-use netpol::load::{Source, load_sources, load_sources_reference, subset_values};
+use netpol::load::{Source, load_sources, load_sources_reference, stream_takes, subset_values};
 use serde_json::Value;
 
 /// Checks that the subset reader declines `text` or agrees with serde-saphyr on it; true when
@@ -116,6 +116,10 @@ fn corpora() {
                 assert!(
                     took,
                     "the subset reader declines the emitted {path}:\n{yaml}"
+                );
+                assert!(
+                    stream_takes(&yaml),
+                    "the one-pass reader leaves a document of the emitted {path} to the tree reader:\n{yaml}"
                 );
             }
         }

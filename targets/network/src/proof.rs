@@ -14,8 +14,8 @@ use diagnostics::{Diagnostic, Span};
 use emit::Artifact;
 use ir::{Name, Posture};
 use netpol::ir::{Index, Members};
-use netpol::load::Source;
 use netpol::{AnalysisOptions, Cluster, Connectivity, Edge, Endpoint, IpRange, WorkloadId};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The proof's id, as `posture explain` and the control graph name it.
@@ -41,15 +41,24 @@ pub fn analyze(
     // Each file is read back as one YAML stream (a file of the build's layout holds every
     // network object of a namespace); a file of more than CHUNK documents is read in parts,
     // since the YAML reader refuses streams of more than 1,024 documents.
+    // The texts are borrowed from the artifacts (the writer writes UTF-8; anything else is
+    // read as the lossy conversion gives it, as before).
     let policies: Vec<&Artifact> = artifacts.iter().filter(|a| reads(a)).collect();
-    let mut sources: Vec<Source> = Vec::with_capacity(policies.len());
-    for (n, a) in policies.iter().enumerate() {
-        let text = String::from_utf8_lossy(&a.bytes);
-        for part in parts(&text, CHUNK) {
-            sources.push(Source {
-                name: n.to_string(),
-                text: part.to_string(),
-            });
+    let texts: Vec<(String, Cow<'_, str>)> = policies
+        .iter()
+        .enumerate()
+        .map(|(n, a)| {
+            let text = match std::str::from_utf8(&a.bytes) {
+                Ok(t) => Cow::Borrowed(t),
+                Err(_) => String::from_utf8_lossy(&a.bytes),
+            };
+            (n.to_string(), text)
+        })
+        .collect();
+    let mut sources: Vec<(&str, &str)> = Vec::with_capacity(texts.len());
+    for (name, text) in &texts {
+        for part in parts(text, CHUNK) {
+            sources.push((name, part));
         }
     }
     let loaded = load_parallel(&sources).map_err(|errors| {
@@ -90,7 +99,7 @@ pub fn analyze(
 /// The policies of `sources`, read on as many threads as the machine has cores (each YAML
 /// stream is independent), in source order.
 fn load_parallel(
-    sources: &[Source],
+    sources: &[(&str, &str)],
 ) -> Result<Vec<netpol::NetworkPolicy>, Vec<netpol::load::LoadError>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -101,7 +110,7 @@ fn load_parallel(
         std::thread::scope(|scope| {
             let handles: Vec<_> = sources
                 .chunks(per)
-                .map(|part| scope.spawn(move || netpol::load::load_sources(part)))
+                .map(|part| scope.spawn(move || netpol::load::load_texts(part.iter().copied())))
                 .collect();
             handles
                 .into_iter()
@@ -149,23 +158,27 @@ fn reads(a: &Artifact) -> bool {
                     .is_some_and(|rest| !rest.contains('/')))
 }
 
-/// `text` cut at document markers (`---` lines) into streams of at most `max` documents.
+/// `text` cut at document markers (`---` lines, trailing whitespace allowed) into streams of at
+/// most `max` documents. Only the candidates of a fast substring search are looked at, not
+/// every line.
 fn parts(text: &str, max: usize) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut start = 0;
-    let mut docs = 0;
-    let mut at = 0;
-    while at < text.len() {
-        let end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
-        if text[at..end].trim_end() == "---" && at > start {
-            docs += 1;
-            if docs == max {
-                out.push(&text[start..at]);
-                start = at;
-                docs = 0;
-            }
+    let (mut start, mut docs) = (0, 0);
+    let candidates = std::iter::once(0).chain(text.match_indices("\n---").map(|(i, _)| i + 1));
+    for at in candidates {
+        let Some(rest) = text[at..].strip_prefix("---") else {
+            continue;
+        };
+        let line = rest.split('\n').next().unwrap_or_default();
+        if at <= start || !line.chars().all(char::is_whitespace) {
+            continue;
         }
-        at = end;
+        docs += 1;
+        if docs == max {
+            out.push(&text[start..at]);
+            start = at;
+            docs = 0;
+        }
     }
     out.push(&text[start..]);
     out
@@ -478,6 +491,24 @@ mod tests {
         assert_eq!(parts(text, 2), ["a: 1\n---\nb: 2\n", "---\nc: 3\n"]);
         assert_eq!(parts(text, 1), ["a: 1\n", "---\nb: 2\n", "---\nc: 3\n"]);
         assert_eq!(parts("", 2), [""]);
+        // Only whole `---` lines (trailing whitespace allowed) separate documents.
+        let odd = "---\na: 1\n--- \nb: ---\n----\n ---\n---x\n---\t\nc: 3\n---";
+        assert_eq!(
+            parts(odd, 1),
+            [
+                "---\na: 1\n",
+                "--- \nb: ---\n----\n ---\n---x\n",
+                "---\t\nc: 3\n",
+                "---"
+            ]
+        );
+        assert_eq!(
+            parts(odd, 3),
+            [
+                "---\na: 1\n--- \nb: ---\n----\n ---\n---x\n---\t\nc: 3\n",
+                "---"
+            ]
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 mod direct;
 mod fast;
 mod raw;
+mod stream;
 mod subset;
 #[cfg(test)]
 mod subset_tests;
@@ -168,6 +169,13 @@ pub fn subset_takes(text: &str) -> bool {
     subset_docs(text).is_some()
 }
 
+/// True when the one-pass reader ([`stream`]) reads every document of `text` itself (not
+/// through the subset reader's tree): for tests that the build's files take the fastest way.
+#[doc(hidden)]
+pub fn stream_takes(text: &str) -> bool {
+    stream::documents_taken(text).is_some_and(|(docs, taken)| docs.len() == taken)
+}
+
 /// The documents the subset reader reads from `text`, as [`Value`]s: `None` when it declines,
 /// an error when a document it took does not deserialize as a [`Value`] (a bug the tests must
 /// see). For the differential tests against serde-saphyr (`tests/subset_corpora.rs` and this
@@ -197,8 +205,17 @@ enum Read {
 }
 
 /// The documents of `text` read by [`subset`] into the loader's typed shapes, or `None` when
-/// the subset reader declines it (or a document does not fit [`fast::Doc`]).
+/// the subset reader declines it (or a document does not fit [`fast::Doc`]): in one pass by
+/// [`stream`], which leaves the documents it does not read itself to the tree reader
+/// ([`subset_tree_docs`] per document).
 fn subset_docs(text: &str) -> Option<Vec<fast::Doc>> {
+    stream::documents(text)
+}
+
+/// [`subset_docs`] through the tree reader alone: [`subset::documents`], then [`direct::doc`]
+/// or serde per document (the reference [`stream`] is tested against).
+#[cfg(test)]
+fn subset_tree_docs(text: &str) -> Option<Vec<fast::Doc>> {
     use serde::Deserialize;
     let nodes = subset::documents(text).ok()?;
     nodes
@@ -207,32 +224,47 @@ fn subset_docs(text: &str) -> Option<Vec<fast::Doc>> {
         .collect()
 }
 
+/// [`load_sources`] over borrowed texts: `(name, text)` pairs, so a caller holding the texts
+/// (the build's proof, which reads its artifacts' bytes) does not copy them into [`Source`]s.
+pub fn load_texts<'s>(
+    sources: impl IntoIterator<Item = (&'s str, &'s str)>,
+) -> Result<Loaded, Vec<LoadError>> {
+    load_with(sources, Read::Subset)
+}
+
 fn load_sources_with(sources: &[Source], read: Read) -> Result<Loaded, Vec<LoadError>> {
+    load_with(
+        sources.iter().map(|s| (s.name.as_str(), s.text.as_str())),
+        read,
+    )
+}
+
+fn load_with<'s>(
+    sources: impl IntoIterator<Item = (&'s str, &'s str)>,
+    read: Read,
+) -> Result<Loaded, Vec<LoadError>> {
     let mut b = Builder::default();
-    for s in sources {
+    for (name, text) in sources {
         let typed = match read {
-            Read::Subset => subset_docs(&s.text)
-                .or_else(|| serde_saphyr::from_multiple::<fast::Doc>(&s.text).ok()),
+            Read::Subset => {
+                subset_docs(text).or_else(|| serde_saphyr::from_multiple::<fast::Doc>(text).ok())
+            }
             #[cfg(test)]
-            Read::Fast => serde_saphyr::from_multiple::<fast::Doc>(&s.text).ok(),
+            Read::Fast => serde_saphyr::from_multiple::<fast::Doc>(text).ok(),
             Read::Value => None,
         };
         if let Some(docs) = typed {
             for (i, doc) in docs.into_iter().enumerate() {
-                let loc = Location {
-                    source: s.name.clone(),
-                    document: i + 1,
-                };
-                b.fast_object(&loc, doc);
+                b.fast_object(name, i + 1, doc);
             }
             continue;
         }
-        let docs: Vec<Value> = match serde_saphyr::from_multiple(&s.text) {
+        let docs: Vec<Value> = match serde_saphyr::from_multiple(text) {
             Ok(d) => d,
             Err(e) => {
                 b.errors.push(LoadError {
                     location: Location {
-                        source: s.name.clone(),
+                        source: name.to_string(),
                         document: 0,
                     },
                     kind: LoadErrorKind::Syntax(e.to_string()),
@@ -242,7 +274,7 @@ fn load_sources_with(sources: &[Source], read: Read) -> Result<Loaded, Vec<LoadE
         };
         for (i, doc) in docs.into_iter().enumerate() {
             let loc = Location {
-                source: s.name.clone(),
+                source: name.to_string(),
                 document: i + 1,
             };
             b.object(&loc, doc, None);
@@ -327,18 +359,60 @@ impl Builder {
         }
     }
 
-    /// [`Builder::object`] for a document the fast path read.
-    fn fast_object(&mut self, loc: &Location, doc: fast::Doc) {
+    /// [`Builder::object`] for a document the fast path read: document `document` of source
+    /// `source` (its [`Location`] made only for a warning or an error). A NetworkPolicy read
+    /// into the model goes straight into the policies, its names moved, not copied.
+    fn fast_object(&mut self, source: &str, document: usize, doc: fast::Doc) {
+        let loc = || Location {
+            source: source.to_string(),
+            document,
+        };
         let Some(kind) = doc.kind else {
-            self.warnings.push(LoadWarning::NotAnObject(loc.clone()));
+            self.warnings.push(LoadWarning::NotAnObject(loc()));
             return;
         };
         if !READ_KINDS.contains(&kind.as_str()) {
             return;
         }
+        if let (fast::Spec::Model(_), Some(name)) = (&doc.spec, &doc.metadata.name)
+            && kind == "NetworkPolicy"
+            && !name.is_empty()
+        {
+            let (fast::Spec::Model(parts), Some(name)) = (doc.spec, doc.metadata.name) else {
+                return;
+            };
+            let namespace = NamespaceName::new(
+                doc.metadata
+                    .namespace
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(DEFAULT_NAMESPACE.into()),
+            );
+            self.add_policy(parts.into_policy(namespace, ObjectName::new(name)));
+            return;
+        }
         let name = doc.metadata.name.clone().unwrap_or_default();
         if let Err(message) = self.typed(&kind, doc.metadata, Spec::Typed(doc.spec)) {
-            self.errors.push(invalid(loc, &kind, &name, message));
+            self.errors.push(invalid(&loc(), &kind, &name, message));
+        }
+    }
+
+    /// Adds a policy; a later one of the same namespace and name replaces it, with a warning.
+    fn add_policy(&mut self, policy: NetworkPolicy) {
+        use std::collections::btree_map::Entry;
+        match self
+            .policies
+            .entry((policy.namespace.clone(), policy.name.clone()))
+        {
+            Entry::Occupied(mut e) => {
+                self.warnings.push(LoadWarning::DuplicatePolicy(
+                    e.key().0.clone(),
+                    e.key().1.clone(),
+                ));
+                e.insert(policy);
+            }
+            Entry::Vacant(e) => {
+                e.insert(policy);
+            }
         }
     }
 
@@ -371,12 +445,7 @@ impl Builder {
                         policy(namespace, ObjectName::new(name), spec)?
                     }
                 };
-                let key = (policy.namespace.clone(), policy.name.clone());
-                if self.policies.contains_key(&key) {
-                    self.warnings
-                        .push(LoadWarning::DuplicatePolicy(key.0.clone(), key.1.clone()));
-                }
-                self.policies.insert(key, policy);
+                self.add_policy(policy);
             }
             "Pod" => {
                 let spec: raw::PodSpec = spec.take(fast::Spec::pod)?;

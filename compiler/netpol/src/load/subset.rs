@@ -54,14 +54,20 @@ pub(crate) struct Decline {
 type R<T> = Result<T, Decline>;
 
 /// Most documents in a stream: serde-saphyr refuses more than 1,024.
-const MAX_DOCUMENTS: usize = 1_000;
+pub(super) const MAX_DOCUMENTS: usize = 1_000;
 /// Most nodes in a stream: serde-saphyr refuses more than 250,000 (and 1,000,000 events).
-const MAX_NODES: usize = 200_000;
+pub(super) const MAX_NODES: usize = 200_000;
 /// Deepest nesting: serde-saphyr refuses more than 64.
-const MAX_DEPTH: usize = 48;
+pub(super) const MAX_DEPTH: usize = 48;
 
 /// The documents of `text`, or why the subset reader does not take it.
 pub(crate) fn documents(text: &str) -> R<Vec<Node<'_>>> {
+    documents_counted(text).map(|(docs, _)| docs)
+}
+
+/// [`documents`] and how many nodes they count towards serde-saphyr's budget (for
+/// [`super::stream`], which reads a document here when it does not read it itself).
+pub(super) fn documents_counted(text: &str) -> R<(Vec<Node<'_>>, usize)> {
     check_chars(text)?;
     let Some(body) = text.strip_suffix('\n') else {
         return Err(Decline {
@@ -103,18 +109,21 @@ pub(crate) fn documents(text: &str) -> R<Vec<Node<'_>>> {
         }
         start = end + 1;
     }
-    Ok(docs)
+    Ok((docs, nodes))
 }
 
 /// Declines text with characters the subset does not read: tabs, carriage returns and other
 /// control characters, DEL, C1 controls, BOM, LS/PS, and the non-characters U+FFFE/U+FFFF.
-fn check_chars(text: &str) -> R<()> {
+pub(super) fn check_chars(text: &str) -> R<()> {
     let bytes = text.as_bytes();
-    // Printable ASCII and line breaks, the writer's usual text, in one pass; the rest below.
+    // Printable ASCII and line breaks, the writer's usual text, in blocks of 64 bytes folded
+    // without an early exit (so the compiler vectorizes it); the rest below, from the first
+    // block that holds something else.
+    let ok = |b: u8| b == b'\n' || (0x20..0x7F).contains(&b);
     let mut i = bytes
-        .iter()
-        .position(|&b| !(b == b'\n' || (0x20..0x7F).contains(&b)))
-        .unwrap_or(bytes.len());
+        .chunks(64)
+        .position(|c| !c.iter().fold(true, |all, &b| all & ok(b)))
+        .map_or(bytes.len(), |block| block * 64);
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
@@ -154,7 +163,7 @@ struct Parser<'t, 'a> {
     nodes: usize,
 }
 
-fn indent(line: &str) -> usize {
+pub(super) fn indent(line: &str) -> usize {
     line.bytes().take_while(|b| *b == b' ').count()
 }
 
@@ -368,7 +377,7 @@ impl<'a> Parser<'_, 'a> {
 
 /// `rest` as `key:` and what follows the colon, `None` when it is no mapping entry (a scalar);
 /// an error for a key the subset does not read.
-fn split_key(rest: &str) -> Result<Option<(Cow<'_, str>, &str)>, &'static str> {
+pub(super) fn split_key(rest: &str) -> Result<Option<(Cow<'_, str>, &str)>, &'static str> {
     if rest.starts_with(['"', '\'']) {
         let (key, after) = quoted(rest)?;
         return match after.strip_prefix(':') {
@@ -396,7 +405,7 @@ fn split_key(rest: &str) -> Result<Option<(Cow<'_, str>, &str)>, &'static str> {
 
 /// A quoted scalar at the start of `s` (it starts with a quote), closed on this line: its
 /// value and the rest of the line.
-fn quoted(s: &str) -> Result<(Cow<'_, str>, &str), &'static str> {
+pub(super) fn quoted(s: &str) -> Result<(Cow<'_, str>, &str), &'static str> {
     let b = s.as_bytes();
     if b[0] == b'\'' {
         let mut out: Option<String> = None;
@@ -491,7 +500,7 @@ fn hex(s: &str, digits: usize) -> Option<(char, usize)> {
 }
 
 /// A plain scalar of the subset's shapes (see the module docs), or `None`.
-fn plain(s: &str) -> Option<Node<'_>> {
+pub(super) fn plain(s: &str) -> Option<Node<'_>> {
     let b = s.as_bytes();
     let first = *b.first()?;
     if first.is_ascii_digit() {

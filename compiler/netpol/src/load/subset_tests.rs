@@ -8,7 +8,10 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{NamespaceName, ObjectName};
 
-use super::{Read, Source, direct, fast, load_sources_with, subset, subset_docs, subset_values};
+use super::{
+    READ_KINDS, Read, Source, direct, fast, load_sources_with, stream, subset, subset_docs,
+    subset_tree_docs, subset_values,
+};
 
 /// Checks that the subset reader declines `text` or agrees with serde-saphyr on it; true when
 /// it took it.
@@ -25,6 +28,7 @@ fn agrees(text: &str) -> bool {
         "the subset reader reads otherwise:\n{text:?}"
     );
     direct_agrees(text);
+    stream_agrees(text);
     let sources = [Source {
         name: "s".to_string(),
         text: text.to_string(),
@@ -61,6 +65,44 @@ fn direct_agrees(text: &str) -> usize {
         read += 1;
     }
     read
+}
+
+/// Checks that the one-pass reader ([`stream`]) takes exactly the sources the tree reader
+/// takes, with the same documents; the number of documents it read itself (not through the
+/// tree reader).
+fn stream_agrees(text: &str) -> usize {
+    let tree = subset_tree_docs(text);
+    let stream = stream::documents_taken(text);
+    assert_eq!(
+        stream.is_some(),
+        tree.is_some(),
+        "the one-pass reader and the tree reader disagree on taking:\n{text:?}"
+    );
+    let (Some((mine, taken)), Some(reference)) = (stream, tree) else {
+        return 0;
+    };
+    assert_eq!(mine.len(), reference.len(), "{text:?}");
+    for (m, r) in mine.into_iter().zip(reference) {
+        assert_eq!(
+            stream_comparable(m),
+            stream_comparable(r),
+            "the one-pass reader reads otherwise:\n{text:?}"
+        );
+    }
+    taken
+}
+
+/// [`comparable`] without the labels the loader does not read (a NetworkPolicy's, or those of
+/// a kind it skips), which the one-pass reader does not keep.
+fn stream_comparable(mut doc: fast::Doc) -> Result<String, String> {
+    if doc
+        .kind
+        .as_deref()
+        .is_none_or(|k| k == "NetworkPolicy" || !READ_KINDS.contains(&k))
+    {
+        doc.metadata.labels = None;
+    }
+    comparable(doc)
 }
 
 /// A document as text to compare, with a NetworkPolicy's spec as the model (as the loader
@@ -527,4 +569,216 @@ fn takes_block_documents_only() {
         assert!(subset::documents(t).is_err(), "{t:?}");
         agrees(t);
     }
+}
+
+/// The one-pass reader reads the writer's NetworkPolicies itself (not through the tree
+/// reader), in every shape a valid policy has: several peers per rule, several ports, named
+/// and numeric ports, `endPort`, `ipBlock` with `except`, `namespaceSelector` with
+/// `podSelector`, every `matchExpressions` operator, empty rules and lists, both directions.
+#[test]
+fn stream_reads_every_policy_shape() {
+    let sel = |app: &str| json!({ "matchLabels": { "app": app, "num": 5 } });
+    let shapes = json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": "allow-ingress-to-svc",
+            "namespace": "team-00001",
+            "labels": { "app.kubernetes.io/managed-by": "posture" },
+            "annotations": { "posture.dev/source": "network.allow a -> b:80, network.allow job -> \"203.0.113.0/24\" except [203.0.113.128/25]:8000-8100, network.allow c -> d:http (udp) and a long tail to fold" }
+        },
+        "spec": {
+            "podSelector": {
+                "matchLabels": { "app": "svc" },
+                "matchExpressions": [
+                    { "key": "tier", "operator": "In", "values": ["web", "api", 7] },
+                    { "key": "zone", "operator": "NotIn", "values": ["x"] },
+                    { "key": "canary", "operator": "Exists" },
+                    { "key": "legacy", "operator": "DoesNotExist", "values": [] }
+                ]
+            },
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [
+                {
+                    "from": [
+                        { "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": "team-00099" } }, "podSelector": sel("a") },
+                        { "podSelector": sel("b") },
+                        { "namespaceSelector": {} },
+                        { "ipBlock": { "cidr": "10.0.0.0/8", "except": ["10.1.0.0/16", "10.2.0.0/16"] } }
+                    ],
+                    "ports": [
+                        { "protocol": "TCP", "port": 8080 },
+                        { "protocol": "UDP", "port": "dns" },
+                        { "protocol": "SCTP", "port": 9000, "endPort": 9100 },
+                        { "port": 443 },
+                        { "protocol": "TCP" }
+                    ]
+                },
+                { "ports": [{ "port": "http" }] },
+                { "from": [] },
+                {}
+            ],
+            "egress": [
+                { "to": [{ "ipBlock": { "cidr": "0.0.0.0/0" } }, { "ipBlock": { "cidr": "192.168.0.0/16", "except": [] } }], "ports": [] },
+                { "to": [{ "podSelector": {} }] }
+            ]
+        }
+    });
+    let deny = json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": { "name": "default-deny", "namespace": "team-00001" },
+        "spec": { "podSelector": {}, "policyTypes": ["Ingress"] }
+    });
+    let other = json!({
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": { "name": "m", "namespace": "team-00001", "labels": { "a": "b" } },
+        "spec": { "mtls": { "mode": "STRICT" }, "portLevelMtls": { "8080": { "mode": "PERMISSIVE" } } }
+    });
+    let text = written(&[shapes, deny, other]);
+    assert!(
+        agrees(&text),
+        "declined ({:?}):\n{text}",
+        subset::documents(&text).err()
+    );
+    assert_eq!(stream_agrees(&text), 3, "not read in one pass:\n{text}");
+    for text in samples() {
+        let n = subset::documents(&text).map(|d| d.len()).unwrap_or(0);
+        let taken = stream::documents_taken(&text).map_or(0, |(_, t)| t);
+        // The samples' Namespace (its labels are read) is left to the tree reader.
+        assert!(taken >= 1 && n - taken <= 1, "{taken} of {n}:\n{text}");
+    }
+}
+
+/// Documents the one-pass reader leaves to the tree reader, which takes them: the source is
+/// still read without serde-saphyr, and read the same.
+#[test]
+fn stream_leaves_documents_to_the_tree_reader() {
+    let policy = "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  podSelector: {}\n";
+    let cases = [
+        // A Namespace's labels are read by the loader.
+        "kind: Namespace\nmetadata:\n  name: ns\n  labels:\n    a: b\n",
+        // Labels before the kind.
+        "metadata:\n  name: p\n  labels:\n    a: b\nkind: NetworkPolicy\n",
+        // A workload.
+        "kind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    metadata:\n      labels:\n        app: d\n",
+        "kind: Pod\nmetadata:\n  name: a\n  ownerReferences:\n  - kind: Job\n    name: j\n",
+        // `to` in an ingress rule, `from` in an egress rule.
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  ingress:\n  - to:\n    - podSelector: {}\n",
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  egress:\n  - from:\n    - podSelector: {}\n",
+        // An integer where a string goes, a key with an escape.
+        "kind: Namespace\nmetadata:\n  name: ns\n  labels:\n    a: 5\n",
+        "kind: NetworkPolicy\nmetadata:\n  'it''s': x\n  name: p\n",
+        // Policies the loader refuses (the tree reader's serde path reports them).
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  ingress:\n  - ports:\n    - port: 70000\n",
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  policyTypes:\n  - Sideways\n",
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/33\n",
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 10.0.0.0/8\n      podSelector: {}\n",
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  ingress:\n  - ports:\n    - port: http\n      endPort: 90\n",
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  podSelector:\n    matchExpressions:\n    - key: a\n      operator: In\n",
+        "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  podSelector:\n    matchExpressions:\n    - key: a\n      operator: Sometimes\n",
+    ];
+    for case in cases {
+        let text = format!("{policy}---\n{case}---\n{policy}");
+        assert!(
+            subset_tree_docs(&text).is_some(),
+            "the tree reader declines:\n{text}"
+        );
+        assert_eq!(
+            stream_agrees(&text),
+            2,
+            "the one-pass reader reads the odd document itself:\n{text}"
+        );
+        assert!(agrees(&text), "{text}");
+    }
+    // What the tree reader's serde path does not take as it is either (`spec` before `kind`, a
+    // list, a name that is a number): the whole source goes to serde-saphyr.
+    for case in [
+        "spec:\n  podSelector: {}\nkind: NetworkPolicy\nmetadata:\n  name: p\n",
+        "kind: List\nitems:\n- kind: NetworkPolicy\n  metadata:\n    name: p\n",
+        "kind: NetworkPolicy\nmetadata:\n  name: 42\n",
+    ] {
+        let text = format!("{policy}---\n{case}");
+        assert!(stream::documents(&text).is_none(), "{text}");
+        agrees(&text);
+    }
+}
+
+/// YAML outside the subset declines the whole source in the one-pass reader as in the tree
+/// reader (serde-saphyr then reads it), wherever it is: in a policy's spec, in a skipped
+/// annotation, in a document after policies it read.
+#[test]
+fn stream_declines_what_the_subset_does_not_read() {
+    let head = "kind: NetworkPolicy\nmetadata:\n  name: p\n  annotations:\n";
+    let tricky = [
+        "    a: &x b\n",
+        "    a: *x\n",
+        "    a: !!str 80\n",
+        "    a: yes\n",
+        "    a: 0755\n",
+        "    a: 1.5\n",
+        "    a: b # c\n",
+        "    a:\n",
+        "    a: b\n    a: c\n",
+        "    a: \"x\n      y\"\n",
+        "    a: x\n      y\n",
+        "    ? a\n    : b\n",
+        "    a: |2-\n        x\n",
+        "    a: |+\n      x\n\n",
+        "    a: >-\n      x\n        y\n",
+        "    a: [b]\n",
+        "    a: {b: c}\n",
+        "    a: ~\n",
+        "    a: null\n",
+        "    a: 'x\n",
+        "    a: b\n\n",
+        "  \ta: b\n",
+        "    a: b\r\n",
+        "     a: b\n",
+        "    - a\n",
+    ];
+    let spec_tricky = [
+        "spec:\n  podSelector: {matchLabels: {app: a}}\n",
+        "spec:\n  podSelector:\n    matchLabels:\n      app: on\n",
+        "spec:\n  ingress:\n  - ports:\n    - port: 0x50\n",
+        "spec:\n  ingress:\n  - ports:\n    - port: 080\n",
+        "spec:\n  ingress:\n  -  ports: []\n",
+        "spec:\n  ingress:\n    - ports: []\n   - {}\n",
+        "spec:\n  policyTypes:\n  - Ingress\n  policyTypes:\n  - Egress\n",
+    ];
+    let cases = tricky
+        .iter()
+        .map(|t| format!("{head}    z: ok\n{t}"))
+        .chain(spec_tricky.iter().map(|t| format!("{head}    z: ok\n{t}")));
+    for case in cases {
+        for text in [case.clone(), format!("{head}    z: ok\n---\n{case}")] {
+            assert!(
+                stream::documents(&text).is_none(),
+                "the one-pass reader takes:\n{text}"
+            );
+            assert!(subset_tree_docs(&text).is_none(), "{text}");
+            agrees(&text);
+        }
+    }
+    // The stream's edges: empty documents, a missing final line break, budgets.
+    for text in [
+        "",
+        "---\n",
+        "a: b\n---\n",
+        "a: b\n---\n---\na: c\n",
+        "a: b",
+        "\n",
+    ] {
+        assert!(stream::documents(text).is_none(), "{text:?}");
+        agrees(text);
+    }
+    let many = "a: b\n---\n".repeat(1001) + "a: b\n";
+    assert!(stream::documents(&many).is_none());
+    assert!(subset_tree_docs(&many).is_none());
+    let deep = (0..60).fold(String::new(), |t, i| format!("{t}{}k{i}:\n", " ".repeat(i)))
+        + &" ".repeat(60)
+        + "v: 1\n";
+    assert!(stream::documents(&deep).is_none());
+    assert!(subset_tree_docs(&deep).is_none());
 }
