@@ -244,7 +244,7 @@ mod tests {
         let c = ItemId::new(Block::Admission, "require-labels");
         let got = source_annotation([&a, &b, &c, &a]);
         // The items in their order, each once, as `Display` prints them.
-        let mut ids = vec![&a, &b, &c];
+        let mut ids = [&a, &b, &c];
         ids.sort();
         let want: Vec<String> = ids.iter().map(ToString::to_string).collect();
         assert_eq!(got, want.join(", "));
