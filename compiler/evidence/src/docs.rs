@@ -1014,7 +1014,7 @@ fn ssp(
                 uuid: cx.uuid(&format!("{key}/target/{t}")),
                 description,
                 props,
-                links: cx.artifact_links(&files),
+                links: cx.artifact_links(files),
                 implementation_status: status("implemented", None),
                 responsible_roles: Vec::new(),
                 remarks: None,

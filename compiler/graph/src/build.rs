@@ -430,7 +430,7 @@ impl<'c> ControlGraph<'c> {
                 }
                 let names: Vec<String> = users
                     .iter()
-                    .filter_map(|i| self.items.get(*i))
+                    .filter_map(|i| self.items.get(i))
                     .map(|i| format!("`{}`", i.label))
                     .collect();
                 let msg = format!(
