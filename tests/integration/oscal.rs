@@ -13,6 +13,10 @@
 //!   SSP control id is in its baseline.
 //! - `oscal::statements`: every `inherited`, `process` and `not_applicable` statement is in
 //!   the component-definition and, for each of its controls a baseline lists, in that SSP.
+//! - `oscal::ssp-narratives`: each SSP's by-component of a target names (as `item`
+//!   properties) exactly the items that implement the control through that target's enforcing
+//!   artifacts, and states the component-definition's narrative for the control when that
+//!   names the same items (the build writes it once for both).
 //! - `oscal::deterministic`: the same input gives the same bytes from anywhere; the
 //!   timestamp is the one given.
 //! - `oscal::manifest`: `manifest.json` lists every document of `oscal/` and `report/`.
@@ -79,6 +83,7 @@ pub(crate) fn trials() -> Vec<Trial> {
         ),
         Trial::test("oscal::referential", referential),
         Trial::test("oscal::statements", statements),
+        Trial::test("oscal::ssp-narratives", ssp_narratives),
         Trial::test("oscal::deterministic", deterministic),
         Trial::test("oscal::manifest", manifest),
         Trial::test("oscal::schema/negative-control", schema_negative),
@@ -580,6 +585,161 @@ fn statements() -> Result<(), Failed> {
         if !in_some_ssp.contains(&d.id.to_string()) {
             problems.push(format!("{} is in no SSP", d.label));
         }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n").into());
+    }
+    Ok(())
+}
+
+/// The `item` property values of an implemented requirement or a by-component, in order.
+fn item_values(v: &Value) -> Vec<String> {
+    v["props"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["name"] == "item")
+        .filter_map(|p| p["value"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Each SSP's by-component of a target names exactly the items implementing the control
+/// through that target, and says what the component definition says when it names the same
+/// items.
+fn ssp_narratives() -> Result<(), Failed> {
+    let build = driver::build(
+        &cli::FsWorld,
+        &root().join(EXAMPLE),
+        &driver::Options { today: Some(TODAY) },
+        &driver::targets::TargetOptions::default(),
+    )
+    .map_err(|d| d.message)?;
+    let out = build.output_with_evidence(controls::catalog(), &options());
+    let docs = documents(&out)?;
+    let (g, _) = build
+        .graph(controls::catalog(), &build.checked.loaded.sources, &[])
+        .ok_or("the example does not check")?;
+    let target_of: BTreeMap<&str, &str> = build
+        .artifacts
+        .iter()
+        .filter(|a| a.role.enforces())
+        .map(|a| (a.path.as_str(), a.target.as_str()))
+        .collect();
+    // The truth, from the graph: (target, OSCAL control id) -> implementing items, by id.
+    let mut implementing: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for item in g.items().values() {
+        let implements = g.implements(item);
+        let targets: BTreeSet<&str> = g
+            .enforcing_paths(&item.id)
+            .iter()
+            .filter_map(|p| target_of.get(p).copied())
+            .collect();
+        for (c, sources) in &item.mappings {
+            let Some(nist) = c.as_nist() else { continue };
+            if graph::mapping_edge(implements, sources) != graph::Edge::Implements {
+                continue;
+            }
+            for t in &targets {
+                implementing
+                    .entry((t.to_string(), nist.oscal_id()))
+                    .or_default()
+                    .push(item.id.to_string());
+            }
+        }
+    }
+    let (_, _, cd) = docs
+        .iter()
+        .find(|(_, k, _)| *k == "component")
+        .ok_or("no component-definition")?;
+    // Each target component's uuid -> its target; (uuid, control) -> its requirement.
+    let mut target_components: BTreeMap<String, String> = BTreeMap::new();
+    let mut cd_reqs: BTreeMap<(String, String), &Value> = BTreeMap::new();
+    for c in cd["component-definition"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let uuid = c["uuid"].as_str().unwrap_or_default().to_string();
+        let Some(t) = c["props"].as_array().into_iter().flatten().find_map(|p| {
+            (p["name"] == "target").then(|| p["value"].as_str().unwrap_or_default().to_string())
+        }) else {
+            continue;
+        };
+        target_components.insert(uuid.clone(), t);
+        for ci in c["control-implementations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for r in ci["implemented-requirements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let control = r["control-id"].as_str().unwrap_or_default().to_string();
+                cd_reqs.insert((uuid.clone(), control), r);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let (mut checked, mut same) = (0, 0);
+    for (path, _, v) in docs.iter().filter(|(_, k, _)| *k == "ssp") {
+        for r in v["system-security-plan"]["control-implementation"]["implemented-requirements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let control = r["control-id"].as_str().unwrap_or_default().to_string();
+            for b in r["by-components"].as_array().into_iter().flatten() {
+                let uuid = b["component-uuid"].as_str().unwrap_or_default().to_string();
+                let Some(t) = target_components.get(&uuid) else {
+                    continue;
+                };
+                checked += 1;
+                let items = item_values(b);
+                // Grouped by rationale in the document, by id in the graph: compared as sets.
+                let mut names = items.clone();
+                names.sort();
+                let mut want = implementing
+                    .get(&(t.clone(), control.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                want.sort();
+                if names != want {
+                    problems.push(format!(
+                        "{path}: {control} by {t} names {names:?}, the graph says {want:?}"
+                    ));
+                }
+                let Some(cd_req) = cd_reqs.get(&(uuid.clone(), control.clone())) else {
+                    problems.push(format!(
+                        "{path}: {control} by {t} is not in the component definition"
+                    ));
+                    continue;
+                };
+                if item_values(cd_req) == items {
+                    same += 1;
+                    let cd_props: Vec<&Value> = cd_req["props"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|p| p["name"] == "item")
+                        .collect();
+                    let ssp_props: Vec<&Value> =
+                        b["props"].as_array().into_iter().flatten().collect();
+                    if cd_req["description"] != b["description"] || cd_props != ssp_props {
+                        problems.push(format!(
+                            "{path}: {control} by {t} states another narrative than the component definition"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if checked == 0 || same == 0 {
+        return Err(format!(
+            "{checked} by-components checked, {same} shared: the test proves nothing"
+        )
+        .into());
     }
     if !problems.is_empty() {
         return Err(problems.join("\n").into());

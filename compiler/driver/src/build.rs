@@ -308,7 +308,6 @@ fn output_file(a: &emit::Artifact, sources: &Sources) -> OutputFile {
 
 /// [`output_file`] without the bytes (empty), for a caller that moves them in.
 fn output_file_meta(a: &emit::Artifact, sources: &Sources) -> OutputFile {
-    use std::fmt::Write as _;
     let mut origins: Vec<String> = a
         .origins
         .iter()
@@ -327,7 +326,9 @@ fn output_file_meta(a: &emit::Artifact, sources: &Sources) -> OutputFile {
             if let Some(f) = file {
                 s.push_str(" (");
                 s.push_str(&f.path);
-                let _ = write!(s, ":{})", f.line_col(o.span.start as usize).line);
+                s.push(':');
+                push_decimal(&mut s, f.line_col(o.span.start as usize).line);
+                s.push(')');
             }
             s
         })
@@ -339,5 +340,34 @@ fn output_file_meta(a: &emit::Artifact, sources: &Sources) -> OutputFile {
         bytes: Vec::new(),
         sources: origins,
         applyable: a.applyable,
+    }
+}
+
+/// Appends `n` in decimal, as `Display` writes it, without the formatter (once per origin).
+fn push_decimal(s: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        s.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimal_as_display_writes_it() {
+        for n in [0usize, 7, 10, 4_096, 1_000_001, usize::MAX] {
+            let mut s = String::from("(f:");
+            super::push_decimal(&mut s, n);
+            assert_eq!(s, format!("(f:{n}"));
+        }
     }
 }

@@ -92,8 +92,11 @@ struct Statements<'a> {
     supported: Vec<&'a graph::Item>,
     /// Both, by id.
     all: Vec<&'a graph::Item>,
-    implemented_files: BTreeSet<&'a str>,
-    supported_files: BTreeSet<&'a str>,
+    /// The files of the implementing items, sorted, once each (collected as they come, then
+    /// sorted once: a set of paths compared each path tens of thousands of times).
+    implemented_files: Vec<&'a str>,
+    /// The files of the supporting items, sorted, once each.
+    supported_files: Vec<&'a str>,
 }
 
 impl<'a> Ctx<'a> {
@@ -147,6 +150,12 @@ impl<'a> Ctx<'a> {
                         s.supported_files.extend(paths.iter().copied());
                     }
                 }
+            }
+        }
+        for s in statements.values_mut().flat_map(|m| m.values_mut()) {
+            for files in [&mut s.implemented_files, &mut s.supported_files] {
+                files.sort_unstable();
+                files.dedup();
             }
         }
         let resources = input
@@ -459,11 +468,28 @@ fn id_text(id: &ItemId) -> String {
 
 /// A location as its `Display` writes it (`file:line`).
 fn location_text(l: &graph::Location) -> String {
-    use std::fmt::Write as _;
     let mut s = String::with_capacity(l.file.len() + 8);
     s.push_str(&l.file);
-    let _ = write!(s, ":{}", l.line);
+    s.push(':');
+    push_decimal(&mut s, l.line);
     s
+}
+
+/// Appends `n` in decimal, as `Display` writes it, without the formatter (once per statement).
+pub(crate) fn push_decimal(s: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        s.push(char::from(d));
+    }
 }
 
 /// True when `s` is an OSCAL string as it is ([`one_line`] would copy it unchanged).
@@ -592,13 +618,17 @@ pub(crate) fn oscal(
     coverages: &BTreeMap<Framework, Coverage>,
 ) -> Vec<emit::Artifact> {
     let cx = Ctx::new(input, coverages);
+    let (cd, shared) = component_definition(&cx);
     let mut out = vec![json_artifact(
         input,
         "oscal/component-definition.json".to_string(),
-        &component_definition(&cx),
+        &cd,
     )];
+    // The narratives the SSPs state with the same bytes, moved out of the written component
+    // definition instead of built again.
+    let mut narratives = shared.take_from(cd);
     let baselines = oscal_baselines(input.posture.system.frameworks.iter().copied());
-    for f in &baselines {
+    for (i, f) in baselines.iter().enumerate() {
         if let Some(file) = own_profile(*f) {
             out.push(json_artifact(
                 input,
@@ -606,7 +636,12 @@ pub(crate) fn oscal(
                 &profile(&cx, *f),
             ));
         }
-        out.push(json_artifact(input, ssp_path(*f), &ssp(&cx, *f)));
+        let last = i + 1 == baselines.len();
+        out.push(json_artifact(
+            input,
+            ssp_path(*f),
+            &ssp(&cx, *f, &mut narratives, last),
+        ));
     }
     if let Some(first) = baselines.first() {
         let ssp_href = ssp_path(*first).trim_start_matches("oscal/").to_string();
@@ -627,8 +662,45 @@ pub(crate) fn oscal(
     out
 }
 
-fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
+/// A narrative (description and `item` properties) of a target's statements about a control,
+/// as a component definition's implemented requirement states it, and what an SSP's
+/// by-component states with the same bytes when every statement implements the control (no
+/// supporting one): built once, written into both documents.
+type Narrative = (String, Vec<Property>);
+
+/// Where the shareable narratives are in a component definition: (target, control) →
+/// (component, requirement, number of `item` properties at the start of its properties).
+#[derive(Default)]
+struct SharedNarratives(Vec<(emit::TargetId, ControlRef, usize, usize, usize)>);
+
+impl SharedNarratives {
+    /// Moves the narratives out of a component definition that has been written.
+    fn take_from(
+        self,
+        mut cd: ComponentDefinitionDocument,
+    ) -> BTreeMap<(emit::TargetId, ControlRef), Narrative> {
+        let mut out = BTreeMap::new();
+        for (t, c, comp, req, n) in self.0 {
+            let Some(r) = cd
+                .component_definition
+                .components
+                .get_mut(comp)
+                .and_then(|d| d.control_implementations.first_mut())
+                .and_then(|ci| ci.implemented_requirements.get_mut(req))
+            else {
+                continue;
+            };
+            let mut props = std::mem::take(&mut r.props);
+            props.truncate(n);
+            out.insert((t, c), (std::mem::take(&mut r.description), props));
+        }
+        out
+    }
+}
+
+fn component_definition(cx: &Ctx<'_>) -> (ComponentDefinitionDocument, SharedNarratives) {
     let mut components = Vec::new();
+    let mut shared = SharedNarratives::default();
     let graph = cx.input.graph;
     for t in &cx.targets {
         let (uuid, title, description) = cx.target_component(*t);
@@ -639,44 +711,56 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
             BTreeMap::new();
         for (c, st) in cx.statements.get(t).into_iter().flatten() {
             let items = st.all.as_slice();
-            let files: Vec<&str> = st
+            let mut files: Vec<&str> = st
                 .implemented_files
-                .union(&st.supported_files)
+                .iter()
+                .chain(&st.supported_files)
                 .copied()
                 .collect();
+            files.sort_unstable();
+            files.dedup();
             controls.insert(*c, (items, st.implemented.is_empty(), files));
         }
-        let reqs: Vec<CdRequirement> = controls
-            .iter()
-            .filter_map(|(c, (items, partial, files))| {
-                let (description, item_props) = cx.narrative(*c, items);
-                Some(CdRequirement {
-                    uuid: cx.uuid(&format!("cd/{t}/{c}")),
-                    control_id: oscal_control_id(*c)?,
-                    description,
-                    // The items behind it, then the SOC 2 and HIPAA requirements of the
-                    // system's frameworks it informs through the published crosswalks (those
-                    // frameworks have no OSCAL catalog of their own to implement against).
-                    props: item_props
-                        .into_iter()
-                        .chain(
-                            graph
-                                .informed(*c)
-                                .iter()
-                                .map(|(_, r)| prop(NS, "informs", r.id.to_string())),
-                        )
-                        .collect(),
-                    links: cx.artifact_links(files),
-                    responsible_roles: Vec::new(),
-                    remarks: partial.then(|| {
-                        "Partial: this component's artifacts meet part of the control's \
+        let mut reqs: Vec<CdRequirement> = Vec::with_capacity(controls.len());
+        for (c, (items, partial, files)) in &controls {
+            let Some(control_id) = oscal_control_id(*c) else {
+                continue;
+            };
+            let (description, item_props) = cx.narrative(*c, items);
+            if cx
+                .statements(*t, *c)
+                .is_some_and(|st| st.supported.is_empty())
+            {
+                shared
+                    .0
+                    .push((*t, *c, components.len(), reqs.len(), item_props.len()));
+            }
+            reqs.push(CdRequirement {
+                uuid: cx.uuid(&format!("cd/{t}/{c}")),
+                control_id,
+                description,
+                // The items behind it, then the SOC 2 and HIPAA requirements of the
+                // system's frameworks it informs through the published crosswalks (those
+                // frameworks have no OSCAL catalog of their own to implement against).
+                props: item_props
+                    .into_iter()
+                    .chain(
+                        graph
+                            .informed(*c)
+                            .iter()
+                            .map(|(_, r)| prop(NS, "informs", r.id.to_string())),
+                    )
+                    .collect(),
+                links: cx.artifact_links(files),
+                responsible_roles: Vec::new(),
+                remarks: partial.then(|| {
+                    "Partial: this component's artifacts meet part of the control's \
                          statement (a `supports` mapping, or one a cross-layer check \
                          limited); coverage counts the control as partial."
-                            .to_string()
-                    }),
-                })
-            })
-            .collect();
+                        .to_string()
+                }),
+            });
+        }
         components.push(DefinedComponent {
             uuid,
             kind: "software".to_string(),
@@ -717,7 +801,7 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
             control_implementations: control_impls(cx, &item.id.to_string(), reqs),
         });
     }
-    ComponentDefinitionDocument {
+    let doc = ComponentDefinitionDocument {
         component_definition: ComponentDefinition {
             uuid: cx.uuid("component-definition"),
             metadata: cx.metadata(format!(
@@ -727,7 +811,8 @@ fn component_definition(cx: &Ctx<'_>) -> ComponentDefinitionDocument {
             components,
             back_matter: cx.back_matter(),
         },
-    }
+    };
+    (doc, shared)
 }
 
 fn control_impls(cx: &Ctx<'_>, key: &str, reqs: Vec<CdRequirement>) -> Vec<CdControls> {
@@ -844,7 +929,14 @@ fn system_description(s: &ir::system::System) -> String {
     }
 }
 
-fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
+/// The SSP of baseline `f`. The narratives of `shared` (the component definition's, see
+/// [`SharedNarratives`]) are copied, or moved for the `last` SSP, instead of built again.
+fn ssp(
+    cx: &Ctx<'_>,
+    f: Framework,
+    shared: &mut BTreeMap<(emit::TargetId, ControlRef), Narrative>,
+    last: bool,
+) -> SspDocument {
     let p = cx.input.posture;
     let s = &p.system;
     let coverage = cx.coverage(f);
@@ -910,14 +1002,19 @@ fn ssp(cx: &Ctx<'_>, f: Framework) -> SspDocument {
             let Some(st) = cx.statements(*t, c).filter(|s| !s.implemented.is_empty()) else {
                 continue;
             };
-            let (description, props) = cx.narrative(c, &st.implemented);
-            let files: Vec<&str> = st.implemented_files.iter().copied().collect();
+            let known = if last {
+                shared.remove(&(*t, c))
+            } else {
+                shared.get(&(*t, c)).cloned()
+            };
+            let (description, props) = known.unwrap_or_else(|| cx.narrative(c, &st.implemented));
+            let files = st.implemented_files.as_slice();
             by.push(ByComponent {
                 component_uuid: cx.target_component_uuid(*t),
                 uuid: cx.uuid(&format!("{key}/target/{t}")),
                 description,
                 props,
-                links: cx.artifact_links(&files),
+                links: cx.artifact_links(files),
                 implementation_status: status("implemented", None),
                 responsible_roles: Vec::new(),
                 remarks: None,
@@ -1487,4 +1584,30 @@ fn poam(cx: &Ctx<'_>, baselines: &[Framework], ssp_href: &str) -> Option<PoamDoc
             back_matter: None,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_as_display_writes_it() {
+        for n in [0usize, 1, 9, 10, 99, 100, 12_345, usize::MAX] {
+            let mut s = String::from("x:");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x:{n}"));
+        }
+        let l = graph::Location {
+            file: "network/a.posture".to_string(),
+            line: 1207,
+        };
+        assert_eq!(location_text(&l), l.to_string());
+    }
+
+    #[test]
+    fn one_line_values() {
+        assert!(is_one_line("network.allow a -> b:80"));
+        assert!(!is_one_line(" leading"));
+        assert_eq!(one_line("a\n  b\tc "), "a b c");
+    }
 }

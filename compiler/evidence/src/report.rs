@@ -136,8 +136,11 @@ fn statements(head: String, items: &[graph::ItemRef]) -> Element {
         );
         t.push_str(&i.label);
         if let Some(l) = &i.location {
-            use std::fmt::Write as _;
-            let _ = write!(t, " ({}:{})", l.file, l.line);
+            t.push_str(" (");
+            t.push_str(&l.file);
+            t.push(':');
+            crate::docs::push_decimal(&mut t, l.line);
+            t.push(')');
         }
         ul = ul.child(el("li").text(t));
     }

@@ -12,6 +12,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::coverage::ControlFacts;
 use crate::fxhash::{FxHashMap, FxHashSet};
+use crate::itemmap::ItemMap;
 use crate::items;
 use crate::model::{
     ArtifactNode, Check, CheckId, Declaration, Edge, Enforcement, Item, ItemId, ItemKind,
@@ -43,7 +44,7 @@ pub struct ControlGraph<'c> {
     /// Each node's index. Looked up only, never iterated in its own order (answers are
     /// sorted), so a hash map: the graph of a large posture has 100,000 nodes.
     pub(crate) index: FxHashMap<Node, NodeIndex>,
-    pub(crate) items: BTreeMap<ItemId, Item>,
+    pub(crate) items: ItemMap,
     pub(crate) artifacts: BTreeMap<String, ArtifactNode>,
     /// Each item's enforcing artifacts, sorted (the paths borrowed from the build's
     /// artifacts).
@@ -161,7 +162,9 @@ impl<'c> ControlGraph<'c> {
     /// gives), then by the origin's item id (for items without a span, like
     /// `secrets.encryption`).
     fn attach_artifacts(&mut self, artifacts: &'c [emit::Artifact]) {
-        let mut by_span: BTreeMap<(u32, u32, u32), &ItemId> = BTreeMap::new();
+        // Looked up only: hashed. The first item (in id order) of each span wins.
+        let mut by_span: FxHashMap<(u32, u32, u32), &ItemId> =
+            FxHashMap::with_capacity_and_hasher(self.items.len(), Default::default());
         for item in self.items.values() {
             if let Some(s) = item.span {
                 by_span.entry(span_key(s)).or_insert(&item.id);
@@ -254,11 +257,11 @@ impl<'c> ControlGraph<'c> {
             artifacts,
             ..
         } = self;
-        let mut item_index: FxHashMap<&ItemId, NodeIndex> =
-            FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
+        // Each item's node, in the items' order (the item map's positions).
+        let mut item_nodes: Vec<NodeIndex> = Vec::with_capacity(items.len());
         for item in items.values() {
             let me = node_in(graph, index, Node::Item(item.id.clone()));
-            item_index.insert(&item.id, me);
+            item_nodes.push(me);
             let implements =
                 item.enforcement == Enforcement::Enforce && enforcing.contains_key(&item.id);
             for (c, sources) in &item.mappings {
@@ -306,7 +309,7 @@ impl<'c> ControlGraph<'c> {
             }
             let to = node_in(graph, index, Node::Artifact(a.path.clone()));
             for i in &a.items {
-                let from = match item_index.get(i) {
+                let from = match items.position(i).and_then(|p| item_nodes.get(p)) {
                     Some(&ix) => ix,
                     None => node_in(graph, index, Node::Item(i.clone())),
                 };
@@ -427,7 +430,7 @@ impl<'c> ControlGraph<'c> {
                 }
                 let names: Vec<String> = users
                     .iter()
-                    .filter_map(|i| self.items.get(*i))
+                    .filter_map(|i| self.items.get(i))
                     .map(|i| format!("`{}`", i.label))
                     .collect();
                 let msg = format!(
@@ -457,7 +460,7 @@ impl<'c> ControlGraph<'c> {
     }
 
     /// Every item, by id.
-    pub fn items(&self) -> &BTreeMap<ItemId, Item> {
+    pub fn items(&self) -> &ItemMap {
         &self.items
     }
 

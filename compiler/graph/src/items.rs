@@ -14,6 +14,7 @@ use ir::system::AuditLevel;
 use ir::{Block, Meta, Posture};
 
 use crate::defaults::{self, Construct};
+use crate::itemmap::ItemMap;
 use crate::model::{
     Declaration, Enforcement, ExceptionFacts, Item, ItemId, ItemKind, Location, MappingSource,
 };
@@ -21,11 +22,11 @@ use crate::model::{
 /// Every item of the posture, keyed by id. Two items can never share an id: ids follow the
 /// language's own uniqueness rules, and the rare duplicate (two identical `inherited`
 /// statements) gets a `#2` suffix.
-pub(crate) fn collect(p: &Posture, sources: &Sources, catalog: &Catalog) -> BTreeMap<ItemId, Item> {
+pub(crate) fn collect(p: &Posture, sources: &Sources, catalog: &Catalog) -> ItemMap {
     let mut c = Collector {
         sources,
         catalog,
-        out: BTreeMap::new(),
+        out: ItemMap::default(),
         defaults: BTreeMap::new(),
     };
     c.system(p);
@@ -38,13 +39,14 @@ pub(crate) fn collect(p: &Posture, sources: &Sources, catalog: &Catalog) -> BTre
     c.exceptions(p);
     c.controls(p);
     c.limit_encryption_in_transit(p);
+    c.out.sort();
     c.out
 }
 
 struct Collector<'a> {
     sources: &'a Sources,
     catalog: &'a Catalog,
-    out: BTreeMap<ItemId, Item>,
+    out: ItemMap,
     /// The default mappings of each list of constructs, built once.
     defaults: BTreeMap<Vec<Construct>, Mappings>,
 }
@@ -179,7 +181,7 @@ impl Collector<'_> {
         }
         let span = meta.map(|m| m.span);
         let item = Item {
-            id: id.clone(),
+            id,
             kind,
             label,
             location: span.and_then(|s| locate(self.sources, s)),
@@ -192,7 +194,7 @@ impl Collector<'_> {
             waives: Vec::new(),
             exception: None,
         };
-        self.out.entry(id).or_insert(item)
+        self.out.push(item)
     }
 
     fn system(&mut self, p: &Posture) {

@@ -20,6 +20,7 @@ mod coverage;
 pub mod defaults;
 mod explain;
 mod fxhash;
+mod itemmap;
 mod items;
 mod model;
 pub mod report;
@@ -34,6 +35,7 @@ pub use explain::{
     DeclarationRef, Enhancement, ExceptionRef, Explanation, Informs, Mapper, RequiredBy,
     Verification,
 };
+pub use itemmap::ItemMap;
 pub use model::{
     ArtifactNode, ArtifactRole, Check, CheckId, Declaration, Edge, Enforcement, ExceptionFacts,
     Item, ItemId, ItemKind, Location, MappingSource, Node,
