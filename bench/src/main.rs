@@ -106,15 +106,7 @@ fn main() {
         let (proofs, analysis) = phase(&mut rows, "proofs (reachability)", || {
             bench::proofs_keeping(p, &artifacts)
         });
-        build.checks = proofs
-            .iter()
-            .filter(|p| p.holds() && !p.verifies.is_empty())
-            .map(|p| graph::Check {
-                id: graph::CheckId(p.id.to_string()),
-                title: p.title.to_string(),
-                verifies: p.verifies.clone(),
-            })
-            .collect();
+        build.checks = driver::checks_of(&proofs);
         build.artifacts = artifacts;
         build.proofs = proofs;
         build.reachability = Some(analysis);

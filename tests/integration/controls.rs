@@ -578,13 +578,7 @@ fn all_satisfies(p: &ir::Posture) -> BTreeSet<ControlRef> {
 /// (all but the manifest and the kustomization), each with the role its target gave it, and
 /// the build's passing proofs as checks over the files they verified.
 fn graph_sees_every_enforcing_file() -> Result<(), Failed> {
-    let build = driver::build(
-        &cli::FsWorld,
-        &root().join(EXAMPLE),
-        &driver::Options { today: Some(TODAY) },
-        &driver::targets::TargetOptions::default(),
-    )
-    .map_err(|d| d.message)?;
+    let build = crate::support::build_at(&root().join(EXAMPLE), TODAY)?;
     let (g, _) = build
         .graph(controls::catalog(), &build.checked.loaded.sources, &[])
         .ok_or("the example does not check")?;

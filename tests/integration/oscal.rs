@@ -501,13 +501,7 @@ fn normalize(p: &str) -> String {
 fn statements() -> Result<(), Failed> {
     let (_, out) = written("statements")?;
     let docs = documents(&out)?;
-    let build = driver::build(
-        &cli::FsWorld,
-        &root().join(EXAMPLE),
-        &driver::Options { today: Some(TODAY) },
-        &driver::targets::TargetOptions::default(),
-    )
-    .map_err(|d| d.message)?;
+    let build = crate::support::build_at(&root().join(EXAMPLE), TODAY)?;
     let (g, _) = build
         .graph(controls::catalog(), &build.checked.loaded.sources, &[])
         .ok_or("the example does not check")?;
@@ -607,13 +601,7 @@ fn item_values(v: &Value) -> Vec<String> {
 /// through that target, and says what the component definition says when it names the same
 /// items.
 fn ssp_narratives() -> Result<(), Failed> {
-    let build = driver::build(
-        &cli::FsWorld,
-        &root().join(EXAMPLE),
-        &driver::Options { today: Some(TODAY) },
-        &driver::targets::TargetOptions::default(),
-    )
-    .map_err(|d| d.message)?;
+    let build = crate::support::build_at(&root().join(EXAMPLE), TODAY)?;
     let out = build.output_with_evidence(controls::catalog(), &options());
     let docs = documents(&out)?;
     let (g, _) = build
@@ -1054,13 +1042,7 @@ fn report_in_chromium() -> Result<(), Failed> {
     if !console.is_empty() {
         return Err(format!("console messages:\n{}", console.join("\n")).into());
     }
-    let build = driver::build(
-        &cli::FsWorld,
-        &root().join(EXAMPLE),
-        &driver::Options { today: Some(TODAY) },
-        &driver::targets::TargetOptions::default(),
-    )
-    .map_err(|d| d.message)?;
+    let build = crate::support::build_at(&root().join(EXAMPLE), TODAY)?;
     let (g, _) = build
         .graph(controls::catalog(), &build.checked.loaded.sources, &[])
         .ok_or("the example does not check")?;
@@ -1148,13 +1130,7 @@ const COVERAGE_PAGE: &str = "book/src/controls/coverage.md";
 fn coverage_page() -> Result<(), Failed> {
     let page = std::fs::read_to_string(root().join(COVERAGE_PAGE))
         .map_err(|e| format!("{COVERAGE_PAGE}: {e}"))?;
-    let build = driver::build(
-        &cli::FsWorld,
-        &root().join(EXAMPLE),
-        &driver::Options { today: Some(TODAY) },
-        &driver::targets::TargetOptions::default(),
-    )
-    .map_err(|d| d.message)?;
+    let build = crate::support::build_at(&root().join(EXAMPLE), TODAY)?;
     let (g, _) = build
         .graph(controls::catalog(), &build.checked.loaded.sources, &[])
         .ok_or("the example does not check")?;

@@ -46,3 +46,15 @@ pub(crate) fn run(cmd: &mut Command) -> Result<(bool, String), Failed> {
     let (ok, out, err) = run_split(cmd)?;
     Ok((ok, format!("{out}{err}")))
 }
+
+/// The build of the posture at `path` (a directory of the repository), as `posture build`
+/// makes it with `--today today`.
+pub(crate) fn build_at(path: &std::path::Path, today: ir::Date) -> Result<driver::Build, Failed> {
+    driver::build(
+        &cli::FsWorld,
+        path,
+        &driver::Options { today: Some(today) },
+        &driver::targets::TargetOptions::default(),
+    )
+    .map_err(|d| d.message.into())
+}

@@ -56,15 +56,7 @@ pub fn build_checked(checked: Checked, options: &TargetOptions) -> Build {
 
 fn build_checked_with(checked: Checked, options: &TargetOptions, keep: bool) -> Build {
     let (artifacts, proofs, reachability) = emit_and_verify(&checked, options, keep);
-    let checks = proofs
-        .iter()
-        .filter(|p| p.holds() && !p.verifies.is_empty())
-        .map(|p| graph::Check {
-            id: graph::CheckId(p.id.to_string()),
-            title: p.title.to_string(),
-            verifies: p.verifies.clone(),
-        })
-        .collect();
+    let checks = checks_of(&proofs);
     Build {
         checked,
         artifacts,
@@ -72,6 +64,19 @@ fn build_checked_with(checked: Checked, options: &TargetOptions, keep: bool) -> 
         checks,
         reachability,
     }
+}
+
+/// The control graph's checks: each proof that holds and verifies an artifact.
+pub fn checks_of(proofs: &[emit::Proof]) -> Vec<graph::Check> {
+    proofs
+        .iter()
+        .filter(|p| p.holds() && !p.verifies.is_empty())
+        .map(|p| graph::Check {
+            id: graph::CheckId(p.id.to_string()),
+            title: p.title.to_string(),
+            verifies: p.verifies.clone(),
+        })
+        .collect()
 }
 
 impl Build {
@@ -327,7 +332,7 @@ fn output_file_meta(a: &emit::Artifact, sources: &Sources) -> OutputFile {
                 s.push_str(" (");
                 s.push_str(&f.path);
                 s.push(':');
-                push_decimal(&mut s, f.line_col(o.span.start as usize).line);
+                ir::push_decimal(&mut s, f.line_col(o.span.start as usize).line as u64);
                 s.push(')');
             }
             s
@@ -340,34 +345,5 @@ fn output_file_meta(a: &emit::Artifact, sources: &Sources) -> OutputFile {
         bytes: Vec::new(),
         sources: origins,
         applyable: a.applyable,
-    }
-}
-
-/// Appends `n` in decimal, as `Display` writes it, without the formatter (once per origin).
-fn push_decimal(s: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        s.push(char::from(d));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn decimal_as_display_writes_it() {
-        for n in [0usize, 7, 10, 4_096, 1_000_001, usize::MAX] {
-            let mut s = String::from("(f:");
-            super::push_decimal(&mut s, n);
-            assert_eq!(s, format!("(f:{n}"));
-        }
     }
 }

@@ -8,7 +8,7 @@ pub mod output;
 pub mod targets;
 pub mod world;
 
-pub use build::{Build, EvidenceOptions, build, build_checked, build_for_reach};
+pub use build::{Build, EvidenceOptions, build, build_checked, build_for_reach, checks_of};
 pub use load::{Loaded, Origin, load};
 pub use world::{FileKind, MemWorld, Metadata, World};
 

@@ -471,25 +471,8 @@ fn location_text(l: &graph::Location) -> String {
     let mut s = String::with_capacity(l.file.len() + 8);
     s.push_str(&l.file);
     s.push(':');
-    push_decimal(&mut s, l.line);
+    ir::push_decimal(&mut s, l.line as u64);
     s
-}
-
-/// Appends `n` in decimal, as `Display` writes it, without the formatter (once per statement).
-pub(crate) fn push_decimal(s: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        s.push(char::from(d));
-    }
 }
 
 /// True when `s` is an OSCAL string as it is ([`one_line`] would copy it unchanged).
@@ -1592,9 +1575,9 @@ mod tests {
 
     #[test]
     fn decimal_as_display_writes_it() {
-        for n in [0usize, 1, 9, 10, 99, 100, 12_345, usize::MAX] {
+        for n in [0u64, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
             let mut s = String::from("x:");
-            push_decimal(&mut s, n);
+            ir::push_decimal(&mut s, n);
             assert_eq!(s, format!("x:{n}"));
         }
         let l = graph::Location {

@@ -139,7 +139,7 @@ fn statements(head: String, items: &[graph::ItemRef]) -> Element {
             t.push_str(" (");
             t.push_str(&l.file);
             t.push(':');
-            crate::docs::push_decimal(&mut t, l.line);
+            ir::push_decimal(&mut t, l.line as u64);
             t.push(')');
         }
         ul = ul.child(el("li").text(t));

@@ -25,6 +25,26 @@ pub use values::*;
 
 use std::collections::BTreeMap;
 
+/// Appends `n` in decimal, as `Display` writes it, without the formatting machinery: the
+/// emitters, the manifest and the evidence write hundreds of thousands of line numbers and
+/// ports at issue 17's scale.
+pub fn push_decimal(s: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut left = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (left % 10) as u8;
+        left /= 10;
+        if left == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        s.push(char::from(d));
+    }
+}
+
 /// What every posture item carries besides its own fields.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Meta {

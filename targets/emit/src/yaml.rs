@@ -226,13 +226,19 @@ fn scalar(out: &mut String, at: At, s: &str) -> Result {
 
 /// A scalar serde-saphyr never quotes (`true`, `false`, an integer), at `at`.
 fn literal(out: &mut String, at: At, text: &str) -> Result {
+    lead(out, at)?;
+    out.push_str(text);
+    out.push('\n');
+    Ok(())
+}
+
+/// What goes before an unquoted scalar at `at`: a space after a key, nothing after a dash.
+fn lead(out: &mut String, at: At) -> Result {
     match at {
         At::Top => return Err(Unsupported),
         At::Value { .. } => out.push(' '),
         At::Item { .. } => {}
     }
-    out.push_str(text);
-    out.push('\n');
     Ok(())
 }
 
@@ -499,19 +505,10 @@ impl<'o> ser::Serializer for Ser<'o> {
     }
     fn serialize_u64(self, v: u64) -> Result {
         // The digits without the formatting machinery (ports and counts, many of them).
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut left = v;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (left % 10) as u8;
-            left /= 10;
-            if left == 0 {
-                break;
-            }
-        }
-        let text = std::str::from_utf8(&digits[at..]).map_err(|_| Unsupported)?;
-        literal(self.out, self.at, text)
+        lead(self.out, self.at)?;
+        ir::push_decimal(self.out, v);
+        self.out.push('\n');
+        Ok(())
     }
     fn serialize_char(self, v: char) -> Result {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
@@ -554,11 +551,7 @@ impl<'o> ser::Serializer for Ser<'o> {
 
 /// An integer at `at` (never quoted, never folded).
 fn integer(out: &mut String, at: At, v: impl fmt::Display) -> Result {
-    match at {
-        At::Top => return Err(Unsupported),
-        At::Value { .. } => out.push(' '),
-        At::Item { .. } => {}
-    }
+    lead(out, at)?;
     writeln!(out, "{v}").map_err(|_| Unsupported)
 }
 
