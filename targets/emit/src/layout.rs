@@ -133,100 +133,17 @@ impl ser::Error for NotAnObject {
 /// Serializers that accept only some shapes: every other method fails (the probe stops).
 macro_rules! refuse_all_but_structs_and_maps {
     () => {
-        fn serialize_bool(self, _: bool) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
+        refuse! {
+            NotAnObject;
+            serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+            serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
+            serialize_u64(u64), serialize_f32(f32), serialize_f64(f64), serialize_char(char),
+            serialize_bytes(&[u8]), serialize_none(), serialize_unit(),
+            serialize_unit_struct(&'static str),
+            serialize_unit_variant(&'static str, u32, &'static str),
         }
-        fn serialize_i8(self, _: i8) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_i16(self, _: i16) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_i32(self, _: i32) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_i64(self, _: i64) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_u8(self, _: u8) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_u16(self, _: u16) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_u32(self, _: u32) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_u64(self, _: u64) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_f32(self, _: f32) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_f64(self, _: f64) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_char(self, _: char) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_bytes(self, _: &[u8]) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_none(self) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_unit(self) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_unit_struct(self, _: &'static str) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_unit_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-        ) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_newtype_variant<T: Serialize + ?Sized>(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: &T,
-        ) -> Result<(), NotAnObject> {
-            Err(NotAnObject)
-        }
+        refuse_compounds!(NotAnObject);
         fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_tuple_struct(
-            self,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleStruct, NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_tuple_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleVariant, NotAnObject> {
-            Err(NotAnObject)
-        }
-        fn serialize_struct_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStructVariant, NotAnObject> {
             Err(NotAnObject)
         }
     };

@@ -3,6 +3,62 @@
 //! posture items it came from. Targets never see the syntax tree, never touch the file system
 //! and never build YAML, JSON, CEL or Falco conditions from strings.
 
+/// Serializer methods that refuse their shape: each `name(argument types)` listed returns
+/// `Err(err)`. For the serializers here that take only some shapes (the fast YAML writer, the
+/// layout's probe), which refuse with their own error.
+macro_rules! refuse {
+    ($err:expr; $($f:ident($($t:ty),*)),* $(,)?) => {
+        $(fn $f(self, $(_: $t),*) -> ::std::result::Result<Self::Ok, Self::Error> { Err($err) })*
+    };
+}
+
+/// The compound and variant shapes (newtype, tuple and struct variants, tuples, tuple structs)
+/// a [`refuse!`] serializer also refuses, with `err`.
+macro_rules! refuse_compounds {
+    ($err:expr) => {
+        fn serialize_newtype_variant<T: ::serde::Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> ::std::result::Result<Self::Ok, Self::Error> {
+            Err($err)
+        }
+        fn serialize_tuple(
+            self,
+            _: usize,
+        ) -> ::std::result::Result<Self::SerializeTuple, Self::Error> {
+            Err($err)
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> ::std::result::Result<Self::SerializeTupleStruct, Self::Error> {
+            Err($err)
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> ::std::result::Result<Self::SerializeTupleVariant, Self::Error> {
+            Err($err)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> ::std::result::Result<Self::SerializeStructVariant, Self::Error> {
+            Err($err)
+        }
+    };
+}
+
 pub mod k8s;
 pub mod layout;
 pub mod netpol;

@@ -416,55 +416,6 @@ impl SeqSer<'_> {
 /// The key of a map entry, which must be a string.
 struct KeySer<'a>(&'a mut String);
 
-macro_rules! unsupported {
-    ($($f:ident($($t:ty),*)),* $(,)?) => {
-        $(fn $f(self, $(_: $t),*) -> Result<Self::Ok> { Err(Unsupported) })*
-    };
-}
-
-/// The compound and variant shapes neither serializer writes.
-macro_rules! unsupported_compounds {
-    () => {
-        fn serialize_newtype_variant<T: Serialize + ?Sized>(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: &T,
-        ) -> Result {
-            Err(Unsupported)
-        }
-        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
-            Err(Unsupported)
-        }
-        fn serialize_tuple_struct(
-            self,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleStruct> {
-            Err(Unsupported)
-        }
-        fn serialize_tuple_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleVariant> {
-            Err(Unsupported)
-        }
-        fn serialize_struct_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStructVariant> {
-            Err(Unsupported)
-        }
-    };
-}
-
 impl<'o> ser::Serializer for Ser<'o> {
     type Ok = ();
     type Error = Unsupported;
@@ -542,11 +493,12 @@ impl<'o> ser::Serializer for Ser<'o> {
         Ok(MapSer::open(self.out, self.at))
     }
 
-    unsupported! {
+    refuse! {
+        Unsupported;
         serialize_f32(f32), serialize_f64(f64), serialize_bytes(&[u8]), serialize_none(),
         serialize_unit(), serialize_unit_struct(&'static str),
     }
-    unsupported_compounds!();
+    refuse_compounds!(Unsupported);
 }
 
 /// An integer at `at` (never quoted, never folded).
@@ -619,14 +571,15 @@ impl ser::Serializer for KeySer<'_> {
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result {
         value.serialize(self)
     }
-    unsupported! {
+    refuse! {
+        Unsupported;
         serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
         serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
         serialize_u64(u64), serialize_f32(f32), serialize_f64(f64), serialize_char(char),
         serialize_bytes(&[u8]), serialize_none(), serialize_unit(),
         serialize_unit_struct(&'static str),
     }
-    unsupported_compounds!();
+    refuse_compounds!(Unsupported);
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result {
         Err(Unsupported)
     }
