@@ -129,6 +129,15 @@ fn policy(metadata: ObjectMeta, spec: NetworkPolicySpec) -> NetworkPolicy {
     }
 }
 
+/// Where the merge finds the rules of every policy.
+#[derive(Default)]
+struct RuleIndex {
+    /// The rule of each (policy, set of ports).
+    rule_of: FxHashMap<(usize, Vec<PolicyPort>), usize>,
+    /// Every (policy, rule, peer) allowed so far: a flow declared twice is one peer.
+    listed: FxHashSet<(usize, usize, usize)>,
+}
+
 /// One rule of a merged policy: its ports and the numbers of the peers allowed on them (each
 /// written out only when its policy is, so one policy's typed model is alive at a time).
 struct Rule {
@@ -142,12 +151,8 @@ struct Merged<'p> {
     /// The number of the peer whose pods the policy selects (where it lives and what it
     /// selects are in the table of peers).
     this: usize,
-    /// One rule per distinct set of ports: the ports, the peers allowed on them and those
-    /// peers' numbers (so a flow declared twice is one peer).
+    /// One rule per distinct set of ports, in the order the sets first appear.
     rules: Vec<Rule>,
-    /// The rule of each set of ports, once the policy has more than a few (a few are found
-    /// by comparing).
-    rule_of: Option<FxHashMap<Vec<PolicyPort>, usize>>,
     satisfies: Vec<ControlRef>,
     sources: Vec<&'p ItemId>,
     origins: Vec<Origin>,
@@ -160,52 +165,26 @@ impl<'p> Merged<'p> {
             is_ingress,
             this,
             rules: Vec::new(),
-            rule_of: None,
             satisfies: Vec::new(),
             sources: Vec::new(),
             origins: Vec::new(),
         }
     }
 
-    /// Allows the peer numbered `id` on `ports`: in the rule of those ports, made at their
-    /// first peer.
-    /// `listed` holds every (policy, rule, peer) allowed so far; `this` is this policy's number.
-    fn allow(
-        &mut self,
-        this: usize,
-        listed: &mut FxHashSet<(usize, usize, usize)>,
-        ports: Vec<PolicyPort>,
-        id: usize,
-    ) {
-        /// Up to this many rules, a policy finds the rule of a set of ports by comparing.
-        const FEW: usize = 8;
-        let found = match &self.rule_of {
-            Some(map) => map.get(&ports).copied(),
-            None => self.rules.iter().position(|r| r.ports == ports),
-        };
-        let at = match found {
-            Some(at) => at,
-            None => {
-                if let Some(map) = &mut self.rule_of {
-                    map.insert(ports.clone(), self.rules.len());
-                } else if self.rules.len() == FEW {
-                    let mut map: FxHashMap<Vec<PolicyPort>, usize> = self
-                        .rules
-                        .iter()
-                        .enumerate()
-                        .map(|(at, r)| (r.ports.clone(), at))
-                        .collect();
-                    map.insert(ports.clone(), FEW);
-                    self.rule_of = Some(map);
-                }
+    /// Allows the peer numbered `id` on `ports`, in the rule of those ports (made at their
+    /// first peer); `this` is this policy's number in `index`.
+    fn allow(&mut self, this: usize, index: &mut RuleIndex, ports: Vec<PolicyPort>, id: usize) {
+        let at = *index
+            .rule_of
+            .entry((this, ports))
+            .or_insert_with_key(|(_, ports)| {
                 self.rules.push(Rule {
-                    ports,
+                    ports: ports.clone(),
                     peers: Vec::new(),
                 });
                 self.rules.len() - 1
-            }
-        };
-        if listed.insert((this, at, id)) {
+            });
+        if index.listed.insert((this, at, id)) {
             self.rules[at].peers.push(id);
         }
     }
@@ -330,8 +309,7 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
         };
         sides.push([side(&i.from), side(&i.to)]);
     }
-    // The peers each rule already allows, as (policy, rule, peer) numbers.
-    let mut listed: FxHashSet<(usize, usize, usize)> = FxHashSet::default();
+    let mut index = RuleIndex::default();
     for (i, &[from, to]) in p.network.intents.iter().zip(&sides) {
         // An implied flow (the mesh's) traces to the item that implies it.
         let id = i.source_ref();
@@ -360,7 +338,7 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
                 }
             };
             let m = &mut merged[at];
-            m.allow(at, &mut listed, ports(i), other);
+            m.allow(at, &mut index, ports(i), other);
             m.add(i, id);
         }
     }
