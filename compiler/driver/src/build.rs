@@ -54,7 +54,13 @@ pub fn build_checked(checked: Checked, options: &TargetOptions) -> Build {
     build_checked_with(checked, options, false)
 }
 
-fn build_checked_with(checked: Checked, options: &TargetOptions, keep: bool) -> Build {
+fn build_checked_with(mut checked: Checked, options: &TargetOptions, keep: bool) -> Build {
+    // The syntax trees are not read after the check: freed before the targets allocate, so
+    // that their memory is reused rather than new pages faulted in (a tenth of the peak of a
+    // large build).
+    for f in &mut checked.loaded.files {
+        f.ast = None;
+    }
     let (artifacts, proofs, reachability) = emit_and_verify(&checked, options, keep);
     let checks = checks_of(&proofs);
     Build {

@@ -26,7 +26,7 @@
 use crate::Artifact;
 use serde::Serialize;
 use serde::ser::{self, Impossible};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt;
 
 /// The file name (without `.yaml`) of a target's cluster-scoped objects.
@@ -71,17 +71,57 @@ pub fn placement<T: Serialize + ?Sized>(doc: &T) -> Option<Placement> {
 /// into `<target>/<namespace>.yaml` or `<target>/_cluster.yaml` (see the module docs), in the
 /// order of the first object of each file; every other artifact unchanged, in place.
 pub fn lay_out(artifacts: Vec<Artifact>) -> Vec<Artifact> {
-    let mut out: Vec<Artifact> = Vec::with_capacity(artifacts.len());
-    let mut files: BTreeMap<String, usize> = BTreeMap::new();
-    for a in artifacts {
+    // First pass: the slot in the output of each artifact (its file's, for a grouped one),
+    // and each grouped file's size, so that every file is allocated once at its size.
+    let mut slots: Vec<usize> = Vec::with_capacity(artifacts.len());
+    let mut grouped: Vec<bool> = Vec::new();
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut paths: Vec<Option<String>> = Vec::new();
+    let mut files: HashMap<String, usize> = HashMap::new();
+    let mut key = String::new();
+    for a in &artifacts {
         let Some(place) = a.placement.as_ref().filter(|_| a.applyable) else {
-            out.push(a);
+            slots.push(sizes.len());
+            grouped.push(false);
+            sizes.push(a.bytes.len());
+            paths.push(None);
             continue;
         };
-        let path = crate::path::fit_path(&format!("{}/{}.yaml", a.target, place.stem()));
-        match files.get(&path) {
+        key.clear();
+        key.push_str(a.target.0);
+        key.push('/');
+        key.push_str(place.stem());
+        key.push_str(".yaml");
+        match files.get(key.as_str()) {
             Some(&i) => {
-                let file = &mut out[i];
+                slots.push(i);
+                // A separating newline (when the file so far does not end in one) and `---`.
+                sizes[i] += 5 + a.bytes.len();
+            }
+            None => {
+                let path = crate::path::fit_path(&key);
+                files.insert(key.clone(), sizes.len());
+                slots.push(sizes.len());
+                grouped.push(true);
+                sizes.push(a.bytes.len());
+                paths.push(Some(path));
+            }
+        }
+    }
+    // Second pass: each file made from its first object, then the others appended in order.
+    let mut out: Vec<Option<Artifact>> = Vec::with_capacity(sizes.len());
+    out.resize_with(sizes.len(), || None);
+    for (a, slot) in artifacts.into_iter().zip(slots) {
+        match &mut out[slot] {
+            None => {
+                let mut a = a;
+                if let Some(path) = paths[slot].take() {
+                    a.path = path;
+                    a.bytes.reserve_exact(sizes[slot].saturating_sub(a.bytes.len()));
+                }
+                out[slot] = Some(a);
+            }
+            Some(file) => {
                 if !file.bytes.ends_with(b"\n") && !file.bytes.is_empty() {
                     file.bytes.push(b'\n');
                 }
@@ -89,14 +129,11 @@ pub fn lay_out(artifacts: Vec<Artifact>) -> Vec<Artifact> {
                 file.bytes.extend_from_slice(&a.bytes);
                 file.origins.extend(a.origins);
             }
-            None => {
-                files.insert(path.clone(), out.len());
-                out.push(Artifact { path, ..a });
-            }
         }
     }
-    for a in &mut out {
-        if a.placement.is_some() && a.applyable {
+    let mut out: Vec<Artifact> = out.into_iter().flatten().collect();
+    for (a, grouped) in out.iter_mut().zip(grouped) {
+        if grouped {
             a.origins.sort();
             a.origins.dedup();
         }

@@ -187,7 +187,7 @@ impl Artifact {
             target,
             role,
             // Every target's paths go through here: no file name over 255 bytes.
-            path: path::fit_path(&path.into()),
+            path: path::fit_owned(path.into()),
             bytes: to_yaml(doc).into_bytes(),
             origins,
             applyable,

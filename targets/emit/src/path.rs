@@ -16,7 +16,21 @@ const HASH_HEX: usize = 32;
 /// the whole segment, then the segment's extension (`.yaml`) when it has a short one. Shorter
 /// segments are unchanged, so ordinary paths do not move.
 pub fn fit_path(path: &str) -> String {
+    if fits(path) {
+        return path.to_string();
+    }
     path.split('/').map(fit_name).collect::<Vec<_>>().join("/")
+}
+
+/// [`fit_path`] of an owned path: the same string back, without a copy, when every segment
+/// already fits (every path of an ordinary posture).
+pub fn fit_owned(path: String) -> String {
+    if fits(&path) { path } else { fit_path(&path) }
+}
+
+/// True when no segment of `path` is longer than [`MAX_NAME_BYTES`].
+fn fits(path: &str) -> bool {
+    path.len() <= MAX_NAME_BYTES || path.split('/').all(|s| s.len() <= MAX_NAME_BYTES)
 }
 
 fn fit_name(name: &str) -> String {
@@ -52,6 +66,7 @@ mod tests {
         }
         let exactly = format!("kyverno/{}.yaml", "a".repeat(MAX_NAME_BYTES - 5));
         assert_eq!(fit_path(&exactly), exactly);
+        assert_eq!(fit_owned(exactly.clone()), exactly);
     }
 
     #[test]
@@ -78,5 +93,6 @@ mod tests {
         // One byte over the limit is shortened too.
         let over = format!("{}.yaml", "a".repeat(MAX_NAME_BYTES - 4));
         assert_eq!(fit_path(&over).len(), MAX_NAME_BYTES);
+        assert_eq!(fit_owned(over.clone()), fit_path(&over), "owned and borrowed agree");
     }
 }
