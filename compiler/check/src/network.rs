@@ -366,6 +366,16 @@ pub(crate) fn network(
     }
     // Looked up once or twice per intent: hashed, not searched in the ordered map.
     let workloads: FastMap<&Name, &Workload> = workloads.iter().collect();
+    // Sized once: an intent is a few hundred bytes, and 50,000 of them grown by doubling
+    // copied each several times and left a third of the vector unused.
+    let traffic = items
+        .iter()
+        .flat_map(|t| t.item.entries())
+        .filter(|e| {
+            matches!(e, ast::Entry::Item(item) if matches!(&item.head, Some(ast::Head::Traffic(_))))
+        })
+        .count();
+    net.intents.reserve_exact(traffic);
     for t in items {
         for e in t.item.entries() {
             let ast::Entry::Item(item) = e else { continue };
