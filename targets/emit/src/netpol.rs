@@ -10,6 +10,7 @@ use ir::network::Peer as IrPeer;
 use ir::{Labels, Name, Posture};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The label the API server puts on every namespace, holding its name.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -18,11 +19,26 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 pub const DNS_PORT: u16 = 53;
 
 /// A label selector with `matchLabels` only; the empty selector (`{}`) selects everything.
+/// The labels are shared: a workload's selector is written in every rule that names it (tens
+/// of thousands of rules in a large posture), and a clone is a reference count.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub match_labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "no_labels")]
+    pub match_labels: Arc<BTreeMap<String, String>>,
+}
+
+impl LabelSelector {
+    /// The selector of exactly these labels.
+    pub fn of(labels: BTreeMap<String, String>) -> LabelSelector {
+        LabelSelector {
+            match_labels: Arc::new(labels),
+        }
+    }
+}
+
+fn no_labels(labels: &Arc<BTreeMap<String, String>>) -> bool {
+    labels.is_empty()
 }
 
 /// A direction a NetworkPolicy isolates.
@@ -114,19 +130,20 @@ pub struct NetworkPolicy {
 
 /// The `matchLabels` selector of a label set.
 pub fn selector(labels: &Labels) -> LabelSelector {
-    LabelSelector {
-        match_labels: labels
+    LabelSelector::of(
+        labels
             .iter()
             .map(|(k, v)| (k.0.clone(), v.0.clone()))
             .collect(),
-    }
+    )
 }
 
 /// The selector of one namespace, by the label the API server puts on it.
 pub fn namespace_selector(ns: &Name) -> LabelSelector {
-    LabelSelector {
-        match_labels: BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), ns.0.clone())]),
-    }
+    LabelSelector::of(BTreeMap::from([(
+        NAMESPACE_NAME_LABEL.to_string(),
+        ns.0.clone(),
+    )]))
 }
 
 /// Where an in-cluster peer lives: its namespace and the selector of its pods (`{}` for a
@@ -178,6 +195,22 @@ pub fn rule_peer_at(
     placed: Option<(&Name, &LabelSelector)>,
     policy_ns: &Name,
 ) -> Option<Peer> {
+    let ns_selector = placed.map(|(ns, _)| namespace_selector(ns));
+    rule_peer_selected(
+        peer,
+        placed.zip(ns_selector.as_ref()).map(|((ns, pods), nsel)| (ns, pods, nsel)),
+        policy_ns,
+    )
+}
+
+/// [`rule_peer_at`] with the selector of the peer's namespace made once too
+/// ([`namespace_selector`]): a caller that writes each peer in many rules shares both
+/// selectors among them.
+pub fn rule_peer_selected(
+    peer: &IrPeer,
+    placed: Option<(&Name, &LabelSelector, &LabelSelector)>,
+    policy_ns: &Name,
+) -> Option<Peer> {
     if let IrPeer::Cidr { cidr, except } = peer {
         return Some(Peer {
             ip_block: Some(IpBlock {
@@ -187,10 +220,10 @@ pub fn rule_peer_at(
             ..Peer::default()
         });
     }
-    let (ns, pods) = placed?;
+    let (ns, pods, ns_selector) = placed?;
     Some(match peer {
         IrPeer::Namespace { .. } => Peer {
-            namespace_selector: Some(namespace_selector(ns)),
+            namespace_selector: Some(ns_selector.clone()),
             ..Peer::default()
         },
         _ if ns == policy_ns => Peer {
@@ -198,7 +231,7 @@ pub fn rule_peer_at(
             ..Peer::default()
         },
         _ => Peer {
-            namespace_selector: Some(namespace_selector(ns)),
+            namespace_selector: Some(ns_selector.clone()),
             pod_selector: Some(pods.clone()),
             ..Peer::default()
         },

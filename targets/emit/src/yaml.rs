@@ -618,12 +618,12 @@ mod tests {
     }
 
     fn sel(pairs: &[(&str, &str)]) -> LabelSelector {
-        LabelSelector {
-            match_labels: pairs
+        LabelSelector::of(
+            pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-        }
+        )
     }
 
     fn policy(annotation: &str) -> NetworkPolicy {

@@ -27,7 +27,10 @@ use crate::model::{
 };
 use crate::names::{self, Namer};
 use emit::k8s::ObjectMeta;
-use emit::netpol::{default_deny_spec, dns_egress_spec, dns_ports, place, rule_peer, rule_peer_at};
+use emit::netpol::{
+    default_deny_spec, dns_egress_spec, dns_ports, namespace_selector, place, rule_peer,
+    rule_peer_selected,
+};
 use emit::{CONTROLS_ANNOTATION, Origin, SOURCE_ANNOTATION};
 use ir::controls::ControlRef;
 use ir::network::{Direction, Intent, Peer as IrPeer, PortSpec};
@@ -132,16 +135,36 @@ fn policy(metadata: ObjectMeta, spec: NetworkPolicySpec) -> NetworkPolicy {
 /// Where the merge finds the rules of every policy.
 #[derive(Default)]
 struct RuleIndex {
-    /// The rule of each (policy, set of ports).
-    rule_of: FxHashMap<(usize, Vec<PolicyPort>), usize>,
+    /// The rule of each (policy, set of ports by its number in [`PortSets`]).
+    rule_of: FxHashMap<(usize, usize), usize>,
     /// Every (policy, rule, peer) allowed so far: a flow declared twice is one peer.
     listed: FxHashSet<(usize, usize, usize)>,
 }
 
-/// One rule of a merged policy: its ports and the numbers of the peers allowed on them (each
-/// written out only when its policy is, so one policy's typed model is alive at a time).
+/// Every distinct set of ports of the intents, numbered once (most intents of a posture share
+/// a handful), so that rules are found by number and each set is written out from here.
+#[derive(Default)]
+struct PortSets {
+    sets: Vec<Vec<PolicyPort>>,
+    numbers: FxHashMap<Vec<PolicyPort>, usize>,
+}
+
+impl PortSets {
+    fn number(&mut self, ports: Vec<PolicyPort>) -> usize {
+        if let Some(&n) = self.numbers.get(&ports) {
+            return n;
+        }
+        self.sets.push(ports.clone());
+        self.numbers.insert(ports, self.sets.len() - 1);
+        self.sets.len() - 1
+    }
+}
+
+/// One rule of a merged policy: its set of ports (numbered in [`PortSets`]) and the numbers of
+/// the peers allowed on them (each written out only when its policy is, so one policy's typed
+/// model is alive at a time).
 struct Rule {
-    ports: Vec<PolicyPort>,
+    ports: usize,
     peers: Vec<usize>,
 }
 
@@ -173,17 +196,14 @@ impl<'p> Merged<'p> {
 
     /// Allows the peer numbered `id` on `ports`, in the rule of those ports (made at their
     /// first peer); `this` is this policy's number in `index`.
-    fn allow(&mut self, this: usize, index: &mut RuleIndex, ports: Vec<PolicyPort>, id: usize) {
-        let at = *index
-            .rule_of
-            .entry((this, ports))
-            .or_insert_with_key(|(_, ports)| {
-                self.rules.push(Rule {
-                    ports: ports.clone(),
-                    peers: Vec::new(),
-                });
-                self.rules.len() - 1
+    fn allow(&mut self, this: usize, index: &mut RuleIndex, ports: usize, id: usize) {
+        let at = *index.rule_of.entry((this, ports)).or_insert_with(|| {
+            self.rules.push(Rule {
+                ports,
+                peers: Vec::new(),
             });
+            self.rules.len() - 1
+        });
         if index.listed.insert((this, at, id)) {
             self.rules[at].peers.push(id);
         }
@@ -201,6 +221,8 @@ impl<'p> Merged<'p> {
 struct PeerEntry<'p> {
     peer: &'p IrPeer,
     placed: Option<(Name, emit::netpol::LabelSelector)>,
+    /// The selector of the namespace it lives in, made once for every rule that names it.
+    ns_selector: Option<emit::netpol::LabelSelector>,
     policy: [Option<usize>; 2],
 }
 
@@ -299,9 +321,11 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
     for i in &p.network.intents {
         let mut side = |peer| {
             *numbers.entry(peer).or_insert_with(|| {
+                let placed = place(p, peer);
                 peers.push(PeerEntry {
                     peer,
-                    placed: place(p, peer),
+                    ns_selector: placed.as_ref().map(|(ns, _)| namespace_selector(ns)),
+                    placed,
                     policy: [None, None],
                 });
                 peers.len() - 1
@@ -310,9 +334,11 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
         sides.push([side(&i.from), side(&i.to)]);
     }
     let mut index = RuleIndex::default();
+    let mut port_sets = PortSets::default();
     for (i, &[from, to]) in p.network.intents.iter().zip(&sides) {
         // An implied flow (the mesh's) traces to the item that implies it.
         let id = i.source_ref();
+        let mut port_set = None;
         // The ingress half at the destination (allowing the source), then the egress half at
         // the source (allowing the destination).
         for (dir, this, other) in [(INGRESS, to, from), (EGRESS, from, to)] {
@@ -338,7 +364,8 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
                 }
             };
             let m = &mut merged[at];
-            m.allow(at, &mut index, ports(i), other);
+            let set = *port_set.get_or_insert_with(|| port_sets.number(ports(i)));
+            m.allow(at, &mut index, set, other);
             m.add(i, id);
         }
     }
@@ -367,18 +394,23 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
                 .iter()
                 .filter_map(|&id| {
                     let e = &peers[id];
-                    rule_peer_at(e.peer, e.placed.as_ref().map(|(ns, pods)| (ns, pods)), ns)
+                    let placed = e.placed.as_ref().zip(e.ns_selector.as_ref());
+                    rule_peer_selected(
+                        e.peer,
+                        placed.map(|((ns, pods), nsel)| (ns, pods, nsel)),
+                        ns,
+                    )
                 })
                 .collect();
             if m.is_ingress {
                 ingress.push(IngressRule {
                     from: allowed,
-                    ports: rule.ports,
+                    ports: port_sets.sets[rule.ports].clone(),
                 });
             } else {
                 egress.push(EgressRule {
                     to: allowed,
-                    ports: rule.ports,
+                    ports: port_sets.sets[rule.ports].clone(),
                 });
             }
         }
