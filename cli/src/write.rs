@@ -71,6 +71,9 @@ pub enum Step<'a> {
 pub struct Written {
     /// The previous build, moved aside, when it could not be removed afterwards.
     pub leftover: Option<PathBuf>,
+    /// How many files were taken over from the previous build (linked, not written again)
+    /// because they held exactly the new bytes; see [`fill`].
+    pub reused: usize,
 }
 
 /// The bytes of [`MARKER`] for a manifest.
@@ -292,19 +295,28 @@ pub fn write_dir_with(
     }
     // A leftover of an earlier run with the same process id is ours to remove.
     let _ = fs::remove_dir_all(&temp);
+    // Only a previous build's files may be taken over; a directory replaced with `--force` is
+    // never read.
+    let previous = (existing == Existing::PreviousBuild).then_some(dir);
     let filled = fs::create_dir(&temp)
         .map_err(|e| failed(dir, e))
-        .and_then(|()| fill(&temp, dir, files, fail));
-    if let Err(e) = filled {
-        let _ = fs::remove_dir_all(&temp);
-        return Err(e);
-    }
+        .and_then(|()| fill(&temp, dir, previous, files, fail));
+    let reused = match filled {
+        Ok(reused) => reused,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&temp);
+            return Err(e);
+        }
+    };
     if let Err(e) = fail(Step::Swap) {
         let _ = fs::remove_dir_all(&temp);
         return Err(failed(dir, e));
     }
 
-    let mut written = Written::default();
+    let mut written = Written {
+        reused,
+        ..Written::default()
+    };
     if existing == Existing::Missing {
         if let Err(e) = fs::rename(&temp, dir) {
             let _ = fs::remove_dir_all(&temp);
@@ -332,13 +344,32 @@ pub fn write_dir_with(
 
 /// Writes every file below `root` (the temporary directory), and [`MARKER`], then makes them
 /// durable with one flush ([`sync_tree`]) instead of one `fsync` per file. Errors name the
-/// file as it will be in `dir`.
+/// file as it will be in `dir`. Returns how many files were taken over from `previous`.
+///
+/// With `previous` (the output directory, when it holds a previous build), a file whose
+/// previous version holds exactly the new bytes is hard-linked into `root` instead of written
+/// again ([`link_unchanged`]): a rebuild of an unchanged posture creates no file and writes no
+/// data, so the flush has next to nothing to do. The swap then removes only the previous
+/// build's names. Anything doubtful (another link to the file, another owner or mode, a
+/// different length or byte, a link swapped in) writes the file afresh.
 fn fill(
     root: &Path,
     dir: &Path,
+    previous: Option<&Path>,
     files: &[OutputFile],
     fail: &mut dyn FnMut(Step<'_>) -> io::Result<()>,
-) -> Result<(), WriteError> {
+) -> Result<usize, WriteError> {
+    let manifest = files
+        .iter()
+        .find(|f| f.path == MANIFEST)
+        .map(|f| f.bytes.as_slice())
+        .unwrap_or_default();
+    // Written first: the owner and mode of a file written here now are what a taken-over
+    // file must have.
+    write_new(&root.join(MARKER), &marker_for(manifest))
+        .map_err(|e| failed(&dir.join(MARKER), e))?;
+    let mut reuse = previous.and_then(|p| Reuse::new(p, &root.join(MARKER)));
+    let mut reused = 0;
     let mut dirs = BTreeSet::new();
     for f in files {
         let path = root.join(&f.path);
@@ -350,17 +381,99 @@ fn fill(
             fs::create_dir_all(parent).map_err(|e| failed(&shown, e))?;
             dirs.insert(parent.to_path_buf());
         }
+        if let Some(r) = reuse.as_mut()
+            && r.link_unchanged(&f.path, &f.bytes, &path)
+        {
+            reused += 1;
+            continue;
+        }
         write_new(&path, &f.bytes).map_err(|e| failed(&shown, e))?;
     }
-    let manifest = files
-        .iter()
-        .find(|f| f.path == MANIFEST)
-        .map(|f| f.bytes.as_slice())
-        .unwrap_or_default();
-    write_new(&root.join(MARKER), &marker_for(manifest))
-        .map_err(|e| failed(&dir.join(MARKER), e))?;
     fail(Step::Sync).map_err(|e| failed(dir, e))?;
-    sync_tree(root, files, &dirs).map_err(|e| failed(dir, e))
+    sync_tree(root, files, &dirs).map_err(|e| failed(dir, e))?;
+    Ok(reused)
+}
+
+/// Taking over a previous build's unchanged files (see [`fill`]).
+struct Reuse<'a> {
+    /// The previous build's directory.
+    previous: &'a Path,
+    /// What a file written now looks like: its owner and permission bits (Unix).
+    #[cfg(unix)]
+    like: (u32, u32),
+    /// Reused for reading each previous file.
+    buf: Vec<u8>,
+}
+
+impl<'a> Reuse<'a> {
+    /// `None` where files cannot be taken over (no hard links off Unix) or `fresh`, a file just
+    /// written, cannot be read.
+    fn new(previous: &'a Path, fresh: &Path) -> Option<Reuse<'a>> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let m = fs::symlink_metadata(fresh).ok()?;
+            Some(Reuse {
+                previous,
+                like: (m.uid(), m.mode() & 0o7777),
+                buf: Vec::new(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (previous, fresh);
+            None
+        }
+    }
+
+    /// Hard-links `new` to the previous build's file at `rel` when that file is a regular file
+    /// with no other link, this build's owner and mode, and exactly `bytes`; true when `new`
+    /// is then that file. On any doubt nothing is left at `new` and the caller writes it.
+    #[cfg(unix)]
+    fn link_unchanged(&mut self, rel: &str, bytes: &[u8], new: &Path) -> bool {
+        use std::io::Read;
+        use std::os::unix::fs::MetadataExt;
+        let old = self.previous.join(rel);
+        let Ok(meta) = fs::symlink_metadata(&old) else {
+            return false;
+        };
+        if !meta.file_type().is_file()
+            || meta.nlink() != 1
+            || meta.len() != bytes.len() as u64
+            || (meta.uid(), meta.mode() & 0o7777) != self.like
+        {
+            return false;
+        }
+        // The bytes, read from the file just checked (same device and inode), to one past
+        // the expected length so a file that grew is seen.
+        let Ok(mut file) = fs::File::open(&old) else {
+            return false;
+        };
+        let same_file = |m: &fs::Metadata| m.dev() == meta.dev() && m.ino() == meta.ino();
+        if !file.metadata().is_ok_and(|m| same_file(&m)) {
+            return false;
+        }
+        self.buf.clear();
+        let limit = bytes.len() as u64 + 1;
+        if (&mut file).take(limit).read_to_end(&mut self.buf).is_err() || self.buf != bytes {
+            return false;
+        }
+        if fs::hard_link(&old, new).is_err() {
+            let _ = fs::remove_file(new);
+            return false;
+        }
+        // What was linked must be the file that was read (not a link swapped in meanwhile).
+        if fs::symlink_metadata(new).is_ok_and(|m| m.file_type().is_file() && same_file(&m)) {
+            return true;
+        }
+        let _ = fs::remove_file(new);
+        false
+    }
+
+    #[cfg(not(unix))]
+    fn link_unchanged(&mut self, _: &str, _: &[u8], _: &Path) -> bool {
+        false
+    }
 }
 
 /// Makes everything written below `root` durable before it is renamed into place. On Linux one
@@ -606,6 +719,121 @@ mod tests {
         assert!(!out.join("network").exists(), "old files are gone");
         assert_eq!(fs::read(out.join("c.yaml")).expect("c"), b"c\n");
         assert_eq!(strays(&s.0, "out"), Vec::<String>::new());
+    }
+
+    #[cfg(unix)]
+    fn inode(p: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        fs::symlink_metadata(p).expect("metadata").ino()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rebuild_takes_over_unchanged_files_and_writes_changed_ones() {
+        use std::os::unix::fs::MetadataExt;
+        let s = Scratch::new("reuse");
+        let out = s.0.join("out");
+        let first = build(vec![file("n/a.yaml", "a: 1\n"), file("b.yaml", "b\n")]);
+        write_dir(&out, &first, false, &[]).expect("first write");
+        let (a, b) = (inode(&out.join("n/a.yaml")), inode(&out.join("b.yaml")));
+
+        // a.yaml is unchanged (and so is the kustomization listing it), b.yaml changes, and
+        // so does the manifest (b's digest).
+        let second = build(vec![file("n/a.yaml", "a: 1\n"), file("b.yaml", "B\n")]);
+        let unchanged: Vec<&str> = second
+            .iter()
+            .filter(|f| first.iter().any(|g| g.path == f.path && g.bytes == f.bytes))
+            .map(|f| f.path.as_str())
+            .collect();
+        assert!(unchanged.contains(&"n/a.yaml") && !unchanged.contains(&"b.yaml"));
+        assert!(!unchanged.contains(&MANIFEST));
+        let w = write_dir(&out, &second, false, &[]).expect("second write");
+        assert_eq!(
+            w.reused,
+            unchanged.len(),
+            "only unchanged files are taken over"
+        );
+        assert_eq!(inode(&out.join("n/a.yaml")), a, "the same file, linked");
+        assert_ne!(
+            inode(&out.join("b.yaml")),
+            b,
+            "a changed file is written afresh"
+        );
+        assert_eq!(fs::read(out.join("b.yaml")).expect("b"), b"B\n");
+        let links = fs::metadata(out.join("n/a.yaml")).expect("a").nlink();
+        assert_eq!(links, 1, "the previous build's name is gone");
+        assert_eq!(strays(&s.0, "out"), Vec::<String>::new());
+
+        // The same build again takes over everything and gives the same bytes.
+        let before = snapshot(&out);
+        let w = write_dir(&out, &second, false, &[]).expect("third write");
+        assert_eq!(w.reused, second.len(), "every file, the manifest included");
+        assert_eq!(snapshot(&out), before);
+        assert_eq!(
+            inspect(&out, false, &[]).expect("inspect"),
+            Existing::PreviousBuild
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn doubtful_previous_files_are_written_afresh() {
+        use std::os::unix::fs::PermissionsExt;
+        let s = Scratch::new("doubt");
+        let out = s.0.join("out");
+        let files = build(vec![
+            file("edited.yaml", "same length\n"),
+            file("linked.yaml", "linked\n"),
+            file("mode.yaml", "mode\n"),
+            file("kept.yaml", "kept\n"),
+        ]);
+        write_dir(&out, &files, false, &[]).expect("first write");
+        // Edited in place after the build (same length), linked from elsewhere, its mode
+        // changed: each still listed, so the directory is still a previous build.
+        fs::write(out.join("edited.yaml"), "SAME LENGTH\n").expect("edit");
+        fs::hard_link(out.join("linked.yaml"), s.0.join("elsewhere")).expect("link");
+        fs::set_permissions(out.join("mode.yaml"), fs::Permissions::from_mode(0o600))
+            .expect("chmod");
+        let kept = inode(&out.join("kept.yaml"));
+        let w = write_dir(&out, &files, false, &[]).expect("rewrite");
+        assert_eq!(
+            w.reused,
+            files.len() - 3,
+            "everything but the edited, linked and chmod-ed files is taken over"
+        );
+        assert_eq!(inode(&out.join("kept.yaml")), kept);
+        assert_eq!(
+            fs::read(out.join("edited.yaml")).expect("edited"),
+            b"same length\n"
+        );
+        assert_ne!(
+            inode(&out.join("linked.yaml")),
+            inode(&s.0.join("elsewhere"))
+        );
+        let mode = fs::metadata(out.join("mode.yaml"))
+            .expect("mode")
+            .permissions()
+            .mode();
+        assert_ne!(mode & 0o777, 0o600, "written with the build's own mode");
+        assert_eq!(
+            fs::read(s.0.join("elsewhere")).expect("other link"),
+            b"linked\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_forced_foreign_directory_is_never_taken_over() {
+        let s = Scratch::new("foreign-reuse");
+        let out = s.0.join("out");
+        fs::create_dir_all(&out).expect("dir");
+        fs::write(out.join("a.yaml"), "a\n").expect("foreign file");
+        fs::write(out.join("notes.txt"), "mine\n").expect("foreign file");
+        let before = inode(&out.join("a.yaml"));
+        let files = build(vec![file("a.yaml", "a\n")]);
+        let w = write_dir(&out, &files, true, &[]).expect("forced write");
+        assert_eq!(w.reused, 0);
+        assert_ne!(inode(&out.join("a.yaml")), before);
     }
 
     #[test]

@@ -117,7 +117,8 @@ pub fn lay_out(artifacts: Vec<Artifact>) -> Vec<Artifact> {
                 let mut a = a;
                 if let Some(path) = paths[slot].take() {
                     a.path = path;
-                    a.bytes.reserve_exact(sizes[slot].saturating_sub(a.bytes.len()));
+                    a.bytes
+                        .reserve_exact(sizes[slot].saturating_sub(a.bytes.len()));
                 }
                 out[slot] = Some(a);
             }

@@ -198,7 +198,9 @@ pub fn rule_peer_at(
     let ns_selector = placed.map(|(ns, _)| namespace_selector(ns));
     rule_peer_selected(
         peer,
-        placed.zip(ns_selector.as_ref()).map(|((ns, pods), nsel)| (ns, pods, nsel)),
+        placed
+            .zip(ns_selector.as_ref())
+            .map(|((ns, pods), nsel)| (ns, pods, nsel)),
         policy_ns,
     )
 }

@@ -93,6 +93,10 @@ mod tests {
         // One byte over the limit is shortened too.
         let over = format!("{}.yaml", "a".repeat(MAX_NAME_BYTES - 4));
         assert_eq!(fit_path(&over).len(), MAX_NAME_BYTES);
-        assert_eq!(fit_owned(over.clone()), fit_path(&over), "owned and borrowed agree");
+        assert_eq!(
+            fit_owned(over.clone()),
+            fit_path(&over),
+            "owned and borrowed agree"
+        );
     }
 }
