@@ -38,6 +38,6 @@ pub use explain::{
 pub use itemmap::ItemMap;
 pub use model::{
     ArtifactNode, ArtifactRole, Check, CheckId, Declaration, Edge, Enforcement, ExceptionFacts,
-    Item, ItemId, ItemKind, Location, MappingSource, Node,
+    Item, ItemId, ItemKind, Location, MappingSource, Mappings, Node,
 };
 pub use view::{DrawEdge, DrawNode, Drawing, Focus, FocusError, Shape};
