@@ -119,9 +119,10 @@ impl<'a> Ctx<'a> {
         let mut statements: BTreeMap<emit::TargetId, BTreeMap<ControlRef, Statements<'a>>> =
             BTreeMap::new();
         let mut by: BTreeMap<emit::TargetId, Vec<&'a str>> = BTreeMap::new();
-        for item in graph.items().values() {
+        for (position, item) in graph.items().values().enumerate() {
             by.clear();
-            for &path in graph.enforcing_paths(&item.id) {
+            let enforcing = graph.enforcing_paths_at(position);
+            for &path in enforcing {
                 if let Some((t, role)) = target_of.get(path)
                     && role.enforces()
                 {
@@ -132,7 +133,10 @@ impl<'a> Ctx<'a> {
             if by.is_empty() {
                 continue;
             }
-            let implements = graph.implements(item);
+            // What [`graph::ControlGraph::implements`] says, without looking the id up again:
+            // `by` is not empty, so the item has enforcing artifacts.
+            let implements = item.enforcement == graph::Enforcement::Enforce;
+            debug_assert_eq!(implements, graph.implements(item));
             for (c, sources) in item.mappings.iter().filter(|(c, _)| c.as_nist().is_some()) {
                 let implemented = match graph::mapping_edge(implements, sources) {
                     graph::Edge::Implements => true,

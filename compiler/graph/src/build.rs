@@ -461,6 +461,15 @@ impl<'c> ControlGraph<'c> {
         self.enforcing_paths(item).to_vec()
     }
 
+    /// [`ControlGraph::enforcing_paths`] of the item at `position` in [`ControlGraph::items`]
+    /// (its place in [`ItemMap::values`]), without looking its id up.
+    pub fn enforcing_paths_at(&self, position: usize) -> &[&'c str] {
+        self.enforcing
+            .get(position)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
     /// [`ControlGraph::enforcing_artifacts`] without a copy.
     pub fn enforcing_paths(&self, item: &ItemId) -> &[&'c str] {
         self.items

@@ -134,10 +134,20 @@ impl ItemMap {
         if self.items.windows(2).all(|w| w[0].id < w[1].id) {
             return;
         }
-        // The positions are sorted, not the items (large structs a sort would move many
-        // times); each item is then moved once, into its place.
-        let mut order: Vec<usize> = (0..self.items.len()).collect();
-        order.sort_unstable_by(|&a, &b| self.items[a].id.cmp(&self.items[b].id));
+        // The ids' keys with their positions are sorted, not the items (large structs a sort
+        // would move many times, and reach through for each comparison); each item is then
+        // moved once, into its place. `(block, name)` is the id's order, and ids are unique,
+        // so the position never decides.
+        let order: Vec<usize> = {
+            let mut keys: Vec<(ir::Block, &str, usize)> = self
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (item.id.block, item.id.name.as_str(), i))
+                .collect();
+            keys.sort_unstable();
+            keys.into_iter().map(|(_, _, i)| i).collect()
+        };
         let mut slots: Vec<Option<Item>> = std::mem::take(&mut self.items)
             .into_iter()
             .map(Some)
