@@ -158,8 +158,7 @@ impl<'a> Ctx<'a> {
         }
         for s in statements.values_mut().flat_map(|m| m.values_mut()) {
             for files in [&mut s.implemented_files, &mut s.supported_files] {
-                files.sort_unstable();
-                files.dedup();
+                graph::sort_paths(files);
             }
         }
         let resources = input
@@ -775,8 +774,7 @@ fn component_definition(cx: &Ctx<'_>) -> (ComponentDefinitionDocument, SharedNar
                 .chain(&st.supported_files)
                 .copied()
                 .collect();
-            files.sort_unstable();
-            files.dedup();
+            graph::sort_paths(&mut files);
             controls.insert(*c, (items, st.implemented.is_empty(), files));
         }
         let mut reqs: Vec<CdRequirement> = Vec::with_capacity(controls.len());

@@ -29,7 +29,7 @@ mod view;
 pub use build::{ControlGraph, Input, build, mapping_edge};
 pub use coverage::{
     ControlFacts, Coverage, Gate, Informing, ItemRef, Percent, ProcessRef, RequirementRow, Status,
-    Summary,
+    Summary, sort_paths,
 };
 pub use explain::{
     DeclarationRef, Enhancement, ExceptionRef, Explanation, Informs, Mapper, RequiredBy,
