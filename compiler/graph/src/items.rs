@@ -24,10 +24,16 @@ use crate::model::{
 /// language's own uniqueness rules, and the rare duplicate (two identical `inherited`
 /// statements) gets a `#2` suffix.
 pub(crate) fn collect(p: &Posture, sources: &Sources, catalog: &Catalog) -> ItemMap {
+    // The blocks with many items, counted to reserve their room once (the rest is small).
+    let many = p.namespaces.len()
+        + p.workloads.len()
+        + p.network.default_deny.len()
+        + p.network.intents.len()
+        + p.ingresses.len();
     let mut c = Collector {
         sources,
         catalog,
-        out: ItemMap::default(),
+        out: ItemMap::with_capacity(many + 256),
         defaults: BTreeMap::new(),
     };
     c.system(p);
