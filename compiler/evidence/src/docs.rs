@@ -119,9 +119,10 @@ impl<'a> Ctx<'a> {
         let mut statements: BTreeMap<emit::TargetId, BTreeMap<ControlRef, Statements<'a>>> =
             BTreeMap::new();
         let mut by: BTreeMap<emit::TargetId, Vec<&'a str>> = BTreeMap::new();
-        for item in graph.items().values() {
+        for (position, item) in graph.items().values().enumerate() {
             by.clear();
-            for &path in graph.enforcing_paths(&item.id) {
+            let enforcing = graph.enforcing_paths_at(position);
+            for &path in enforcing {
                 if let Some((t, role)) = target_of.get(path)
                     && role.enforces()
                 {
@@ -132,7 +133,10 @@ impl<'a> Ctx<'a> {
             if by.is_empty() {
                 continue;
             }
-            let implements = graph.implements(item);
+            // What [`graph::ControlGraph::implements`] says, without looking the id up again:
+            // `by` is not empty, so the item has enforcing artifacts.
+            let implements = item.enforcement == graph::Enforcement::Enforce;
+            debug_assert_eq!(implements, graph.implements(item));
             for (c, sources) in item.mappings.iter().filter(|(c, _)| c.as_nist().is_some()) {
                 let implemented = match graph::mapping_edge(implements, sources) {
                     graph::Edge::Implements => true,
@@ -154,8 +158,7 @@ impl<'a> Ctx<'a> {
         }
         for s in statements.values_mut().flat_map(|m| m.values_mut()) {
             for files in [&mut s.implemented_files, &mut s.supported_files] {
-                files.sort_unstable();
-                files.dedup();
+                graph::sort_paths(files);
             }
         }
         let resources = input
@@ -367,7 +370,7 @@ impl<'a> Ctx<'a> {
         let mut parts = Vec::new();
         let mut props = Vec::with_capacity(items.len());
         for (n, (why, items)) in groups.into_iter().enumerate() {
-            let token = format!("because-{}", n + 1);
+            let token = group_token(n + 1);
             let mut s = String::new();
             for m in why.into_iter().flatten() {
                 s.push_str("Mapped because: ");
@@ -438,15 +441,35 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The token of the `n`th rationale group (`because-1`): borrowed for the first few, which
+/// nearly every control has, so each of tens of thousands of `item` properties does not copy
+/// it.
+fn group_token(n: usize) -> std::borrow::Cow<'static, str> {
+    const TOKENS: [&str; 8] = [
+        "because-1",
+        "because-2",
+        "because-3",
+        "because-4",
+        "because-5",
+        "because-6",
+        "because-7",
+        "because-8",
+    ];
+    match n.checked_sub(1).and_then(|i| TOKENS.get(i)) {
+        Some(t) => std::borrow::Cow::Borrowed(t),
+        None => std::borrow::Cow::Owned(format!("because-{n}")),
+    }
+}
+
 /// A posture property; its value on one line.
-fn prop(ns: &str, name: &str, value: impl AsRef<str>) -> Property {
-    Property::ns(ns, name, one_line(value.as_ref()))
+fn prop(ns: &'static str, name: &'static str, value: impl AsRef<str>) -> Property {
+    Property::named(ns, name, one_line(value.as_ref()))
 }
 
 /// [`prop`] of a value the caller made: moved, not copied, when it is one line already.
-fn prop_owned(ns: &str, name: &str, value: String) -> Property {
+fn prop_owned(ns: &'static str, name: &'static str, value: String) -> Property {
     if is_one_line(&value) {
-        Property::ns(ns, name, value)
+        Property::named(ns, name, value)
     } else {
         prop(ns, name, value)
     }
@@ -574,7 +597,23 @@ fn declaration_links(d: &Declaration) -> Vec<Link> {
 /// tools (trestle, the schema validators, `posture diff`), and at 10,000 workloads the pretty
 /// form's indentation was more than half of their bytes. `jq .` prints them for people.
 fn json_artifact<T: serde::Serialize>(input: &Input<'_>, path: String, doc: &T) -> emit::Artifact {
-    let mut bytes = serde_json::to_vec(doc).unwrap_or_else(|_| b"null".to_vec());
+    json_artifact_sized(input, path, doc, 0)
+}
+
+/// [`json_artifact`] written into a buffer of `hint` bytes reserved up front: a large
+/// document (9.7 MB at 10,000 workloads) is not copied each time a growing buffer doubles, nor
+/// left in one of twice its size. A hint that is too small only means the buffer grows.
+fn json_artifact_sized<T: serde::Serialize>(
+    input: &Input<'_>,
+    path: String,
+    doc: &T,
+    hint: usize,
+) -> emit::Artifact {
+    let mut bytes = Vec::with_capacity(hint);
+    if serde_json::to_writer(&mut bytes, doc).is_err() {
+        bytes.clear();
+        bytes.extend_from_slice(b"null");
+    }
     bytes.push(b'\n');
     emit::Artifact {
         target: OSCAL,
@@ -585,6 +624,36 @@ fn json_artifact<T: serde::Serialize>(input: &Input<'_>, path: String, doc: &T) 
         applyable: false,
         placement: None,
     }
+}
+
+/// About how many bytes a component definition's JSON takes (a little more, usually): its
+/// requirements' descriptions, properties and links, and its back matter, at a generous size
+/// for each property's and link's fixed text.
+fn component_definition_size(cd: &ComponentDefinitionDocument) -> usize {
+    let props = |ps: &[Property]| -> usize {
+        ps.iter()
+            .map(|p| {
+                128 + p.value.len()
+                    + p.remarks.as_ref().map_or(0, String::len)
+                    + p.group.as_ref().map_or(0, |g| g.len())
+            })
+            .sum()
+    };
+    let d = &cd.component_definition;
+    let reqs: usize = d
+        .components
+        .iter()
+        .flat_map(|c| &c.control_implementations)
+        .flat_map(|ci| &ci.implemented_requirements)
+        .map(|r| 256 + r.description.len() + props(&r.props) + 128 * r.links.len())
+        .sum();
+    let back: usize = d.back_matter.as_ref().map_or(0, |b| {
+        b.resources
+            .iter()
+            .map(|r| 512 + 2 * r.title.as_ref().map_or(0, String::len))
+            .sum()
+    });
+    64 * 1024 + reqs + back
 }
 
 /// The `system` item, every document's origin.
@@ -602,11 +671,15 @@ pub(crate) fn oscal(
 ) -> Vec<emit::Artifact> {
     let cx = Ctx::new(input, coverages);
     let (cd, shared) = component_definition(&cx);
-    let mut out = vec![json_artifact(
+    let mut out = vec![json_artifact_sized(
         input,
         "oscal/component-definition.json".to_string(),
         &cd,
+        component_definition_size(&cd),
     )];
+    // An SSP states the component definition's narratives again, and a row per control of
+    // its baseline: about the component definition's size, and a little more.
+    let ssp_size = out[0].bytes.len() + out[0].bytes.len() / 8 + 256 * 1024;
     // The narratives the SSPs state with the same bytes, moved out of the written component
     // definition instead of built again.
     let mut narratives = shared.take_from(cd);
@@ -620,10 +693,11 @@ pub(crate) fn oscal(
             ));
         }
         let last = i + 1 == baselines.len();
-        out.push(json_artifact(
+        out.push(json_artifact_sized(
             input,
             ssp_path(*f),
             &ssp(&cx, *f, &mut narratives, last),
+            ssp_size,
         ));
     }
     if let Some(first) = baselines.first() {
@@ -700,8 +774,7 @@ fn component_definition(cx: &Ctx<'_>) -> (ComponentDefinitionDocument, SharedNar
                 .chain(&st.supported_files)
                 .copied()
                 .collect();
-            files.sort_unstable();
-            files.dedup();
+            graph::sort_paths(&mut files);
             controls.insert(*c, (items, st.implemented.is_empty(), files));
         }
         let mut reqs: Vec<CdRequirement> = Vec::with_capacity(controls.len());
@@ -1585,6 +1658,35 @@ mod tests {
             line: 1207,
         };
         assert_eq!(location_text(&l), l.to_string());
+    }
+
+    #[test]
+    fn borrowed_properties_are_written_and_read_as_owned_ones() {
+        let mut borrowed = Property::named(NS, "item", "network.allow a -> b:80");
+        borrowed.group = Some(group_token(1));
+        borrowed.remarks = Some("network.posture:3".to_string());
+        let mut owned = Property::ns(NS, "item", "network.allow a -> b:80");
+        owned.group = Some(std::borrow::Cow::Owned("because-1".to_string()));
+        owned.remarks = Some("network.posture:3".to_string());
+        let text = serde_json::to_string(&borrowed).expect("written");
+        assert_eq!(text, serde_json::to_string(&owned).expect("written"));
+        assert_eq!(
+            text,
+            r#"{"name":"item","ns":"https://posture.dev/ns/oscal","value":"network.allow a -> b:80","group":"because-1","remarks":"network.posture:3"}"#
+        );
+        let read: Property = serde_json::from_str(&text).expect("read");
+        assert_eq!(read, borrowed);
+        // The reader still refuses what the model does not know.
+        assert!(
+            serde_json::from_str::<Property>(
+                r#"{"name":"item","ns":"x","value":"v","grouping":"because-1"}"#
+            )
+            .is_err()
+        );
+        // Past the table, the token is made, with the same text.
+        assert_eq!(group_token(8), "because-8");
+        assert_eq!(group_token(9), "because-9");
+        assert_eq!(group_token(12), "because-12");
     }
 
     #[test]

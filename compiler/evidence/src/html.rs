@@ -112,10 +112,33 @@ fn write(n: &Node, out: &mut String) {
     }
 }
 
-/// A whole document: `<!DOCTYPE html>` and the root element.
+/// The length of a node's text before escaping: what [`write`] writes when nothing needs an
+/// entity (tags, attributes, a newline after each element).
+fn unescaped_len(n: &Node) -> usize {
+    match n {
+        Node::Text(t) => t.len(),
+        Node::Element(e) => {
+            2 * e.name.len()
+                + 6
+                + e.attrs
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len() + 4)
+                    .sum::<usize>()
+                + e.children.iter().map(unescaped_len).sum::<usize>()
+        }
+    }
+}
+
+/// A whole document: `<!DOCTYPE html>` and the root element, written into one buffer reserved
+/// at about its length (the report is 4 MB at 10,000 workloads: a doubling buffer copied it
+/// several times over and ended twice its size).
 pub fn document(root: Element) -> String {
-    let mut out = String::from("<!DOCTYPE html>\n");
-    write(&Node::Element(root), &mut out);
+    const DOCTYPE: &str = "<!DOCTYPE html>\n";
+    let root = Node::Element(root);
+    let len = unescaped_len(&root);
+    let mut out = String::with_capacity(DOCTYPE.len() + len + len / 32);
+    out.push_str(DOCTYPE);
+    write(&root, &mut out);
     out
 }
 

@@ -41,14 +41,17 @@ pub struct Input<'a> {
 #[derive(Debug, Clone)]
 pub struct ControlGraph<'c> {
     pub(crate) graph: DiGraph<Node, Edge>,
-    /// Each node's index. Looked up only, never iterated in its own order (answers are
-    /// sorted), so a hash map: the graph of a large posture has 100,000 nodes.
+    /// Each node's index, but the items': looked up only, never iterated in its own order
+    /// (answers are sorted), so a hash map: the graph of a large posture has 100,000 nodes.
     pub(crate) index: FxHashMap<Node, NodeIndex>,
+    /// Each item's node, by the item's position in `items` (the items' ids are not copied
+    /// into `index` as keys).
+    pub(crate) item_nodes: Vec<Option<NodeIndex>>,
     pub(crate) items: ItemMap,
     pub(crate) artifacts: BTreeMap<String, ArtifactNode>,
     /// Each item's enforcing artifacts, sorted (the paths borrowed from the build's
-    /// artifacts).
-    pub(crate) enforcing: FxHashMap<ItemId, Vec<&'c str>>,
+    /// artifacts), by the item's position in `items` (no copy of each id as a key).
+    pub(crate) enforcing: Vec<Vec<&'c str>>,
     /// Edges already added, so each (from, kind, to) is added once.
     pub(crate) edge_set: FxHashSet<(NodeIndex, Edge, NodeIndex)>,
     pub(crate) checks: BTreeMap<CheckId, Check>,
@@ -75,9 +78,10 @@ pub fn build<'a>(input: &Input<'a>) -> (ControlGraph<'a>, Vec<Diagnostic>) {
     let mut g = ControlGraph {
         graph: DiGraph::new(),
         index: FxHashMap::default(),
+        item_nodes: Vec::new(),
         items,
         artifacts: BTreeMap::new(),
-        enforcing: FxHashMap::default(),
+        enforcing: Vec::new(),
         edge_set: FxHashSet::default(),
         checks: BTreeMap::new(),
         facts: BTreeMap::new(),
@@ -155,7 +159,7 @@ impl<'c> ControlGraph<'c> {
     /// True when the item's mappings count: it enforces (not audit mode, not disabled) and
     /// emits at least one enforcing artifact.
     pub fn implements(&self, item: &Item) -> bool {
-        item.enforcement == Enforcement::Enforce && self.enforcing.contains_key(&item.id)
+        item.enforcement == Enforcement::Enforce && !self.enforcing_paths(&item.id).is_empty()
     }
 
     /// Attaches each artifact to the items of its origins: by span first (what every target
@@ -201,18 +205,15 @@ impl<'c> ControlGraph<'c> {
             node.unattached.sort();
             node.unattached.dedup();
         }
-        let mut enforcing: FxHashMap<ItemId, Vec<&'c str>> = FxHashMap::default();
+        let mut enforcing: Vec<Vec<&'c str>> = vec![Vec::new(); self.items.len()];
         for (a, path) in out.values().zip(first.keys()) {
             debug_assert_eq!(a.path, *path);
             if !a.role.enforces() {
                 continue;
             }
             for i in &a.items {
-                match enforcing.get_mut(i) {
-                    Some(v) => v.push(path),
-                    None => {
-                        enforcing.insert(i.clone(), vec![path]);
-                    }
+                if let Some(p) = self.items.position(i) {
+                    enforcing[p].push(path);
                 }
             }
         }
@@ -257,13 +258,17 @@ impl<'c> ControlGraph<'c> {
             artifacts,
             ..
         } = self;
-        // Each item's node, in the items' order (the item map's positions).
-        let mut item_nodes: Vec<NodeIndex> = Vec::with_capacity(items.len());
-        for item in items.values() {
-            let me = node_in(graph, index, Node::Item(item.id.clone()));
-            item_nodes.push(me);
-            let implements =
-                item.enforcement == Enforcement::Enforce && enforcing.contains_key(&item.id);
+        // Each item's node, by the item's position, added when first met: in the items'
+        // order, or earlier as the target of a waiver.
+        let mut item_nodes: Vec<Option<NodeIndex>> = vec![None; items.len()];
+        let mut item_node = |graph: &mut DiGraph<Node, Edge>, p: usize| -> NodeIndex {
+            *item_nodes[p].get_or_insert_with(|| {
+                graph.add_node(Node::Item(items.values().as_slice()[p].id.clone()))
+            })
+        };
+        for (p, (item, paths)) in items.values().zip(enforcing.iter()).enumerate() {
+            let me = item_node(graph, p);
+            let implements = item.enforcement == Enforcement::Enforce && !paths.is_empty();
             for (c, sources) in &item.mappings {
                 let kind = mapping_edge(implements, sources);
                 let f = facts.entry(*c).or_default();
@@ -297,8 +302,10 @@ impl<'c> ControlGraph<'c> {
             }
             for w in &item.waives {
                 // An item waiving itself is a node, not an edge.
-                if *w != item.id && items.contains_key(w) {
-                    let to = node_in(graph, index, Node::Item(w.clone()));
+                if *w != item.id
+                    && let Some(q) = items.position(w)
+                {
+                    let to = item_node(graph, q);
                     edge_in(graph, edge_set, me, Edge::Waives, to);
                 }
             }
@@ -309,13 +316,13 @@ impl<'c> ControlGraph<'c> {
             }
             let to = node_in(graph, index, Node::Artifact(a.path.clone()));
             for i in &a.items {
-                let from = match items.position(i).and_then(|p| item_nodes.get(p)) {
-                    Some(&ix) => ix,
-                    None => node_in(graph, index, Node::Item(i.clone())),
-                };
+                // An artifact's items are the graph's (attach_artifacts found them there).
+                let Some(p) = items.position(i) else { continue };
+                let from = item_node(graph, p);
                 edge_in(graph, edge_set, from, Edge::Emits, to);
             }
         }
+        self.item_nodes = item_nodes;
         self.facts = facts;
         self.waivers = waivers;
         for c in checks {
@@ -454,9 +461,22 @@ impl<'c> ControlGraph<'c> {
         self.enforcing_paths(item).to_vec()
     }
 
+    /// [`ControlGraph::enforcing_paths`] of the item at `position` in [`ControlGraph::items`]
+    /// (its place in [`ItemMap::values`]), without looking its id up.
+    pub fn enforcing_paths_at(&self, position: usize) -> &[&'c str] {
+        self.enforcing
+            .get(position)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
     /// [`ControlGraph::enforcing_artifacts`] without a copy.
     pub fn enforcing_paths(&self, item: &ItemId) -> &[&'c str] {
-        self.enforcing.get(item).map(Vec::as_slice).unwrap_or(&[])
+        self.items
+            .position(item)
+            .and_then(|p| self.enforcing.get(p))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Every item, by id.
@@ -514,14 +534,25 @@ impl<'c> ControlGraph<'c> {
 
     /// Every node, sorted.
     pub fn nodes(&self) -> Vec<&Node> {
-        let mut v: Vec<&Node> = self.index.keys().collect();
+        let mut v: Vec<&Node> = self.graph.node_weights().collect();
         v.sort();
         v
     }
 
+    /// The index of a node, when the graph has it.
+    fn node_index(&self, n: &Node) -> Option<NodeIndex> {
+        match n {
+            Node::Item(id) => self
+                .items
+                .position(id)
+                .and_then(|p| self.item_nodes.get(p).copied().flatten()),
+            _ => self.index.get(n).copied(),
+        }
+    }
+
     /// The nodes at the other end of a node's edges of one kind, in one direction, sorted.
     pub(crate) fn neighbours(&self, n: &Node, kind: Edge, dir: Dir) -> Vec<&Node> {
-        let Some(&i) = self.index.get(n) else {
+        let Some(i) = self.node_index(n) else {
             return Vec::new();
         };
         let mut v: Vec<&Node> = self
@@ -540,7 +571,7 @@ impl<'c> ControlGraph<'c> {
 
     /// Every edge touching a node, as (from, kind, to), sorted.
     pub(crate) fn incident(&self, n: &Node) -> Vec<(&Node, Edge, &Node)> {
-        let Some(&i) = self.index.get(n) else {
+        let Some(i) = self.node_index(n) else {
             return Vec::new();
         };
         let mut v: Vec<(&Node, Edge, &Node)> = self

@@ -361,8 +361,7 @@ impl ControlGraph<'_> {
         for i in items {
             out.extend_from_slice(self.enforcing_paths(i));
         }
-        out.sort_unstable();
-        out.dedup();
+        sort_paths(&mut out);
         out.into_iter().map(str::to_string).collect()
     }
 
@@ -483,6 +482,17 @@ impl ControlGraph<'_> {
             requirements,
         }
     }
+}
+
+/// Sorts paths and keeps each once, as `sort_unstable` and `dedup` do. The paths the graph
+/// hands out ([`ControlGraph::enforcing_paths`]) borrow one string per artifact, so tens of
+/// thousands of them (a control's items' files) are first made unique by address, comparing
+/// integers, and only the few left are compared as text.
+pub fn sort_paths(paths: &mut Vec<&str>) {
+    paths.sort_unstable_by_key(|p| p.as_ptr() as usize);
+    paths.dedup_by(|a, b| std::ptr::eq(*a, *b));
+    paths.sort_unstable();
+    paths.dedup();
 }
 
 /// The declared status, in the order inherited, process, not applicable.
@@ -631,6 +641,27 @@ mod tests {
         }
         assert!(Percent::from_hundredths(0).is_some_and(|p| p.reached_by(0, 0)));
         assert!(!"1".parse::<Percent>().is_ok_and(|p| p.reached_by(0, 0)));
+    }
+
+    #[test]
+    fn sort_paths_is_sort_and_dedup() {
+        // Equal texts at other addresses, and one text twice at one address.
+        let owned: Vec<String> = ["b", "a", "c", "a", "b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut paths: Vec<&str> = owned.iter().map(String::as_str).collect();
+        paths.push(owned[2].as_str());
+        paths.push("");
+        let mut expected = paths.clone();
+        expected.sort_unstable();
+        expected.dedup();
+        sort_paths(&mut paths);
+        assert_eq!(paths, expected);
+        assert_eq!(paths, ["", "a", "b", "c"]);
+        let mut none: Vec<&str> = Vec::new();
+        sort_paths(&mut none);
+        assert!(none.is_empty());
     }
 
     #[test]

@@ -4,22 +4,63 @@
 //! only ever iterated in id order or looked up by id. The collector pushes items in the order
 //! it meets them and [`ItemMap::sort`] puts them in id order once.
 
-use crate::fxhash::FxHashMap;
+use std::hash::BuildHasher;
+
 use crate::model::{Item, ItemId};
 
 /// Every item of the graph, iterated in id order, looked up by id through a hash index.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct ItemMap {
     /// The items, sorted by id once collected.
     items: Vec<Item>,
-    /// Each id's position in `items`.
-    index: FxHashMap<ItemId, usize>,
+    /// The hash index: open addressing with linear probing over a power-of-two number of
+    /// slots (at least twice the items), each 0 when empty or an item's position plus one.
+    /// The ids stay in the items: a map keyed by id held a copy of each (50,000 at 10,000
+    /// workloads).
+    slots: Vec<u32>,
+}
+
+/// Equal when the items are (the index follows from them).
+impl PartialEq for ItemMap {
+    fn eq(&self, other: &ItemMap) -> bool {
+        self.items == other.items
+    }
+}
+
+impl Eq for ItemMap {}
+
+/// An id's hash: foldhash with a fixed seed, as the crate's other tables.
+fn hash_of(id: &ItemId) -> usize {
+    foldhash::fast::FixedState::default().hash_one(id) as usize
 }
 
 impl ItemMap {
+    /// The position of the slot that holds `id`, or of the empty slot where it would go.
+    fn slot(&self, id: &ItemId) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = hash_of(id) & mask;
+        loop {
+            match self.slots[at] {
+                0 => return at,
+                p if self.items[p as usize - 1].id == *id => return at,
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// Builds the index anew over the items, with room for twice as many.
+    fn reindex(&mut self) {
+        let n = (self.items.len().max(8) * 2).next_power_of_two();
+        self.slots = vec![0; n];
+        for p in 0..self.items.len() {
+            let at = self.slot(&self.items[p].id);
+            self.slots[at] = p as u32 + 1;
+        }
+    }
+
     /// The item with this id.
     pub fn get(&self, id: &ItemId) -> Option<&Item> {
-        self.index.get(id).map(|&i| &self.items[i])
+        self.position(id).map(|i| &self.items[i])
     }
 
     /// The item with this id, and its id as the map holds it.
@@ -29,12 +70,18 @@ impl ItemMap {
 
     /// The position of the item with this id in [`ItemMap::values`].
     pub fn position(&self, id: &ItemId) -> Option<usize> {
-        self.index.get(id).copied()
+        if self.slots.is_empty() {
+            return None;
+        }
+        match self.slots[self.slot(id)] {
+            0 => None,
+            p => Some(p as usize - 1),
+        }
     }
 
     /// True when an item has this id.
     pub fn contains_key(&self, id: &ItemId) -> bool {
-        self.index.contains_key(id)
+        self.position(id).is_some()
     }
 
     /// Every item, in id order.
@@ -62,13 +109,26 @@ impl ItemMap {
         self.items.is_empty()
     }
 
+    /// An empty map with room for `n` items (and their index) before it grows.
+    pub(crate) fn with_capacity(n: usize) -> ItemMap {
+        ItemMap {
+            items: Vec::with_capacity(n),
+            slots: vec![0; (n.max(8) * 2).next_power_of_two()],
+        }
+    }
+
     /// Adds an item whose id is new (the caller checked [`ItemMap::contains_key`]) and returns
     /// it. The order is restored by [`ItemMap::sort`].
     pub(crate) fn push(&mut self, item: Item) -> &mut Item {
-        debug_assert!(!self.index.contains_key(&item.id));
+        debug_assert!(!self.contains_key(&item.id));
         let at = self.items.len();
-        self.index.insert(item.id.clone(), at);
         self.items.push(item);
+        if self.slots.len() < 2 * self.items.len() {
+            self.reindex();
+        } else {
+            let s = self.slot(&self.items[at].id);
+            self.slots[s] = at as u32 + 1;
+        }
         &mut self.items[at]
     }
 
@@ -82,20 +142,35 @@ impl ItemMap {
         if self.items.windows(2).all(|w| w[0].id < w[1].id) {
             return;
         }
-        // The positions are sorted, not the items (large structs a sort would move many
-        // times); each item is then moved once, into its place.
-        let mut order: Vec<usize> = (0..self.items.len()).collect();
-        order.sort_unstable_by(|&a, &b| self.items[a].id.cmp(&self.items[b].id));
-        let mut slots: Vec<Option<Item>> = std::mem::take(&mut self.items)
-            .into_iter()
-            .map(Some)
-            .collect();
-        self.items = order.iter().filter_map(|&i| slots[i].take()).collect();
-        for (i, item) in self.items.iter().enumerate() {
-            if let Some(slot) = self.index.get_mut(&item.id) {
-                *slot = i;
+        // The ids' keys with their positions are sorted, not the items (large structs a sort
+        // would move many times, and reach through for each comparison); each item is then
+        // moved once, into its place. `(block, name)` is the id's order, and ids are unique,
+        // so the position never decides.
+        let order: Vec<usize> = {
+            let mut keys: Vec<(ir::Block, &str, usize)> = self
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (item.id.block, item.id.name.as_str(), i))
+                .collect();
+            keys.sort_unstable();
+            keys.into_iter().map(|(_, _, i)| i).collect()
+        };
+        // Each item's place, then swaps in place: every swap puts one item where it belongs,
+        // so no second vector of items is built (at 50,000 items, two copies of them were the
+        // graph's peak memory).
+        let mut place = vec![0; order.len()];
+        for (to, &from) in order.iter().enumerate() {
+            place[from] = to;
+        }
+        for i in 0..self.items.len() {
+            while place[i] != i {
+                let to = place[i];
+                self.items.swap(i, to);
+                place.swap(i, to);
             }
         }
+        self.reindex();
     }
 }
 
@@ -152,5 +227,39 @@ mod tests {
         for (p, item) in m.values().enumerate() {
             assert_eq!(m.position(&item.id), Some(p));
         }
+    }
+
+    #[test]
+    fn the_index_finds_every_item_and_no_other_through_growth_and_sort() {
+        let mut m = ItemMap::default();
+        assert_eq!(m.position(&ItemId::new(ir::Block::Namespace, "a")), None);
+        let names: Vec<String> = (0..1000)
+            .rev()
+            .map(|i| format!("n{}", i * 7 % 1000))
+            .collect();
+        for (k, n) in names.iter().enumerate() {
+            m.push(item(ir::Block::Namespace, n));
+            // Found while the index grows, before the sort.
+            assert_eq!(
+                m.position(&ItemId::new(ir::Block::Namespace, n.clone())),
+                Some(k)
+            );
+        }
+        m.sort();
+        for (p, item) in m.values().enumerate() {
+            assert_eq!(m.position(&item.id), Some(p));
+        }
+        for absent in ["n1000", "", "n-1"] {
+            assert!(!m.contains_key(&ItemId::new(ir::Block::Namespace, absent)));
+        }
+        // Same name, another block: another id.
+        assert!(!m.contains_key(&ItemId::new(ir::Block::Workload, "n1")));
+        // Equal maps compare equal whatever the order they were built in.
+        let mut other = ItemMap::default();
+        for n in names.iter().rev() {
+            other.push(item(ir::Block::Namespace, n));
+        }
+        other.sort();
+        assert_eq!(m, other);
     }
 }

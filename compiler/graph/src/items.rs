@@ -17,16 +17,23 @@ use crate::defaults::{self, Construct};
 use crate::itemmap::ItemMap;
 use crate::model::{
     Declaration, Enforcement, ExceptionFacts, Item, ItemId, ItemKind, Location, MappingSource,
+    Mappings,
 };
 
 /// Every item of the posture, keyed by id. Two items can never share an id: ids follow the
 /// language's own uniqueness rules, and the rare duplicate (two identical `inherited`
 /// statements) gets a `#2` suffix.
 pub(crate) fn collect(p: &Posture, sources: &Sources, catalog: &Catalog) -> ItemMap {
+    // The blocks with many items, counted to reserve their room once (the rest is small).
+    let many = p.namespaces.len()
+        + p.workloads.len()
+        + p.network.default_deny.len()
+        + p.network.intents.len()
+        + p.ingresses.len();
     let mut c = Collector {
         sources,
         catalog,
-        out: ItemMap::default(),
+        out: ItemMap::with_capacity(many + 256),
         defaults: BTreeMap::new(),
     };
     c.system(p);
@@ -47,16 +54,17 @@ struct Collector<'a> {
     sources: &'a Sources,
     catalog: &'a Catalog,
     out: ItemMap,
-    /// The default mappings of each list of constructs, built once.
+    /// The default mappings of each list of constructs, built once and shared by every item
+    /// that has only them.
     defaults: BTreeMap<Vec<Construct>, Mappings>,
 }
 
-/// An item's controls, each with why it maps to it.
-type Mappings = BTreeMap<ControlRef, BTreeSet<MappingSource>>;
+/// An item's controls, each with why it maps to it, as they are built.
+type MappingMap = BTreeMap<ControlRef, BTreeSet<MappingSource>>;
 
 /// The mappings the built-in constructs' rows give.
-fn default_mappings(constructs: &[Construct]) -> Mappings {
-    let mut mappings = Mappings::new();
+fn default_mappings(constructs: &[Construct]) -> MappingMap {
+    let mut mappings = MappingMap::new();
     for construct in constructs {
         for row in construct.rows() {
             if let Some(id) = row.control_id() {
@@ -105,7 +113,10 @@ impl Collector<'_> {
             .collect();
         for item in self.out.values_mut() {
             for c in &limited {
-                if let Some(sources) = item.mappings.get_mut(c) {
+                if !item.mappings.contains_key(c) {
+                    continue;
+                }
+                if let Some(sources) = item.mappings.make_mut().get_mut(c) {
                     sources.insert(MappingSource::Limited {
                         reason: reason.clone(),
                     });
@@ -165,20 +176,25 @@ impl Collector<'_> {
                 mappings.entry(*c).or_default().insert(source);
             }
         }
-        if mappings.is_empty() {
+        let mappings: Mappings = if mappings.is_empty() {
             // Only the constructs' defaults: the same map for every item of these constructs,
-            // built once (at 50,000 network intents, parsing the rows' control ids and
-            // building each map was a third of collecting the items).
-            mappings = self
-                .defaults
-                .entry(constructs.to_vec())
-                .or_insert_with(|| default_mappings(constructs))
-                .clone();
+            // built once and shared (at 50,000 network intents, parsing the rows' control ids
+            // and building each map was a third of collecting the items, and a copy per item
+            // was a map node and a set node per control).
+            match self.defaults.get(constructs) {
+                Some(m) => m.clone(),
+                None => self
+                    .defaults
+                    .entry(constructs.to_vec())
+                    .or_insert_with(|| default_mappings(constructs).into())
+                    .clone(),
+            }
         } else {
             for (c, source) in default_mappings(constructs) {
                 mappings.entry(c).or_default().extend(source);
             }
-        }
+            mappings.into()
+        };
         let span = meta.map(|m| m.span);
         let item = Item {
             id,
@@ -652,8 +668,8 @@ impl Collector<'_> {
         // `satisfies` on a `controls { … }` statement is not meaningful: the statement is the
         // declaration. Drop such mappings so they are not reported as claims.
         for item in self.out.values_mut() {
-            if item.declaration.is_some() {
-                item.mappings.clear();
+            if item.declaration.is_some() && !item.mappings.is_empty() {
+                item.mappings = Mappings::default();
             }
         }
     }

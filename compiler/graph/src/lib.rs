@@ -29,7 +29,7 @@ mod view;
 pub use build::{ControlGraph, Input, build, mapping_edge};
 pub use coverage::{
     ControlFacts, Coverage, Gate, Informing, ItemRef, Percent, ProcessRef, RequirementRow, Status,
-    Summary,
+    Summary, sort_paths,
 };
 pub use explain::{
     DeclarationRef, Enhancement, ExceptionRef, Explanation, Informs, Mapper, RequiredBy,
@@ -38,6 +38,6 @@ pub use explain::{
 pub use itemmap::ItemMap;
 pub use model::{
     ArtifactNode, ArtifactRole, Check, CheckId, Declaration, Edge, Enforcement, ExceptionFacts,
-    Item, ItemId, ItemKind, Location, MappingSource, Node,
+    Item, ItemId, ItemKind, Location, MappingSource, Mappings, Node,
 };
 pub use view::{DrawEdge, DrawNode, Drawing, Focus, FocusError, Shape};

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use controls::{ControlRef, Framework};
 use serde::{Deserialize, Serialize};
@@ -233,14 +234,57 @@ pub struct Item {
     /// Its `///` doc comment (the OSCAL implementation narrative).
     pub doc: Option<String>,
     pub enforcement: Enforcement,
-    /// The controls it maps to, each with why.
-    pub mappings: BTreeMap<ControlRef, BTreeSet<MappingSource>>,
+    /// The controls it maps to, each with why (shared by the items whose mappings are only
+    /// their constructs' defaults).
+    pub mappings: Mappings,
     /// For `controls { … }` statements: what they declare, and about which controls
     /// (patterns expanded over the catalog).
     pub declaration: Option<(Declaration, BTreeSet<ControlRef>)>,
     /// For exceptions: the items waived, and the exception's facts.
     pub waives: Vec<ItemId>,
     pub exception: Option<ExceptionFacts>,
+}
+
+/// An item's controls, each with why it maps to it: an ordered map, shared (reference-counted)
+/// between the items that map alike. At 50,000 network intents every intent had its own copy
+/// of the same defaults (a map node and a set node per control); now they share one. Reads go
+/// through `Deref` to the map; [`Mappings::make_mut`] copies a shared map before a change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mappings(Arc<BTreeMap<ControlRef, BTreeSet<MappingSource>>>);
+
+impl Mappings {
+    /// The map, to change: copied first when another item shares it.
+    pub fn make_mut(&mut self) -> &mut BTreeMap<ControlRef, BTreeSet<MappingSource>> {
+        Arc::make_mut(&mut self.0)
+    }
+
+    /// True when `self` and `other` are the same shared map (then they are equal too).
+    pub fn shares(&self, other: &Mappings) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl From<BTreeMap<ControlRef, BTreeSet<MappingSource>>> for Mappings {
+    fn from(m: BTreeMap<ControlRef, BTreeSet<MappingSource>>) -> Mappings {
+        Mappings(Arc::new(m))
+    }
+}
+
+impl std::ops::Deref for Mappings {
+    type Target = BTreeMap<ControlRef, BTreeSet<MappingSource>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Mappings {
+    type Item = (&'a ControlRef, &'a BTreeSet<MappingSource>);
+    type IntoIter = std::collections::btree_map::Iter<'a, ControlRef, BTreeSet<MappingSource>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 /// What an artifact is for: the role its target gave it.

@@ -1,6 +1,8 @@
 //! What every OSCAL document shares: metadata, properties, links, parties, roles, parts,
 //! parameters and back matter.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// `metadata`.
@@ -28,20 +30,25 @@ pub struct Metadata {
 }
 
 /// `prop`: a name/value pair, optionally in a namespace.
+///
+/// The name, the namespace and the group are usually the same few texts in every property of
+/// a document (at 50,000 network intents, 44,000 `item` properties in each of two documents
+/// name the same namespace), so they may be borrowed from constants ([`Property::named`])
+/// instead of copied; read from a document, they are owned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Property {
-    pub name: String,
+    pub name: Cow<'static, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ns: Option<String>,
+    pub ns: Option<Cow<'static, str>>,
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
     /// Relates properties of one set (a token), e.g. the items that share a rationale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Cow<'static, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
 }
@@ -50,9 +57,22 @@ impl Property {
     /// A property in namespace `ns`.
     pub fn ns(ns: &str, name: &str, value: impl Into<String>) -> Property {
         Property {
-            name: name.to_string(),
+            name: Cow::Owned(name.to_string()),
             uuid: None,
-            ns: Some(ns.to_string()),
+            ns: Some(Cow::Owned(ns.to_string())),
+            value: value.into(),
+            class: None,
+            group: None,
+            remarks: None,
+        }
+    }
+
+    /// [`Property::ns`] with the namespace and the name borrowed from constants, not copied.
+    pub fn named(ns: &'static str, name: &'static str, value: impl Into<String>) -> Property {
+        Property {
+            name: Cow::Borrowed(name),
+            uuid: None,
+            ns: Some(Cow::Borrowed(ns)),
             value: value.into(),
             class: None,
             group: None,
@@ -63,7 +83,7 @@ impl Property {
     /// A property in the OSCAL namespace.
     pub fn oscal(name: &str, value: impl Into<String>) -> Property {
         Property {
-            name: name.to_string(),
+            name: Cow::Owned(name.to_string()),
             uuid: None,
             ns: None,
             value: value.into(),
