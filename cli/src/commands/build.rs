@@ -40,7 +40,7 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         }),
     };
     ui.progress("posture: checking and building");
-    let build = match driver::build(&FsWorld, &args.path, &options, &target_options) {
+    let mut build = match driver::build(&FsWorld, &args.path, &options, &target_options) {
         Ok(b) => b,
         Err(d) => {
             ui.progress_done();
@@ -77,7 +77,7 @@ pub(crate) fn run(args: &BuildArgs, env: &Env, ui: &mut Ui<'_>) -> Exit {
         }
     };
     ui.progress("posture: writing the evidence (OSCAL, report)");
-    let output = build.output_with_evidence(catalog, &evidence_options);
+    let output = build.take_output_with_evidence(catalog, &evidence_options);
     ui.progress(&format!(
         "posture: writing {} to `{}`",
         count(output.files.len(), "file"),
