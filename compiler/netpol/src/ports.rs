@@ -140,21 +140,60 @@ impl PortSet {
 
     /// The union of two sets.
     pub fn union(&self, other: &PortSet) -> PortSet {
-        if other.ranges.is_empty() {
-            return self.clone();
+        let mut out = self.clone();
+        out.add(other);
+        out
+    }
+
+    /// True when every port of `other` is in the set.
+    pub fn covers(&self, other: &PortSet) -> bool {
+        let mut mine = self.ranges.iter();
+        let mut current = mine.next();
+        for &(a, b) in &other.ranges {
+            loop {
+                match current {
+                    None => return false,
+                    Some(&(_, d)) if d < a => current = mine.next(),
+                    Some(&(c, d)) => {
+                        if c > a || d < b {
+                            return false;
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Adds the ports of `other`; nothing is allocated when the set has them already.
+    pub fn add(&mut self, other: &PortSet) {
+        if other.ranges.is_empty() || self.covers(other) {
+            return;
         }
         if self.ranges.is_empty() {
-            return other.clone();
+            self.ranges.clone_from(&other.ranges);
+            return;
         }
-        let mut all: Vec<(u16, u16)> = self
-            .ranges
-            .iter()
-            .chain(other.ranges.iter())
-            .copied()
-            .collect();
-        all.sort_unstable();
-        let mut out: Vec<(u16, u16)> = Vec::with_capacity(all.len());
-        for (a, b) in all {
+        // Both lists are sorted: merge them, joining overlapping and adjacent intervals.
+        let mut out: Vec<(u16, u16)> = Vec::with_capacity(self.ranges.len() + other.ranges.len());
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let (a, b) = match (self.ranges.get(i), other.ranges.get(j)) {
+                (Some(x), Some(y)) if x <= y => {
+                    i += 1;
+                    *x
+                }
+                (_, Some(y)) => {
+                    j += 1;
+                    *y
+                }
+                (Some(x), None) => {
+                    i += 1;
+                    *x
+                }
+                (None, None) => break,
+            };
             match out.last_mut() {
                 Some(last) if u32::from(a) <= u32::from(last.1) + 1 => {
                     last.1 = last.1.max(b);
@@ -162,7 +201,7 @@ impl PortSet {
                 _ => out.push((a, b)),
             }
         }
-        PortSet { ranges: out }
+        self.ranges = out;
     }
 
     /// The intersection of two sets.
@@ -279,16 +318,13 @@ impl ConnSet {
     /// Adds the connections of `other`.
     pub fn add(&mut self, other: &ConnSet) {
         for (mine, theirs) in self.by_protocol.iter_mut().zip(other.by_protocol.iter()) {
-            if !theirs.is_empty() {
-                *mine = mine.union(theirs);
-            }
+            mine.add(theirs);
         }
     }
 
     /// Adds ports of one protocol.
     pub fn add_ports(&mut self, protocol: Protocol, ports: &PortSet) {
-        let slot = &mut self.by_protocol[protocol.index()];
-        *slot = slot.union(ports);
+        self.by_protocol[protocol.index()].add(ports);
     }
 
     /// The union of two sets.
@@ -361,6 +397,43 @@ mod tests {
         let a = PortSet::range(p(1), p(10));
         let b = PortSet::range(p(11), p(20));
         assert_eq!(a.union(&b), PortSet::range(p(1), p(20)));
+    }
+
+    /// The in-place union (merge, no sort; nothing allocated when covered) gives what the
+    /// union of the sorted concatenation gives, on every pair of small sets.
+    #[test]
+    fn add_is_the_union() {
+        let reference = |x: &PortSet, y: &PortSet| {
+            let mut all: Vec<(u16, u16)> = x.ranges.iter().chain(&y.ranges).copied().collect();
+            all.sort_unstable();
+            let mut out: Vec<(u16, u16)> = Vec::new();
+            for (a, b) in all {
+                match out.last_mut() {
+                    Some(last) if u32::from(a) <= u32::from(last.1) + 1 => last.1 = last.1.max(b),
+                    _ => out.push((a, b)),
+                }
+            }
+            PortSet { ranges: out }
+        };
+        let mut sets = vec![PortSet::empty(), PortSet::all()];
+        for a in 1..7 {
+            for b in a..7 {
+                sets.push(PortSet::range(p(a), p(b)));
+                for c in b + 2..9 {
+                    sets.push(PortSet::range(p(a), p(b)).union(&PortSet::single(p(c))));
+                }
+            }
+        }
+        for x in &sets {
+            for y in &sets {
+                let want = reference(x, y);
+                assert_eq!(x.union(y), want, "{x} + {y}");
+                let mut z = x.clone();
+                z.add(y);
+                assert_eq!(z, want);
+                assert_eq!(x.covers(y), want == *x, "{x} covers {y}");
+            }
+        }
     }
 
     #[test]

@@ -1,31 +1,71 @@
 //! Labels and label selectors with Kubernetes matching semantics (`matchLabels` and
 //! `matchExpressions` with `In`, `NotIn`, `Exists`, `DoesNotExist`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-/// A set of labels (key to value), sorted by key.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub struct Labels(BTreeMap<String, String>);
+/// A set of labels (key to value), sorted by key, each key once: a workload's or a
+/// namespace's labels, and a selector's `matchLabels`.
+///
+/// A sorted vector rather than a map: a set holds one or two labels, and the proof reads
+/// some 150,000 selectors at scale, where a map's node (about half a kilobyte each) was most
+/// of the proof's memory. Ordered, compared and hashed as the map was (by its pairs in key
+/// order), and debugged and serialized as a map.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Labels(Vec<(String, String)>);
 
 impl Labels {
     /// No labels.
     pub fn new() -> Labels {
-        Labels(BTreeMap::new())
+        Labels(Vec::new())
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 
     /// The value of a key.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        self.position(key)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, v)| v.as_str())
     }
 
-    /// Sets a label.
+    /// Sets a label (replacing the value of a key already there).
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(key.into(), value.into());
+        let (key, value) = (key.into(), value.into());
+        // Labels usually come in key order: then the new one goes last.
+        if self.0.last().is_none_or(|(last, _)| *last < key) {
+            // Most sets hold one label: room for one (a vector's first growth is four).
+            if self.0.capacity() == 0 {
+                self.0.reserve_exact(1);
+            }
+            self.0.push((key, value));
+            return;
+        }
+        match self.position(&key) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = value;
+                }
+            }
+            Err(i) => self.0.insert(i, (key, value)),
+        }
     }
 
     /// The labels, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The first label in key order.
+    pub fn first(&self) -> Option<(&str, &str)> {
+        self.0.first().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// How many labels there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
     /// True when there is no label.
@@ -36,7 +76,23 @@ impl Labels {
 
 impl FromIterator<(String, String)> for Labels {
     fn from_iter<T: IntoIterator<Item = (String, String)>>(iter: T) -> Self {
-        Labels(iter.into_iter().collect())
+        let mut l = Labels::new();
+        for (k, v) in iter {
+            l.insert(k, v);
+        }
+        l
+    }
+}
+
+impl std::fmt::Debug for Labels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl serde::Serialize for Labels {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
     }
 }
 
@@ -79,7 +135,7 @@ impl LabelRequirement {
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct LabelSelector {
     /// Labels that must be present with exactly these values.
-    pub match_labels: BTreeMap<String, String>,
+    pub match_labels: Labels,
     /// Further requirements, all of which must hold.
     pub match_expressions: Vec<LabelRequirement>,
 }
@@ -107,7 +163,7 @@ impl LabelSelector {
     pub fn matches(&self, labels: &Labels) -> bool {
         self.match_labels
             .iter()
-            .all(|(k, v)| labels.get(k) == Some(v.as_str()))
+            .all(|(k, v)| labels.get(k) == Some(v))
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 }
@@ -138,5 +194,41 @@ mod tests {
         assert!(req("missing", SelectorOperator::DoesNotExist).matches(&l));
         assert!(LabelSelector::everything().matches(&l));
         assert!(!LabelSelector::from_labels([("app".into(), "db".into())]).matches(&l));
+    }
+
+    /// Labels keep one value per key, sorted by key, whatever the order of insertion, and
+    /// compare, order and print as the map they replaced.
+    #[test]
+    fn labels_are_a_sorted_map() {
+        use std::collections::BTreeMap;
+        let pairs = [
+            ("b", "1"),
+            ("a", "2"),
+            ("c", "3"),
+            ("a", "4"),
+            ("b", "5"),
+            ("0", "6"),
+        ];
+        let mut l = Labels::new();
+        let mut m = BTreeMap::new();
+        for (k, v) in pairs {
+            l.insert(k, v);
+            m.insert(k.to_string(), v.to_string());
+            let want: Vec<(&str, &str)> = m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            assert_eq!(l.iter().collect::<Vec<_>>(), want);
+            assert_eq!(format!("{l:?}"), format!("{m:?}"));
+            assert_eq!(l.len(), m.len());
+        }
+        assert_eq!(l.get("a"), Some("4"));
+        assert_eq!(l.get("z"), None);
+        assert_eq!(l.first(), Some(("0", "6")));
+        assert_eq!(
+            serde_json::to_string(&l).ok(),
+            serde_json::to_string(&m).ok()
+        );
+        let x = labels(&[("a", "1"), ("b", "2")]);
+        let y = labels(&[("a", "1"), ("c", "0")]);
+        let z = labels(&[("a", "1")]);
+        assert!(x < y && z < x);
     }
 }

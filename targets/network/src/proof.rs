@@ -97,7 +97,7 @@ pub fn analyze(
 }
 
 /// The policies of `sources`, read on as many threads as the machine has cores (each YAML
-/// stream is independent), in source order.
+/// stream is independent), in source order; on this thread when there is one core.
 fn load_parallel(
     sources: &[(&str, &str)],
 ) -> Result<Vec<netpol::NetworkPolicy>, Vec<netpol::load::LoadError>> {
@@ -105,6 +105,18 @@ fn load_parallel(
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 8);
+    load_on(sources, threads)
+}
+
+/// [`load_parallel`] on `threads` threads.
+fn load_on(
+    sources: &[(&str, &str)],
+    threads: usize,
+) -> Result<Vec<netpol::NetworkPolicy>, Vec<netpol::load::LoadError>> {
+    if threads <= 1 || sources.len() <= 1 {
+        // One core: read on this thread (no thread, no second allocator heap to free from).
+        return netpol::load::load_texts(sources.iter().copied()).map(|l| l.cluster.policies);
+    }
     let per = sources.len().div_ceil(threads).max(1);
     let results: Vec<Result<netpol::load::Loaded, Vec<netpol::load::LoadError>>> =
         std::thread::scope(|scope| {
@@ -160,8 +172,18 @@ fn reads(a: &Artifact) -> bool {
 
 /// `text` cut at document markers (`---` lines, trailing whitespace allowed) into streams of at
 /// most `max` documents. Only the candidates of a fast substring search are looked at, not
-/// every line.
+/// every line, and none when the text has too few dashes to hold `max` markers.
 fn parts(text: &str, max: usize) -> Vec<&str> {
+    // Every marker counted below has three dashes of its own: a text with fewer than `3 * max`
+    // dashes is one part, known from a count the compiler vectorizes (at most 255 per block).
+    let dashes: usize = text
+        .as_bytes()
+        .chunks(255)
+        .map(|c| usize::from(c.iter().map(|b| u8::from(*b == b'-')).sum::<u8>()))
+        .sum();
+    if dashes < 3 * max {
+        return vec![text];
+    }
     let mut out = Vec::new();
     let (mut start, mut docs) = (0, 0);
     let candidates = std::iter::once(0).chain(text.match_indices("\n---").map(|(i, _)| i + 1));
@@ -491,6 +513,12 @@ mod tests {
         assert_eq!(parts(text, 2), ["a: 1\n---\nb: 2\n", "---\nc: 3\n"]);
         assert_eq!(parts(text, 1), ["a: 1\n", "---\nb: 2\n", "---\nc: 3\n"]);
         assert_eq!(parts("", 2), [""]);
+        // Too few dashes for `max` markers: one part, without a search.
+        assert_eq!(parts("a: -\n---\nb: 2\n", 1), ["a: -\n", "---\nb: 2\n"]);
+        assert_eq!(parts("a: -\n---\nb: 2\n", 2), ["a: -\n---\nb: 2\n"]);
+        let many = "x: 1\n---\n".repeat(5);
+        assert_eq!(parts(&many, 5).len(), 2);
+        assert_eq!(parts(&many, 6), [many.as_str()]);
         // Only whole `---` lines (trailing whitespace allowed) separate documents.
         let odd = "---\na: 1\n--- \nb: ---\n----\n ---\n---x\n---\t\nc: 3\n---";
         assert_eq!(
@@ -509,6 +537,42 @@ mod tests {
                 "---"
             ]
         );
+    }
+
+    /// One thread reads what several read: the same policies in the same order, the same
+    /// errors.
+    #[test]
+    fn one_thread_reads_as_several() {
+        let policy = |ns: &str, name: &str| {
+            format!(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels:\n      app: {name}\n  policyTypes:\n  - Ingress\n"
+            )
+        };
+        let texts = [
+            format!("{}---\n{}", policy("a", "p"), policy("a", "q")),
+            policy("b", "p"),
+            format!("{}---\n{}", policy("c", "r"), policy("c", "p")),
+        ];
+        let names = ["0", "1", "2"];
+        let sources: Vec<(&str, &str)> = names
+            .iter()
+            .zip(&texts)
+            .map(|(n, t)| (*n, t.as_str()))
+            .collect();
+        let one = load_on(&sources, 1).expect("read");
+        assert_eq!(one.len(), 5);
+        assert_eq!(load_on(&sources, 3).ok(), Some(one.clone()));
+        assert_eq!(
+            load_on(&sources[..1], 1).ok(),
+            load_on(&sources[..1], 2).ok()
+        );
+        // A file the loader rejects (a port out of range) is an error either way.
+        let bad = "kind: NetworkPolicy\nmetadata:\n  name: x\nspec:\n  ingress:\n  - ports:\n    - port: 70000\n";
+        let with_bad = [sources[0], ("3", bad), sources[1]];
+        let errors = load_on(&with_bad, 1).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].location.source, "3");
+        assert_eq!(load_on(&with_bad, 3).err(), Some(errors));
     }
 
     #[test]

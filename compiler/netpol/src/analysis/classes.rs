@@ -90,7 +90,7 @@ impl<'a> LabelIndex<'a> {
 
     /// Narrows `set` to the members the selector matches.
     fn restrict(&self, set: &mut BitSet, sel: &LabelSelector, scratch: &mut BitSet) {
-        for (k, v) in &sel.match_labels {
+        for (k, v) in sel.match_labels.iter() {
             match self.with_value(k, v) {
                 Some(b) => set.intersect_with(b),
                 None => set.clear(),
@@ -169,13 +169,9 @@ pub(crate) fn classify(members: &[Member<'_>], ns_labels: &[Labels], atoms: &Ato
                     b.union_with(nb);
                 }
             };
-            match sel.match_labels.iter().next() {
-                Some((k, v)) => {
-                    for &ns in ns_by_label
-                        .get(&(k.as_str(), v.as_str()))
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[])
-                    {
+            match sel.match_labels.first() {
+                Some(label) => {
+                    for &ns in ns_by_label.get(&label).map(Vec::as_slice).unwrap_or(&[]) {
                         add(ns);
                     }
                 }

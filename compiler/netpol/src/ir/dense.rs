@@ -59,16 +59,17 @@ impl<'a> Numbering<'a> {
     }
 }
 
-/// The endpoint lookups of one posture ([`super::Index`] with numbers).
-struct Sides {
-    by_namespace: HashMap<String, Vec<u32>>,
-    workloads: HashMap<String, u32>,
+/// The endpoint lookups of one posture ([`super::Index`] with numbers), keyed by the
+/// posture's names.
+struct Sides<'p> {
+    by_namespace: HashMap<&'p str, Vec<u32>>,
+    workloads: HashMap<&'p str, u32>,
     ingress_controller: u32,
     cluster_dns: u32,
     mesh_control_plane: u32,
 }
 
-impl Sides {
+impl Sides<'_> {
     fn side(&self, peer: &Peer) -> Side<'_> {
         match peer {
             Peer::Workload { name } => Side::Endpoints(
@@ -171,18 +172,22 @@ pub fn prove_posture(p: &Posture, conn: &Connectivity) -> Proof {
     // Declared isolation, and the lookups of intents' sides.
     let by_ns = namespace_isolation(p);
     let mut declared_iso: Vec<Option<Isolation>> = vec![None; n];
-    let mut by_namespace: HashMap<String, Vec<u32>> = HashMap::default();
-    let mut workloads: HashMap<String, u32> =
+    let mut by_namespace: HashMap<&str, Vec<u32>> = HashMap::default();
+    let mut workloads: HashMap<&str, u32> =
         HashMap::with_capacity_and_hasher(n_workloads, Default::default());
-    for (i, (id, ns)) in declared_ids.iter().enumerate() {
+    let names = p.workloads.values().map(|w| w.name.as_str());
+    for (i, ((id, ns), name)) in declared_ids
+        .iter()
+        .zip(names.map(Some).chain(std::iter::repeat(None)))
+        .enumerate()
+    {
         let num = numbering.of(id);
         declared_iso[num as usize] = Some(by_ns.get(*ns).copied().unwrap_or_default());
-        by_namespace
-            .entry(ns.as_str().to_string())
-            .or_default()
-            .push(num);
-        if i < n_workloads {
-            workloads.insert(id.name.as_str().to_string(), num);
+        by_namespace.entry(ns.as_str()).or_default().push(num);
+        if i < n_workloads
+            && let Some(name) = name
+        {
+            workloads.insert(name, num);
         }
     }
     let sides = Sides {
@@ -242,12 +247,16 @@ pub fn prove_posture(p: &Posture, conn: &Connectivity) -> Proof {
             dns_conns,
         );
     }
+    // Intents name few distinct ports: the connection set of each protocol and ports is made
+    // and interned once (`None` when it is empty).
+    type Ports<'i> = (::ir::Protocol, &'i [::ir::network::PortSpec]);
+    let mut by_ports: HashMap<Ports<'_>, Option<u32>> = HashMap::default();
     for i in &p.network.intents {
-        let c = intent_conns(i);
-        if c.is_empty() {
-            continue;
-        }
-        let c = conns.intern(c);
+        let c = *by_ports.entry((i.protocol, &i.ports)).or_insert_with(|| {
+            let c = intent_conns(i);
+            (!c.is_empty()).then(|| conns.intern(c))
+        });
+        let Some(c) = c else { continue };
         allow(&sides.side(&i.from), &sides.side(&i.to), c);
     }
 

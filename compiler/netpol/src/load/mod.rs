@@ -295,7 +295,8 @@ struct Builder {
     cluster: Cluster,
     warnings: Vec<LoadWarning>,
     errors: Vec<LoadError>,
-    policies: BTreeMap<(NamespaceName, ObjectName), NetworkPolicy>,
+    /// In input order; sorted by namespace and name, the last of each kept, in `finish`.
+    policies: Vec<NetworkPolicy>,
     services: BTreeMap<(NamespaceName, ObjectName), raw::ServiceSpec>,
     /// Routes and Ingresses: their source and the (service, port) pairs they target.
     frontends: Vec<Frontend>,
@@ -396,24 +397,33 @@ impl Builder {
         }
     }
 
-    /// Adds a policy; a later one of the same namespace and name replaces it, with a warning.
+    /// Adds a policy; a later one of the same namespace and name replaces it, with a warning
+    /// (in [`Builder::finish`]).
     fn add_policy(&mut self, policy: NetworkPolicy) {
-        use std::collections::btree_map::Entry;
-        match self
-            .policies
-            .entry((policy.namespace.clone(), policy.name.clone()))
-        {
-            Entry::Occupied(mut e) => {
-                self.warnings.push(LoadWarning::DuplicatePolicy(
-                    e.key().0.clone(),
-                    e.key().1.clone(),
-                ));
-                e.insert(policy);
+        self.policies.push(policy);
+    }
+
+    /// The policies sorted by namespace and name, the last of each namespace and name kept
+    /// and the others warned about: what inserting them one by one into a map keyed by
+    /// namespace and name gives, without a copy of every key.
+    fn take_policies(&mut self) -> Vec<NetworkPolicy> {
+        let mut policies = std::mem::take(&mut self.policies);
+        // Stable: policies of one namespace and name stay in input order.
+        policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        let warnings = &mut self.warnings;
+        // `later` comes after `kept` in input order: it replaces it.
+        policies.dedup_by(|later, kept| {
+            if later.namespace != kept.namespace || later.name != kept.name {
+                return false;
             }
-            Entry::Vacant(e) => {
-                e.insert(policy);
-            }
-        }
+            warnings.push(LoadWarning::DuplicatePolicy(
+                kept.namespace.clone(),
+                kept.name.clone(),
+            ));
+            std::mem::swap(later, kept);
+            true
+        });
+        policies
     }
 
     fn typed(&mut self, kind: &str, meta: raw::Meta, spec: Spec) -> Result<(), Invalid> {
@@ -552,7 +562,7 @@ impl Builder {
     }
 
     fn finish(mut self) -> Result<Loaded, Vec<LoadError>> {
-        self.cluster.policies = std::mem::take(&mut self.policies).into_values().collect();
+        self.cluster.policies = self.take_policies();
         let frontends = std::mem::take(&mut self.frontends);
         let mut exposures = Vec::new();
         for (source, ns, targets) in frontends {
@@ -966,6 +976,55 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// A later policy of the same namespace and name replaces the earlier ones, with one
+    /// warning; policies come out sorted by namespace and name, whatever the input order.
+    #[test]
+    fn later_policies_replace_earlier_ones() {
+        let policy = |ns: &str, name: &str, port: u16| {
+            format!(
+                "kind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  ingress:\n  - ports:\n    - port: {port}\n"
+            )
+        };
+        let docs = [
+            policy("b", "p", 1),
+            policy("a", "q", 2),
+            policy("b", "p", 3),
+            policy("a", "p", 4),
+            policy("b", "p", 5),
+            policy("a", "q", 6),
+        ];
+        let loaded = load_str("d.yaml", &docs.join("---\n")).unwrap_or_default();
+        let got: Vec<(&str, &str, String)> = loaded
+            .cluster
+            .policies
+            .iter()
+            .map(|p| {
+                let port = match p.ingress.first().and_then(|r| r.ports.first()) {
+                    Some(PolicyPort {
+                        port: Some(PortSpec::Range { start, .. }),
+                        ..
+                    }) => start.to_string(),
+                    _ => String::new(),
+                };
+                (p.namespace.as_str(), p.name.as_str(), port)
+            })
+            .collect();
+        let want = [("a", "p", "4"), ("a", "q", "6"), ("b", "p", "5")];
+        assert_eq!(
+            got,
+            want.map(|(a, b, c)| (a, b, c.to_string())),
+            "{:?}",
+            loaded.warnings
+        );
+        assert_eq!(
+            loaded.warnings,
+            [
+                LoadWarning::DuplicatePolicy(NamespaceName::new("a"), ObjectName::new("q")),
+                LoadWarning::DuplicatePolicy(NamespaceName::new("b"), ObjectName::new("p")),
+            ]
+        );
     }
 
     #[test]

@@ -237,6 +237,8 @@ struct Reader<'a> {
     pos: usize,
     /// The end of the current line (its line break), when `pos` is inside the text.
     end: usize,
+    /// The indentation of the current line ([`indent`]), found once per line.
+    ind: usize,
     /// The nodes of the current document, counted as the tree reader counts them.
     nodes: usize,
 }
@@ -247,6 +249,7 @@ impl<'a> Reader<'a> {
             text,
             pos: 0,
             end: 0,
+            ind: 0,
             nodes: 0,
         };
         r.seek(0);
@@ -257,6 +260,7 @@ impl<'a> Reader<'a> {
     fn seek(&mut self, pos: usize) {
         self.pos = pos;
         self.end = line_end(self.text.as_bytes(), pos);
+        self.ind = self.text.get(pos..self.end).map_or(0, indent);
     }
 
     fn advance(&mut self) {
@@ -280,7 +284,7 @@ impl<'a> Reader<'a> {
     /// The next line of the document, declining a blank one.
     fn next_line(&self) -> R<Option<&'a str>> {
         match self.line() {
-            Some(l) if indent(l) == l.len() => Err(No),
+            Some(l) if self.ind == l.len() => Err(No),
             l => Ok(l),
         }
     }
@@ -312,7 +316,7 @@ impl<'a> Reader<'a> {
             let val = if after.is_empty() {
                 self.advance();
                 let next = self.next_line()?.ok_or(No)?;
-                let ind = indent(next);
+                let ind = self.ind;
                 if ind > col {
                     if next[ind..].starts_with("- ") {
                         Val::Seq(ind)
@@ -335,7 +339,7 @@ impl<'a> Reader<'a> {
             }
             f(self, key, val, depth + 1)?;
             let Some(next) = self.next_line()? else { break };
-            let ind = indent(next);
+            let ind = self.ind;
             if ind == col && !next[col..].starts_with('-') {
                 continue;
             }
@@ -367,7 +371,7 @@ impl<'a> Reader<'a> {
             };
             f(self, val, depth + 1)?;
             let Some(next) = self.next_line()? else { break };
-            let ind = indent(next);
+            let ind = self.ind;
             if ind == col && next[col..].starts_with("- ") {
                 continue;
             }
@@ -414,7 +418,7 @@ impl<'a> Reader<'a> {
             Some(l) if !l.is_empty() => l,
             _ => return Err(No),
         };
-        let m = indent(first);
+        let m = self.ind;
         if m <= parent || m == first.len() {
             return Err(No);
         }
@@ -423,7 +427,7 @@ impl<'a> Reader<'a> {
         while let Some(l) = self.line() {
             if l.is_empty() {
                 empties += 1;
-            } else if indent(l) >= m {
+            } else if self.ind >= m {
                 let text = &l[m..];
                 if text.bytes().all(|b| b == b' ') || (folded && text.starts_with(' ')) {
                     return Err(No);
