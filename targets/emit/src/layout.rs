@@ -346,80 +346,18 @@ impl ser::Serializer for Text {
     ) -> Result<Option<String>, NotAnObject> {
         Ok(Some(variant.to_string()))
     }
-    fn serialize_bool(self, _: bool) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_i8(self, _: i8) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_i16(self, _: i16) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_i32(self, _: i32) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_i64(self, _: i64) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_u8(self, _: u8) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_u16(self, _: u16) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_u32(self, _: u32) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_u64(self, _: u64) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_f32(self, _: f32) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_f64(self, _: f64) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
     fn serialize_char(self, c: char) -> Result<Option<String>, NotAnObject> {
         Ok(Some(c.to_string()))
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
+    refuse! {
+        NotAnObject;
+        serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+        serialize_i64(i64), serialize_u8(u8), serialize_u16(u16), serialize_u32(u32),
+        serialize_u64(u64), serialize_f32(f32), serialize_f64(f64), serialize_bytes(&[u8]),
+        serialize_unit(), serialize_unit_struct(&'static str),
     }
-    fn serialize_unit(self) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Option<String>, NotAnObject> {
-        Err(NotAnObject)
-    }
+    refuse_compounds!(NotAnObject);
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, NotAnObject> {
         Err(NotAnObject)
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAnObject> {
@@ -430,15 +368,6 @@ impl ser::Serializer for Text {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStruct, NotAnObject> {
-        Err(NotAnObject)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, NotAnObject> {
         Err(NotAnObject)
     }
 }
