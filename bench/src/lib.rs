@@ -90,9 +90,10 @@ pub fn proofs_keeping(
 
 /// The whole build in memory: check, emit, proofs, control graph, evidence, manifest.
 pub fn build(w: &MemWorld) -> driver::BuildOutput {
-    let b = driver::build_checked(check(w), &TargetOptions::default());
+    let mut b = driver::build_checked(check(w), &TargetOptions::default());
     assert!(!b.has_errors(), "the synthetic build has errors");
-    b.output_with_evidence(controls::catalog(), &evidence_options())
+    // As `posture build` makes it: the artifacts moved into the output, not copied.
+    b.take_output_with_evidence(controls::catalog(), &evidence_options())
 }
 
 /// The evidence's fixed timestamp.

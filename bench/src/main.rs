@@ -111,7 +111,7 @@ fn main() {
         build.proofs = proofs;
         build.reachability = Some(analysis);
         let out = phase(&mut rows, "graph + evidence + manifest", || {
-            build.output_with_evidence(controls::catalog(), &bench::evidence_options())
+            build.take_output_with_evidence(controls::catalog(), &bench::evidence_options())
         });
         let dir = bench::scratch(&n.to_string());
         phase(&mut rows, "write", || bench::write(&out, &dir));

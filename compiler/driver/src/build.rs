@@ -12,6 +12,8 @@ use std::path::Path;
 /// checks the control graph links to the artifacts they verified.
 #[derive(Debug)]
 pub struct Build {
+    /// The check's result; its syntax trees are freed once checked (every
+    /// `checked.loaded.files[..].ast` is `None`): nothing after the check reads them.
     pub checked: Checked,
     /// Every target's artifacts, in the targets' order; empty when the posture did not check.
     pub artifacts: Vec<emit::Artifact>,

@@ -4,6 +4,7 @@
 //! only ever iterated in id order or looked up by id. The collector pushes items in the order
 //! it meets them and [`ItemMap::sort`] puts them in id order once.
 
+use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
 use crate::model::{Item, ItemId};
@@ -13,11 +14,10 @@ use crate::model::{Item, ItemId};
 pub struct ItemMap {
     /// The items, sorted by id once collected.
     items: Vec<Item>,
-    /// The hash index: open addressing with linear probing over a power-of-two number of
-    /// slots (at least twice the items), each 0 when empty or an item's position plus one.
-    /// The ids stay in the items: a map keyed by id held a copy of each (50,000 at 10,000
+    /// The hash index: each item's position, hashed and compared through the item's id. The
+    /// ids stay in the items: a map keyed by id held a copy of each (50,000 at 10,000
     /// workloads).
-    slots: Vec<u32>,
+    index: HashTable<u32>,
 }
 
 /// Equal when the items are (the index follows from them).
@@ -30,31 +30,19 @@ impl PartialEq for ItemMap {
 impl Eq for ItemMap {}
 
 /// An id's hash: foldhash with a fixed seed, as the crate's other tables.
-fn hash_of(id: &ItemId) -> usize {
-    foldhash::fast::FixedState::default().hash_one(id) as usize
+fn hash_of(id: &ItemId) -> u64 {
+    foldhash::fast::FixedState::default().hash_one(id)
 }
 
 impl ItemMap {
-    /// The position of the slot that holds `id`, or of the empty slot where it would go.
-    fn slot(&self, id: &ItemId) -> usize {
-        let mask = self.slots.len() - 1;
-        let mut at = hash_of(id) & mask;
-        loop {
-            match self.slots[at] {
-                0 => return at,
-                p if self.items[p as usize - 1].id == *id => return at,
-                _ => at = (at + 1) & mask,
-            }
-        }
-    }
-
-    /// Builds the index anew over the items, with room for twice as many.
+    /// Builds the index anew over the items.
     fn reindex(&mut self) {
-        let n = (self.items.len().max(8) * 2).next_power_of_two();
-        self.slots = vec![0; n];
-        for p in 0..self.items.len() {
-            let at = self.slot(&self.items[p].id);
-            self.slots[at] = p as u32 + 1;
+        self.index.clear();
+        for (p, item) in self.items.iter().enumerate() {
+            let items = &self.items;
+            self.index.insert_unique(hash_of(&item.id), p as u32, |&q| {
+                hash_of(&items[q as usize].id)
+            });
         }
     }
 
@@ -70,13 +58,9 @@ impl ItemMap {
 
     /// The position of the item with this id in [`ItemMap::values`].
     pub fn position(&self, id: &ItemId) -> Option<usize> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        match self.slots[self.slot(id)] {
-            0 => None,
-            p => Some(p as usize - 1),
-        }
+        self.index
+            .find(hash_of(id), |&p| self.items[p as usize].id == *id)
+            .map(|&p| p as usize)
     }
 
     /// True when an item has this id.
@@ -113,7 +97,7 @@ impl ItemMap {
     pub(crate) fn with_capacity(n: usize) -> ItemMap {
         ItemMap {
             items: Vec::with_capacity(n),
-            slots: vec![0; (n.max(8) * 2).next_power_of_two()],
+            index: HashTable::with_capacity(n),
         }
     }
 
@@ -122,13 +106,12 @@ impl ItemMap {
     pub(crate) fn push(&mut self, item: Item) -> &mut Item {
         debug_assert!(!self.contains_key(&item.id));
         let at = self.items.len();
+        let items = &self.items;
+        self.index
+            .insert_unique(hash_of(&item.id), at as u32, |&q| {
+                hash_of(&items[q as usize].id)
+            });
         self.items.push(item);
-        if self.slots.len() < 2 * self.items.len() {
-            self.reindex();
-        } else {
-            let s = self.slot(&self.items[at].id);
-            self.slots[s] = at as u32 + 1;
-        }
         &mut self.items[at]
     }
 

@@ -71,20 +71,17 @@ pub fn placement<T: Serialize + ?Sized>(doc: &T) -> Option<Placement> {
 /// into `<target>/<namespace>.yaml` or `<target>/_cluster.yaml` (see the module docs), in the
 /// order of the first object of each file; every other artifact unchanged, in place.
 pub fn lay_out(artifacts: Vec<Artifact>) -> Vec<Artifact> {
-    // First pass: the slot in the output of each artifact (its file's, for a grouped one),
-    // and each grouped file's size, so that every file is allocated once at its size.
-    let mut slots: Vec<usize> = Vec::with_capacity(artifacts.len());
-    let mut grouped: Vec<bool> = Vec::new();
-    let mut sizes: Vec<usize> = Vec::new();
-    let mut paths: Vec<Option<String>> = Vec::new();
+    // First pass: the slot in the output of each artifact (its file's, for a grouped one), and
+    // per slot its size and, for a grouped file, its path, so that every file is allocated
+    // once at its size.
+    let mut slot_of: Vec<usize> = Vec::with_capacity(artifacts.len());
+    let mut slots: Vec<(usize, Option<String>)> = Vec::new();
     let mut files: HashMap<String, usize> = HashMap::new();
     let mut key = String::new();
     for a in &artifacts {
-        let Some(place) = a.placement.as_ref().filter(|_| a.applyable) else {
-            slots.push(sizes.len());
-            grouped.push(false);
-            sizes.push(a.bytes.len());
-            paths.push(None);
+        let Some(place) = grouped(a) else {
+            slot_of.push(slots.len());
+            slots.push((a.bytes.len(), None));
             continue;
         };
         key.clear();
@@ -94,31 +91,27 @@ pub fn lay_out(artifacts: Vec<Artifact>) -> Vec<Artifact> {
         key.push_str(".yaml");
         match files.get(key.as_str()) {
             Some(&i) => {
-                slots.push(i);
+                slot_of.push(i);
                 // A separating newline (when the file so far does not end in one) and `---`.
-                sizes[i] += 5 + a.bytes.len();
+                slots[i].0 += 5 + a.bytes.len();
             }
             None => {
-                let path = crate::path::fit_path(&key);
-                files.insert(key.clone(), sizes.len());
-                slots.push(sizes.len());
-                grouped.push(true);
-                sizes.push(a.bytes.len());
-                paths.push(Some(path));
+                files.insert(key.clone(), slots.len());
+                slot_of.push(slots.len());
+                slots.push((a.bytes.len(), Some(crate::path::fit_path(&key))));
             }
         }
     }
     // Second pass: each file made from its first object, then the others appended in order.
-    let mut out: Vec<Option<Artifact>> = Vec::with_capacity(sizes.len());
-    out.resize_with(sizes.len(), || None);
-    for (a, slot) in artifacts.into_iter().zip(slots) {
+    let mut out: Vec<Option<Artifact>> = Vec::with_capacity(slots.len());
+    out.resize_with(slots.len(), || None);
+    for (mut a, slot) in artifacts.into_iter().zip(slot_of) {
         match &mut out[slot] {
             None => {
-                let mut a = a;
-                if let Some(path) = paths[slot].take() {
+                let (size, path) = &mut slots[slot];
+                if let Some(path) = path.take() {
                     a.path = path;
-                    a.bytes
-                        .reserve_exact(sizes[slot].saturating_sub(a.bytes.len()));
+                    a.bytes.reserve_exact(size.saturating_sub(a.bytes.len()));
                 }
                 out[slot] = Some(a);
             }
@@ -133,13 +126,18 @@ pub fn lay_out(artifacts: Vec<Artifact>) -> Vec<Artifact> {
         }
     }
     let mut out: Vec<Artifact> = out.into_iter().flatten().collect();
-    for (a, grouped) in out.iter_mut().zip(grouped) {
-        if grouped {
+    for a in &mut out {
+        if grouped(a).is_some() {
             a.origins.sort();
             a.origins.dedup();
         }
     }
     out
+}
+
+/// Where an artifact is grouped: its placement, for an applyable artifact that has one.
+fn grouped(a: &Artifact) -> Option<&Placement> {
+    a.placement.as_ref().filter(|_| a.applyable)
 }
 
 /// What [`placement`] reads.
