@@ -377,7 +377,7 @@ fn output_file_meta(a: &emit::Artifact, sources: &Sources) -> OutputFile {
                 s.push_str(" (");
                 s.push_str(&f.path);
                 s.push(':');
-                ir::push_decimal(&mut s, f.line_col(o.span.start as usize).line as u64);
+                ir::push_decimal(&mut s, f.line(o.span.start as usize) as u64);
                 s.push(')');
             }
             s

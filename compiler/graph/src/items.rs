@@ -87,7 +87,7 @@ pub(crate) fn locate(sources: &Sources, span: Span) -> Option<Location> {
     let file = sources.get(span.file)?;
     Some(Location {
         file: file.path.clone(),
-        line: file.line_col(span.start as usize).line,
+        line: file.line(span.start as usize),
     })
 }
 
