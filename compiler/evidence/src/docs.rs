@@ -436,7 +436,7 @@ impl<'a> Ctx<'a> {
             .graph
             .items()
             .values()
-            .filter_map(|i| i.declaration.as_ref().map(|(d, set)| (i, d, set)))
+            .filter_map(|i| i.declaration.as_deref().map(|(d, set)| (i, d, set)))
             .collect()
     }
 }
@@ -1084,7 +1084,7 @@ fn ssp(
             .chain(&facts.not_applicable)
         {
             let Some(item) = cx.item(id) else { continue };
-            let Some((d, _)) = &item.declaration else {
+            let Some((d, _)) = item.declaration.as_deref() else {
                 continue;
             };
             let (_, _, description) = declaration_component(item, d);

@@ -280,7 +280,7 @@ impl<'c> ControlGraph<'c> {
                 let to = node_in(graph, index, Node::Control(*c));
                 edge_in(graph, edge_set, me, kind, to);
             }
-            if let Some((decl, set)) = &item.declaration {
+            if let Some((decl, set)) = item.declaration.as_deref() {
                 let kind = match decl {
                     Declaration::Inherited { .. } => Edge::InheritedFrom,
                     Declaration::Process { .. } => Edge::Process,
@@ -421,7 +421,7 @@ impl<'c> ControlGraph<'c> {
             );
         }
         for item in self.items.values() {
-            let Some((Declaration::NotApplicable { .. }, set)) = &item.declaration else {
+            let Some((Declaration::NotApplicable { .. }, set)) = item.declaration.as_deref() else {
                 continue;
             };
             for c in set {

@@ -378,7 +378,7 @@ impl ControlGraph<'_> {
             .chain(&f.process)
             .chain(&f.not_applicable)
         {
-            match self.items.get(i).and_then(|x| x.declaration.as_ref()) {
+            match self.items.get(i).and_then(|x| x.declaration.as_deref()) {
                 Some((Declaration::Inherited { provider }, _)) => {
                     inherited_from.push(provider.clone())
                 }

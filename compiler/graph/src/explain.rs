@@ -219,7 +219,8 @@ impl<'c> ControlGraph<'c> {
             (&facts.not_applicable, Status::NotApplicable),
         ] {
             for i in list {
-                let Some((decl, _)) = self.items.get(i).and_then(|x| x.declaration.as_ref()) else {
+                let Some((decl, _)) = self.items.get(i).and_then(|x| x.declaration.as_deref())
+                else {
                     continue;
                 };
                 let (detail, process) = match decl {
@@ -260,7 +261,7 @@ impl<'c> ControlGraph<'c> {
             .into_iter()
             .filter_map(|e| self.items.get(&e))
             .filter_map(|e| {
-                let facts = e.exception.as_ref()?;
+                let facts = e.exception.as_deref()?;
                 Some(ExceptionRef {
                     item: self.item_ref(&e.id),
                     waives: e
