@@ -37,6 +37,11 @@ impl Element {
     }
 
     pub fn child(mut self, n: impl Into<Node>) -> Element {
+        // Most elements have one child (`<li>text</li>`): room for exactly one, where a first
+        // push makes room for four (the report's 50,000 `<li>`s held 13 MB of it).
+        if self.children.capacity() == 0 {
+            self.children.reserve_exact(1);
+        }
         self.children.push(n.into());
         self
     }

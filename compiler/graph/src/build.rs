@@ -258,6 +258,14 @@ impl<'c> ControlGraph<'c> {
             artifacts,
             ..
         } = self;
+        // Room for every item's and artifact's node and every mapping's and emitting edge, made
+        // once (each doubling of the graph, its edge set and its index copied them whole).
+        let edges = items.values().map(|i| i.mappings.len()).sum::<usize>()
+            + artifacts.values().map(|a| a.items.len()).sum::<usize>();
+        graph.reserve_nodes(items.len() + artifacts.len());
+        graph.reserve_edges(edges);
+        edge_set.reserve(edges);
+        index.reserve(artifacts.len());
         // Each item's node, by the item's position, added when first met: in the items'
         // order, or earlier as the target of a waiver.
         let mut item_nodes: Vec<Option<NodeIndex>> = vec![None; items.len()];
