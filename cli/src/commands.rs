@@ -230,16 +230,13 @@ fn sources_for_display(loaded: &driver::Loaded, root: &Path) -> Sources {
         .filter(|f| f.origin == driver::Origin::Stdlib)
         .map(|f| f.id)
         .collect();
-    let mut out = Sources::new();
-    for file in loaded.sources.iter() {
-        let path = if stdlib.contains(&file.id) {
+    loaded.sources.renamed(|file| {
+        if stdlib.contains(&file.id) {
             file.path.clone()
         } else {
             join_display(root, &file.path)
-        };
-        out.add(path, file.text.clone());
-    }
-    out
+        }
+    })
 }
 
 /// `root` and a `/`-separated `display` path, as one `/`-separated path.
