@@ -376,6 +376,8 @@ pub(crate) fn network(
         })
         .count();
     net.intents.reserve_exact(traffic);
+    // Each intent refers to its two ends.
+    syms.reserve_refs(2 * traffic);
     for t in items {
         for e in t.item.entries() {
             let ast::Entry::Item(item) = e else { continue };

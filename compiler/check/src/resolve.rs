@@ -85,6 +85,12 @@ impl Symbols {
     }
 
     /// Records a reference, checked by [`resolve`] once everything is declared.
+    /// Room for `n` more references, made once (a large posture's network block refers to
+    /// 100,000 endpoints: a doubling vector copied them into fresh memory several times).
+    pub(crate) fn reserve_refs(&mut self, n: usize) {
+        self.refs.reserve(n);
+    }
+
     pub(crate) fn refer(&mut self, kind: Kind, name: &Name, span: Span) {
         self.refs.push((kind, name.clone(), span));
     }
