@@ -35,16 +35,52 @@ pub(crate) struct Member<'a> {
 /// The distinct scoped selectors ("atoms") the policies use.
 #[derive(Default)]
 pub(crate) struct Atoms<'a> {
-    ids: HashMap<(NsScope, Option<&'a LabelSelector>), usize>,
+    ids: HashMap<(NsScope, Option<Sel<'a>>), usize>,
     pub(crate) list: Vec<(NsScope, Option<&'a LabelSelector>)>,
-    ns_selector_ids: HashMap<&'a LabelSelector, usize>,
+    ns_selector_ids: HashMap<Sel<'a>, usize>,
     pub(crate) ns_selectors: Vec<&'a LabelSelector>,
+}
+
+/// A selector as a key of the atoms' tables: equal as the selectors are, hashed by one
+/// number made from its labels' bytes ([`fingerprint`]) rather than string by string (the
+/// policies name some 100,000 selectors at scale, mostly ones already seen).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Sel<'a>(&'a LabelSelector);
+
+impl std::hash::Hash for Sel<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(fingerprint(self.0));
+    }
+}
+
+/// A number from a selector's labels (and how many expressions it has): equal selectors
+/// give equal numbers.
+fn fingerprint(sel: &LabelSelector) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = sel.match_expressions.len() as u64;
+    let mut mix = |x: u64| h = (h.rotate_left(5) ^ x).wrapping_mul(K);
+    for (k, v) in sel.match_labels.iter() {
+        for s in [k, v] {
+            mix(s.len() as u64);
+            let mut words = s.as_bytes().chunks_exact(8);
+            for word in &mut words {
+                mix(<[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes));
+            }
+            let tail = words
+                .remainder()
+                .iter()
+                .rev()
+                .fold(0, |w, b| (w << 8) | u64::from(*b));
+            mix(tail);
+        }
+    }
+    h
 }
 
 impl<'a> Atoms<'a> {
     pub(crate) fn ns_selector(&mut self, sel: &'a LabelSelector) -> usize {
         let next = self.ns_selectors.len();
-        *self.ns_selector_ids.entry(sel).or_insert_with(|| {
+        *self.ns_selector_ids.entry(Sel(sel)).or_insert_with(|| {
             self.ns_selectors.push(sel);
             next
         })
@@ -52,7 +88,7 @@ impl<'a> Atoms<'a> {
 
     pub(crate) fn atom(&mut self, scope: NsScope, pods: Option<&'a LabelSelector>) -> usize {
         let next = self.list.len();
-        *self.ids.entry((scope, pods)).or_insert_with(|| {
+        *self.ids.entry((scope, pods.map(Sel))).or_insert_with(|| {
             self.list.push((scope, pods));
             next
         })
@@ -332,6 +368,45 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// Equal selectors, wherever they are, are one atom (and one namespace selector);
+    /// different ones, even with the same fingerprint, are not.
+    #[test]
+    fn atoms_are_kept_once() {
+        let sel = |pairs: &[(&str, &str)]| {
+            LabelSelector::from_labels(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        };
+        let a = sel(&[("app", "svc-000011")]);
+        let a2 = sel(&[("app", "svc-000011")]);
+        let b = sel(&[("app", "svc-000012")]);
+        let c = sel(&[("app", "svc-000011"), ("tier", "x")]);
+        let mut d = sel(&[("app", "svc-000011")]);
+        d.match_expressions.push(LabelRequirement {
+            key: "k".to_string(),
+            operator: SelectorOperator::Exists,
+        });
+        let mut e = d.clone();
+        e.match_expressions[0].operator = SelectorOperator::DoesNotExist;
+        assert_eq!(fingerprint(&a), fingerprint(&a2));
+        assert_eq!(fingerprint(&d), fingerprint(&e));
+        let mut atoms = Atoms::default();
+        let ids: Vec<usize> = [&a, &a2, &b, &c, &d, &e, &a]
+            .iter()
+            .map(|s| atoms.atom(NsScope::Exact(0), Some(s)))
+            .collect();
+        assert_eq!(ids, [0, 0, 1, 2, 3, 4, 0]);
+        assert_eq!(atoms.atom(NsScope::Exact(1), Some(&a2)), 5);
+        assert_eq!(atoms.atom(NsScope::Exact(1), None), 6);
+        assert_eq!(atoms.atom(NsScope::Exact(1), None), 6);
+        let ns: Vec<usize> = [&a, &b, &a2, &d, &e, &e]
+            .iter()
+            .map(|s| atoms.ns_selector(s))
+            .collect();
+        assert_eq!(ns, [0, 1, 0, 2, 3, 3]);
+        assert_eq!(atoms.atom(NsScope::Selector(0), Some(&a)), 7);
+        assert_eq!(atoms.list.len(), 8);
+        assert_eq!(atoms.ns_selectors.len(), 4);
     }
 
     /// Atoms tested member by member match what the label index matches over all members:
