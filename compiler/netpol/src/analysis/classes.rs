@@ -1,8 +1,8 @@
 //! Grouping workloads into equivalence classes by their selector signature.
 //!
-//! Every selector that can tell workloads apart is evaluated once over all workloads at once
-//! (with an index from labels to workloads, as bit sets), never per policy and pod pair. A
-//! workload's signature is the list of selectors that match it plus how it resolves the named
+//! Every distinct scoped selector ("atom") is evaluated once, never per policy and pod pair:
+//! on each workload of its namespaces when they hold few, else over all workloads at once
+//! (with an index from labels to workloads, as bit sets). A workload's signature is the list of selectors that match it plus how it resolves the named
 //! ports the policies use; workloads with equal signatures are indistinguishable to every
 //! policy, so the analysis works on classes.
 
