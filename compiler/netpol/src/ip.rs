@@ -73,12 +73,18 @@ impl Cidr {
         let (addr, len) = s.trim().split_once('/').ok_or_else(err)?;
         let addr: IpAddr = addr.parse().map_err(|_| err())?;
         let prefix: u8 = len.parse().map_err(|_| err())?;
+        Cidr::from_addr(addr, prefix).ok_or_else(err)
+    }
+
+    /// The block of `addr/prefix` (its host bits cleared), or `None` when the prefix is
+    /// longer than the family's addresses.
+    pub fn from_addr(addr: IpAddr, prefix: u8) -> Option<Cidr> {
         let (family, n) = match addr {
             IpAddr::V4(a) => (IpFamily::V4, u128::from(u32::from(a))),
             IpAddr::V6(a) => (IpFamily::V6, u128::from(a)),
         };
         if prefix > family.bits() {
-            return Err(err());
+            return None;
         }
         let host_bits = u32::from(family.bits() - prefix);
         let mask = if host_bits >= 128 {
@@ -86,7 +92,7 @@ impl Cidr {
         } else {
             family.max() & !((1u128 << host_bits) - 1)
         };
-        Ok(Cidr {
+        Some(Cidr {
             family,
             network: n & mask,
             prefix,

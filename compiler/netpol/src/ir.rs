@@ -100,8 +100,9 @@ fn protocol(p: ::ir::Protocol) -> Protocol {
     }
 }
 
+/// The block of a posture's CIDR: what parsing its text gives, without the text.
 fn cidr(c: &::ir::Cidr) -> Option<Cidr> {
-    Cidr::parse(&c.to_string()).ok()
+    Cidr::from_addr(c.addr, c.prefix)
 }
 
 /// The cluster of a posture, without policies.
@@ -117,6 +118,11 @@ pub fn cluster(p: &Posture) -> Cluster {
             },
         );
     }
+    // Collected, then made into the map at once (sorted, then built in one pass; the last of
+    // an id kept, as inserting them one by one keeps it): the declared workloads come mostly
+    // in id order already.
+    let mut workloads: Vec<(WorkloadId, Workload)> = Vec::with_capacity(p.workloads.len() + 3);
+    let mut add = |w: Workload| workloads.push((w.id.clone(), w));
     for w in p.workloads.values() {
         let ports = w
             .ports
@@ -129,7 +135,7 @@ pub fn cluster(p: &Posture) -> Cluster {
                 })
             })
             .collect();
-        c.add_workload(Workload {
+        add(Workload {
             id: workload_id(&w.namespace, &w.name),
             labels: labels(&w.selector),
             ports,
@@ -140,12 +146,13 @@ pub fn cluster(p: &Posture) -> Cluster {
         (cluster_dns_id(p), &p.target.cluster_dns),
         (mesh_control_plane_id(p), &p.target.mesh_control_plane),
     ] {
-        c.add_workload(Workload {
+        add(Workload {
             id,
             labels: labels(&peer.selector),
             ports: Vec::new(),
         });
     }
+    c.workloads = workloads.into_iter().collect();
     let mut network = ClusterNetwork {
         pod_cidrs: p.target.pod_cidrs.iter().filter_map(cidr).collect(),
         service_cidrs: p.target.service_cidrs.iter().filter_map(cidr).collect(),
@@ -509,6 +516,31 @@ pub fn prove(declared: &Declared, conn: &Connectivity) -> Proof {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A posture's CIDR becomes the block its text parses to: addresses of both families,
+    /// host bits set, every edge prefix, prefixes too long.
+    #[test]
+    fn cidrs_convert_as_their_text_parses() {
+        let addrs = [
+            "0.0.0.0",
+            "10.1.2.3",
+            "255.255.255.255",
+            "192.168.0.0",
+            "::",
+            "2001:db8::1",
+            "::ffff:10.0.0.1",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ];
+        for a in addrs {
+            for prefix in [0, 1, 7, 8, 16, 24, 31, 32, 33, 64, 127, 128, 129, 255] {
+                let c = ::ir::Cidr {
+                    addr: a.parse().expect("address"),
+                    prefix,
+                };
+                assert_eq!(cidr(&c), Cidr::parse(&c.to_string()).ok(), "{c}");
+            }
+        }
+    }
 
     #[test]
     fn dns_is_udp_and_tcp_53() {

@@ -84,21 +84,113 @@ impl fmt::Display for PortNumber {
 }
 
 /// A set of ports, kept as sorted, disjoint, non-adjacent inclusive intervals.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+///
+/// A set of one interval (most of them: a port, a range, every port) is held in place,
+/// without a vector to allocate and free; the analysis makes, merges and intersects some
+/// hundreds of thousands at scale. Compared, ordered, hashed, debugged and serialized as the
+/// vector of its intervals it was.
+#[derive(Clone, Default)]
 pub struct PortSet {
-    ranges: Vec<(u16, u16)>,
+    ranges: Ranges,
+}
+
+/// The intervals of a [`PortSet`]: none, one in place, or more in a vector.
+#[derive(Clone, Default)]
+enum Ranges {
+    #[default]
+    Empty,
+    One([(u16, u16); 1]),
+    Many(Vec<(u16, u16)>),
+}
+
+impl Ranges {
+    fn as_slice(&self) -> &[(u16, u16)] {
+        match self {
+            Ranges::Empty => &[],
+            Ranges::One(one) => one,
+            Ranges::Many(many) => many,
+        }
+    }
+
+    /// Appends an interval (the caller keeps them sorted and apart).
+    fn push(&mut self, r: (u16, u16)) {
+        match self {
+            Ranges::Empty => *self = Ranges::One([r]),
+            Ranges::One([first]) => {
+                let first = *first;
+                let mut many = Vec::with_capacity(4);
+                many.push(first);
+                many.push(r);
+                *self = Ranges::Many(many);
+            }
+            Ranges::Many(many) => many.push(r),
+        }
+    }
+
+    fn last_mut(&mut self) -> Option<&mut (u16, u16)> {
+        match self {
+            Ranges::Empty => None,
+            Ranges::One([last]) => Some(last),
+            Ranges::Many(many) => many.last_mut(),
+        }
+    }
+}
+
+impl PartialEq for PortSet {
+    fn eq(&self, other: &PortSet) -> bool {
+        self.ranges() == other.ranges()
+    }
+}
+
+impl Eq for PortSet {}
+
+impl PartialOrd for PortSet {
+    fn partial_cmp(&self, other: &PortSet) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PortSet {
+    fn cmp(&self, other: &PortSet) -> std::cmp::Ordering {
+        self.ranges().cmp(other.ranges())
+    }
+}
+
+impl std::hash::Hash for PortSet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.ranges().hash(state);
+    }
+}
+
+impl fmt::Debug for PortSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortSet")
+            .field("ranges", &self.ranges())
+            .finish()
+    }
+}
+
+impl serde::Serialize for PortSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("PortSet", 1)?;
+        st.serialize_field("ranges", self.ranges())?;
+        st.end()
+    }
 }
 
 impl PortSet {
     /// No port.
     pub fn empty() -> PortSet {
-        PortSet { ranges: Vec::new() }
+        PortSet {
+            ranges: Ranges::Empty,
+        }
     }
 
     /// Every port, `1..=65535`.
     pub fn all() -> PortSet {
         PortSet {
-            ranges: vec![(MIN_PORT, MAX_PORT)],
+            ranges: Ranges::One([(MIN_PORT, MAX_PORT)]),
         }
     }
 
@@ -108,7 +200,7 @@ impl PortSet {
             PortSet::empty()
         } else {
             PortSet {
-                ranges: vec![(start.0, end.0)],
+                ranges: Ranges::One([(start.0, end.0)]),
             }
         }
     }
@@ -120,22 +212,22 @@ impl PortSet {
 
     /// True when no port is in the set.
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+        self.ranges().is_empty()
     }
 
     /// True when every port is in the set.
     pub fn is_all(&self) -> bool {
-        self.ranges == [(MIN_PORT, MAX_PORT)]
+        self.ranges() == [(MIN_PORT, MAX_PORT)]
     }
 
     /// The intervals, sorted and disjoint.
     pub fn ranges(&self) -> &[(u16, u16)] {
-        &self.ranges
+        self.ranges.as_slice()
     }
 
     /// True when `port` is in the set.
     pub fn contains(&self, port: u16) -> bool {
-        self.ranges.iter().any(|&(a, b)| a <= port && port <= b)
+        self.ranges().iter().any(|&(a, b)| a <= port && port <= b)
     }
 
     /// The union of two sets.
@@ -147,9 +239,9 @@ impl PortSet {
 
     /// True when every port of `other` is in the set.
     pub fn covers(&self, other: &PortSet) -> bool {
-        let mut mine = self.ranges.iter();
+        let mut mine = self.ranges().iter();
         let mut current = mine.next();
-        for &(a, b) in &other.ranges {
+        for &(a, b) in other.ranges() {
             loop {
                 match current {
                     None => return false,
@@ -166,20 +258,22 @@ impl PortSet {
         true
     }
 
-    /// Adds the ports of `other`; nothing is allocated when the set has them already.
+    /// Adds the ports of `other`; nothing is allocated when the set has them already, or
+    /// when the union is one interval.
     pub fn add(&mut self, other: &PortSet) {
-        if other.ranges.is_empty() || self.covers(other) {
+        if other.is_empty() || self.covers(other) {
             return;
         }
-        if self.ranges.is_empty() {
-            self.ranges.clone_from(&other.ranges);
+        if self.is_empty() {
+            self.ranges = other.ranges.clone();
             return;
         }
         // Both lists are sorted: merge them, joining overlapping and adjacent intervals.
-        let mut out: Vec<(u16, u16)> = Vec::with_capacity(self.ranges.len() + other.ranges.len());
+        let (mine, theirs) = (self.ranges(), other.ranges());
+        let mut out = Ranges::Empty;
         let (mut i, mut j) = (0, 0);
         loop {
-            let (a, b) = match (self.ranges.get(i), other.ranges.get(j)) {
+            let (a, b) = match (mine.get(i), theirs.get(j)) {
                 (Some(x), Some(y)) if x <= y => {
                     i += 1;
                     *x
@@ -206,11 +300,10 @@ impl PortSet {
 
     /// The intersection of two sets.
     pub fn intersect(&self, other: &PortSet) -> PortSet {
-        let mut out = Vec::new();
+        let (mine, theirs) = (self.ranges(), other.ranges());
+        let mut out = Ranges::Empty;
         let (mut i, mut j) = (0, 0);
-        while i < self.ranges.len() && j < other.ranges.len() {
-            let (a1, b1) = self.ranges[i];
-            let (a2, b2) = other.ranges[j];
+        while let (Some(&(a1, b1)), Some(&(a2, b2))) = (mine.get(i), theirs.get(j)) {
             let lo = a1.max(a2);
             let hi = b1.min(b2);
             if lo <= hi {
@@ -227,17 +320,22 @@ impl PortSet {
 
     /// The ports of `self` that are not in `other`.
     pub fn subtract(&self, other: &PortSet) -> PortSet {
-        let mut out = Vec::new();
-        for &(a, b) in &self.ranges {
+        let mut out = Ranges::Empty;
+        let mut push = |a: u32, b: u32| {
+            if let (Ok(a), Ok(b)) = (u16::try_from(a), u16::try_from(b)) {
+                out.push((a, b));
+            }
+        };
+        for &(a, b) in self.ranges() {
             let mut start = u32::from(a);
             let end = u32::from(b);
-            for &(c, d) in &other.ranges {
+            for &(c, d) in other.ranges() {
                 let (c, d) = (u32::from(c), u32::from(d));
                 if d < start || c > end {
                     continue;
                 }
                 if c > start {
-                    out.push((start, c - 1));
+                    push(start, c - 1);
                 }
                 start = d + 1;
                 if start > end {
@@ -245,22 +343,17 @@ impl PortSet {
                 }
             }
             if start <= end {
-                out.push((start, end));
+                push(start, end);
             }
         }
-        PortSet {
-            ranges: out
-                .into_iter()
-                .filter_map(|(a, b)| Some((u16::try_from(a).ok()?, u16::try_from(b).ok()?)))
-                .collect(),
-        }
+        PortSet { ranges: out }
     }
 }
 
 impl fmt::Display for PortSet {
     /// Ports as np-guard prints them: `53`, `8080-8081`, comma-separated.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, &(a, b)) in self.ranges.iter().enumerate() {
+        for (i, &(a, b)) in self.ranges().iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
@@ -404,7 +497,7 @@ mod tests {
     #[test]
     fn add_is_the_union() {
         let reference = |x: &PortSet, y: &PortSet| {
-            let mut all: Vec<(u16, u16)> = x.ranges.iter().chain(&y.ranges).copied().collect();
+            let mut all: Vec<(u16, u16)> = x.ranges().iter().chain(y.ranges()).copied().collect();
             all.sort_unstable();
             let mut out: Vec<(u16, u16)> = Vec::new();
             for (a, b) in all {
@@ -413,7 +506,7 @@ mod tests {
                     _ => out.push((a, b)),
                 }
             }
-            PortSet { ranges: out }
+            from_ranges(&out)
         };
         let mut sets = vec![PortSet::empty(), PortSet::all()];
         for a in 1..7 {
@@ -432,6 +525,71 @@ mod tests {
                 z.add(y);
                 assert_eq!(z, want);
                 assert_eq!(x.covers(y), want == *x, "{x} covers {y}");
+            }
+        }
+    }
+
+    fn from_ranges(ranges: &[(u16, u16)]) -> PortSet {
+        let mut out = Ranges::Empty;
+        for r in ranges {
+            out.push(*r);
+        }
+        PortSet { ranges: out }
+    }
+
+    /// The ports of a set, one by one (below 12: the small sets of the tests).
+    fn members(x: &PortSet) -> Vec<u16> {
+        (1..12).filter(|n| x.contains(*n)).collect()
+    }
+
+    /// Sets of none, one (in place) and several intervals intersect, subtract, compare,
+    /// order, hash, debug-print and serialize as the vectors of their intervals did.
+    #[test]
+    fn small_sets_behave_as_vectors() {
+        let mut sets = vec![PortSet::empty(), PortSet::all()];
+        for a in 1..6 {
+            for b in a..6 {
+                sets.push(PortSet::range(p(a), p(b)));
+                for c in b + 2..9 {
+                    sets.push(PortSet::range(p(a), p(b)).union(&PortSet::single(p(c))));
+                    sets.push(from_ranges(&[(a as u16, b as u16), (c as u16, 10)]));
+                }
+            }
+        }
+        let hash = |x: &dyn Fn(&mut std::hash::DefaultHasher)| {
+            use std::hash::Hasher;
+            let mut h = std::hash::DefaultHasher::new();
+            x(&mut h);
+            h.finish()
+        };
+        for x in &sets {
+            let xv = x.ranges().to_vec();
+            assert_eq!(
+                format!("{x:?}"),
+                format!("PortSet {{ ranges: {xv:?} }}"),
+                "{x}"
+            );
+            assert_eq!(
+                serde_json::to_string(x).ok(),
+                serde_json::to_string(&serde_json::json!({ "ranges": xv })).ok()
+            );
+            for y in &sets {
+                let yv = y.ranges().to_vec();
+                assert_eq!(x.cmp(y), xv.cmp(&yv), "{x} {y}");
+                assert_eq!(x == y, xv == yv, "{x} {y}");
+                assert_eq!(
+                    hash(&|h| std::hash::Hash::hash(x, h)),
+                    hash(&|h| std::hash::Hash::hash(&xv, h))
+                );
+                let both: Vec<u16> = members(x).into_iter().filter(|n| y.contains(*n)).collect();
+                assert_eq!(members(&x.intersect(y)), both, "{x} & {y}");
+                let only: Vec<u16> = members(x).into_iter().filter(|n| !y.contains(*n)).collect();
+                let d = x.subtract(y);
+                assert_eq!(members(&d), only, "{x} - {y}");
+                // Results are kept apart and sorted, whatever their size.
+                assert!(d.ranges().windows(2).all(|w| w[0].1 + 1 < w[1].0), "{d:?}");
+                let i = x.intersect(y);
+                assert!(i.ranges().windows(2).all(|w| w[0].1 < w[1].0), "{i:?}");
             }
         }
     }

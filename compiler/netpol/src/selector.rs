@@ -8,69 +8,129 @@ use std::collections::BTreeSet;
 ///
 /// A sorted vector rather than a map: a set holds one or two labels, and the proof reads
 /// some 150,000 selectors at scale, where a map's node (about half a kilobyte each) was most
-/// of the proof's memory. Ordered, compared and hashed as the map was (by its pairs in key
-/// order), and debugged and serialized as a map.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Labels(Vec<(String, String)>);
+/// of the proof's memory. A set of one label (most of them) is held in place, without a
+/// vector of its own to allocate and free. Ordered, compared and hashed as the map was (by
+/// its pairs in key order, as a slice of them), and debugged and serialized as a map.
+#[derive(Clone, Default)]
+pub struct Labels(Pairs);
+
+/// The pairs of [`Labels`], sorted by key: none, one in place, or more in a vector.
+#[derive(Clone, Default)]
+enum Pairs {
+    #[default]
+    None,
+    One([(String, String); 1]),
+    Many(Vec<(String, String)>),
+}
 
 impl Labels {
     /// No labels.
     pub fn new() -> Labels {
-        Labels(Vec::new())
+        Labels(Pairs::None)
+    }
+
+    /// The pairs, sorted by key.
+    fn pairs(&self) -> &[(String, String)] {
+        match &self.0 {
+            Pairs::None => &[],
+            Pairs::One(one) => one,
+            Pairs::Many(many) => many,
+        }
     }
 
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.pairs().binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 
     /// The value of a key.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.position(key)
             .ok()
-            .and_then(|i| self.0.get(i))
+            .and_then(|i| self.pairs().get(i))
             .map(|(_, v)| v.as_str())
     }
 
     /// Sets a label (replacing the value of a key already there).
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
         let (key, value) = (key.into(), value.into());
+        let many = match std::mem::take(&mut self.0) {
+            Pairs::None => {
+                self.0 = Pairs::One([(key, value)]);
+                return;
+            }
+            Pairs::One([(k, _)]) if k == key => {
+                self.0 = Pairs::One([(k, value)]);
+                return;
+            }
+            // The second label: a vector with room for a third.
+            Pairs::One([first]) => {
+                let mut v = Vec::with_capacity(3);
+                v.push(first);
+                v
+            }
+            Pairs::Many(v) => v,
+        };
+        let mut many = many;
         // Labels usually come in key order: then the new one goes last.
-        if self.0.last().is_none_or(|(last, _)| *last < key) {
-            // Most sets hold one label: room for one (a vector's first growth is four).
-            if self.0.capacity() == 0 {
-                self.0.reserve_exact(1);
-            }
-            self.0.push((key, value));
-            return;
-        }
-        match self.position(&key) {
-            Ok(i) => {
-                if let Some(slot) = self.0.get_mut(i) {
-                    slot.1 = value;
+        if many.last().is_none_or(|(last, _)| *last < key) {
+            many.push((key, value));
+        } else {
+            match many.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+                Ok(i) => {
+                    if let Some(slot) = many.get_mut(i) {
+                        slot.1 = value;
+                    }
                 }
+                Err(i) => many.insert(i, (key, value)),
             }
-            Err(i) => self.0.insert(i, (key, value)),
         }
+        self.0 = Pairs::Many(many);
     }
 
     /// The labels, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.pairs().iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// The first label in key order.
     pub fn first(&self) -> Option<(&str, &str)> {
-        self.0.first().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.pairs().first().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// How many labels there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.pairs().len()
     }
 
     /// True when there is no label.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pairs().is_empty()
+    }
+}
+
+impl PartialEq for Labels {
+    fn eq(&self, other: &Labels) -> bool {
+        self.pairs() == other.pairs()
+    }
+}
+
+impl Eq for Labels {}
+
+impl PartialOrd for Labels {
+    fn partial_cmp(&self, other: &Labels) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Labels {
+    fn cmp(&self, other: &Labels) -> std::cmp::Ordering {
+        self.pairs().cmp(other.pairs())
+    }
+}
+
+impl std::hash::Hash for Labels {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.pairs().hash(state);
     }
 }
 
@@ -218,6 +278,13 @@ mod tests {
             assert_eq!(l.iter().collect::<Vec<_>>(), want);
             assert_eq!(format!("{l:?}"), format!("{m:?}"));
             assert_eq!(l.len(), m.len());
+            assert_eq!(hash(&l), hash(&m));
+            assert_eq!(
+                l,
+                l.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            );
         }
         assert_eq!(l.get("a"), Some("4"));
         assert_eq!(l.get("z"), None);
@@ -230,5 +297,40 @@ mod tests {
         let y = labels(&[("a", "1"), ("c", "0")]);
         let z = labels(&[("a", "1")]);
         assert!(x < y && z < x);
+        // None, one label in place, and more, whichever way they were made, compare, order
+        // and hash as their pairs do.
+        let sets = [
+            Labels::new(),
+            labels(&[("a", "1")]),
+            labels(&[("a", "0"), ("a", "1")]),
+            labels(&[("a", "2")]),
+            labels(&[("b", "1")]),
+            x,
+            y,
+            labels(&[("c", "0"), ("a", "1")]),
+            labels(&[("a", "1"), ("b", "2"), ("c", "3")]),
+        ];
+        for p in &sets {
+            let pv: Vec<(&str, &str)> = p.iter().collect();
+            for q in &sets {
+                let qv: Vec<(&str, &str)> = q.iter().collect();
+                assert_eq!(p.cmp(q), pv.cmp(&qv), "{p:?} {q:?}");
+                assert_eq!(p == q, pv == qv, "{p:?} {q:?}");
+                assert_eq!(p == q, hash(p) == hash(q), "{p:?} {q:?}");
+            }
+        }
+        let one = labels(&[("a", "1")]);
+        assert_eq!(one.get("a"), Some("1"));
+        assert_eq!(one.get("b"), None);
+        assert_eq!(one.first(), Some(("a", "1")));
+        assert_eq!(Labels::new().first(), None);
+        assert!(Labels::new().is_empty() && !one.is_empty());
+    }
+
+    fn hash(x: &impl std::hash::Hash) -> u64 {
+        use std::hash::{DefaultHasher, Hasher};
+        let mut h = DefaultHasher::new();
+        x.hash(&mut h);
+        h.finish()
     }
 }

@@ -409,7 +409,16 @@ impl Builder {
     fn take_policies(&mut self) -> Vec<NetworkPolicy> {
         let mut policies = std::mem::take(&mut self.policies);
         // Stable: policies of one namespace and name stay in input order.
-        policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        if policies.is_sorted_by(|a, b| a.namespace <= b.namespace) {
+            // Already grouped by namespace in order (the build's files are a namespace each,
+            // read in path order): each group sorted by name alone is the same order, from
+            // far fewer comparisons than one sort of everything.
+            for group in policies.chunk_by_mut(|a, b| a.namespace == b.namespace) {
+                group.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        } else {
+            policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        }
         let warnings = &mut self.warnings;
         // `later` comes after `kept` in input order: it replaces it.
         policies.dedup_by(|later, kept| {
@@ -1025,6 +1034,61 @@ mod tests {
                 LoadWarning::DuplicatePolicy(NamespaceName::new("b"), ObjectName::new("p")),
             ]
         );
+    }
+
+    /// Policies already grouped by namespace in order (the build's files) come out as from
+    /// one stable sort by namespace and name, the last of each kept, with the same warnings;
+    /// and so do policies that are not (the other way).
+    #[test]
+    fn grouped_policies_sort_as_one_sort() {
+        let mut rng = synthetic::Rng::new(7);
+        for round in 0..60 {
+            let mut input: Vec<NetworkPolicy> = Vec::new();
+            let namespaces = ["a", "b", "c", "d"];
+            let names = ["p", "q", "r", "s", "t"];
+            for (i, _) in (0..rng.below(30)).enumerate() {
+                let ns = if round % 3 == 0 {
+                    *rng.pick(&namespaces)
+                } else {
+                    // Grouped: non-decreasing namespaces.
+                    namespaces[(i * namespaces.len()) / 30]
+                };
+                input.push(NetworkPolicy {
+                    namespace: NamespaceName::new(ns),
+                    name: ObjectName::new(*rng.pick(&names)),
+                    pod_selector: LabelSelector::from_labels([("i".to_string(), i.to_string())]),
+                    policy_types: PolicyTypes {
+                        ingress: true,
+                        egress: false,
+                    },
+                    ingress: Vec::new(),
+                    egress: Vec::new(),
+                });
+            }
+            // The reference: one stable sort, then the last of each namespace and name.
+            let mut sorted = input.clone();
+            sorted.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+            let mut want: Vec<NetworkPolicy> = Vec::new();
+            let mut warnings = Vec::new();
+            for p in sorted {
+                match want.last_mut() {
+                    Some(kept) if kept.namespace == p.namespace && kept.name == p.name => {
+                        warnings.push(LoadWarning::DuplicatePolicy(
+                            kept.namespace.clone(),
+                            kept.name.clone(),
+                        ));
+                        *kept = p;
+                    }
+                    _ => want.push(p),
+                }
+            }
+            let mut b = Builder {
+                policies: input,
+                ..Builder::default()
+            };
+            assert_eq!(b.take_policies(), want, "round {round}");
+            assert_eq!(b.warnings, warnings, "round {round}");
+        }
     }
 
     #[test]

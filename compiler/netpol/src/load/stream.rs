@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use super::direct::PolicyParts;
 use super::subset::{
-    self, MAX_DEPTH, MAX_DOCUMENTS, MAX_NODES, Node, check_chars, indent, plain, quoted, split_key,
+    self, MAX_DEPTH, MAX_DOCUMENTS, MAX_NODES, Node, check_chars, plain, quoted, split_key,
 };
 use super::{READ_KINDS, direct, fast, raw};
 use crate::ip::Cidr;
@@ -58,6 +58,7 @@ pub(super) fn documents_taken(text: &str) -> Option<(Vec<fast::Doc>, usize)> {
         // An empty document (or a stream ending in `---`) declines.
         r.line()?;
         r.nodes = 0;
+        r.keys.clear();
         match r.document() {
             Ok(doc) if r.line().is_none() => {
                 nodes += r.nodes;
@@ -124,6 +125,27 @@ fn line_end(bytes: &[u8], from: usize) -> usize {
         .get(i..)
         .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
         .map_or(bytes.len(), |p| i + p)
+}
+
+/// How many spaces the text has from `from` on (the indentation of the line starting there,
+/// as [`subset::indent`] counts it), eight bytes at a time.
+fn spaces(bytes: &[u8], from: usize) -> usize {
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    let mut i = from;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        // Zero where the bytes are spaces: the lowest other byte is the first non-space.
+        let x = u64::from_le_bytes(w) ^ SPACES;
+        if x != 0 {
+            return i + (x.trailing_zeros() / 8) as usize - from;
+        }
+        i += 8;
+    }
+    while bytes.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i.saturating_sub(from)
 }
 
 /// Letters, digits, `.`, `/`, `-`, `_`: the characters of the common keys and scalars.
@@ -201,46 +223,20 @@ enum Scalar<'a> {
     EmptySeq,
 }
 
-/// The keys of one mapping, to decline a repeated key as the tree reader does.
-struct Keys<'a> {
-    few: [&'a str; 12],
-    n: usize,
-    more: Vec<&'a str>,
-}
-
-impl<'a> Keys<'a> {
-    fn new() -> Keys<'a> {
-        Keys {
-            few: [""; 12],
-            n: 0,
-            more: Vec::new(),
-        }
-    }
-
-    fn insert(&mut self, key: &'a str) -> R<()> {
-        if self.few[..self.n].contains(&key) || self.more.contains(&key) {
-            return Err(No);
-        }
-        if self.n < self.few.len() {
-            self.few[self.n] = key;
-            self.n += 1;
-        } else {
-            self.more.push(key);
-        }
-        Ok(())
-    }
-}
-
 struct Reader<'a> {
     text: &'a str,
     /// The start of the current line.
     pos: usize,
     /// The end of the current line (its line break), when `pos` is inside the text.
     end: usize,
-    /// The indentation of the current line ([`indent`]), found once per line.
+    /// The indentation of the current line ([`subset::indent`]), found once per line.
     ind: usize,
     /// The nodes of the current document, counted as the tree reader counts them.
     nodes: usize,
+    /// The keys of the mappings being read, outermost first: each mapping's own keys above
+    /// where it started, to decline a repeated key as the tree reader does (one stack for
+    /// every mapping, nothing set up per mapping).
+    keys: Vec<&'a str>,
 }
 
 impl<'a> Reader<'a> {
@@ -251,6 +247,7 @@ impl<'a> Reader<'a> {
             end: 0,
             ind: 0,
             nodes: 0,
+            keys: Vec::new(),
         };
         r.seek(0);
         r
@@ -258,9 +255,11 @@ impl<'a> Reader<'a> {
 
     /// Moves to the line starting at `pos`.
     fn seek(&mut self, pos: usize) {
+        let bytes = self.text.as_bytes();
+        let ind = spaces(bytes, pos);
         self.pos = pos;
-        self.end = line_end(self.text.as_bytes(), pos);
-        self.ind = self.text.get(pos..self.end).map_or(0, indent);
+        self.end = line_end(bytes, pos + ind);
+        self.ind = ind;
     }
 
     fn advance(&mut self) {
@@ -304,7 +303,7 @@ impl<'a> Reader<'a> {
         F: FnMut(&mut Self, Cow<'a, str>, Val<'a>, usize) -> R<()>,
     {
         self.count(depth)?;
-        let mut keys = Keys::new();
+        let base = self.keys.len();
         loop {
             let line = self.line().ok_or(No)?;
             let rest = &line[col..];
@@ -334,8 +333,8 @@ impl<'a> Reader<'a> {
                 return Err(No);
             };
             match &key {
-                Cow::Borrowed(k) => keys.insert(k)?,
-                Cow::Owned(_) => return Err(No),
+                Cow::Borrowed(k) if !self.keys[base..].contains(k) => self.keys.push(k),
+                _ => return Err(No),
             }
             f(self, key, val, depth + 1)?;
             let Some(next) = self.next_line()? else { break };
@@ -348,6 +347,7 @@ impl<'a> Reader<'a> {
             }
             break;
         }
+        self.keys.truncate(base);
         Ok(())
     }
 
@@ -908,6 +908,60 @@ mod tests {
         }
         assert!(simple_key("name: x").is_some() && simple_key("on: x").is_none());
         assert!(simple_plain("On").is_none() && simple_plain("team-1").is_some());
+    }
+
+    /// The indentation counted eight bytes at a time is what [`subset::indent`] counts, at
+    /// every start, in every line length, at the end of the text and past it.
+    #[test]
+    fn spaces_count_as_indent() {
+        for n in 0..20 {
+            for tail in ["", "a", "\n", " \n", "ab: c\n  d\n"] {
+                let text = format!("{}{tail}", " ".repeat(n));
+                let bytes = text.as_bytes();
+                for from in 0..=text.len() {
+                    let end = line_end(bytes, from);
+                    assert_eq!(
+                        spaces(bytes, from),
+                        subset::indent(&text[from..end]),
+                        "{text:?} from {from}"
+                    );
+                }
+                assert_eq!(spaces(bytes, text.len() + 1), 0);
+            }
+        }
+    }
+
+    /// A key repeats only within one mapping: the same key in a nested or a sibling mapping
+    /// is read; a key repeated after a nested mapping, or among more than a dozen keys, is not
+    /// (the tree reader declines those too).
+    #[test]
+    fn keys_repeat_within_one_mapping_only() {
+        let head = "kind: NetworkPolicy\nmetadata:\n  name: p\n";
+        let many: String = (0..15).map(|i| format!("    k{i}: v\n")).collect();
+        let taken = [
+            format!(
+                "{head}  annotations:\n    name: x\n    kind: z\nspec:\n  podSelector:\n    matchLabels:\n      podSelector: a\n"
+            ),
+            format!(
+                "{head}spec:\n  ingress:\n  - from:\n    - podSelector:\n        matchLabels:\n          a: b\n    - podSelector:\n        matchLabels:\n          a: b\n"
+            ),
+            format!("{head}  annotations:\n{many}"),
+        ];
+        for text in &taken {
+            assert!(stream_takes(text), "{text}");
+        }
+        let declined = [
+            format!("{head}  annotations:\n    a: b\n  name: q\n"),
+            format!("{head}  annotations:\n{many}    k13: w\n"),
+            format!("{head}  annotations:\n{many}    k0: w\n"),
+        ];
+        for text in &declined {
+            assert!(documents(text).is_none(), "{text}");
+        }
+    }
+
+    fn stream_takes(text: &str) -> bool {
+        documents_taken(text).is_some_and(|(docs, taken)| docs.len() == taken)
     }
 
     #[test]
