@@ -559,7 +559,7 @@ fn statements() -> Result<(), Failed> {
                 .filter_map(item_prop)
                 .collect();
             for d in &declarations {
-                let Some((_, set)) = &d.declaration else {
+                let Some((_, set)) = d.declaration.as_deref() else {
                     continue;
                 };
                 let names = set
