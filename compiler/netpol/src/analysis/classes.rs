@@ -362,13 +362,7 @@ pub(crate) fn relevant_named_ports<'a>(
 mod tests {
     use super::*;
     use crate::selector::LabelRequirement;
-
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::selector::tests::labels;
 
     /// Equal selectors, wherever they are, are one atom (and one namespace selector);
     /// different ones, even with the same fingerprint, are not.
