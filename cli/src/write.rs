@@ -561,13 +561,7 @@ fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .write(true)
         .create_new(true)
         .open(path)?;
-    file.write_all(bytes)?;
-    // Starts writing the file back now, without waiting (Linux starts the writeback of dirty
-    // pages on `POSIX_FADV_DONTNEED`; dirty pages stay cached): the disk works while the
-    // next files are written, and the one flush at the end waits for less. Advice only.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed);
-    Ok(())
+    file.write_all(bytes)
 }
 
 /// Creates `path` (which must not exist), writes `bytes` and syncs them to disk (`fmt`'s one
