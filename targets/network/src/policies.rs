@@ -311,12 +311,17 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
     // direction), each with one rule per distinct set of ports listing the peers allowed on
     // them, in declaration order: what a person writes, and a cluster's NetworkPolicies union
     // the same way rules of one policy do.
-    let mut merged: Vec<Merged<'_>> = Vec::new();
+    // Room made once for what grows with the posture (a table that doubles is copied whole
+    // into fresh memory each time): a policy per workload and direction, a peer per workload
+    // or namespace (address blocks beyond), an allowed peer per intent and direction.
+    let (workloads, intents) = (p.workloads.len(), p.network.intents.len());
+    let mut merged: Vec<Merged<'_>> = Vec::with_capacity(2 * workloads);
     // Every peer of an intent, numbered once (a workload is a side of many intents), with
     // where it lives and the pods it selects, then only borrowed; per peer, its ingress and
     // its egress policy, once made.
     let mut numbers: FxHashMap<&IrPeer, usize> = FxHashMap::default();
-    let mut peers: Vec<PeerEntry<'_>> = Vec::new();
+    numbers.reserve(workloads + p.namespaces.len());
+    let mut peers: Vec<PeerEntry<'_>> = Vec::with_capacity(workloads + p.namespaces.len());
     let mut sides: Vec<[usize; 2]> = Vec::with_capacity(p.network.intents.len());
     for i in &p.network.intents {
         let mut side = |peer| {
@@ -334,6 +339,8 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
         sides.push([side(&i.from), side(&i.to)]);
     }
     let mut index = RuleIndex::default();
+    index.rule_of.reserve(2 * workloads);
+    index.listed.reserve(2 * intents);
     let mut port_sets = PortSets::default();
     for (i, &[from, to]) in p.network.intents.iter().zip(&sides) {
         // An implied flow (the mesh's) traces to the item that implies it.
