@@ -133,10 +133,7 @@ impl<'a> Ctx<'a> {
             if by.is_empty() {
                 continue;
             }
-            // What [`graph::ControlGraph::implements`] says, without looking the id up again:
-            // `by` is not empty, so the item has enforcing artifacts.
-            let implements = item.enforcement == graph::Enforcement::Enforce;
-            debug_assert_eq!(implements, graph.implements(item));
+            let implements = graph::implements_with(item, enforcing);
             for (c, sources) in item.mappings.iter().filter(|(c, _)| c.as_nist().is_some()) {
                 let implemented = match graph::mapping_edge(implements, sources) {
                     graph::Edge::Implements => true,

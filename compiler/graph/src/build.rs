@@ -125,6 +125,12 @@ fn edge_in(
     }
 }
 
+/// [`ControlGraph::implements`] for an item whose enforcing artifacts' paths the caller has
+/// (the one rule, for callers that walk the items by position).
+pub fn implements_with(item: &Item, enforcing: &[&str]) -> bool {
+    item.enforcement == Enforcement::Enforce && !enforcing.is_empty()
+}
+
 /// The edge an item's mapping to a control gets: `implements` when the item implements
 /// through an enforcing artifact ([`ControlGraph::implements`]) and some source says the whole
 /// statement is met and no cross-layer check limited it; `supports` when it implements but only
@@ -159,7 +165,7 @@ impl<'c> ControlGraph<'c> {
     /// True when the item's mappings count: it enforces (not audit mode, not disabled) and
     /// emits at least one enforcing artifact.
     pub fn implements(&self, item: &Item) -> bool {
-        item.enforcement == Enforcement::Enforce && !self.enforcing_paths(&item.id).is_empty()
+        implements_with(item, self.enforcing_paths(&item.id))
     }
 
     /// Attaches each artifact to the items of its origins: by span first (what every target
@@ -276,7 +282,7 @@ impl<'c> ControlGraph<'c> {
         };
         for (p, (item, paths)) in items.values().zip(enforcing.iter()).enumerate() {
             let me = item_node(graph, p);
-            let implements = item.enforcement == Enforcement::Enforce && !paths.is_empty();
+            let implements = implements_with(item, paths);
             for (c, sources) in &item.mappings {
                 let kind = mapping_edge(implements, sources);
                 let f = facts.entry(*c).or_default();

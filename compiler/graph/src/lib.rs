@@ -26,7 +26,7 @@ mod model;
 pub mod report;
 mod view;
 
-pub use build::{ControlGraph, Input, build, mapping_edge};
+pub use build::{ControlGraph, Input, build, implements_with, mapping_edge};
 pub use coverage::{
     ControlFacts, Coverage, Gate, Informing, ItemRef, Percent, ProcessRef, RequirementRow, Status,
     Summary, sort_paths,
