@@ -39,7 +39,7 @@ pub enum Placement {
     Namespace(String),
     /// A cluster-scoped object, a Namespace object among them. The namespaces target emits
     /// only Namespace objects: filed by namespace, 1,000 namespaces made 1,000 one-object
-    /// files, a third of all the files of the 10,000-workload posture and their cost to create.
+    /// files, half of all the files of the 10,000-workload posture and of their cost to create.
     Cluster,
 }
 
