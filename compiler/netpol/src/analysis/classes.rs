@@ -2,9 +2,10 @@
 //!
 //! Every distinct scoped selector ("atom") is evaluated once, never per policy and pod pair:
 //! on each workload of its namespaces when they hold few, else over all workloads at once
-//! (with an index from labels to workloads, as bit sets). A workload's signature is the list of selectors that match it plus how it resolves the named
-//! ports the policies use; workloads with equal signatures are indistinguishable to every
-//! policy, so the analysis works on classes.
+//! (with an index from labels to workloads, as bit sets). A workload's signature is the list
+//! of selectors that match it plus how it resolves the named ports the policies use;
+//! workloads with equal signatures are indistinguishable to every policy, so the analysis
+//! works on classes.
 
 use std::collections::BTreeSet;
 
