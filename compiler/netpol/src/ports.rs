@@ -1,6 +1,7 @@
 //! Ports and protocols: typed port numbers, interval sets of ports, and connection sets
 //! (one port set per protocol).
 
+use smallvec::{SmallVec, smallvec};
 use std::fmt;
 
 /// The lowest port a NetworkPolicy can name.
@@ -88,109 +89,27 @@ impl fmt::Display for PortNumber {
 /// A set of one interval (most of them: a port, a range, every port) is held in place,
 /// without a vector to allocate and free; the analysis makes, merges and intersects some
 /// hundreds of thousands at scale. Compared, ordered, hashed, debugged and serialized as the
-/// vector of its intervals it was.
-#[derive(Clone, Default)]
+/// list of its intervals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct PortSet {
     ranges: Ranges,
 }
 
-/// The intervals of a [`PortSet`]: none, one in place, or more in a vector.
-#[derive(Clone, Default)]
-enum Ranges {
-    #[default]
-    Empty,
-    One([(u16, u16); 1]),
-    Many(Vec<(u16, u16)>),
-}
-
-impl Ranges {
-    fn as_slice(&self) -> &[(u16, u16)] {
-        match self {
-            Ranges::Empty => &[],
-            Ranges::One(one) => one,
-            Ranges::Many(many) => many,
-        }
-    }
-
-    /// Appends an interval (the caller keeps them sorted and apart).
-    fn push(&mut self, r: (u16, u16)) {
-        match self {
-            Ranges::Empty => *self = Ranges::One([r]),
-            Ranges::One([first]) => {
-                let first = *first;
-                let mut many = Vec::with_capacity(4);
-                many.push(first);
-                many.push(r);
-                *self = Ranges::Many(many);
-            }
-            Ranges::Many(many) => many.push(r),
-        }
-    }
-
-    fn last_mut(&mut self) -> Option<&mut (u16, u16)> {
-        match self {
-            Ranges::Empty => None,
-            Ranges::One([last]) => Some(last),
-            Ranges::Many(many) => many.last_mut(),
-        }
-    }
-}
-
-impl PartialEq for PortSet {
-    fn eq(&self, other: &PortSet) -> bool {
-        self.ranges() == other.ranges()
-    }
-}
-
-impl Eq for PortSet {}
-
-impl PartialOrd for PortSet {
-    fn partial_cmp(&self, other: &PortSet) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for PortSet {
-    fn cmp(&self, other: &PortSet) -> std::cmp::Ordering {
-        self.ranges().cmp(other.ranges())
-    }
-}
-
-impl std::hash::Hash for PortSet {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.ranges().hash(state);
-    }
-}
-
-impl fmt::Debug for PortSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PortSet")
-            .field("ranges", &self.ranges())
-            .finish()
-    }
-}
-
-impl serde::Serialize for PortSet {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("PortSet", 1)?;
-        st.serialize_field("ranges", self.ranges())?;
-        st.end()
-    }
-}
+/// The intervals of a [`PortSet`], one of them in place.
+type Ranges = SmallVec<[(u16, u16); 1]>;
 
 impl PortSet {
     /// No port.
     pub fn empty() -> PortSet {
         PortSet {
-            ranges: Ranges::Empty,
+            ranges: Ranges::new(),
         }
     }
 
     /// Every port, `1..=65535`.
     pub fn all() -> PortSet {
         PortSet {
-            ranges: Ranges::One([(MIN_PORT, MAX_PORT)]),
+            ranges: smallvec![(MIN_PORT, MAX_PORT)],
         }
     }
 
@@ -200,7 +119,7 @@ impl PortSet {
             PortSet::empty()
         } else {
             PortSet {
-                ranges: Ranges::One([(start.0, end.0)]),
+                ranges: smallvec![(start.0, end.0)],
             }
         }
     }
@@ -222,7 +141,7 @@ impl PortSet {
 
     /// The intervals, sorted and disjoint.
     pub fn ranges(&self) -> &[(u16, u16)] {
-        self.ranges.as_slice()
+        &self.ranges
     }
 
     /// True when `port` is in the set.
@@ -270,7 +189,7 @@ impl PortSet {
         }
         // Both lists are sorted: merge them, joining overlapping and adjacent intervals.
         let (mine, theirs) = (self.ranges(), other.ranges());
-        let mut out = Ranges::Empty;
+        let mut out = Ranges::new();
         let (mut i, mut j) = (0, 0);
         loop {
             let (a, b) = match (mine.get(i), theirs.get(j)) {
@@ -301,7 +220,7 @@ impl PortSet {
     /// The intersection of two sets.
     pub fn intersect(&self, other: &PortSet) -> PortSet {
         let (mine, theirs) = (self.ranges(), other.ranges());
-        let mut out = Ranges::Empty;
+        let mut out = Ranges::new();
         let (mut i, mut j) = (0, 0);
         while let (Some(&(a1, b1)), Some(&(a2, b2))) = (mine.get(i), theirs.get(j)) {
             let lo = a1.max(a2);
@@ -320,7 +239,7 @@ impl PortSet {
 
     /// The ports of `self` that are not in `other`.
     pub fn subtract(&self, other: &PortSet) -> PortSet {
-        let mut out = Ranges::Empty;
+        let mut out = Ranges::new();
         let mut push = |a: u32, b: u32| {
             if let (Ok(a), Ok(b)) = (u16::try_from(a), u16::try_from(b)) {
                 out.push((a, b));
@@ -530,7 +449,7 @@ mod tests {
     }
 
     fn from_ranges(ranges: &[(u16, u16)]) -> PortSet {
-        let mut out = Ranges::Empty;
+        let mut out = Ranges::new();
         for r in ranges {
             out.push(*r);
         }

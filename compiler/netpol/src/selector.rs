@@ -1,41 +1,29 @@
 //! Labels and label selectors with Kubernetes matching semantics (`matchLabels` and
 //! `matchExpressions` with `In`, `NotIn`, `Exists`, `DoesNotExist`).
 
+use smallvec::SmallVec;
 use std::collections::BTreeSet;
 
 /// A set of labels (key to value), sorted by key, each key once: a workload's or a
 /// namespace's labels, and a selector's `matchLabels`.
 ///
-/// A sorted vector rather than a map: a set holds one or two labels, and the proof reads
+/// A sorted list rather than a map: a set holds one or two labels, and the proof reads
 /// some 150,000 selectors at scale, where a map's node (about half a kilobyte each) was most
 /// of the proof's memory. A set of one label (most of them) is held in place, without a
 /// vector of its own to allocate and free. Ordered, compared and hashed as the map was (by
-/// its pairs in key order, as a slice of them), and debugged and serialized as a map.
-#[derive(Clone, Default)]
-pub struct Labels(Pairs);
-
-/// The pairs of [`Labels`], sorted by key: none, one in place, or more in a vector.
-#[derive(Clone, Default)]
-enum Pairs {
-    #[default]
-    None,
-    One([(String, String); 1]),
-    Many(Vec<(String, String)>),
-}
+/// its pairs in key order), and debugged and serialized as a map.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Labels(SmallVec<[(String, String); 1]>);
 
 impl Labels {
     /// No labels.
     pub fn new() -> Labels {
-        Labels(Pairs::None)
+        Labels(SmallVec::new())
     }
 
     /// The pairs, sorted by key.
     fn pairs(&self) -> &[(String, String)] {
-        match &self.0 {
-            Pairs::None => &[],
-            Pairs::One(one) => one,
-            Pairs::Many(many) => many,
-        }
+        &self.0
     }
 
     fn position(&self, key: &str) -> Result<usize, usize> {
@@ -53,38 +41,19 @@ impl Labels {
     /// Sets a label (replacing the value of a key already there).
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
         let (key, value) = (key.into(), value.into());
-        let many = match std::mem::take(&mut self.0) {
-            Pairs::None => {
-                self.0 = Pairs::One([(key, value)]);
-                return;
-            }
-            Pairs::One([(k, _)]) if k == key => {
-                self.0 = Pairs::One([(k, value)]);
-                return;
-            }
-            // The second label: a vector with room for a third.
-            Pairs::One([first]) => {
-                let mut v = Vec::with_capacity(3);
-                v.push(first);
-                v
-            }
-            Pairs::Many(v) => v,
-        };
-        let mut many = many;
         // Labels usually come in key order: then the new one goes last.
-        if many.last().is_none_or(|(last, _)| *last < key) {
-            many.push((key, value));
-        } else {
-            match many.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
-                Ok(i) => {
-                    if let Some(slot) = many.get_mut(i) {
-                        slot.1 = value;
-                    }
-                }
-                Err(i) => many.insert(i, (key, value)),
-            }
+        if self.0.last().is_none_or(|(last, _)| *last < key) {
+            self.0.push((key, value));
+            return;
         }
-        self.0 = Pairs::Many(many);
+        match self.position(&key) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = value;
+                }
+            }
+            Err(i) => self.0.insert(i, (key, value)),
+        }
     }
 
     /// The labels, sorted by key.
@@ -105,32 +74,6 @@ impl Labels {
     /// True when there is no label.
     pub fn is_empty(&self) -> bool {
         self.pairs().is_empty()
-    }
-}
-
-impl PartialEq for Labels {
-    fn eq(&self, other: &Labels) -> bool {
-        self.pairs() == other.pairs()
-    }
-}
-
-impl Eq for Labels {}
-
-impl PartialOrd for Labels {
-    fn partial_cmp(&self, other: &Labels) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Labels {
-    fn cmp(&self, other: &Labels) -> std::cmp::Ordering {
-        self.pairs().cmp(other.pairs())
-    }
-}
-
-impl std::hash::Hash for Labels {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.pairs().hash(state);
     }
 }
 
