@@ -449,11 +449,9 @@ mod tests {
     }
 
     fn from_ranges(ranges: &[(u16, u16)]) -> PortSet {
-        let mut out = Ranges::new();
-        for r in ranges {
-            out.push(*r);
+        PortSet {
+            ranges: Ranges::from_slice(ranges),
         }
-        PortSet { ranges: out }
     }
 
     /// The ports of a set, one by one (below 12: the small sets of the tests).
