@@ -748,7 +748,7 @@ fn widened(overlay: &Value) -> Value {
 /// The claims a role's token must carry, from the posture: its roles, its permissions
 /// (with those of the roles it includes), the API's audience, the access lifespan.
 fn check_claims(p: &ir::Posture, role: &ir::identity::Role, token: &Value) -> Result<(), String> {
-    let realm = &p.identity.realms[&ir::Name("optimal".into())];
+    let realm = &p.identity.realms[&ir::Name::new("optimal")];
     let c = claims(token)?;
     let set = |v: &Value| -> BTreeSet<String> {
         v.as_array()
@@ -810,7 +810,7 @@ fn server() -> Result<(), Failed> {
     let realm_ir = p
         .identity
         .realms
-        .get(&ir::Name("optimal".into()))
+        .get(&ir::Name::new("optimal"))
         .ok_or("no realm optimal")?;
     let realm = realm_json(&b)?;
     // The production realm has no users and no test client: they come from the overlay only.
@@ -972,7 +972,7 @@ fn server() -> Result<(), Failed> {
     // Negative control: the widened realm's viewer token fails the claims check.
     let viewer = realm_ir
         .roles
-        .get(&ir::Name("viewer".into()))
+        .get(&ir::Name::new("viewer"))
         .ok_or("no viewer role")?;
     let t =
         server.password_grant_in("widened", TEST_CLIENT, &user("viewer"), &password("viewer"))?;
@@ -1377,10 +1377,7 @@ fn vault_name() -> Result<(), Failed> {
             .strip_prefix("${vault.")
             .and_then(|s| s.strip_suffix('}'))
             .ok_or_else(|| format!("clientSecret {secret:?} is not a vault reference"))?;
-        let file = ir::secrets::keycloak_vault_file(
-            &ir::Name("optimal".into()),
-            &ir::Name(key.to_string()),
-        );
+        let file = ir::secrets::keycloak_vault_file(&ir::Name::new("optimal"), &ir::Name::new(key));
         let mut found = false;
         for a in b.artifacts.iter().filter(|a| a.target == secrets::TARGET) {
             let text = std::str::from_utf8(&a.bytes).map_err(|e| format!("{}: {e}", a.path))?;

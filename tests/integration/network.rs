@@ -708,7 +708,7 @@ fn pod_and_ns_lists(p: &ir::Posture) -> (Value, Value) {
     for ns in p.namespaces.values() {
         let mut l = labels_json(&ns.labels);
         l["kubernetes.io/metadata.name"] = json!(ns.name.0);
-        namespaces.insert(ns.name.0.clone(), l);
+        namespaces.insert(ns.name.0.to_string(), l);
     }
     let mut pod = |name: &str, ns: &str, labels: Value, ports: Vec<Value>| {
         pods.push(json!({
@@ -745,7 +745,7 @@ fn pod_and_ns_lists(p: &ir::Posture) -> (Value, Value) {
             Vec::new(),
         );
         namespaces
-            .entry(b.namespace.0.clone())
+            .entry(b.namespace.0.to_string())
             .or_insert_with(|| json!({ "kubernetes.io/metadata.name": b.namespace.0 }));
     }
     let ns_items: Vec<Value> = namespaces

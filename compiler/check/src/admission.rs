@@ -115,7 +115,7 @@ pub(crate) fn admission(
                 };
                 match value {
                     Some(v) => {
-                        values.insert(Name(pname.clone()), v);
+                        values.insert(Name::new(pname), v);
                     }
                     None => {
                         if a.get(pname).is_none() {
@@ -131,7 +131,7 @@ pub(crate) fn admission(
                         // Reported (missing or invalid): a stand-in of the declared type keeps
                         // the bundle's CEL from reporting the parameter as unknown. The posture
                         // has an error, so no IR is built with it.
-                        values.insert(Name(pname.clone()), stand_in(p.ty));
+                        values.insert(Name::new(pname), stand_in(p.ty));
                     }
                 }
             }
@@ -195,7 +195,7 @@ pub(crate) fn admission(
             .get(b)
             .map(|ps| {
                 ps.iter()
-                    .filter_map(|(k, p)| Some((Name(k.clone()), p.default.clone()?)))
+                    .filter_map(|(k, p)| Some((Name::new(k), p.default.clone()?)))
                     .collect()
             })
             .unwrap_or_default()
@@ -322,7 +322,7 @@ fn bundle_params(
             });
             let Some(ty) = ty else { continue };
             let default = a.get("default").and_then(|v| param_value(cx, v, ty));
-            params.insert(pname.0, Param { ty, default });
+            params.insert(pname.0.to_string(), Param { ty, default });
         }
         out.insert(p.dotted(), params);
     }
@@ -353,7 +353,7 @@ fn param_value(cx: &mut Cx, v: &Value, ty: &str) -> Option<ParamValue> {
         _ => ParamValue::List(
             cx.names(v)
                 .into_iter()
-                .map(|(n, _)| ParamValue::Word(n.0))
+                .map(|(n, _)| ParamValue::Word(n.0.to_string()))
                 .collect(),
         ),
     })
@@ -740,7 +740,7 @@ fn cel_check(
     let params = env
         .params
         .iter()
-        .filter_map(|(k, v)| Some((k.0.clone(), cel_param(v)?)))
+        .filter_map(|(k, v)| Some((k.0.to_string(), cel_param(v)?)))
         .collect();
     let cenv = cel::Env {
         base,

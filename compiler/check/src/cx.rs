@@ -104,7 +104,7 @@ impl Cx {
     ) -> Option<(Name, Span, bool)> {
         // Borrowed from the head (`Item::name` copies it), copied once into the name.
         let (text, span) = item.name_ref()?;
-        let name = Name(text.to_string());
+        let name = Name::new(text);
         let first = match declare {
             Some((syms, kind)) => syms.declare(self, kind, &name, span),
             None => true,
@@ -219,8 +219,8 @@ impl Cx {
     /// A declared name: a bare name or a quoted one.
     pub(crate) fn name(&mut self, v: &Value) -> Option<(Name, Span)> {
         match v {
-            Value::Word(w) if is_name(&w.text) => Some((Name(w.text.clone()), w.span)),
-            Value::Str(s) if !s.value.is_empty() => Some((Name(s.value.clone()), s.span)),
+            Value::Word(w) if is_name(&w.text) => Some((Name::new(&w.text), w.span)),
+            Value::Str(s) if !s.value.is_empty() => Some((Name::new(&s.value), s.span)),
             Value::Word(w) => {
                 self.err(
                     Diagnostic::spanned(&codes::P1007, w.span, format!("`{}` is not a name", quote(&w.text)))

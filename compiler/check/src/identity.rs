@@ -241,8 +241,8 @@ fn parse_permission(text: &str, allow_wildcard: bool) -> Option<Permission> {
     let (resource, action) = text.split_once(':')?;
     let action_ok = is_name(action) || (allow_wildcard && action == "*");
     (is_name(resource) && action_ok).then(|| Permission {
-        resource: Name(resource.to_string()),
-        action: Name(action.to_string()),
+        resource: Name::new(resource),
+        action: Name::new(action),
     })
 }
 
@@ -387,7 +387,7 @@ fn realm(
     let mut role_names: BTreeMap<Name, Span> = BTreeMap::new();
     for d in decls.iter().filter(|d| d.keyword.text == "role") {
         let Some(n) = d.name() else { continue };
-        let rname = Name(n.text.clone());
+        let rname = Name::new(&n.text);
         if let Some(first) = role_names.get(&rname) {
             cx.err(
                 Diagnostic::spanned(
@@ -1451,7 +1451,7 @@ fn kubernetes_rbac(
             }),
         };
         if let Some(b) = binding {
-            out.insert(Name(role.to_string()), b);
+            out.insert(Name::new(role), b);
         }
     }
     out
@@ -1479,7 +1479,7 @@ fn cluster_role(cx: &mut Cx, v: &Value) -> Option<Name> {
         );
         return None;
     }
-    Some(Name(text))
+    Some(Name::new(text))
 }
 
 #[cfg(test)]
@@ -1640,7 +1640,7 @@ mod tests {
             "{:?}",
             cx.diags
         );
-        let realm = &idn.realms[&Name("optimal".into())];
+        let realm = &idn.realms[&Name::new("optimal")];
         let perms = |r: &str| -> Vec<String> {
             realm.roles[&Name(r.into())]
                 .permissions
@@ -1660,12 +1660,12 @@ mod tests {
             ]
         );
         assert_eq!(perms("viewer"), ["vulnerabilities:read", "sbom:read"]);
-        let portal = &realm.clients[&Name("portal".into())];
+        let portal = &realm.clients[&Name::new("portal")];
         assert_eq!(portal.access, ClientAccess::Public);
         assert!(portal.pkce);
         assert_eq!(
-            realm.federations[&Name("corporate".into())].client_secret,
-            Some(Name("corp-idp".into()))
+            realm.federations[&Name::new("corporate")].client_secret,
+            Some(Name::new("corp-idp"))
         );
         let t = realm
             .tokens
@@ -1674,12 +1674,12 @@ mod tests {
         assert_eq!(t, Some((300, 1800, 28_800)));
         let rbac = &idn.kubernetes_rbac;
         assert_eq!(
-            rbac[&Name("platform-admin".into())].cluster_role.0,
+            rbac[&Name::new("platform-admin")].cluster_role.0,
             "cluster-admin"
         );
         assert_eq!(
-            rbac[&Name("developer".into())].namespaces,
-            [Name("optimal-system".into())]
+            rbac[&Name::new("developer")].namespaces,
+            [Name::new("optimal-system")]
         );
     }
 

@@ -146,7 +146,7 @@ pub(crate) fn workloads(
             && let Some(entries) = cx.map(v)
         {
             for e in entries {
-                let pname = Name(e.key.text.clone());
+                let pname = Name::new(&e.key.text);
                 if e.key.quoted || !ir::k8s::is_port_name(&pname.0) {
                     cx.err(
                             Diagnostic::spanned(&codes::P1013, e.key.span, format!("`{}` is not a valid port name", e.key.text))
@@ -258,12 +258,12 @@ fn peer(cx: &mut Cx, syms: &mut Symbols, e: &ast::Endpoint, except: &[ir::Cidr])
                 [s] if s.text == "cluster-dns" => Some(Peer::ClusterDns),
                 [s] if s.text == "mesh-control-plane" => Some(Peer::MeshControlPlane),
                 [s, ns] if s.text == "namespace" => {
-                    let n = Name(ns.text.clone());
+                    let n = Name::new(&ns.text);
                     syms.refer(Kind::Namespace, &n, ns.span);
                     Some(Peer::Namespace { name: n })
                 }
                 [w] => {
-                    let n = Name(w.text.clone());
+                    let n = Name::new(&w.text);
                     syms.refer(Kind::Workload, &n, p.span);
                     Some(Peer::Workload { name: n })
                 }
@@ -450,7 +450,7 @@ fn intent(
             last: Port(*last),
         }),
         ast::PortSpec::Name(id) => {
-            let pname = Name(id.text.clone());
+            let pname = Name::new(&id.text);
             let target = match &to {
                 Some(Peer::Workload { name }) => workloads.get(name).copied(),
                 _ => None,
@@ -738,7 +738,7 @@ pub(crate) fn ingresses(
                     cx.k8s_name(&s, span, "a TLS secret's name");
                     s
                 }
-                None => Name(format!("{n}-tls")),
+                None => Name::new(format!("{n}-tls")),
             };
             issuer.map(|(issuer, _)| Tls {
                 issuer,
@@ -797,7 +797,7 @@ pub(crate) fn mesh(
         && let Some(entries) = cx.map(v)
     {
         for e in entries {
-            let w = Name(e.key.text.clone());
+            let w = Name::new(&e.key.text);
             syms.refer(Kind::Workload, &w, e.key.span);
             let ports = cx.list_of(&e.value, |cx, item| {
                 let Some(wl) = workloads.get(&w) else {

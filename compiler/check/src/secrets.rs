@@ -836,7 +836,7 @@ pub(crate) fn secret_ref(cx: &mut Cx, syms: &mut Symbols, v: &Value, key: &str) 
                 );
                 return None;
             }
-            let n = Name(name.to_string());
+            let n = Name::new(name);
             syms.refer(Kind::Secret, &n, w.span);
             Some(n)
         }
@@ -1081,10 +1081,10 @@ secrets {{
         );
         assert_eq!(s.stores.len(), 4);
         assert!(matches!(
-            &s.stores[&Name("vault-main".into())].kind,
+            &s.stores[&Name::new("vault-main")].kind,
             StoreKind::Vault { auth: VaultAuth::Kubernetes { role, mount: None }, .. } if role == "optimal"
         ));
-        let creds = &s.secrets[&Name("optimal-credentials".into())];
+        let creds = &s.secrets[&Name::new("optimal-credentials")];
         assert!(creds.sealed);
         assert_eq!(creds.rotate, Some(ir::Duration(90 * 86_400)));
         assert_eq!(creds.keys["jwt-secret"], "jwt/signing-key");
@@ -1095,7 +1095,7 @@ secrets {{
         assert_eq!(rt.uses.len(), 1);
         assert_eq!(rt.uses[0].bundle, "falco.defaults");
         assert_eq!(rt.lists.len(), 2);
-        let rule = &rt.rules[&Name("container-escape-ptrace".into())];
+        let rule = &rt.rules[&Name::new("container-escape-ptrace")];
         assert_eq!(rule.priority, ir::runtime::Priority::Critical);
         assert!(rule.enabled);
         assert_eq!(
@@ -1109,7 +1109,7 @@ secrets {{
                 .as_deref()
                 .is_some_and(|d| d.contains("ptrace"))
         );
-        let p = &rt.profiles[&Name("api-gateway".into())];
+        let p = &rt.profiles[&Name::new("api-gateway")];
         assert_eq!(p.processes, ["gateway"]);
     }
 }

@@ -166,7 +166,7 @@ fn builtin_peer(
     default: (&str, &str),
 ) -> BuiltinPeer {
     let fallback = || BuiltinPeer {
-        namespace: Name(default_ns.to_string()),
+        namespace: Name::new(default_ns),
         selector: Labels::from([(
             LabelKey(default.0.to_string()),
             LabelValue(default.1.to_string()),
@@ -274,7 +274,7 @@ pub(crate) fn target(cx: &mut Cx, items: &[Top<'_>]) -> Option<Target> {
     let kyverno_namespace = a
         .get("kyverno_namespace")
         .and_then(|v| cx.name(v))
-        .map_or_else(|| Name("kyverno".to_string()), |(n, _)| n);
+        .map_or_else(|| Name::new("kyverno"), |(n, _)| n);
     let pod_security_version = a.get("pod_security_version").and_then(|v| cx.version(v));
     let default_pod_security = a.get("default_pod_security").and_then(|v| pss_level(cx, v));
     let oidc = a
@@ -321,7 +321,7 @@ fn audit_level(cx: &mut Cx, v: &Value) -> Option<AuditLevel> {
 }
 
 fn resources(cx: &mut Cx, v: &Value) -> Vec<String> {
-    cx.list_of(v, |cx, i| cx.name(i).map(|(n, _)| n.0))
+    cx.list_of(v, |cx, i| cx.name(i).map(|(n, _)| n.0.to_string()))
 }
 
 pub(crate) fn audit(cx: &mut Cx, items: &[Top<'_>]) -> Option<Audit> {
@@ -441,7 +441,7 @@ pub(crate) fn exceptions(
                 };
                 match WAIVABLE.iter().find(|(b, _)| b.as_str() == block) {
                     Some((b, kind)) => {
-                        let target = Name(rest.to_string());
+                        let target = Name::new(rest);
                         syms.refer(*kind, &target, word.span);
                         waive.push(ItemId {
                             block: *b,

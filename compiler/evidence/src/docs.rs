@@ -1539,7 +1539,7 @@ fn poam(cx: &Ctx<'_>, baselines: &[Framework], ssp_href: &str) -> Option<PoamDoc
         let due = crate::Timestamp::midnight(e.expires).rfc3339();
         let waived: Vec<String> = e.waive.iter().map(ToString::to_string).collect();
         let mut props = vec![
-            prop(NS, "exception", e.name.to_string()),
+            prop(NS, "exception", &e.name),
             prop(NS, "owner", e.owner.clone()),
             prop(NS, "expires", e.expires.to_string()),
         ];

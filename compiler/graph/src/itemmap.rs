@@ -173,7 +173,7 @@ mod tests {
 
     fn item(block: ir::Block, name: &str) -> Item {
         Item {
-            id: ItemId::new(block, name.to_string()),
+            id: ItemId::new(block, name),
             kind: ItemKind::Namespace,
             label: name.to_string(),
             location: None,
@@ -205,7 +205,7 @@ mod tests {
             assert_eq!(&m.get(id).expect("found").id, id);
             assert_eq!(m.get_key_value(id).map(|(k, _)| k), Some(id));
         }
-        assert!(!m.contains_key(&ItemId::new(ir::Block::Namespace, "d".to_string())));
+        assert!(!m.contains_key(&ItemId::new(ir::Block::Namespace, "d")));
         assert_eq!(m.values().count(), m.iter().count());
         for (p, item) in m.values().enumerate() {
             assert_eq!(m.position(&item.id), Some(p));

@@ -262,7 +262,7 @@ impl Collector<'_> {
                 Some(PodSecurityLevel::Privileged) | None => &[],
             };
             self.add(
-                ItemId::new(Block::Namespace, ns.name.to_string()),
+                ItemId::new(Block::Namespace, &ns.name),
                 ItemKind::Namespace,
                 format!("namespace {}", ns.name),
                 Some(&ns.meta),
@@ -271,7 +271,7 @@ impl Collector<'_> {
         }
         for w in p.workloads.values() {
             self.add(
-                ItemId::new(Block::Workload, w.name.to_string()),
+                ItemId::new(Block::Workload, &w.name),
                 ItemKind::Workload,
                 format!("workload {}", w.name),
                 Some(&w.meta),
@@ -300,7 +300,7 @@ impl Collector<'_> {
             // intent's id is its label, so its flow is not written again.
             let id = i.id();
             let label = if i.name.is_none() && i.protocol == ir::Protocol::Tcp {
-                id.name.0.clone()
+                id.name.0.to_string()
             } else {
                 format!("allow {}", i.flow())
             };
@@ -314,7 +314,7 @@ impl Collector<'_> {
         }
         for ing in p.ingresses.values() {
             self.add(
-                ItemId::new(Block::Ingress, ing.name.to_string()),
+                ItemId::new(Block::Ingress, &ing.name),
                 ItemKind::Ingress,
                 format!("ingress {}", ing.name),
                 Some(&ing.meta),
@@ -351,7 +351,7 @@ impl Collector<'_> {
         }
         for v in a.validate.values() {
             let item = self.add(
-                ItemId::new(Block::Admission, v.name.to_string()),
+                ItemId::new(Block::Admission, &v.name),
                 ItemKind::Validate,
                 format!("validate {}", v.name),
                 Some(&v.meta),
@@ -361,7 +361,7 @@ impl Collector<'_> {
         }
         for m in a.mutate.values() {
             self.add(
-                ItemId::new(Block::Admission, m.name.to_string()),
+                ItemId::new(Block::Admission, &m.name),
                 ItemKind::Mutate,
                 format!("mutate {}", m.name),
                 Some(&m.meta),
@@ -370,7 +370,7 @@ impl Collector<'_> {
         }
         for g in a.generate.values() {
             self.add(
-                ItemId::new(Block::Admission, g.name.to_string()),
+                ItemId::new(Block::Admission, &g.name),
                 ItemKind::Generate,
                 format!("generate {}", g.name),
                 Some(&g.meta),
@@ -383,7 +383,7 @@ impl Collector<'_> {
                 Action::Audit => &[],
             };
             let item = self.add(
-                ItemId::new(Block::Admission, v.name.to_string()),
+                ItemId::new(Block::Admission, &v.name),
                 ItemKind::VerifyImages,
                 format!("verify_images {}", v.name),
                 Some(&v.meta),
@@ -412,7 +412,7 @@ impl Collector<'_> {
                 &[]
             };
             let item = self.add(
-                ItemId::new(Block::Runtime, rule.name.to_string()),
+                ItemId::new(Block::Runtime, &rule.name),
                 ItemKind::Rule,
                 format!("rule {}", rule.name),
                 Some(&rule.meta),
@@ -456,7 +456,7 @@ impl Collector<'_> {
             }
             let r = &realm.name;
             self.add(
-                ItemId::new(Block::Identity, r.to_string()),
+                ItemId::new(Block::Identity, r),
                 ItemKind::Realm,
                 format!("realm {r}"),
                 Some(&realm.meta),
@@ -539,7 +539,7 @@ impl Collector<'_> {
                 constructs.push(Construct::SecretRotated);
             }
             self.add(
-                ItemId::new(Block::Secrets, s.name.to_string()),
+                ItemId::new(Block::Secrets, &s.name),
                 ItemKind::Secret,
                 format!("secret {}", s.name),
                 Some(&s.meta),
@@ -602,7 +602,7 @@ impl Collector<'_> {
             };
             let waives: Vec<ItemId> = e.waive.to_vec();
             let item = self.add(
-                ItemId::new(Block::Exception, e.name.to_string()),
+                ItemId::new(Block::Exception, &e.name),
                 ItemKind::Exception,
                 format!("exception {}", e.name),
                 Some(&e.meta),

@@ -94,16 +94,16 @@ pub struct ItemId {
 }
 
 impl ItemId {
-    pub fn new(block: Block, name: impl Into<String>) -> ItemId {
+    pub fn new(block: Block, name: impl AsRef<str>) -> ItemId {
         ItemId {
             block,
-            name: Name(name.into()),
+            name: Name::new(name),
         }
     }
 
     /// The id of a block that is one item (`mesh`, `system`).
     pub fn block(block: Block) -> ItemId {
-        ItemId::new(block, String::new())
+        ItemId::new(block, "")
     }
 
     /// `block.name`, or `block` alone; `None` when the first segment is no block.

@@ -476,7 +476,7 @@ mod tests {
             (
                 intent(
                     Peer::Namespace {
-                        name: Name("apps".into()),
+                        name: Name::new("apps"),
                     },
                     Peer::Cidr {
                         cidr: cidr("10.0.0.0/8"),
@@ -488,7 +488,7 @@ mod tests {
                             last: Port(8100),
                         },
                         PortSpec::Named {
-                            name: Name("http".into()),
+                            name: Name::new("http"),
                             port: Port(80),
                         },
                     ],

@@ -124,7 +124,7 @@ impl Target {
     pub fn platform_namespaces(&self) -> Vec<crate::Name> {
         let mut out: Vec<crate::Name> = SYSTEM_NAMESPACES
             .iter()
-            .map(|n| crate::Name(n.to_string()))
+            .map(crate::Name::new)
             .chain([
                 self.ingress_controller.namespace.clone(),
                 self.cluster_dns.namespace.clone(),

@@ -2,21 +2,38 @@
 //! means the value is well-formed.
 
 use serde::Serialize;
+pub use smol_str::SmolStr;
 use std::fmt;
 use std::net::IpAddr;
 
 /// A declared name (kebab-case by convention): `optimal-system`, `require-labels`.
+///
+/// Held as a [`SmolStr`]: a clone is a copy of 24 bytes (a name of up to 23 bytes is held in
+/// place, a longer one shares its text), and names are cloned everywhere a large posture's
+/// items are indexed, keyed and traced (every item id holds one). Compared, ordered and hashed
+/// as its text.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Name(pub String);
+pub struct Name(pub SmolStr);
 
 impl Name {
+    /// The name `text`.
+    pub fn new(text: impl AsRef<str>) -> Name {
+        Name(SmolStr::new(text))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
     /// True when the name is a valid DNS-1123 label (what most Kubernetes object names need).
     pub fn is_dns1123_label(&self) -> bool {
         is_dns1123_label(&self.0)
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
     }
 }
 

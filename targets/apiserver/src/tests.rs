@@ -8,7 +8,7 @@ fn audit() -> Audit {
         level: AuditLevel::RequestResponse,
         exclude: vec!["events".into()],
         rules: vec![AuditRule {
-            name: Name("secrets-metadata-only".into()),
+            name: Name::new("secrets-metadata-only"),
             resources: vec![
                 "secrets".into(),
                 "configmaps".into(),

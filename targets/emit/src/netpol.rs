@@ -142,7 +142,7 @@ pub fn selector(labels: &Labels) -> LabelSelector {
 pub fn namespace_selector(ns: &Name) -> LabelSelector {
     LabelSelector::of(BTreeMap::from([(
         NAMESPACE_NAME_LABEL.to_string(),
-        ns.0.clone(),
+        ns.0.to_string(),
     )]))
 }
 

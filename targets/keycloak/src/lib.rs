@@ -69,7 +69,7 @@ pub fn api_client(realm: &Realm) -> Option<&Client> {
 }
 
 fn realm_id(r: &Realm) -> ItemId {
-    ItemId::new(Block::Identity, r.name.to_string())
+    ItemId::new(Block::Identity, &r.name)
 }
 
 fn sub_id(r: &Realm, kind: &str, name: &ir::Name) -> ItemId {

@@ -502,7 +502,7 @@ pub fn policy_exception(
         .into_iter()
         .filter_map(|n| {
             policy_kind(p, n).map(|kind| PolicyRef {
-                name: n.0.clone(),
+                name: n.0.to_string(),
                 kind,
             })
         })

@@ -47,7 +47,7 @@ pub fn emit(p: &Posture) -> Vec<Artifact> {
 }
 
 fn names(ns: &[Name]) -> Vec<String> {
-    ns.iter().map(|n| n.0.clone()).collect()
+    ns.iter().map(|n| n.0.to_string()).collect()
 }
 
 fn kind_names(kinds: &[ResourceKind]) -> Vec<String> {
@@ -105,7 +105,7 @@ fn workload_filter(w: &ir::network::Workload, kinds: Vec<String>) -> ResourceFil
         resources: ResourceDescription {
             kinds,
             operations: Vec::new(),
-            namespaces: vec![w.namespace.0.clone()],
+            namespaces: vec![w.namespace.0.to_string()],
             selector: Some(LabelSelector {
                 match_labels: w
                     .selector
@@ -127,7 +127,7 @@ fn failure_action(a: Action) -> FailureAction {
 
 fn rule(name: &Name, match_: MatchResources) -> Rule {
     Rule {
-        name: name.0.clone(),
+        name: name.0.to_string(),
         match_,
         exclude: None,
         cel_preconditions: Vec::new(),
@@ -251,7 +251,7 @@ pub fn generate_policy(p: &Posture, g: &admission::Generate) -> ClusterPolicy {
             let rule_name = if i == 0 {
                 g.name.clone()
             } else {
-                Name(format!("{}-{name}", g.name))
+                Name::new(format!("{}-{name}", g.name))
             };
             // New namespaces only: a rule that fired on updates too would close the next
             // namespace someone labels.
@@ -379,14 +379,14 @@ fn rule_names(p: &Posture, name: &Name) -> Option<Vec<String>> {
         Some(if pods_only(&v.matches.kinds) {
             with_autogen(name.as_str())
         } else {
-            vec![name.0.clone()]
+            vec![name.0.to_string()]
         })
     } else if let Some(m) = a.mutate.get(name) {
         Some(
             if pods_only(&m.matches.kinds) && m.matches.exclude_workloads.is_empty() {
                 with_autogen(name.as_str())
             } else {
-                vec![name.0.clone()]
+                vec![name.0.to_string()]
             },
         )
     } else if let Some(g) = a.generate.get(name) {
@@ -396,7 +396,7 @@ fn rule_names(p: &Posture, name: &Name) -> Option<Vec<String>> {
                 .enumerate()
                 .map(|(i, (n, _))| {
                     if i == 0 {
-                        g.name.0.clone()
+                        g.name.0.to_string()
                     } else {
                         format!("{}-{n}", g.name)
                     }
@@ -417,7 +417,7 @@ pub fn policy_exception(p: &Posture, e: &ir::system::Exception) -> Option<Policy
         .into_iter()
         .filter_map(|n| {
             rule_names(p, n).map(|rule_names| ExceptionEntry {
-                policy_name: n.0.clone(),
+                policy_name: n.0.to_string(),
                 rule_names,
             })
         })

@@ -27,7 +27,7 @@ fn meta(doc: Option<&str>, satisfies: &[&str]) -> Meta {
 }
 
 fn name(s: &str) -> Name {
-    Name(s.to_string())
+    Name::new(s)
 }
 
 fn labels(entries: &[(&str, &str)]) -> Labels {

@@ -93,11 +93,11 @@ mod tests {
     #[test]
     fn clashes_get_numbers_and_long_names_a_hash() {
         let mut n = Namer::default();
-        let ns = Name("a".into());
+        let ns = Name::new("a");
         assert_eq!(n.claim(&ns, "allow-x"), "allow-x");
         assert_eq!(n.claim(&ns, "allow-x"), "allow-x-2");
         assert_eq!(n.claim(&ns, "allow-x"), "allow-x-3");
-        assert_eq!(n.claim(&Name("b".into()), "allow-x"), "allow-x");
+        assert_eq!(n.claim(&Name::new("b"), "allow-x"), "allow-x");
         let long = "a".repeat(300);
         let once = n.claim(&ns, &long);
         assert_eq!(once.len(), MAX_NAME);

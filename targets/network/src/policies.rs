@@ -94,7 +94,7 @@ fn ports(i: &Intent) -> Vec<PolicyPort> {
             },
             PortSpec::Named { name, .. } => PolicyPort {
                 protocol,
-                port: Some(PortRef::Name(name.0.clone())),
+                port: Some(PortRef::Name(name.0.to_string())),
                 end_port: None,
             },
             PortSpec::Range { first, last } if first == last => PolicyPort {
@@ -112,7 +112,7 @@ fn ports(i: &Intent) -> Vec<PolicyPort> {
 }
 
 fn metadata(name: String, ns: &Name, satisfies: &[ControlRef], sources: &[&ItemId]) -> ObjectMeta {
-    let mut m = ObjectMeta::named(name, Some(ns.0.clone()));
+    let mut m = ObjectMeta::named(name, Some(ns.0.to_string()));
     if let Some(c) = emit::controls_annotation([satisfies]) {
         m.annotations.insert(CONTROLS_ANNOTATION.to_string(), c);
     }

@@ -271,7 +271,7 @@ pub fn prove_connectivity(p: &Posture, conn: &Connectivity) -> Vec<Diagnostic> {
             )
         };
         out.push(
-            Diagnostic::spanned(&P4008, spans.namespace(&Name(ns.clone())), message)
+            Diagnostic::spanned(&P4008, spans.namespace(&Name::new(&ns)), message)
                 .with_note(format!("affected: {}", list(&names)))
                 .with_note("this is a bug in posture's network target; please report it"),
         );
@@ -490,7 +490,7 @@ impl<'p> Spans<'p> {
             Endpoint::Workload(w) if w.kind.as_str() == netpol::ir::WORKLOAD_KIND => self
                 .p
                 .workloads
-                .get(&Name(w.name.as_str().to_string()))
+                .get(&Name::new(w.name.as_str()))
                 .map(|w| keyword(w.meta.span, "workload"))
                 .unwrap_or(keyword(self.p.target.meta.span, "target")),
             _ => keyword(self.p.target.meta.span, "target"),

@@ -209,7 +209,7 @@ pub fn parse_peer(p: &Posture, text: &str) -> Result<Peer, String> {
         return Ok(Peer::MeshControlPlane);
     }
     if let Some(ns) = text.strip_prefix("namespace.") {
-        let n = Name(ns.to_string());
+        let n = Name::new(ns);
         return if p.namespaces.contains_key(&n)
             || p.target.ingress_controller.namespace == n
             || p.target.cluster_dns.namespace == n
@@ -228,7 +228,7 @@ pub fn parse_peer(p: &Posture, text: &str) -> Result<Peer, String> {
             })
             .map_err(|e| format!("`{text}` is not an address block: {e}"));
     }
-    let n = Name(text.to_string());
+    let n = Name::new(text);
     if p.workloads.contains_key(&n) {
         Ok(Peer::Workload { name: n })
     } else {

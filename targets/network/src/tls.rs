@@ -23,7 +23,7 @@ fn metadata(
     satisfies: &[ir::controls::ControlRef],
     source: &ir::ItemId,
 ) -> ObjectMeta {
-    let mut m = ObjectMeta::named(name, Some(ns.0.clone()));
+    let mut m = ObjectMeta::named(name, Some(ns.0.to_string()));
     if let Some(c) = emit::controls_annotation([satisfies]) {
         m.annotations.insert(CONTROLS_ANNOTATION.to_string(), c);
     }
@@ -48,10 +48,10 @@ pub fn certificate(p: &Posture, i: &IrIngress) -> Option<Certificate> {
         kind: "Certificate",
         metadata: metadata(i.name.as_str(), ns, &i.meta.satisfies, &i.id()),
         spec: CertificateSpec {
-            secret_name: i.tls.secret_name.0.clone(),
+            secret_name: i.tls.secret_name.0.to_string(),
             dns_names: vec![i.host.clone()],
             issuer_ref: IssuerRef {
-                name: i.tls.issuer.0.clone(),
+                name: i.tls.issuer.0.to_string(),
                 kind: if i.tls.cluster_issuer {
                     "ClusterIssuer"
                 } else {
@@ -77,7 +77,7 @@ pub fn ingress(p: &Posture, i: &IrIngress) -> Option<Ingress> {
             ingress_class_name: i.class.clone(),
             tls: vec![IngressTls {
                 hosts: vec![i.host.clone()],
-                secret_name: i.tls.secret_name.0.clone(),
+                secret_name: i.tls.secret_name.0.to_string(),
             }],
             rules: vec![IngressRuleValue {
                 host: i.host.clone(),
@@ -87,9 +87,9 @@ pub fn ingress(p: &Posture, i: &IrIngress) -> Option<Ingress> {
                         path_type: "Prefix",
                         backend: IngressBackend {
                             service: IngressServiceBackend {
-                                name: i.workload.0.clone(),
+                                name: i.workload.0.to_string(),
                                 port: ServiceBackendPort {
-                                    name: i.port.0.clone(),
+                                    name: i.port.0.to_string(),
                                 },
                             },
                         },

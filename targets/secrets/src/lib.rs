@@ -284,7 +284,7 @@ fn store_id(s: &Store) -> ItemId {
 }
 
 fn secret_id(s: &Secret) -> ItemId {
-    ItemId::new(Block::Secrets, s.name.to_string())
+    ItemId::new(Block::Secrets, &s.name)
 }
 
 fn azure_environment(url: &str) -> &'static str {

@@ -31,7 +31,7 @@ fn providers_carry_addresses_and_roles_only() {
 
 #[test]
 fn keycloak_vault_file_names_double_underscores() {
-    let n = |s: &str| Name(s.to_string());
+    let n = |s: &str| Name::new(s);
     assert_eq!(
         ir::secrets::keycloak_vault_file(&n("optimal"), &n("corp-idp")),
         "optimal_corp-idp"
