@@ -577,7 +577,7 @@ fn declaration_component(item: &graph::Item, d: &Declaration) -> (&'static str, 
         ),
         Declaration::NotApplicable { reason } => (
             "policy",
-            item.label.clone(),
+            item.label.to_string(),
             with_doc(format!("Not applicable: {reason}")),
         ),
     }
@@ -1651,7 +1651,7 @@ mod tests {
             assert_eq!(s, format!("x:{n}"));
         }
         let l = graph::Location {
-            file: "network/a.posture".to_string(),
+            file: "network/a.posture".into(),
             line: 1207,
         };
         assert_eq!(location_text(&l), l.to_string());

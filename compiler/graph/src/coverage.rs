@@ -23,6 +23,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
+use ir::SmolStr;
+
 use controls::{ControlRef, Framework};
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +99,7 @@ impl fmt::Display for Status {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ItemRef {
     pub id: ItemId,
-    pub label: String,
+    pub label: SmolStr,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
 }
@@ -329,7 +331,7 @@ impl ControlGraph<'_> {
             },
             None => ItemRef {
                 id: id.clone(),
-                label: id.to_string(),
+                label: id.to_string().into(),
                 location: None,
             },
         }

@@ -175,7 +175,7 @@ mod tests {
         Item {
             id: ItemId::new(block, name),
             kind: ItemKind::Namespace,
-            label: name.to_string(),
+            label: name.to_string().into(),
             location: None,
             span: None,
             bundle: None,

@@ -11,7 +11,7 @@ use ir::admission::Admission;
 use ir::controls::ControlSelector;
 use ir::network::{Direction, MtlsMode, PodSecurityLevel};
 use ir::system::AuditLevel;
-use ir::{Block, Meta, Posture};
+use ir::{Block, Meta, Posture, SmolStr};
 
 use crate::defaults::{self, Construct};
 use crate::itemmap::ItemMap;
@@ -105,7 +105,7 @@ fn default_mappings(constructs: &[Construct]) -> MappingMap {
 pub(crate) fn locate(sources: &Sources, span: Span) -> Option<Location> {
     let file = sources.get(span.file)?;
     Some(Location {
-        file: file.path.clone(),
+        file: SmolStr::new(&file.path),
         line: file.line(span.start as usize),
     })
 }
@@ -149,11 +149,12 @@ impl Collector<'_> {
         &mut self,
         id: ItemId,
         kind: ItemKind,
-        label: String,
+        label: impl Into<SmolStr>,
         meta: Option<&Meta>,
         constructs: &[Construct],
     ) -> &mut Item {
         let mut id = id;
+        let label = label.into();
         if self.out.contains_key(&id) {
             let mut n = 2;
             let base = id.clone();
@@ -244,7 +245,7 @@ impl Collector<'_> {
         self.add(
             ItemId::block(Block::Target),
             ItemKind::Target,
-            "target".into(),
+            "target",
             Some(&p.target.meta),
             &[],
         );
@@ -300,9 +301,9 @@ impl Collector<'_> {
             // intent's id is its label, so its flow is not written again.
             let id = i.id();
             let label = if i.name.is_none() && i.protocol == ir::Protocol::Tcp {
-                id.name.0.to_string()
+                id.name.0.clone()
             } else {
-                format!("allow {}", i.flow())
+                format!("allow {}", i.flow()).into()
             };
             self.add(
                 id,
@@ -329,7 +330,7 @@ impl Collector<'_> {
             self.add(
                 ItemId::block(Block::Mesh),
                 ItemKind::Mesh,
-                "mesh".into(),
+                "mesh",
                 Some(&m.meta),
                 constructs,
             );
@@ -550,7 +551,7 @@ impl Collector<'_> {
             self.add(
                 ItemId::new(Block::Secrets, "encryption"),
                 ItemKind::EncryptionAtRest,
-                "encryption at_rest".into(),
+                "encryption at_rest",
                 None,
                 &[Construct::EncryptionAtRest],
             );
@@ -569,7 +570,7 @@ impl Collector<'_> {
         self.add(
             ItemId::block(Block::Audit),
             ItemKind::Audit,
-            "audit".into(),
+            "audit",
             Some(&a.meta),
             &constructs,
         );

@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use controls::{ControlRef, Framework};
+use ir::SmolStr;
 use serde::{Deserialize, Serialize};
 
 use crate::defaults::{Construct, Strength};
@@ -98,7 +99,7 @@ impl ItemKind {
 /// posture's root, or `<std>/…` for the standard library).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
-    pub file: String,
+    pub file: SmolStr,
     pub line: usize,
 }
 
@@ -225,7 +226,7 @@ pub struct Item {
     pub id: ItemId,
     pub kind: ItemKind,
     /// `validate require-run-as-non-root`, `namespace optimal-system`.
-    pub label: String,
+    pub label: SmolStr,
     pub location: Option<Location>,
     /// The span the item was declared at; targets name it in their artifacts' origins.
     pub span: Option<diagnostics::Span>,

@@ -31,7 +31,7 @@ fn counts(c: &Coverage) -> String {
 fn item(i: &ItemRef) -> String {
     match &i.location {
         Some(l) => format!("{} ({l})", i.label),
-        None => i.label.clone(),
+        None => i.label.to_string(),
     }
 }
 

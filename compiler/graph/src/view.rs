@@ -190,7 +190,7 @@ impl ControlGraph<'_> {
             Node::Item(i) => (
                 self.items
                     .get(i)
-                    .map_or_else(|| i.to_string(), |x| x.label.clone()),
+                    .map_or_else(|| i.to_string(), |x| x.label.to_string()),
                 Shape::Item,
             ),
             Node::Artifact(p) => (p.clone(), Shape::Artifact),

@@ -223,6 +223,9 @@ struct PeerEntry<'p> {
     placed: Option<(Name, emit::netpol::LabelSelector)>,
     /// The selector of the namespace it lives in, made once for every rule that names it.
     ns_selector: Option<emit::netpol::LabelSelector>,
+    /// Whether the namespace it lives in denies each direction by default, looked up once
+    /// (not once per intent).
+    denied: [bool; 2],
     policy: [Option<usize>; 2],
 }
 
@@ -327,10 +330,12 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
         let mut side = |peer| {
             *numbers.entry(peer).or_insert_with(|| {
                 let placed = place(p, peer);
+                let d = placed.as_ref().and_then(|(ns, _)| deny.get(ns));
                 peers.push(PeerEntry {
                     peer,
                     ns_selector: placed.as_ref().map(|(ns, _)| namespace_selector(ns)),
                     placed,
+                    denied: [d.is_some_and(|d| d.ingress), d.is_some_and(|d| d.egress)],
                     policy: [None, None],
                 });
                 peers.len() - 1
@@ -350,11 +355,8 @@ pub fn each_policy(p: &Posture, mut emit: impl FnMut(Emitted)) {
         // the source (allowing the destination).
         for (dir, this, other) in [(INGRESS, to, from), (EGRESS, from, to)] {
             let (this_e, other_e) = (&peers[this], &peers[other]);
-            let Some((ns, _)) = this_e.placed.as_ref() else {
-                continue;
-            };
-            let denied = |d: &Deny| if dir == INGRESS { d.ingress } else { d.egress };
-            if !deny.get(ns).is_some_and(denied) {
+            // Only a placed peer's namespace denies a direction.
+            if !this_e.denied[dir] {
                 continue;
             }
             // A peer a rule can name: an address block, or a peer with a place (what
