@@ -196,17 +196,25 @@ impl<'c> ControlGraph<'c> {
                     })
                 }
             };
+            // The artifact's items gathered, sorted and then added at once: a set built
+            // from sorted ids is filled leaf by leaf (a build's files name 100,000 items).
+            let mut ids: Vec<&ItemId> = Vec::with_capacity(a.origins.len());
             for o in &a.origins {
                 let found = by_span
                     .get(&span_key(o.span))
                     .copied()
                     .or_else(|| self.items.get_key_value(&o.item).map(|(k, _)| k));
                 match found {
-                    Some(id) => {
-                        node.items.insert(id.clone());
-                    }
+                    Some(id) => ids.push(id),
                     None => node.unattached.push(o.item.to_string()),
                 }
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            if node.items.is_empty() {
+                node.items = ids.into_iter().cloned().collect();
+            } else {
+                node.items.extend(ids.into_iter().cloned());
             }
             node.unattached.sort();
             node.unattached.dedup();
