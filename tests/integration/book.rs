@@ -43,7 +43,7 @@ fn stdlib_policies() -> Vec<(String, String)> {
                 if let syntax::ast::Entry::Item(i) = e
                     && let (false, Some(n)) = (i.keyword.text == "use", i.name())
                 {
-                    out.push((b.name.to_string(), n.text.clone()));
+                    out.push((b.name.to_string(), n.text.to_string()));
                 }
             }
         }

@@ -550,7 +550,7 @@ fn mutate(cx: &mut Cx, syms: &mut Symbols, item: &ast::Item, n: &Name) -> Option
             if let Some(entries) = cx.map(v) {
                 for e in entries {
                     if let Some(s) = cx.string(&e.value) {
-                        out.insert(ir::LabelKey(e.key.text.clone()), ir::LabelValue(s));
+                        out.insert(ir::LabelKey(e.key.text.to_string()), ir::LabelValue(s));
                     }
                 }
             }

@@ -63,7 +63,7 @@ impl Cx {
         help: Option<&str>,
     ) -> Option<(String, Span)> {
         match v {
-            Value::Word(w) => Some((w.text.clone(), w.span)),
+            Value::Word(w) => Some((w.text.to_string(), w.span)),
             Value::Str(s) => Some((s.value.clone(), s.span)),
             Value::Number(n) if numbers == Numbers::Plain && n.unit.is_none() => {
                 Some((n.digits.clone(), n.span))
@@ -219,7 +219,7 @@ impl Cx {
     /// A declared name: a bare name or a quoted one.
     pub(crate) fn name(&mut self, v: &Value) -> Option<(Name, Span)> {
         match v {
-            Value::Word(w) if is_name(&w.text) => Some((Name::new(&w.text), w.span)),
+            Value::Word(w) if is_name(&w.text) => Some((Name(w.text.clone()), w.span)),
             Value::Str(s) if !s.value.is_empty() => Some((Name::new(&s.value), s.span)),
             Value::Word(w) => {
                 self.err(
@@ -559,7 +559,7 @@ impl Cx {
             }
             let value = match &e.value {
                 Value::Str(s) => Some((s.value.clone(), s.span)),
-                Value::Word(w) => Some((w.text.clone(), w.span)),
+                Value::Word(w) => Some((w.text.to_string(), w.span)),
                 Value::Bool { value, span } => Some((value.to_string(), *span)),
                 Value::Number(n) if n.unit.is_none() => Some((n.digits.clone(), n.span)),
                 other => {
@@ -576,7 +576,7 @@ impl Cx {
                     continue;
                 }
                 // A key set twice was reported by `map`.
-                out.insert(LabelKey(e.key.text.clone()), LabelValue(value));
+                out.insert(LabelKey(e.key.text.to_string()), LabelValue(value));
             }
         }
         out

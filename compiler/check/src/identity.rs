@@ -387,7 +387,7 @@ fn realm(
     let mut role_names: BTreeMap<Name, Span> = BTreeMap::new();
     for d in decls.iter().filter(|d| d.keyword.text == "role") {
         let Some(n) = d.name() else { continue };
-        let rname = Name::new(&n.text);
+        let rname = Name(n.text.clone());
         if let Some(first) = role_names.get(&rname) {
             cx.err(
                 Diagnostic::spanned(
@@ -413,7 +413,7 @@ fn realm(
         let kw = d.keyword.text.as_str();
         let Some(n) = d.name() else { continue };
         if kw != "role" {
-            if let Some(first) = names_seen.get(&(kw, n.text.clone())) {
+            if let Some(first) = names_seen.get(&(kw, n.text.to_string())) {
                 cx.err(
                     Diagnostic::spanned(
                         &codes::P1004,
@@ -425,7 +425,7 @@ fn realm(
                 );
                 continue;
             }
-            names_seen.insert((kw, n.text.clone()), n.span);
+            names_seen.insert((kw, n.text.to_string()), n.span);
         }
         match kw {
             "role" => {

@@ -146,7 +146,7 @@ pub(crate) fn workloads(
             && let Some(entries) = cx.map(v)
         {
             for e in entries {
-                let pname = Name::new(&e.key.text);
+                let pname = Name(e.key.text.clone());
                 if e.key.quoted || !ir::k8s::is_port_name(&pname.0) {
                     cx.err(
                             Diagnostic::spanned(&codes::P1013, e.key.span, format!("`{}` is not a valid port name", e.key.text))
@@ -258,12 +258,12 @@ fn peer(cx: &mut Cx, syms: &mut Symbols, e: &ast::Endpoint, except: &[ir::Cidr])
                 [s] if s.text == "cluster-dns" => Some(Peer::ClusterDns),
                 [s] if s.text == "mesh-control-plane" => Some(Peer::MeshControlPlane),
                 [s, ns] if s.text == "namespace" => {
-                    let n = Name::new(&ns.text);
+                    let n = Name(ns.text.clone());
                     syms.refer(Kind::Namespace, &n, ns.span);
                     Some(Peer::Namespace { name: n })
                 }
                 [w] => {
-                    let n = Name::new(&w.text);
+                    let n = Name(w.text.clone());
                     syms.refer(Kind::Workload, &n, p.span);
                     Some(Peer::Workload { name: n })
                 }
@@ -450,7 +450,7 @@ fn intent(
             last: Port(*last),
         }),
         ast::PortSpec::Name(id) => {
-            let pname = Name::new(&id.text);
+            let pname = Name(id.text.clone());
             let target = match &to {
                 Some(Peer::Workload { name }) => workloads.get(name).copied(),
                 _ => None,
@@ -797,7 +797,7 @@ pub(crate) fn mesh(
         && let Some(entries) = cx.map(v)
     {
         for e in entries {
-            let w = Name::new(&e.key.text);
+            let w = Name(e.key.text.clone());
             syms.refer(Kind::Workload, &w, e.key.span);
             let ports = cx.list_of(&e.value, |cx, item| {
                 let Some(wl) = workloads.get(&w) else {

@@ -139,7 +139,7 @@ pub(crate) fn system(cx: &mut Cx, items: &[Top<'_>]) -> Option<System> {
                     None => (who.clone(), None),
                 };
                 parties.push(Party {
-                    role: e.key.text.clone(),
+                    role: e.key.text.to_string(),
                     name,
                     email,
                 });

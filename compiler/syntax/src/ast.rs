@@ -5,6 +5,7 @@
 
 use diagnostics::{FileId, Span};
 use serde::Serialize;
+pub use smol_str::SmolStr;
 
 /// One parsed source file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,7 +35,7 @@ pub struct Doc {
 /// A name, as written: `optimal-system`, `allow`, `require-labels`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Ident {
-    pub text: String,
+    pub text: SmolStr,
     pub span: Span,
 }
 
@@ -55,7 +56,7 @@ impl Item {
         match &self.head {
             Some(Head::Path(p)) if p.segments.len() == 1 => Some(p.segments[0].clone()),
             Some(Head::Str(s)) => Some(Ident {
-                text: s.value.clone(),
+                text: s.value.clone().into(),
                 span: s.span,
             }),
             _ => None,
@@ -216,7 +217,7 @@ pub struct Attr {
 /// An attribute or map key: a name, or a quoted free-form key (label keys, secret keys).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Key {
-    pub text: String,
+    pub text: SmolStr,
     pub quoted: bool,
     pub span: Span,
 }
@@ -261,7 +262,7 @@ pub struct Date {
 /// A bare word: a name, dotted reference, control id, permission or glob; typed by context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Word {
-    pub text: String,
+    pub text: SmolStr,
     pub span: Span,
 }
 

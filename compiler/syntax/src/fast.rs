@@ -208,7 +208,7 @@ impl<'a> P<'a> {
                     return None;
                 }
                 let key = Key {
-                    text: key.value,
+                    text: key.value.into(),
                     quoted: true,
                     span: key.span,
                 };
@@ -255,7 +255,7 @@ impl<'a> P<'a> {
             b'"' => {
                 let s = self.string()?;
                 Key {
-                    text: s.value,
+                    text: s.value.into(),
                     quoted: true,
                     span: s.span,
                 }
@@ -338,7 +338,7 @@ impl<'a> P<'a> {
             }
         }
         Ident {
-            text: self.text[start..self.pos].to_string(),
+            text: SmolStr::new(&self.text[start..self.pos]),
             span: self.span(start, self.pos),
         }
     }
@@ -524,7 +524,7 @@ impl<'a> P<'a> {
                     self.pos += 1;
                 }
                 Some(Value::Word(Word {
-                    text: self.text[start..self.pos].to_string(),
+                    text: SmolStr::new(&self.text[start..self.pos]),
                     span: self.span(start, self.pos),
                 }))
             }

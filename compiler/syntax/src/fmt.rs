@@ -372,7 +372,7 @@ fn inline_value(v: &Value) -> Option<String> {
         Value::Number(n) => format!("{}{}", n.digits, n.unit.as_deref().unwrap_or("")),
         Value::Date(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
         Value::Bool { value, .. } => value.to_string(),
-        Value::Word(w) => w.text.clone(),
+        Value::Word(w) => w.text.to_string(),
         Value::List { items, .. } => {
             let parts: Option<Vec<String>> = items.iter().map(inline_value).collect();
             format!("[{}]", parts?.join(", "))
@@ -394,7 +394,7 @@ fn key(k: &Key) -> String {
     if k.quoted {
         quote(&k.text)
     } else {
-        k.text.clone()
+        k.text.to_string()
     }
 }
 

@@ -143,7 +143,7 @@ impl Lower {
             (Some(key), Some(value)) => Attr { key, value, span },
             _ => Attr {
                 key: Key {
-                    text: String::new(),
+                    text: SmolStr::default(),
                     quoted: false,
                     span,
                 },
@@ -162,18 +162,18 @@ impl Lower {
             Some(p) if p.as_rule() == Rule::string => {
                 let s = self.string(p);
                 Key {
-                    text: s.value,
+                    text: s.value.into(),
                     quoted: true,
                     span,
                 }
             }
             Some(p) => Key {
-                text: p.as_str().to_string(),
+                text: SmolStr::new(p.as_str()),
                 quoted: false,
                 span,
             },
             None => Key {
-                text: String::new(),
+                text: SmolStr::default(),
                 quoted: false,
                 span,
             },
@@ -182,7 +182,7 @@ impl Lower {
 
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
         Ident {
-            text: pair.as_str().to_string(),
+            text: SmolStr::new(pair.as_str()),
             span: self.span(&pair),
         }
     }
@@ -205,7 +205,7 @@ impl Lower {
             }
         }
         let keyword = keyword.unwrap_or(Ident {
-            text: String::new(),
+            text: SmolStr::default(),
             span,
         });
         // pest's span of an item includes whitespace and comments it skipped while looking for
@@ -381,7 +381,7 @@ impl Lower {
                 span,
             },
             _ => Value::Word(Word {
-                text: inner.as_str().to_string(),
+                text: SmolStr::new(inner.as_str()),
                 span,
             }),
         }
@@ -566,7 +566,7 @@ fn unreachable_entry(file: FileId) -> Entry {
     let span = Span::new(file, 0, 0);
     Entry::Attr(Attr {
         key: Key {
-            text: String::new(),
+            text: SmolStr::default(),
             quoted: false,
             span,
         },
