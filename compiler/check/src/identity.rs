@@ -408,12 +408,12 @@ fn realm(
     let mut federations: BTreeMap<Name, Federation> = BTreeMap::new();
     let mut groups: BTreeMap<Name, Group> = BTreeMap::new();
     let mut mappers: BTreeMap<Name, Mapper> = BTreeMap::new();
-    let mut names_seen: BTreeMap<(&str, String), Span> = BTreeMap::new();
+    let mut names_seen: BTreeMap<(&str, ast::SmolStr), Span> = BTreeMap::new();
     for d in &decls {
         let kw = d.keyword.text.as_str();
         let Some(n) = d.name() else { continue };
         if kw != "role" {
-            if let Some(first) = names_seen.get(&(kw, n.text.to_string())) {
+            if let Some(first) = names_seen.get(&(kw, n.text.clone())) {
                 cx.err(
                     Diagnostic::spanned(
                         &codes::P1004,
@@ -425,7 +425,7 @@ fn realm(
                 );
                 continue;
             }
-            names_seen.insert((kw, n.text.to_string()), n.span);
+            names_seen.insert((kw, n.text.clone()), n.span);
         }
         match kw {
             "role" => {
