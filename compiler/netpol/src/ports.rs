@@ -427,15 +427,7 @@ mod tests {
             }
             from_ranges(&out)
         };
-        let mut sets = vec![PortSet::empty(), PortSet::all()];
-        for a in 1..7 {
-            for b in a..7 {
-                sets.push(PortSet::range(p(a), p(b)));
-                for c in b + 2..9 {
-                    sets.push(PortSet::range(p(a), p(b)).union(&PortSet::single(p(c))));
-                }
-            }
-        }
+        let sets = sample_sets();
         for x in &sets {
             for y in &sets {
                 let want = reference(x, y);
@@ -454,6 +446,22 @@ mod tests {
         }
     }
 
+    /// The small sets the tests combine pairwise: none, every port, each range of 1..=6, and
+    /// each of those with a single port or a range up to 10 apart from it.
+    fn sample_sets() -> Vec<PortSet> {
+        let mut sets = vec![PortSet::empty(), PortSet::all()];
+        for a in 1..7 {
+            for b in a..7 {
+                sets.push(PortSet::range(p(a), p(b)));
+                for c in b + 2..9 {
+                    sets.push(PortSet::range(p(a), p(b)).union(&PortSet::single(p(c))));
+                    sets.push(from_ranges(&[(a as u16, b as u16), (c as u16, 10)]));
+                }
+            }
+        }
+        sets
+    }
+
     /// The ports of a set, one by one (below 12: the small sets of the tests).
     fn members(x: &PortSet) -> Vec<u16> {
         (1..12).filter(|n| x.contains(*n)).collect()
@@ -463,16 +471,7 @@ mod tests {
     /// order, hash, debug-print and serialize as the vectors of their intervals did.
     #[test]
     fn small_sets_behave_as_vectors() {
-        let mut sets = vec![PortSet::empty(), PortSet::all()];
-        for a in 1..6 {
-            for b in a..6 {
-                sets.push(PortSet::range(p(a), p(b)));
-                for c in b + 2..9 {
-                    sets.push(PortSet::range(p(a), p(b)).union(&PortSet::single(p(c))));
-                    sets.push(from_ranges(&[(a as u16, b as u16), (c as u16, 10)]));
-                }
-            }
-        }
+        let sets = sample_sets();
         let hash = |x: &dyn Fn(&mut std::hash::DefaultHasher)| {
             use std::hash::Hasher;
             let mut h = std::hash::DefaultHasher::new();
