@@ -37,6 +37,14 @@ impl AsRef<str> for Name {
     }
 }
 
+/// A map keyed by names is looked up by a `&str` (no name made for the lookup): a name
+/// compares, orders and hashes as its text.
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

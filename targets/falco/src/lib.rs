@@ -502,9 +502,10 @@ fn macro_order(p: &Posture) -> Vec<&ir::runtime::Macro> {
             if done.contains(name.as_str()) {
                 continue;
             }
-            let ready = m.condition.expr.macros().iter().all(|i| {
-                done.contains(i.name.as_str()) || !macros.contains_key(&ir::Name::new(&i.name))
-            });
+            let ready =
+                m.condition.expr.macros().iter().all(|i| {
+                    done.contains(i.name.as_str()) || !macros.contains_key(i.name.as_str())
+                });
             if ready {
                 done.insert(name.as_str());
                 out.push(m);
@@ -532,7 +533,7 @@ fn list_order(p: &Posture) -> Vec<&ir::runtime::List> {
             if !done.contains(name.as_str())
                 && l.items
                     .iter()
-                    .all(|i| done.contains(i.as_str()) || !lists.contains_key(&ir::Name::new(i)))
+                    .all(|i| done.contains(i.as_str()) || !lists.contains_key(i.as_str()))
             {
                 done.insert(name.as_str());
                 out.push(l);
@@ -570,12 +571,10 @@ pub fn qualified(p: &Posture, e: &Expr) -> Expr {
         Expr::And(v) => Expr::And(v.iter().map(|x| qualified(p, x)).collect()),
         Expr::Or(v) => Expr::Or(v.iter().map(|x| qualified(p, x)).collect()),
         Expr::Not(x) => Expr::Not(Box::new(qualified(p, x))),
-        Expr::Macro(i) if p.runtime.macros.contains_key(&ir::Name::new(&i.name)) => {
-            Expr::Macro(Ident {
-                name: emitted_name(&i.name),
-                range: i.range,
-            })
-        }
+        Expr::Macro(i) if p.runtime.macros.contains_key(i.name.as_str()) => Expr::Macro(Ident {
+            name: emitted_name(&i.name),
+            range: i.range,
+        }),
         Expr::Check {
             field,
             op,
@@ -587,7 +586,7 @@ pub fn qualified(p: &Posture, e: &Expr) -> Expr {
                 items
                     .iter()
                     .map(|v| match v.bare() {
-                        Some(n) if p.runtime.lists.contains_key(&ir::Name::new(n)) => {
+                        Some(n) if p.runtime.lists.contains_key(n) => {
                             falco_lang::Value::of(&emitted_name(n))
                         }
                         _ => v.clone(),
@@ -655,7 +654,7 @@ fn rules_file(p: &Posture) -> Option<(Vec<Item>, Vec<Origin>, String)> {
                 .items
                 .iter()
                 .map(|i| {
-                    if rt.lists.contains_key(&ir::Name::new(i)) {
+                    if rt.lists.contains_key(i.as_str()) {
                         emitted_name(i)
                     } else {
                         list_item_text(i)

@@ -490,7 +490,7 @@ impl<'p> Spans<'p> {
             Endpoint::Workload(w) if w.kind.as_str() == netpol::ir::WORKLOAD_KIND => self
                 .p
                 .workloads
-                .get(&Name::new(w.name.as_str()))
+                .get(w.name.as_str())
                 .map(|w| keyword(w.meta.span, "workload"))
                 .unwrap_or(keyword(self.p.target.meta.span, "target")),
             _ => keyword(self.p.target.meta.span, "target"),
