@@ -47,10 +47,10 @@ pub(crate) fn run(args: &FmtArgs, ui: &mut Ui<'_>) -> Exit {
             continue;
         };
         match driver::format_text(*id, &file.text) {
-            Ok(new) if new != file.text => changes.push(Change {
+            Ok(new) if *new != *file.text => changes.push(Change {
                 path: root.join(display),
                 real: loaded.real_paths.get(display).cloned(),
-                old: file.text.clone(),
+                old: file.text.to_string(),
                 new,
             }),
             Ok(_) => {}

@@ -12,7 +12,7 @@ mod source;
 mod suggest;
 
 pub use codes::Code;
-pub use json::to_json;
+pub use json::{to_json, to_json_sized};
 pub use source::{FileId, LineCol, SourceFile, Sources, Span, Spanned};
 pub use suggest::did_you_mean;
 

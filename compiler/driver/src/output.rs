@@ -89,6 +89,17 @@ pub fn build_with(
     )
 }
 
+/// About the size of `manifest` as pretty JSON, a little above it (the buffer it is written
+/// into; each file's lines and each source's, with their indentation and punctuation).
+fn manifest_size(manifest: &Manifest) -> usize {
+    let entries: usize = manifest
+        .files
+        .iter()
+        .map(|f| 256 + f.path.len() + f.sources.iter().map(|s| s.len() + 16).sum::<usize>())
+        .sum();
+    256 + entries + 256 * manifest.not_emitted.len()
+}
+
 /// Adds `kustomization.yaml` and `manifest.json` to the emitters' `files` and sorts the result
 /// by path.
 ///
@@ -176,7 +187,8 @@ pub(crate) fn assemble_digested(
             .collect(),
         not_emitted,
     };
-    let manifest_bytes = to_json(&manifest).into_bytes();
+    let manifest_bytes =
+        diagnostics::to_json_sized(&manifest, manifest_size(&manifest)).into_bytes();
     let mut files: Vec<OutputFile> = files
         .into_iter()
         .zip(manifest.files)
@@ -307,8 +319,6 @@ pub fn is_safe_path(path: &str) -> bool {
 /// The one YAML writer every target uses; see [`emit::to_yaml`].
 pub use emit::to_yaml;
 
-use emit::to_json;
-
 /// The SHA-256 of `bytes`, lowercase hex.
 fn sha256_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -324,6 +334,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use emit::to_json;
     use std::collections::BTreeMap;
 
     fn file(path: &str, bytes: &str, applyable: bool, sources: &[&str]) -> OutputFile {
@@ -394,6 +405,32 @@ mod tests {
             "{yaml}"
         );
         assert!(yaml.contains("plain: text"), "{yaml}");
+    }
+
+    #[test]
+    fn the_manifest_is_written_into_a_buffer_it_fits() {
+        // Many sources of every length, a long path, escapes: the estimate is at least the
+        // written length (the buffer never grows) and not far above it.
+        let sources: Vec<String> = (0..400)
+            .map(|i| format!("network.allow a-{i} -> \"b\":http (network.posture:{i})"))
+            .collect();
+        let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
+        let files = vec![
+            file("network/ns.yaml", "x", true, &sources),
+            file(&format!("oscal/{}.json", "p".repeat(200)), "{}", false, &[]),
+            file("report/index.html", "<html>", false, &sources[..3]),
+        ];
+        let out = assemble(files);
+        let manifest = text(&out, MANIFEST);
+        let m = parse_manifest(manifest.as_bytes()).expect("manifest parses");
+        let size = manifest_size(&m);
+        assert!(size >= manifest.len(), "{size} < {}", manifest.len());
+        assert!(size < manifest.len() * 2, "{size} for {}", manifest.len());
+        assert_eq!(
+            manifest,
+            to_json(&m),
+            "the same bytes as the unsized writer"
+        );
     }
 
     #[test]

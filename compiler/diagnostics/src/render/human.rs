@@ -160,7 +160,7 @@ pub(crate) fn render_one(
         .iter()
         .filter_map(|(file, annotations)| {
             let source = sources.get(*file)?;
-            let text = source.text.as_str();
+            let text = &*source.text;
             let lo = annotations.iter().map(|m| m.1.start).min().unwrap_or(0);
             let hi = annotations.iter().map(|m| m.1.end).max().unwrap_or(0);
             let from = text[..lo].rfind('\n').map_or(0, |i| i + 1);
@@ -175,7 +175,7 @@ pub(crate) fn render_one(
         .collect();
     let mut group = Group::with_title(title);
     for (source, shown, from, annotations) in &shown {
-        let mut snippet = Snippet::source(shown.text.as_str())
+        let mut snippet = Snippet::source(&*shown.text)
             .line_start(source.line_col(*from).line)
             .path(source.path.as_str())
             .fold(true);
