@@ -738,7 +738,7 @@ impl<'a> Attrs<'a> {
         known: &[&str],
     ) -> Self {
         let attrs = item.entries().iter().filter_map(|e| match e {
-            ast::Entry::Attr(a) => Some(a),
+            ast::Entry::Attr(a) => Some(&**a),
             ast::Entry::Item(_) => None,
         });
         let span = item.name_ref().map_or(item.keyword.span, |(_, span)| span);
@@ -758,7 +758,7 @@ impl<'a> Attrs<'a> {
             .iter()
             .flat_map(|t| t.item.entries())
             .filter_map(|e| match e {
-                ast::Entry::Attr(a) => Some(a),
+                ast::Entry::Attr(a) => Some(&**a),
                 ast::Entry::Item(_) => None,
             });
         Some(Self::new(cx, owner, first.item.keyword.span, attrs, known))

@@ -232,7 +232,7 @@ fn list(cx: &mut Cx, syms: &mut Symbols, t: &Top<'_>, item: &ast::Item) -> Optio
         check_condition_name(cx, "list", &n, span);
     }
     let value = match (&item.value, item.body.is_some()) {
-        (Some(v), _) => Some(v),
+        (Some(v), _) => Some(&**v),
         (None, true) => a.req(cx, "items"),
         // Neither: reported by the shape check.
         (None, false) => None,
@@ -274,7 +274,7 @@ fn macro_(
         check_condition_name(cx, "macro", &n, span);
     }
     let value = match (&item.value, item.body.is_some()) {
-        (Some(v), _) => Some(v),
+        (Some(v), _) => Some(&**v),
         (None, true) => a.req(cx, "condition"),
         (None, false) => None,
     };

@@ -212,7 +212,7 @@ impl<'a> P<'a> {
                     quoted: true,
                     span: key.span,
                 };
-                self.attribute_rest(key).map(Entry::Attr)
+                self.attribute_rest(key).map(|a| Entry::Attr(Box::new(a)))
             }
             b if is_name_start(b) => {
                 let name = self.name();
@@ -228,7 +228,7 @@ impl<'a> P<'a> {
                         span: name.span,
                     };
                     self.pos = after;
-                    return self.attribute_rest(key).map(Entry::Attr);
+                    return self.attribute_rest(key).map(|a| Entry::Attr(Box::new(a)));
                 }
                 self.item(docs, name).map(|i| Entry::Item(Box::new(i)))
             }
@@ -303,8 +303,8 @@ impl<'a> P<'a> {
             docs,
             keyword,
             head,
-            value,
-            body,
+            value: value.map(Box::new),
+            body: body.map(Box::new),
             span,
         })
     }
@@ -412,7 +412,7 @@ impl<'a> P<'a> {
         self.skip();
         let to = self.endpoint()?;
         let span = self.span(start, to.span.end as usize);
-        Some(Head::Traffic(Traffic { from, to, span }))
+        Some(Head::Traffic(Box::new(Traffic { from, to, span })))
     }
 
     /// `port_number`, validated as `parser.rs` does (1 to 65535), at a digit.

@@ -98,7 +98,7 @@ impl Lower {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::doc => docs.push(self.doc(p)),
-                Rule::attribute => entry = Some(Entry::Attr(self.attribute(p))),
+                Rule::attribute => entry = Some(Entry::Attr(Box::new(self.attribute(p)))),
                 Rule::item => {
                     entry = Some(Entry::Item(Box::new(
                         self.item(p, std::mem::take(&mut docs)),
@@ -199,8 +199,8 @@ impl Lower {
                     keyword = p.into_inner().next().map(|n| self.ident(n));
                 }
                 Rule::head => head = p.into_inner().next().map(|h| self.head(h)),
-                Rule::value => value = Some(self.value(p)),
-                Rule::body => body = Some(self.body(p)),
+                Rule::value => value = Some(Box::new(self.value(p))),
+                Rule::body => body = Some(Box::new(self.body(p))),
                 _ => {}
             }
         }
@@ -210,7 +210,7 @@ impl Lower {
         });
         // pest's span of an item includes whitespace and comments it skipped while looking for
         // optional parts; the item really ends at its last part.
-        let end = last_part(&keyword, head.as_ref(), value.as_ref(), body.as_ref());
+        let end = last_part(&keyword, head.as_ref(), value.as_deref(), body.as_deref());
         let span = Span {
             end: end.end,
             ..span
@@ -227,7 +227,7 @@ impl Lower {
 
     fn head(&mut self, pair: Pair<'_, Rule>) -> Head {
         match pair.as_rule() {
-            Rule::traffic => Head::Traffic(self.traffic(pair)),
+            Rule::traffic => Head::Traffic(Box::new(self.traffic(pair))),
             Rule::string => Head::Str(self.string(pair)),
             _ => Head::Path(self.path(pair)),
         }
@@ -564,7 +564,7 @@ fn unit_hint(u: &str) -> String {
 fn unreachable_entry(file: FileId) -> Entry {
     // The grammar guarantees an entry holds an attribute or an item; this keeps lowering total.
     let span = Span::new(file, 0, 0);
-    Entry::Attr(Attr {
+    Entry::Attr(Box::new(Attr {
         key: Key {
             text: SmolStr::default(),
             quoted: false,
@@ -575,7 +575,7 @@ fn unreachable_entry(file: FileId) -> Entry {
             span,
         },
         span,
-    })
+    }))
 }
 
 /// Human names for grammar rules, used in "expected …" messages.
