@@ -3,8 +3,8 @@
 use crate::Top;
 use crate::cx::{Attrs, Cx, Numbers, Opened, meta};
 use crate::resolve::{Kind, Symbols};
+use diagnostics::Diagnostic;
 use diagnostics::codes::{names as codes, network as ncodes};
-use diagnostics::{Diagnostic, Span};
 use ir::network::*;
 use ir::{Name, Port, Protocol};
 use std::collections::{BTreeMap, HashMap};
@@ -882,7 +882,8 @@ pub(crate) fn check_flows(
     // Keyed by the intent's parts (peers by their interned number: equal numbers, equal
     // peers), not by their `Debug` text.
     type FlowKey<'a> = (u32, u32, &'a [PortSpec], Protocol);
-    let mut seen: FastMap<FlowKey<'_>, Span> = FastMap::default();
+    // The first intent of each flow, by its number (its span is the intent's).
+    let mut seen: FastMap<FlowKey<'_>, u32> = FastMap::default();
     seen.reserve(net.intents.len());
     let mut duplicate = vec![false; net.intents.len()];
     for (n, i) in net.intents.iter().enumerate() {
@@ -897,12 +898,17 @@ pub(crate) fn check_flows(
                         i.meta.span,
                         "this intent repeats an earlier one",
                     )
-                    .with_secondary(*first.get(), "first declared here")
+                    .with_secondary(
+                        net.intents
+                            .get(*first.get() as usize)
+                            .map_or(i.meta.span, |f| f.meta.span),
+                        "first declared here",
+                    )
                     .with_help("delete one of them"),
                 );
             }
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i.meta.span);
+                v.insert(n as u32);
             }
         }
         if let Some(t) = target {
@@ -956,6 +962,8 @@ pub(crate) fn check_flows(
         }
     }
 
+    // Not needed below: freed before the shadowing index is built beside the rest.
+    drop(seen);
     shadowed(cx, net, &sides, &duplicate);
 
     // An allow has no effect when no side of it is isolated: the destination's namespace does
