@@ -882,8 +882,8 @@ pub(crate) fn check_flows(
     // Keyed by the intent's parts (peers by their interned number: equal numbers, equal
     // peers), not by their `Debug` text.
     type FlowKey<'a> = (u32, u32, &'a [PortSpec], Protocol);
-    // The first intent of each flow, by its number (its span is the intent's).
-    let mut seen: FastMap<FlowKey<'_>, u32> = FastMap::default();
+    // The first intent of each flow.
+    let mut seen: FastMap<FlowKey<'_>, &Intent> = FastMap::default();
     seen.reserve(net.intents.len());
     let mut duplicate = vec![false; net.intents.len()];
     for (n, i) in net.intents.iter().enumerate() {
@@ -898,17 +898,12 @@ pub(crate) fn check_flows(
                         i.meta.span,
                         "this intent repeats an earlier one",
                     )
-                    .with_secondary(
-                        net.intents
-                            .get(*first.get() as usize)
-                            .map_or(i.meta.span, |f| f.meta.span),
-                        "first declared here",
-                    )
+                    .with_secondary(first.get().meta.span, "first declared here")
                     .with_help("delete one of them"),
                 );
             }
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(n as u32);
+                v.insert(i);
             }
         }
         if let Some(t) = target {
