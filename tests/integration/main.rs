@@ -101,5 +101,7 @@ fn main() -> std::process::ExitCode {
     trials.extend(cluster::trials());
     trials.extend(review::trials());
     trials.push(snapshots::no_orphans(&inputs));
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    support::remove_scratch(!conclusion.has_failed());
+    conclusion.exit();
 }

@@ -17,7 +17,11 @@ pub(crate) fn tool(var: &str) -> Result<PathBuf, Failed> {
     }
 }
 
-/// A fresh scratch directory for one test of a suite, unique per process.
+/// Every scratch directory this process made ([`scratch`]), for [`remove_scratch`].
+static SCRATCH: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A fresh scratch directory for one test of a suite, unique per process. It stays for
+/// inspection when a test of the run fails; a run that passes removes it ([`remove_scratch`]).
 pub(crate) fn scratch(suite: &str, name: &str) -> Result<PathBuf, Failed> {
     let dir = std::env::temp_dir().join(format!(
         "posture-{suite}-{}-{}",
@@ -26,7 +30,35 @@ pub(crate) fn scratch(suite: &str, name: &str) -> Result<PathBuf, Failed> {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    SCRATCH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(dir.clone());
     Ok(dir)
+}
+
+/// Removes the scratch directories of this run (after every test passed; a failed run keeps
+/// them, and says where). Returns how many there were.
+pub(crate) fn remove_scratch(passed: bool) -> usize {
+    let dirs = std::mem::take(
+        &mut *SCRATCH
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    if passed {
+        for dir in &dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    } else if !dirs.is_empty() {
+        eprintln!(
+            "the {} scratch directories of this run are kept: {}",
+            dirs.len(),
+            std::env::temp_dir()
+                .join(format!("posture-*-{}-*", std::process::id()))
+                .display()
+        );
+    }
+    dirs.len()
 }
 
 /// Runs a command; `(exit status success, stdout, stderr)`.
