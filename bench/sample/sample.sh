@@ -33,5 +33,5 @@ for i in $(seq 1 "$samples"); do
   ext=$(t "%e %U %S %R" "$bin" build "$posture" -o "$ext4/o$i")
   check=$(t "%e %U %S" "$bin" check "$posture")
   echo "$(date +%H:%M:%S) $cpu $chase | $tmpfs | $ext | $check"
-  [ "$i" -lt "$samples" ] && sleep "$gap"
+  if [ "$i" -lt "$samples" ]; then sleep "$gap"; fi
 done
