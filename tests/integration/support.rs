@@ -38,8 +38,8 @@ pub(crate) fn scratch(suite: &str, name: &str) -> Result<PathBuf, Failed> {
 }
 
 /// Removes the scratch directories of this run (after every test passed; a failed run keeps
-/// them, and says where). Returns how many there were.
-pub(crate) fn remove_scratch(passed: bool) -> usize {
+/// them, and says where).
+pub(crate) fn remove_scratch(passed: bool) {
     let dirs = std::mem::take(
         &mut *SCRATCH
             .lock()
@@ -58,7 +58,6 @@ pub(crate) fn remove_scratch(passed: bool) -> usize {
                 .display()
         );
     }
-    dirs.len()
 }
 
 /// Runs a command; `(exit status success, stdout, stderr)`.
