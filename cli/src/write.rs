@@ -22,7 +22,6 @@ use diagnostics::Diagnostic;
 use diagnostics::codes::io::{P9009, P9010, P9011};
 use driver::OutputFile;
 use driver::output::{MANIFEST, is_safe_path, parse_manifest};
-use sha2::{Digest, Sha256};
 
 /// The marker file at the root of every output directory: the tool's name and the SHA-256 of
 /// the `manifest.json` beside it. Not listed in the manifest.
@@ -78,12 +77,7 @@ pub struct Written {
 
 /// The bytes of [`MARKER`] for a manifest.
 pub fn marker_for(manifest: &[u8]) -> Vec<u8> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for b in Sha256::digest(manifest) {
-        hex.push(HEX[usize::from(b >> 4)] as char);
-        hex.push(HEX[usize::from(b & 0xf)] as char);
-    }
+    let hex = evidence::sha256_hex(manifest);
     format!("posture build output\n{MANIFEST} sha256 {hex}\n").into_bytes()
 }
 

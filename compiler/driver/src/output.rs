@@ -6,9 +6,10 @@
 //! pure: the CLI writes the result to disk, atomically. [`to_yaml`] is the one place YAML text
 //! is made, so YAML 1.1 scalars (`on`, `no`, `0755`) are quoted the same way everywhere.
 
+// The manifest's digests are the evidence's (`evidence::sha256_hex`), as the OSCAL back matter's.
 use crate::{BuildOutput, Checked, OutputFile};
+use evidence::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The name of the manifest, at the root of the output directory.
 pub const MANIFEST: &str = "manifest.json";
@@ -318,18 +319,6 @@ pub fn is_safe_path(path: &str) -> bool {
 
 /// The one YAML writer every target uses; see [`emit::to_yaml`].
 pub use emit::to_yaml;
-
-/// The SHA-256 of `bytes`, lowercase hex.
-fn sha256_hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 0xf)] as char);
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
